@@ -1,0 +1,268 @@
+package io.vfleet.engine.iommufd;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The areas of one page table ({@code io_pagetable.area_itree} in drivers/iommu/iommufd/io_pagetable.c):
+ * an AVL tree whose nodes are the {@link IoptArea}s themselves, ordered by IOVA.
+ *
+ * <p>Because areas never overlap, ordering by first IOVA also orders them by last IOVA, so an
+ * interval query is one descent. Each node summarises its subtree (first IOVA, last IOVA, largest
+ * hole between consecutive areas); the summaries are recomputed bottom-up along every path that an
+ * insert, a removal or a rotation touches, which is what makes {@link #findHole} O(log n).
+ *
+ * <p>All IOVAs are unsigned. The value {@code -1} ({@code 2^64-1}) stands for "no area before" when
+ * passed as a predecessor's last IOVA: the hole after it then starts at 0, which is exactly right.
+ * No locking: the caller holds the host's lock.
+ */
+final class AreaTree {
+    private static final long NO_PREDECESSOR = -1L;
+
+    private IoptArea root;
+    private int size;
+
+    /** Result of the last successful {@link #findHole}: the hole {@code [holeStart, holeLast]}. */
+    long holeStart;
+    long holeLast;
+
+    int size() {
+        return size;
+    }
+
+    boolean isEmpty() {
+        return root == null;
+    }
+
+    void insert(IoptArea area) {
+        root = insert(root, area);
+        size++;
+    }
+
+    void remove(IoptArea area) {
+        root = remove(root, area);
+        size--;
+    }
+
+    /** The lowest area intersecting {@code [start, last]} ({@code iopt_area_iter_first}), or null. */
+    IoptArea firstIntersecting(long start, long last) {
+        IoptArea candidate = null;
+        IoptArea node = root;
+        while (node != null) {
+            if (Long.compareUnsigned(node.last, start) >= 0) {
+                candidate = node;
+                node = node.left;
+            } else {
+                node = node.right;
+            }
+        }
+        return candidate != null && Long.compareUnsigned(candidate.iova, last) <= 0 ? candidate : null;
+    }
+
+    /** The area right after {@code area} in IOVA order, or null. */
+    IoptArea next(IoptArea area) {
+        IoptArea candidate = null;
+        IoptArea node = root;
+        while (node != null) {
+            if (Long.compareUnsigned(node.iova, area.iova) > 0) {
+                candidate = node;
+                node = node.left;
+            } else {
+                node = node.right;
+            }
+        }
+        return candidate;
+    }
+
+    /** All areas in IOVA order. */
+    List<IoptArea> inOrder() {
+        List<IoptArea> areas = new ArrayList<>(size);
+        List<IoptArea> path = new ArrayList<>();
+        IoptArea node = root;
+        while (node != null || !path.isEmpty()) {
+            while (node != null) {
+                path.add(node);
+                node = node.left;
+            }
+            node = path.removeLast();
+            areas.add(node);
+            node = node.right;
+        }
+        return areas;
+    }
+
+    /**
+     * Finds the lowest hole between areas (or before the first, or after the last) whose part at or
+     * above {@code from} holds at least {@code minSize} bytes, and leaves it in
+     * {@link #holeStart}/{@link #holeLast} with {@code holeStart >= from}. {@code minSize} is at least 1.
+     */
+    boolean findHole(long from, long minSize) {
+        if (searchHole(root, NO_PREDECESSOR, from, minSize)) {
+            return true;
+        }
+        long first = from;
+        if (root != null) {
+            if (root.subtreeLast == -1L) {
+                return false;
+            }
+            first = unsignedMax(root.subtreeLast + 1, from);
+        }
+        if (Long.compareUnsigned(-1L - first, minSize - 1) < 0) {
+            return false;
+        }
+        holeStart = first;
+        holeLast = -1L;
+        return true;
+    }
+
+    /**
+     * In-order search for the lowest area of the subtree whose hole before it, clipped to start at
+     * {@code from}, is large enough. Subtrees that end at or below {@code from}, or whose largest hole
+     * is too small, are skipped whole; only the one hole containing {@code from} can look large
+     * enough and then turn out too small once clipped, so the descent stays O(log n).
+     */
+    private boolean searchHole(IoptArea node, long predecessorLast, long from, long minSize) {
+        if (node == null || Long.compareUnsigned(node.subtreeLast, from) <= 0) {
+            return false;
+        }
+        long largestHole = unsignedMax(node.subtreeMaxHole, node.subtreeFirst - predecessorLast - 1);
+        if (Long.compareUnsigned(largestHole, minSize) < 0) {
+            return false;
+        }
+        if (searchHole(node.left, predecessorLast, from, minSize)) {
+            return true;
+        }
+        long before = node.left != null ? node.left.subtreeLast : predecessorLast;
+        if (Long.compareUnsigned(node.iova, from) > 0) {
+            long first = unsignedMax(before + 1, from);
+            if (Long.compareUnsigned(node.iova - first, minSize) >= 0) {
+                holeStart = first;
+                holeLast = node.iova - 1;
+                return true;
+            }
+        }
+        return searchHole(node.right, node.last, from, minSize);
+    }
+
+    private static IoptArea insert(IoptArea node, IoptArea area) {
+        if (node == null) {
+            area.left = null;
+            area.right = null;
+            summarise(area);
+            return area;
+        }
+        if (Long.compareUnsigned(area.iova, node.iova) < 0) {
+            node.left = insert(node.left, area);
+        } else {
+            node.right = insert(node.right, area);
+        }
+        return rebalance(node);
+    }
+
+    private static IoptArea remove(IoptArea node, IoptArea area) {
+        if (node == null) {
+            throw new AssertionError("area not in the tree: " + area);
+        }
+        int order = Long.compareUnsigned(area.iova, node.iova);
+        if (order < 0) {
+            node.left = remove(node.left, area);
+        } else if (order > 0) {
+            node.right = remove(node.right, area);
+        } else {
+            IoptArea left = node.left;
+            IoptArea right = node.right;
+            node.left = null;
+            node.right = null;
+            if (left == null) {
+                return right;
+            }
+            if (right == null) {
+                return left;
+            }
+            IoptArea successor = right;
+            while (successor.left != null) {
+                successor = successor.left;
+            }
+            successor.right = removeFirst(right);
+            successor.left = left;
+            return rebalance(successor);
+        }
+        return rebalance(node);
+    }
+
+    private static IoptArea removeFirst(IoptArea node) {
+        if (node.left == null) {
+            return node.right;
+        }
+        node.left = removeFirst(node.left);
+        return rebalance(node);
+    }
+
+    private static int height(IoptArea node) {
+        return node == null ? 0 : node.height;
+    }
+
+    private static IoptArea rebalance(IoptArea node) {
+        int balance = height(node.left) - height(node.right);
+        if (balance > 1) {
+            if (height(node.left.left) < height(node.left.right)) {
+                node.left = rotateLeft(node.left);
+            }
+            return rotateRight(node);
+        }
+        if (balance < -1) {
+            if (height(node.right.right) < height(node.right.left)) {
+                node.right = rotateRight(node.right);
+            }
+            return rotateLeft(node);
+        }
+        summarise(node);
+        return node;
+    }
+
+    private static IoptArea rotateRight(IoptArea node) {
+        IoptArea pivot = node.left;
+        node.left = pivot.right;
+        pivot.right = node;
+        summarise(node);
+        summarise(pivot);
+        return pivot;
+    }
+
+    private static IoptArea rotateLeft(IoptArea node) {
+        IoptArea pivot = node.right;
+        node.right = pivot.left;
+        pivot.left = node;
+        summarise(node);
+        summarise(pivot);
+        return pivot;
+    }
+
+    /** Recomputes the node's height and subtree summaries from its children's. */
+    private static void summarise(IoptArea node) {
+        IoptArea left = node.left;
+        IoptArea right = node.right;
+        long maxHole = 0;
+        int height = 0;
+        if (left != null) {
+            node.subtreeFirst = left.subtreeFirst;
+            maxHole = unsignedMax(left.subtreeMaxHole, node.iova - left.subtreeLast - 1);
+            height = left.height;
+        } else {
+            node.subtreeFirst = node.iova;
+        }
+        if (right != null) {
+            node.subtreeLast = right.subtreeLast;
+            maxHole = unsignedMax(maxHole, unsignedMax(right.subtreeMaxHole, right.subtreeFirst - node.last - 1));
+            height = Math.max(height, right.height);
+        } else {
+            node.subtreeLast = node.last;
+        }
+        node.subtreeMaxHole = maxHole;
+        node.height = (byte) (height + 1);
+    }
+
+    private static long unsignedMax(long a, long b) {
+        return Long.compareUnsigned(a, b) >= 0 ? a : b;
+    }
+}
