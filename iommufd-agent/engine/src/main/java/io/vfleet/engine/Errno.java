@@ -22,6 +22,7 @@ public enum Errno {
     EEXIST(17, "File exists"),
     ENODEV(19, "No such device"),
     EINVAL(22, "Invalid argument"),
+    EMFILE(24, "Too many open files"),
     ENOTTY(25, "Inappropriate ioctl for device"),
     ENOSPC(28, "No space left on device"),
     ERANGE(34, "Numerical result out of range"),

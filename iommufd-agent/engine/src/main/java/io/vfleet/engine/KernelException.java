@@ -12,13 +12,28 @@ import java.util.Objects;
  */
 public final class KernelException extends RuntimeException {
     private final Errno errno;
+    private final transient Object partialReply;
 
     public KernelException(Errno errno, String detail) {
+        this(errno, detail, null);
+    }
+
+    /**
+     * A failure that still wrote part of the output, as EMSGSIZE from IOMMU_IOAS_IOVA_RANGES or
+     * ENOSPC from VFIO_DEVICE_GET_PCI_HOT_RESET_INFO do: the reply holds what user space sees.
+     */
+    public KernelException(Errno errno, String detail, Object partialReply) {
         super(errno.name() + ": " + detail, null, false, false);
         this.errno = Objects.requireNonNull(errno);
+        this.partialReply = partialReply;
     }
 
     public Errno errno() {
         return errno;
+    }
+
+    /** What the ioctl wrote before failing, or null. */
+    public Object partialReply() {
+        return partialReply;
     }
 }

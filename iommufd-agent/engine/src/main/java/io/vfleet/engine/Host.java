@@ -1,0 +1,188 @@
+package io.vfleet.engine;
+
+import io.vfleet.engine.process.KernelFile;
+import io.vfleet.engine.process.Process;
+import io.vfleet.engine.process.ProcessSpec;
+import io.vfleet.engine.process.UserLocks;
+import io.vfleet.engine.topology.HostTopology;
+import io.vfleet.engine.uapi.Ioctl;
+import io.vfleet.engine.vfio.DeviceRegistry;
+import io.vfleet.engine.vfio.VfioDevice;
+import io.vfleet.engine.vfio.VfioGroup;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+
+/**
+ * One host's kernel: the system calls user space makes into vfio, iommufd and kvm-vfio.
+ *
+ * <p>A host is built from its {@link HostTopology}: at boot every vfio-pci function, noiommu
+ * function and emulated device is registered (see {@link DeviceRegistry}), and the device nodes
+ * under {@code /dev} appear as the kernel configuration says. From then on, processes open those
+ * nodes and issue ioctls exactly as they would on Linux, and get the same errno for the same
+ * misuse.
+ *
+ * <p>Locking: one lock, {@link #lock}, serialises every system call on the host. It stands in for
+ * the kernel's per-object locks (the dev_set mutex, the group lock, the IOAS rwsems, the object
+ * table xarray) and is the only lock: no class below takes another, so there is no lock order to
+ * get wrong, every call is atomic with respect to every other, and a snapshot is always of a
+ * consistent state. Calls take microseconds, so the host's throughput is bounded by one core,
+ * which is far above what VMMs ask of a real host. Unlike the kernel, a MAP therefore never sees
+ * a concurrent MAP's half-built area, and EBUSY from that race does not occur.
+ */
+public final class Host {
+    private final ReentrantLock lock = new ReentrantLock();
+    private final HostTopology topology;
+    private final DeviceRegistry devices;
+    private final DeviceNodes nodes;
+    private final Map<Integer, Process> processes = new TreeMap<>();
+    private final Map<Integer, UserLocks> users = new HashMap<>();
+    private int nextPid = 100;
+
+    private Host(HostTopology topology) {
+        this.topology = topology;
+        this.devices = new DeviceRegistry(topology);
+        this.nodes = new DeviceNodes(topology.kernel(), devices);
+    }
+
+    /** Boots a host: registers its devices and creates its device nodes. */
+    public static Host boot(HostTopology topology) {
+        return new Host(topology);
+    }
+
+    public HostTopology topology() {
+        return topology;
+    }
+
+    public KernelConfig config() {
+        return topology.kernel();
+    }
+
+    // ---- processes and memory ----
+
+    /** Starts a process; returns its pid. */
+    public int spawn(ProcessSpec spec) {
+        return locked(() -> {
+            int pid = nextPid++;
+            UserLocks user = users.computeIfAbsent(spec.uid(), UserLocks::new);
+            processes.put(pid, new Process(pid, spec, user));
+            return pid;
+        });
+    }
+
+    /** The process exits: every file it has open is closed, lowest fd first, then its memory goes. */
+    public void exit(int pid) {
+        locked(() -> {
+            Process process = process(pid);
+            for (int fd : process.files().openDescriptors()) {
+                process.files().remove(fd).put();
+            }
+            processes.remove(pid);
+            process.markExited();
+            return null;
+        });
+    }
+
+    /** mmap of anonymous memory with {@code prot} (PROT_READ 1, PROT_WRITE 2); returns the address. */
+    public long mmap(int pid, long length, int prot) {
+        return locked(() -> process(pid).memory().mmap(length, prot));
+    }
+
+    public void munmap(int pid, long address, long length) {
+        locked(() -> {
+            process(pid).memory().munmap(address, length);
+            return null;
+        });
+    }
+
+    // ---- files ----
+
+    /** open(2) of a device node; returns the new fd. {@code flags} are accepted as O_RDWR | O_CLOEXEC. */
+    public int open(int pid, String path, int flags) {
+        return locked(() -> {
+            Process process = process(pid);
+            KernelFile file = nodes.open(process, path);
+            try {
+                return process.files().install(file);
+            } catch (KernelException e) {
+                file.put();
+                throw e;
+            }
+        });
+    }
+
+    /** close(2). */
+    public void close(int pid, int fd) {
+        locked(() -> {
+            process(pid).files().remove(fd).put();
+            return null;
+        });
+    }
+
+    /** ioctl(2): the file behind {@code fd} dispatches the request; the wrong kind of file is ENOTTY. */
+    public <R> R ioctl(int pid, int fd, Ioctl<R> request) {
+        return locked(() -> {
+            Process process = process(pid);
+            KernelFile file = process.files().get(fd);
+            @SuppressWarnings("unchecked")
+            R reply = (R) file.ioctl(process, request);
+            return reply;
+        });
+    }
+
+    // ---- introspection, for the agent and for tests ----
+
+    /** Runs {@code action} under the host lock, for a consistent read of several objects. */
+    public <T> T inspect(Supplier<T> action) {
+        return locked(action);
+    }
+
+    /** Pids of the running processes, ascending. */
+    public List<Integer> pids() {
+        return locked(() -> new ArrayList<>(processes.keySet()));
+    }
+
+    /** The process with {@code pid}; read it under {@link #inspect}. */
+    public Process process(int pid) {
+        Process process = processes.get(pid);
+        if (process == null) {
+            throw Errno.ESRCH.exception("no process " + pid);
+        }
+        return process;
+    }
+
+    /** The registered vfio devices in registration (index) order. */
+    public List<VfioDevice> vfioDevices() {
+        return devices.devices();
+    }
+
+    public VfioDevice vfioDevice(String name) {
+        return devices.byName(name);
+    }
+
+    public List<VfioGroup> vfioGroups() {
+        return devices.groups();
+    }
+
+    /** The pages each uid has pinned in USER accounting mode. */
+    public Map<Integer, Long> lockedPagesByUser() {
+        return locked(() -> {
+            Map<Integer, Long> locked = new TreeMap<>();
+            users.forEach((uid, user) -> locked.put(uid, user.lockedPages()));
+            return locked;
+        });
+    }
+
+    private <T> T locked(Supplier<T> action) {
+        lock.lock();
+        try {
+            return action.get();
+        } finally {
+            lock.unlock();
+        }
+    }
+}
