@@ -1,6 +1,7 @@
 package io.vfleet.engine;
 
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * A system call failed with {@link #errno()}, exactly as the kernel would have failed it.
@@ -11,6 +12,8 @@ import java.util.Objects;
  * {@link AssertionError} instead.
  */
 public final class KernelException extends RuntimeException {
+    private static volatile Consumer<KernelException> observer;
+
     private final Errno errno;
     private final transient Object partialReply;
 
@@ -26,6 +29,18 @@ public final class KernelException extends RuntimeException {
         super(errno.name() + ": " + detail, null, false, false);
         this.errno = Objects.requireNonNull(errno);
         this.partialReply = partialReply;
+        Consumer<KernelException> watching = observer;
+        if (watching != null) {
+            watching.accept(this);
+        }
+    }
+
+    /**
+     * Lets the errno coverage check see every failure the engine raises, where it was raised
+     * (null stops watching). Only tests use it; the cost when unset is one volatile read.
+     */
+    public static void observe(Consumer<KernelException> newObserver) {
+        observer = newObserver;
     }
 
     public Errno errno() {
