@@ -102,14 +102,21 @@ public final class AddressSpace implements UserMemory {
         }
     }
 
+    /**
+     * False when any mapped part of the range is read-only. Unmapped parts do not count: whether
+     * they exist is for the pin to find out (EFAULT), when pinning happens.
+     */
     @Override
     public boolean isWritable(long userVa, long length) {
-        try {
-            checkPinnable(userVa, length, true);
-            return true;
-        } catch (io.vfleet.engine.KernelException e) {
-            return false;
+        long end = userVa + length;
+        Map.Entry<Long, Region> first = regions.floorEntry(userVa);
+        long from = first != null ? first.getKey() : userVa;
+        for (Region region : regions.subMap(from, true, end, false).values()) {
+            if (region.end() > userVa && !region.writable()) {
+                return false;
+            }
         }
+        return true;
     }
 
     /** The regions in address order, for snapshots and introspection. */
