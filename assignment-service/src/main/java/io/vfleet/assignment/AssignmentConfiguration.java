@@ -1,0 +1,77 @@
+package io.vfleet.assignment;
+
+import io.vfleet.assignment.application.AssignDevices;
+import io.vfleet.assignment.application.QueryAssignments;
+import io.vfleet.assignment.application.QueryAudit;
+import io.vfleet.assignment.application.ReconcileNode;
+import io.vfleet.assignment.application.ReleaseAssignment;
+import io.vfleet.assignment.application.ResetAssignment;
+import io.vfleet.assignment.application.SetTenantPolicy;
+import io.vfleet.assignment.application.ShowTenant;
+import io.vfleet.assignment.application.port.Assignments;
+import io.vfleet.assignment.application.port.AuditLog;
+import io.vfleet.assignment.application.port.FencingEpochs;
+import io.vfleet.assignment.application.port.IdempotencyKeys;
+import io.vfleet.assignment.application.port.NodeAgents;
+import io.vfleet.assignment.application.port.Tenants;
+import io.vfleet.assignment.application.port.Topologies;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Wires the use cases to the adapters. The use cases know no Spring but its transaction template,
+ * so they are built here rather than scanned.
+ */
+@Configuration(proxyBeanMethods = false)
+class AssignmentConfiguration {
+
+    @Bean
+    ReleaseAssignment.Ports releasePorts(Assignments assignments, Topologies topologies, FencingEpochs epochs,
+            NodeAgents agents, AuditLog audit) {
+        return new ReleaseAssignment.Ports(assignments, topologies, epochs, agents, audit);
+    }
+
+    @Bean
+    ReleaseAssignment releaseAssignment(TransactionTemplate transactions, ReleaseAssignment.Ports ports) {
+        return new ReleaseAssignment(transactions, ports);
+    }
+
+    @Bean
+    AssignDevices assignDevices(TransactionTemplate transactions, ReleaseAssignment.Ports ports, Tenants tenants,
+            IdempotencyKeys idempotencyKeys, ReleaseAssignment release) {
+        return new AssignDevices(transactions, new AssignDevices.Ports(ports.assignments(), tenants, ports.topologies(),
+                idempotencyKeys, ports.epochs(), ports.agents(), ports.audit()), release);
+    }
+
+    @Bean
+    ResetAssignment resetAssignment(TransactionTemplate transactions, ReleaseAssignment.Ports ports) {
+        return new ResetAssignment(transactions, ports);
+    }
+
+    @Bean
+    ReconcileNode reconcileNode(TransactionTemplate transactions, ReleaseAssignment.Ports ports,
+            ReleaseAssignment release) {
+        return new ReconcileNode(transactions, ports, release);
+    }
+
+    @Bean
+    SetTenantPolicy setTenantPolicy(TransactionTemplate transactions, Tenants tenants, AuditLog audit) {
+        return new SetTenantPolicy(transactions, tenants, audit);
+    }
+
+    @Bean
+    ShowTenant showTenant(TransactionTemplate transactions, Tenants tenants, Assignments assignments) {
+        return new ShowTenant(transactions, tenants, assignments);
+    }
+
+    @Bean
+    QueryAssignments queryAssignments(TransactionTemplate transactions, Assignments assignments) {
+        return new QueryAssignments(transactions, assignments);
+    }
+
+    @Bean
+    QueryAudit queryAudit(TransactionTemplate transactions, AuditLog audit) {
+        return new QueryAudit(transactions, audit);
+    }
+}

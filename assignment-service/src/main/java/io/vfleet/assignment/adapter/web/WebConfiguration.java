@@ -1,0 +1,56 @@
+package io.vfleet.assignment.adapter.web;
+
+import io.vfleet.assignment.application.Caller;
+import java.util.List;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.MethodParameter;
+import org.springframework.web.bind.support.WebDataBinderFactory;
+import org.springframework.web.context.request.NativeWebRequest;
+import org.springframework.web.context.request.RequestAttributes;
+import org.springframework.web.method.support.HandlerMethodArgumentResolver;
+import org.springframework.web.method.support.ModelAndViewContainer;
+import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
+import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
+
+/** Bearer-token authentication on {@code /api/**}, and the authenticated {@link Caller} as a controller argument. */
+@Configuration(proxyBeanMethods = false)
+@EnableConfigurationProperties(SecurityProperties.class)
+class WebConfiguration implements WebMvcConfigurer {
+
+    static {
+        // The caller comes from the bearer token, not from the request: keep it out of the OpenAPI description.
+        org.springdoc.core.utils.SpringDocUtils.getConfig().addRequestWrapperToIgnore(Caller.class);
+    }
+
+    private final SecurityProperties security;
+
+    WebConfiguration(SecurityProperties security) {
+        this.security = security;
+    }
+
+    @Override
+    public void addInterceptors(InterceptorRegistry registry) {
+        registry.addInterceptor(new BearerTokens(security)).addPathPatterns("/api/**");
+    }
+
+    @Override
+    public void addArgumentResolvers(List<HandlerMethodArgumentResolver> resolvers) {
+        resolvers.add(new HandlerMethodArgumentResolver() {
+            @Override
+            public boolean supportsParameter(MethodParameter parameter) {
+                return parameter.getParameterType() == Caller.class;
+            }
+
+            @Override
+            public Object resolveArgument(MethodParameter parameter, ModelAndViewContainer container,
+                    NativeWebRequest request, WebDataBinderFactory binders) {
+                Object caller = request.getAttribute(BearerTokens.CALLER, RequestAttributes.SCOPE_REQUEST);
+                if (caller == null) {
+                    throw new AssertionError("every /api request passes BearerTokens first");
+                }
+                return caller;
+            }
+        });
+    }
+}

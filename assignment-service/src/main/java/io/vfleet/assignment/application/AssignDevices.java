@@ -1,0 +1,194 @@
+package io.vfleet.assignment.application;
+
+import io.vfleet.assignment.application.port.Assignments;
+import io.vfleet.assignment.application.port.AuditLog;
+import io.vfleet.assignment.application.port.DevicesTaken;
+import io.vfleet.assignment.application.port.FencingEpochs;
+import io.vfleet.assignment.application.port.IdempotencyKeys;
+import io.vfleet.assignment.application.port.NodeAgents;
+import io.vfleet.assignment.application.port.Tenants;
+import io.vfleet.assignment.application.port.Topologies;
+import io.vfleet.assignment.domain.Admission;
+import io.vfleet.assignment.domain.AssignedDevice;
+import io.vfleet.assignment.domain.Assignment;
+import io.vfleet.assignment.domain.AssignmentRefused;
+import io.vfleet.assignment.domain.AssignmentState;
+import io.vfleet.assignment.domain.AuditEvent;
+import io.vfleet.assignment.domain.NodeState;
+import io.vfleet.assignment.domain.NodeTopology;
+import io.vfleet.assignment.domain.Placement;
+import io.vfleet.assignment.domain.Preparation;
+import io.vfleet.assignment.domain.Quotas;
+import io.vfleet.assignment.domain.TenantIoas;
+import io.vfleet.assignment.domain.TenantPolicy;
+import io.vfleet.assignment.domain.TenantUsage;
+import io.vfleet.assignment.domain.Violation;
+import java.util.List;
+import java.util.UUID;
+import org.springframework.transaction.support.TransactionOperations;
+
+/**
+ * Assigns devices to a tenant: decide and reserve (one transaction), mark PREPARING with a fresh
+ * epoch (a second), ask the agent to prepare (no transaction), then store ACTIVE or FAILED (a third).
+ *
+ * <p>The reservation is where races are settled: the tenant's row lock orders its quota checks, and
+ * the store's unique index on held devices lets exactly one of two concurrent reservations of a
+ * device commit. The loser is refused with DEVICE_BUSY, as if it had seen the winner.
+ */
+public final class AssignDevices {
+
+    private final TransactionOperations transactions;
+    private final Assignments assignments;
+    private final Tenants tenants;
+    private final Topologies topologies;
+    private final IdempotencyKeys idempotencyKeys;
+    private final FencingEpochs epochs;
+    private final NodeAgents agents;
+    private final AuditLog audit;
+    private final Transitions transitions;
+    private final ReleaseAssignment release;
+
+    /** The stores and the agents this use case works with. */
+    public record Ports(Assignments assignments, Tenants tenants, Topologies topologies, IdempotencyKeys idempotencyKeys,
+            FencingEpochs epochs, NodeAgents agents, AuditLog audit) {}
+
+    public AssignDevices(TransactionOperations transactions, Ports ports, ReleaseAssignment release) {
+        this.transactions = transactions;
+        this.assignments = ports.assignments();
+        this.tenants = ports.tenants();
+        this.topologies = ports.topologies();
+        this.idempotencyKeys = ports.idempotencyKeys();
+        this.epochs = ports.epochs();
+        this.agents = ports.agents();
+        this.audit = ports.audit();
+        this.transitions = new Transitions(assignments, audit);
+        this.release = release;
+    }
+
+    /** The assignment, ACTIVE; or the earlier answer to the same Idempotency-Key and request. */
+    public Assignment assign(Caller caller, AssignRequest request, String idempotencyKey) {
+        caller.requireToChange(request.tenant());
+        Reservation reservation = transactions.execute(status -> reserve(request, idempotencyKey));
+        if (reservation.repeated()) {
+            return reservation.assignment();
+        }
+        return prepare(reservation.assignment());
+    }
+
+    private record Reservation(Assignment assignment, boolean repeated) {}
+
+    private Reservation reserve(AssignRequest request, String idempotencyKey) {
+        String id = UUID.randomUUID().toString();
+        if (idempotencyKey != null) {
+            var earlier = idempotencyKeys.claim(idempotencyKey, request.fingerprint(), id);
+            if (earlier.isPresent()) {
+                if (!earlier.get().fingerprint().equals(request.fingerprint())) {
+                    throw new Conflict("Idempotency-Key " + idempotencyKey + " was used for another request");
+                }
+                return new Reservation(assignments.find(earlier.get().assignmentId())
+                        .orElseThrow(() -> new AssertionError("a claimed key commits with its assignment")), true);
+            }
+        }
+        TenantPolicy policy = tenants.lock(request.tenant());
+        TenantUsage usage = assignments.usage(request.tenant());
+        Target target = request.selector() == null ? named(request, policy, usage) : placed(request, policy, usage);
+        NodeState node = target.node();
+        List<AssignedDevice> devices = target.devices().stream()
+                .map(bdf -> AssignedDevice.of(node.topology().device(bdf).orElseThrow()))
+                .toList();
+        Assignment reserved;
+        try {
+            reserved = assignments.reserve(Assignment.requested(id, request.tenant(), node.node(), devices, request.withKvm()));
+        } catch (DevicesTaken taken) {
+            throw new AssignmentRefused(taken.devices().stream()
+                    .map(bdf -> new Violation(Violation.Rule.DEVICE_BUSY, bdf,
+                            "taken on node " + node.node() + " by a concurrent assignment"))
+                    .toList());
+        }
+        audit.append(AuditEvent.of(AuditEvent.Kind.ASSIGNMENT_STATE, reserved, AssignmentState.REQUESTED.name()));
+        return new Reservation(reserved, false);
+    }
+
+    /** Where the devices go: the node as read under the tenant's lock, and the devices chosen there. */
+    private record Target(NodeState node, List<String> devices) {}
+
+    private Target named(AssignRequest request, TenantPolicy policy, TenantUsage usage) {
+        NodeState state = assignments.nodeState(known(request.node()));
+        List<Violation> violations = Admission.check(
+                new Admission.Request(request.tenant(), request.devices(), policy, usage), state);
+        if (!violations.isEmpty()) {
+            throw new AssignmentRefused(violations);
+        }
+        return new Target(state, request.devices());
+    }
+
+    private Target placed(AssignRequest request, TenantPolicy policy, TenantUsage usage) {
+        List<NodeTopology> candidates = request.node() == null ? topologies.all() : List.of(known(request.node()));
+        List<NodeState> states = candidates.stream().map(assignments::nodeState).toList();
+        Placement.Choice choice = Placement.choose(new Placement.Request(request.tenant(), request.selector(), policy), states);
+        List<Violation> overQuota = Quotas.check(policy, usage, new Quotas.Demand(choice.devices().size(), 0));
+        if (!overQuota.isEmpty()) {
+            throw new AssignmentRefused(overQuota);
+        }
+        NodeState state = states.stream().filter(candidate -> candidate.node().equals(choice.node())).findFirst()
+                .orElseThrow(() -> new AssertionError("placement chooses among the given nodes"));
+        return new Target(state, choice.devices());
+    }
+
+    private NodeTopology known(String node) {
+        return topologies.find(node).orElseThrow(() -> AssignmentRefused.because(
+                new Violation(Violation.Rule.NO_MATCHING_DEVICE, null, "no node " + node + " is known")));
+    }
+
+    private Assignment prepare(Assignment requested) {
+        Step step = transactions.execute(status -> {
+            Assignment locked = assignments.lock(requested.id()).orElseThrow();
+            long epoch = epochs.next(locked.node());
+            return new Step(transitions.store(locked.to(AssignmentState.PREPARING)), epoch);
+        });
+        Assignment preparing = step.assignment();
+        Preparation preparation;
+        try {
+            preparation = agents.prepare(preparing.node(), new NodeAgents.PrepareCall(
+                    preparing.id(), preparing.tenant(), preparing.bdfs(), preparing.withKvm(), step.epoch()));
+        } catch (NodeAgents.AgentUnreachable unreachable) {
+            fail(preparing.id(), "NODE_UNREACHABLE: " + unreachable.getMessage());
+            throw new AssignmentRefused(List.of(new Violation(Violation.Rule.NODE_UNREACHABLE, null,
+                    unreachable.getMessage())), preparing.id());
+        } catch (NodeAgents.AgentRefused refused) {
+            fail(preparing.id(), refused.reason() + ": " + refused.getMessage());
+            throw new AssignmentRefused(List.of(new Violation(ruleOf(refused), refused.device(),
+                    "the agent refused: " + refused.reason() + " " + refused.getMessage())), preparing.id());
+        }
+        List<Violation> split = TenantIoas.check(preparing.devices(), preparation);
+        if (!split.isEmpty()) {
+            release.complete(preparing.id());
+            throw new AssignmentRefused(split, preparing.id());
+        }
+        return transactions.execute(status -> {
+            Assignment locked = assignments.lock(preparing.id()).orElseThrow();
+            if (locked.state() != AssignmentState.PREPARING) {
+                // Released while the agent prepared: the release's newer epoch undoes the prepare.
+                return locked;
+            }
+            Assignment active = locked.activated(preparation);
+            tenants.recordIoas(TenantIoas.of(active, preparation));
+            return transitions.store(active);
+        });
+    }
+
+    private record Step(Assignment assignment, long epoch) {}
+
+    private void fail(String id, String reason) {
+        transactions.executeWithoutResult(status -> assignments.lock(id)
+                .filter(locked -> locked.state() == AssignmentState.PREPARING)
+                .ifPresent(locked -> transitions.store(locked.failed(reason))));
+    }
+
+    private static Violation.Rule ruleOf(NodeAgents.AgentRefused refused) {
+        return switch (refused.reason()) {
+            case "ENODEV", "ENOENT" -> Violation.Rule.NO_MATCHING_DEVICE;
+            default -> Violation.Rule.DEVICE_BUSY;
+        };
+    }
+}

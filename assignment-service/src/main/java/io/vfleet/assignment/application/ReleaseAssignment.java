@@ -1,0 +1,151 @@
+package io.vfleet.assignment.application;
+
+import io.vfleet.assignment.application.port.Assignments;
+import io.vfleet.assignment.application.port.AuditLog;
+import io.vfleet.assignment.application.port.FencingEpochs;
+import io.vfleet.assignment.application.port.NodeAgents;
+import io.vfleet.assignment.application.port.Topologies;
+import io.vfleet.assignment.domain.Assignment;
+import io.vfleet.assignment.domain.AssignmentRefused;
+import io.vfleet.assignment.domain.AssignmentState;
+import io.vfleet.assignment.domain.AuditEvent;
+import io.vfleet.assignment.domain.NodeState;
+import io.vfleet.assignment.domain.NodeTopology;
+import io.vfleet.assignment.domain.ScrubBetweenTenants;
+import io.vfleet.assignment.domain.Violation;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.springframework.transaction.support.TransactionOperations;
+
+/**
+ * Releases an assignment: RELEASING with a fresh epoch (stored), the agent detaches, scrub-resets
+ * and closes everything (no transaction), RESETTING with what the agent reset (stored), then
+ * RELEASED, which frees the devices, with the scrub bookkeeping of the reset sets (stored).
+ *
+ * <p>Idempotent: releasing a RELEASED or FAILED assignment answers it as it is, and a release
+ * interrupted anywhere is finished by calling {@link #complete} again, which is what reconciliation does.
+ */
+public final class ReleaseAssignment {
+
+    private final TransactionOperations transactions;
+    private final Assignments assignments;
+    private final Topologies topologies;
+    private final FencingEpochs epochs;
+    private final NodeAgents agents;
+    private final AuditLog audit;
+    private final Transitions transitions;
+
+    /** The stores and the agents this use case works with. */
+    public record Ports(Assignments assignments, Topologies topologies, FencingEpochs epochs, NodeAgents agents,
+            AuditLog audit) {}
+
+    public ReleaseAssignment(TransactionOperations transactions, Ports ports) {
+        this.transactions = transactions;
+        this.assignments = ports.assignments();
+        this.topologies = ports.topologies();
+        this.epochs = ports.epochs();
+        this.agents = ports.agents();
+        this.audit = ports.audit();
+        this.transitions = new Transitions(assignments, audit);
+    }
+
+    public Assignment release(Caller caller, String id) {
+        Assignment assignment = assignments.find(id).filter(found -> caller.sees(found.tenant()))
+                .orElseThrow(() -> new NotFound("no assignment " + id));
+        caller.requireToChange(assignment.tenant());
+        return complete(id);
+    }
+
+    /** Takes the release from wherever it stands to RELEASED (or leaves a finished assignment as it is). */
+    public Assignment complete(String id) {
+        Step step = transactions.execute(status -> {
+            Assignment locked = assignments.lock(id).orElseThrow(() -> new NotFound("no assignment " + id));
+            return switch (locked.state()) {
+                case RELEASED, FAILED -> new Step(locked, 0);
+                // Nothing went to the agent yet, so there is nothing to undo there.
+                case REQUESTED -> new Step(transitions.store(locked.failed("released before it was prepared")), 0);
+                case RESETTING -> new Step(locked, 0);
+                case PREPARING, ACTIVE -> new Step(transitions.store(locked.to(AssignmentState.RELEASING)),
+                        epochs.next(locked.node()));
+                case RELEASING -> new Step(locked, epochs.next(locked.node()));
+            };
+        });
+        Assignment assignment = step.assignment();
+        if (assignment.state().isTerminal()) {
+            return assignment;
+        }
+        // Without the agent's answer (a crash after RESETTING was stored), every device counts as
+        // left to its set's reset: pending scrub is the safe side.
+        List<String> leftToSetReset = assignment.bdfs();
+        if (assignment.state() == AssignmentState.RELEASING) {
+            NodeAgents.Released released = callAgent(assignment, step.epoch());
+            if (released.released()) {
+                leftToSetReset = released.leftToSetReset();
+            }
+            String detail = "function reset: " + released.functionReset() + "; left to the set reset: " + leftToSetReset;
+            transactions.executeWithoutResult(status -> assignments.lock(id)
+                    .filter(locked -> locked.state() == AssignmentState.RELEASING)
+                    .ifPresent(locked -> {
+                        Assignment resetting = locked.to(AssignmentState.RESETTING);
+                        assignments.update(resetting);
+                        audit.append(AuditEvent.of(AuditEvent.Kind.ASSIGNMENT_STATE, resetting,
+                                AssignmentState.RESETTING.name() + ": " + detail));
+                    }));
+        }
+        List<String> unscrubbed = leftToSetReset;
+        return transactions.execute(status -> {
+            Assignment locked = assignments.lock(id).orElseThrow();
+            if (locked.state() != AssignmentState.RESETTING) {
+                return locked;
+            }
+            Assignment released = assignments.update(locked.to(AssignmentState.RELEASED));
+            settleScrubs(released, unscrubbed);
+            audit.append(AuditEvent.of(AuditEvent.Kind.ASSIGNMENT_STATE, released, AssignmentState.RELEASED.name()));
+            return released;
+        });
+    }
+
+    private record Step(Assignment assignment, long epoch) {}
+
+    private NodeAgents.Released callAgent(Assignment assignment, long epoch) {
+        try {
+            return agents.release(assignment.node(), new NodeAgents.ReleaseCall(assignment.id(), true, epoch));
+        } catch (NodeAgents.AgentUnreachable unreachable) {
+            throw new AssignmentRefused(List.of(new Violation(Violation.Rule.NODE_UNREACHABLE, null,
+                    unreachable.getMessage() + "; the release stays RELEASING and is finished by reconciliation")),
+                    assignment.id());
+        } catch (NodeAgents.AgentRefused refused) {
+            throw new Conflict("the agent of node " + assignment.node() + " refused the release: " + refused.reason()
+                    + " " + refused.getMessage());
+        }
+    }
+
+    /**
+     * Devices without a function reset are scrubbed by the kernel only once their whole reset set
+     * has closed: until then they wait for it, and any device that was waiting on a set this
+     * release closed is scrubbed now.
+     */
+    private void settleScrubs(Assignment released, List<String> leftToSetReset) {
+        NodeTopology topology = topologies.find(released.node()).orElse(null);
+        if (topology == null) {
+            assignments.markScrubPending(released.node(), tenantOf(released, leftToSetReset));
+            return;
+        }
+        NodeState after = assignments.nodeState(topology);
+        assignments.markScrubPending(released.node(),
+                ScrubBetweenTenants.pendingAfterRelease(released.tenant(), leftToSetReset, after));
+        Set<String> scrubbed = ScrubBetweenTenants.scrubbedNow(assignments.nodeState(topology));
+        if (!scrubbed.isEmpty()) {
+            assignments.clearScrubPending(released.node(), scrubbed);
+            audit.append(new AuditEvent(0, java.time.Instant.now(), AuditEvent.Kind.DEVICE_SCRUBBED, null,
+                    released.node(), List.copyOf(scrubbed), released.id(), "their reset set closed"));
+        }
+    }
+
+    private static Map<String, String> tenantOf(Assignment released, List<String> devices) {
+        Map<String, String> pending = new java.util.LinkedHashMap<>();
+        devices.forEach(device -> pending.put(device, released.tenant()));
+        return pending;
+    }
+}

@@ -1,0 +1,33 @@
+package io.vfleet.assignment.application;
+
+import io.vfleet.assignment.application.port.Assignments;
+import io.vfleet.assignment.application.port.AuditLog;
+import io.vfleet.assignment.domain.Assignment;
+import io.vfleet.assignment.domain.AuditEvent;
+
+/**
+ * Stores an assignment's new state together with its audit event, in the caller's transaction:
+ * every state change is an event, and the event is appended last because it locks the chain's head.
+ */
+final class Transitions {
+
+    private final Assignments assignments;
+    private final AuditLog audit;
+
+    Transitions(Assignments assignments, AuditLog audit) {
+        this.assignments = assignments;
+        this.audit = audit;
+    }
+
+    Assignment store(Assignment changed) {
+        Assignment stored = assignments.update(changed);
+        audit.append(AuditEvent.of(AuditEvent.Kind.ASSIGNMENT_STATE, stored, describe(stored)));
+        return stored;
+    }
+
+    static String describe(Assignment assignment) {
+        return assignment.failureReason() == null
+                ? assignment.state().name()
+                : assignment.state().name() + ": " + assignment.failureReason();
+    }
+}

@@ -1,0 +1,21 @@
+package io.vfleet.assignment.application.port;
+
+import io.vfleet.assignment.domain.NodeTopology;
+import java.util.List;
+import java.util.Optional;
+
+/** The service's own copy of the fleet's topology, fed by the inventory. */
+public interface Topologies {
+
+    Optional<NodeTopology> find(String node);
+
+    List<NodeTopology> all();
+
+    /** Replaces what is known of the node, as the inventory's revision {@code revision} describes it. */
+    void replace(NodeTopology topology, long revision);
+
+    void remove(String node);
+
+    /** The highest inventory revision applied, or 0 before the first. */
+    long revision();
+}

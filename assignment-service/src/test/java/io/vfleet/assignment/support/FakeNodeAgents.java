@@ -1,0 +1,146 @@
+package io.vfleet.assignment.support;
+
+import io.vfleet.assignment.application.port.NodeAgents;
+import io.vfleet.assignment.domain.Preparation;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Agents kept in memory, with the agent's contract: idempotent by assignment id, stale epochs
+ * refused, a device opened by one assignment at a time (EBUSY otherwise, as the kernel). It also
+ * remembers every time two assignments would have held one device, which no test may ever see.
+ */
+public final class FakeNodeAgents implements NodeAgents {
+
+    private final Map<String, Map<String, Prepared>> preparedByNode = new HashMap<>();
+    private final Map<String, Long> epochs = new HashMap<>();
+    private final Set<String> unreachable = new HashSet<>();
+    private final Set<String> withoutFunctionReset = new HashSet<>();
+    private final List<String> doubleOwnership = new ArrayList<>();
+    private final AtomicLong ids = new AtomicLong(100);
+    private final List<String> calls = new ArrayList<>();
+
+    public synchronized void reset() {
+        preparedByNode.clear();
+        epochs.clear();
+        unreachable.clear();
+        withoutFunctionReset.clear();
+        doubleOwnership.clear();
+        calls.clear();
+    }
+
+    public synchronized void unreachable(String node, boolean isUnreachable) {
+        if (isUnreachable) {
+            unreachable.add(node);
+        } else {
+            unreachable.remove(node);
+        }
+    }
+
+    public synchronized void withoutFunctionReset(String bdf) {
+        withoutFunctionReset.add(bdf);
+    }
+
+    public synchronized List<String> doubleOwnership() {
+        return List.copyOf(doubleOwnership);
+    }
+
+    public synchronized List<String> calls() {
+        return List.copyOf(calls);
+    }
+
+    /** Puts an assignment on the agent as if an earlier Prepare had reached it. */
+    public synchronized Preparation plant(String node, PrepareCall call) {
+        return doPrepare(node, call);
+    }
+
+    public synchronized Set<String> preparedIds(String node) {
+        return Set.copyOf(preparedByNode.getOrDefault(node, Map.of()).keySet());
+    }
+
+    @Override
+    public synchronized Preparation prepare(String node, PrepareCall call) {
+        reach(node);
+        calls.add("prepare " + call.assignmentId() + " @" + call.epoch());
+        checkEpoch(call.assignmentId(), call.epoch());
+        return doPrepare(node, call);
+    }
+
+    private Preparation doPrepare(String node, PrepareCall call) {
+        Map<String, Prepared> prepared = preparedByNode.computeIfAbsent(node, ignored -> new HashMap<>());
+        Prepared earlier = prepared.get(call.assignmentId());
+        if (earlier != null) {
+            return earlier.preparation();
+        }
+        for (Prepared other : prepared.values()) {
+            for (Preparation.Device device : other.preparation().devices()) {
+                if (call.devices().contains(device.bdf())) {
+                    doubleOwnership.add(device.bdf() + " asked for by " + call.assignmentId() + " while "
+                            + other.assignmentId() + " holds it");
+                    throw new AgentRefused("EBUSY", device.bdf(), "device " + device.bdf() + " is already open");
+                }
+            }
+        }
+        long ioas = ids.incrementAndGet();
+        long hwpt = ids.incrementAndGet();
+        List<Preparation.Device> devices = call.devices().stream()
+                .map(bdf -> new Preparation.Device(bdf, ids.incrementAndGet(), hwpt))
+                .toList();
+        Preparation preparation = new Preparation(ioas, List.of(hwpt), devices);
+        prepared.put(call.assignmentId(), new Prepared(call.assignmentId(), call.tenant(), call.epoch(), preparation));
+        return preparation;
+    }
+
+    @Override
+    public synchronized Released release(String node, ReleaseCall call) {
+        reach(node);
+        calls.add("release " + call.assignmentId() + " @" + call.epoch());
+        checkEpoch(call.assignmentId(), call.epoch());
+        Prepared removed = preparedByNode.getOrDefault(node, new HashMap<>()).remove(call.assignmentId());
+        if (removed == null) {
+            return new Released(false, List.of(), List.of());
+        }
+        List<String> functionReset = new ArrayList<>();
+        List<String> left = new ArrayList<>();
+        for (Preparation.Device device : removed.preparation().devices()) {
+            (withoutFunctionReset.contains(device.bdf()) ? left : functionReset).add(device.bdf());
+        }
+        return new Released(true, functionReset, left);
+    }
+
+    @Override
+    public synchronized List<String> hotReset(String node, HotResetCall call) {
+        reach(node);
+        calls.add("hot-reset " + call.assignmentId() + " " + call.device() + " @" + call.epoch());
+        checkEpoch(call.assignmentId(), call.epoch());
+        if (!preparedByNode.getOrDefault(node, Map.of()).containsKey(call.assignmentId())) {
+            throw new AgentRefused("ENOENT", call.device(), "no such assignment");
+        }
+        return List.of(call.device());
+    }
+
+    @Override
+    public synchronized List<Prepared> listPrepared(String node) {
+        reach(node);
+        return List.copyOf(preparedByNode.getOrDefault(node, Map.of()).values());
+    }
+
+    private void reach(String node) {
+        if (unreachable.contains(node)) {
+            throw new AgentUnreachable(node, new java.net.ConnectException("connection refused"));
+        }
+    }
+
+    private void checkEpoch(String assignmentId, long epoch) {
+        Long seen = epochs.get(assignmentId);
+        if (seen != null && epoch < seen) {
+            throw new AgentRefused("STALE_EPOCH", null, "epoch " + epoch + " is older than " + seen);
+        }
+        epochs.put(assignmentId, epoch);
+    }
+}

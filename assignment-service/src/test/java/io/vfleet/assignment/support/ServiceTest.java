@@ -1,0 +1,32 @@
+package io.vfleet.assignment.support;
+
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.webmvc.test.autoconfigure.AutoConfigureMockMvc;
+import org.springframework.context.annotation.Import;
+
+/**
+ * The whole service on the shared embedded PostgreSQL, with fake agents. Every test class with this
+ * annotation shares one Spring context; {@link ServiceTestBase} empties the database before each test.
+ */
+@Target(ElementType.TYPE)
+@Retention(RetentionPolicy.RUNTIME)
+@SpringBootTest(properties = {
+        "vfleet.security.tokens[0].token=operator-token",
+        "vfleet.security.tokens[0].role=operator",
+        "vfleet.security.tokens[1].token=orchestrator-token",
+        "vfleet.security.tokens[1].role=orchestrator",
+        "vfleet.security.tokens[2].token=acme-token",
+        "vfleet.security.tokens[2].role=orchestrator",
+        "vfleet.security.tokens[2].tenant=acme",
+        "vfleet.security.tokens[3].token=auditor-token",
+        "vfleet.security.tokens[3].role=auditor",
+        "logging.level.root=WARN",
+        "logging.level.io.vfleet=INFO",
+})
+@AutoConfigureMockMvc
+@Import(TestInfrastructure.class)
+public @interface ServiceTest {}

@@ -1,0 +1,33 @@
+package io.vfleet.assignment.support;
+
+import io.vfleet.assignment.application.port.NodeAgents;
+import javax.sql.DataSource;
+import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Primary;
+
+/** The shared embedded PostgreSQL and the fake agents, for {@link ServiceTest}. */
+@TestConfiguration(proxyBeanMethods = false)
+public class TestInfrastructure {
+
+    @Bean
+    DataSource dataSource() {
+        com.zaxxer.hikari.HikariDataSource pool = new com.zaxxer.hikari.HikariDataSource();
+        pool.setJdbcUrl(EmbeddedDatabase.jdbcUrl());
+        pool.setUsername("postgres");
+        pool.setSchema("assignment");
+        pool.setMaximumPoolSize(20);
+        return pool;
+    }
+
+    @Bean
+    @Primary
+    FakeNodeAgents fakeNodeAgents() {
+        return new FakeNodeAgents();
+    }
+
+    @Bean
+    NodeAgents nodeAgents(FakeNodeAgents fake) {
+        return fake;
+    }
+}
