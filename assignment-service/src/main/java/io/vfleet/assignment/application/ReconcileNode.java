@@ -32,6 +32,9 @@ public final class ReconcileNode {
     /** How long an unfinished step is given before reconciliation takes it over. */
     public static final Duration SETTLING = Duration.ofSeconds(30);
 
+    /** Later than any change: the store's timestamps end long before {@link Instant#MAX}. */
+    private static final Instant EVERYTHING = Instant.parse("9999-12-31T00:00:00Z");
+
     private final TransactionOperations transactions;
     private final Assignments assignments;
     private final FencingEpochs epochs;
@@ -79,7 +82,7 @@ public final class ReconcileNode {
             }
         }
         Set<String> live = new HashSet<>();
-        transactions.executeWithoutResult(status -> assignments.unfinishedOn(node, Instant.MAX)
+        transactions.executeWithoutResult(status -> assignments.unfinishedOn(node, EVERYTHING)
                 .forEach(assignment -> live.add(assignment.id())));
         for (NodeAgents.Prepared orphan : prepared.values()) {
             if (!live.contains(orphan.assignmentId())) {

@@ -1,0 +1,45 @@
+package io.vfleet.assignment;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
+
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.junit.AnalyzeClasses;
+import com.tngtech.archunit.junit.ArchTest;
+import com.tngtech.archunit.lang.ArchRule;
+import jakarta.persistence.Entity;
+
+/** The hexagon: domain knows nothing, application knows the domain, adapters translate and never meet. */
+@AnalyzeClasses(packages = "io.vfleet.assignment", importOptions = ImportOption.DoNotIncludeTests.class)
+class ArchitectureTest {
+
+    @ArchTest
+    static final ArchRule layers = layeredArchitecture().consideringOnlyDependenciesInLayers()
+            .layer("Domain").definedBy("..assignment.domain..")
+            .layer("Application").definedBy("..assignment.application..")
+            .layer("Adapters").definedBy("..assignment.adapter..")
+            .layer("Wiring").definedBy("io.vfleet.assignment")
+            .whereLayer("Adapters").mayOnlyBeAccessedByLayers("Wiring")
+            .whereLayer("Application").mayOnlyBeAccessedByLayers("Adapters", "Wiring")
+            .whereLayer("Domain").mayOnlyBeAccessedByLayers("Application", "Adapters", "Wiring");
+
+    @ArchTest
+    static final ArchRule domainIsPlainJava = noClasses().that().resideInAPackage("..assignment.domain..")
+            .should().dependOnClassesThat().resideOutsideOfPackages("java..", "..assignment.domain..");
+
+    @ArchTest
+    static final ArchRule applicationUsesNoFrameworkButTransactions = noClasses()
+            .that().resideInAPackage("..assignment.application..")
+            .should().dependOnClassesThat().resideOutsideOfPackages("java..", "..assignment.domain..",
+                    "..assignment.application..", "org.springframework.transaction..");
+
+    @ArchTest
+    static final ArchRule adaptersDoNotTalkToEachOther = noClasses().that().resideInAPackage("..adapter.web..")
+            .should().dependOnClassesThat().resideInAnyPackage("..adapter.persistence..", "..adapter.agent..",
+                    "..adapter.inventory..", "..adapter.grpc..");
+
+    @ArchTest
+    static final ArchRule entitiesStayInPersistenceAndPackagePrivate = classes().that().areAnnotatedWith(Entity.class)
+            .should().resideInAPackage("..adapter.persistence..").andShould().notBePublic();
+}

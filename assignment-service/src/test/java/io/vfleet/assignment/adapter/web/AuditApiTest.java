@@ -1,0 +1,109 @@
+package io.vfleet.assignment.adapter.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vfleet.assignment.support.ServiceTest;
+import io.vfleet.assignment.support.ServiceTestBase;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.http.MediaType;
+import org.springframework.test.web.servlet.assertj.MockMvcTester;
+import org.springframework.test.web.servlet.assertj.MvcTestResult;
+
+@ServiceTest
+class AuditApiTest extends ServiceTestBase {
+
+    @Autowired
+    MockMvcTester mvc;
+
+    String assignAndRelease(String tenant, String device) throws Exception {
+        MvcTestResult created = mvc.post().uri("/api/v1/assignments").header("Authorization", "Bearer operator-token")
+                .contentType(MediaType.APPLICATION_JSON)
+                .content("{\"tenant\":\"" + tenant + "\",\"node\":\"n1\",\"devices\":[\"" + device + "\"]}").exchange();
+        String id = com.jayway.jsonpath.JsonPath.read(created.getResponse().getContentAsString(), "$.id");
+        mvc.delete().uri("/api/v1/assignments/" + id).header("Authorization", "Bearer operator-token").exchange();
+        return id;
+    }
+
+    @Test
+    void everyStateChangeIsAnEventInOrder() throws Exception {
+        String id = assignAndRelease("acme", "0000:01:00.0");
+
+        MvcTestResult events = mvc.get().uri("/api/v1/audit/events?device=0000:01:00.0&tenant=acme")
+                .header("Authorization", "Bearer auditor-token").exchange();
+
+        assertThat(events).hasStatusOk();
+        java.util.List<String> details = com.jayway.jsonpath.JsonPath.read(events.getResponse().getContentAsString(),
+                "$.items[*].detail");
+        assertThat(details).extracting(detail -> detail.split(":")[0])
+                .containsExactly("REQUESTED", "PREPARING", "ACTIVE", "RELEASING", "RESETTING", "RELEASED");
+        assertThat(events).bodyJson().extractingPath("$.items[0].assignmentId").isEqualTo(id);
+        assertThat(mvc.get().uri("/api/v1/audit/events?tenant=globex").header("Authorization", "Bearer auditor-token"))
+                .bodyJson().extractingPath("$.total").isEqualTo(0);
+    }
+
+    @Test
+    void theOwnerOfADeviceAtATimeIsTheTenantThatHeldItThen() throws Exception {
+        String first = assignAndRelease("acme", "0000:01:00.0");
+        Instant between = Instant.now();
+        MvcTestResult created = mvc.post().uri("/api/v1/assignments").header("Authorization", "Bearer operator-token")
+                .contentType(MediaType.APPLICATION_JSON)
+                .content("{\"tenant\":\"globex\",\"node\":\"n1\",\"devices\":[\"0000:01:00.0\"]}").exchange();
+        String second = com.jayway.jsonpath.JsonPath.read(created.getResponse().getContentAsString(), "$.id");
+        Instant acmeTime = jdbc.queryForObject("""
+                select at from assignment.audit_events where assignment_id = ? and detail = 'ACTIVE'
+                """, java.sql.Timestamp.class, first).toInstant();
+
+        assertThat(mvc.get().uri("/api/v1/audit/owner?device=0000:01:00.0&at=" + acmeTime)
+                .header("Authorization", "Bearer auditor-token"))
+                .bodyJson().extractingPath("$.owners[0].tenant").isEqualTo("acme");
+        assertThat(mvc.get().uri("/api/v1/audit/owner?device=0000:01:00.0&node=n1&at=" + between)
+                .header("Authorization", "Bearer auditor-token"))
+                .bodyJson().extractingPath("$.owners").asArray().isEmpty();
+        assertThat(mvc.get().uri("/api/v1/audit/owner?device=0000:01:00.0")
+                .header("Authorization", "Bearer auditor-token"))
+                .bodyJson().extractingPath("$.owners[0].assignmentId").isEqualTo(second);
+    }
+
+    @Test
+    void anUntouchedChainVerifies() throws Exception {
+        assignAndRelease("acme", "0000:01:00.0");
+        assignAndRelease("globex", "0000:06:00.0");
+
+        MvcTestResult verify = mvc.get().uri("/api/v1/audit/verify").header("Authorization", "Bearer auditor-token").exchange();
+
+        assertThat(verify).bodyJson().extractingPath("$.intact").isEqualTo(true);
+        assertThat(verify).bodyJson().extractingPath("$.checked").isEqualTo(12);
+    }
+
+    @Test
+    void theLogRefusesUpdatesAndDeletes() throws Exception {
+        assignAndRelease("acme", "0000:01:00.0");
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                        () -> jdbc.update("update assignment.audit_events set detail = 'x' where sequence = 1"))
+                .hasMessageContaining("append-only");
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                        () -> jdbc.update("delete from assignment.audit_events where sequence = 1"))
+                .hasMessageContaining("append-only");
+    }
+
+    @Test
+    void aTamperedRowIsTheFirstBrokenLink() throws Exception {
+        assignAndRelease("acme", "0000:01:00.0");
+        assignAndRelease("globex", "0000:06:00.0");
+        jdbc.execute("alter table assignment.audit_events disable trigger audit_events_append_only");
+        try {
+            jdbc.update("update assignment.audit_events set tenant = 'mallory' where sequence = 8");
+        } finally {
+            jdbc.execute("alter table assignment.audit_events enable trigger audit_events_append_only");
+        }
+
+        MvcTestResult verify = mvc.get().uri("/api/v1/audit/verify").header("Authorization", "Bearer auditor-token").exchange();
+
+        assertThat(verify).bodyJson().extractingPath("$.intact").isEqualTo(false);
+        assertThat(verify).bodyJson().extractingPath("$.checked").isEqualTo(7);
+        assertThat(verify).bodyJson().extractingPath("$.firstBroken.sequence").isEqualTo(8);
+    }
+}

@@ -1,0 +1,155 @@
+package io.vfleet.assignment.application;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vfleet.assignment.application.port.Assignments;
+import io.vfleet.assignment.application.port.AuditLog;
+import io.vfleet.assignment.application.port.NodeAgents;
+import io.vfleet.assignment.domain.AssignedDevice;
+import io.vfleet.assignment.domain.Assignment;
+import io.vfleet.assignment.domain.AssignmentState;
+import io.vfleet.assignment.domain.AuditEvent;
+import io.vfleet.assignment.support.ServiceTest;
+import io.vfleet.assignment.support.ServiceTestBase;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * A service stopped between two steps leaves an assignment in the state of its last commit; on start,
+ * reconciliation with the agent's ListPrepared converges, and says so in the audit log.
+ */
+@ServiceTest
+class ReconcileNodeTest extends ServiceTestBase {
+
+    @Autowired
+    ReconcileNode reconcile;
+
+    @Autowired
+    Assignments assignments;
+
+    @Autowired
+    AuditLog audit;
+
+    @Autowired
+    TransactionTemplate transactions;
+
+    @Autowired
+    AssignDevices assign;
+
+    /** An assignment stored in {@code state} as a crashed service would have left it. */
+    Assignment crashedIn(String id, AssignmentState state, String device) {
+        return transactions.execute(status -> {
+            Assignment reserved = assignments.reserve(Assignment.requested(id, "acme", "n1",
+                    List.of(new AssignedDevice(device, "/dev/vfio/devices/vfio10", 10, "slot:01", null, null)), false));
+            Assignment moved = reserved;
+            for (AssignmentState step : List.of(AssignmentState.PREPARING, AssignmentState.ACTIVE,
+                    AssignmentState.RELEASING, AssignmentState.RESETTING)) {
+                if (moved.state() == state) {
+                    break;
+                }
+                moved = step == AssignmentState.ACTIVE
+                        ? moved.activated(new io.vfleet.assignment.domain.Preparation(1, List.of(2L),
+                                List.of(new io.vfleet.assignment.domain.Preparation.Device(device, 3, 2))))
+                        : moved.to(step);
+            }
+            return assignments.update(moved);
+        });
+    }
+
+    AssignmentState stateOf(String id) {
+        return assignments.find(id).orElseThrow().state();
+    }
+
+    @Test
+    void aPrepareThatReachedTheAgentBecomesActive() {
+        crashedIn("a-1", AssignmentState.PREPARING, "0000:01:00.0");
+        agents.plant("n1", new NodeAgents.PrepareCall("a-1", "acme", List.of("0000:01:00.0"), false, 1));
+
+        ReconcileNode.Report report = reconcile.reconcile("n1", Instant.now());
+
+        assertThat(stateOf("a-1")).isEqualTo(AssignmentState.ACTIVE);
+        assertThat(assignments.find("a-1").orElseThrow().devices().getFirst().devid()).isNotNull();
+        assertThat(report.repairs()).singleElement().asString().contains("PREPARING → ACTIVE");
+    }
+
+    @Test
+    void aPrepareThatNeverReachedTheAgentFailsAndFreesItsDevices() {
+        crashedIn("a-1", AssignmentState.PREPARING, "0000:01:00.0");
+
+        reconcile.reconcile("n1", Instant.now());
+
+        assertThat(stateOf("a-1")).isEqualTo(AssignmentState.FAILED);
+        assertThat(jdbc.queryForObject("select count(*) from assignment.assignment_devices where held", Integer.class))
+                .isZero();
+    }
+
+    @Test
+    void aRequestThatNeverWentOutFails() {
+        crashedIn("a-1", AssignmentState.REQUESTED, "0000:01:00.0");
+
+        reconcile.reconcile("n1", Instant.now());
+
+        assertThat(stateOf("a-1")).isEqualTo(AssignmentState.FAILED);
+    }
+
+    @Test
+    void anInterruptedReleaseIsFinishedOnTheAgentAndInTheDatabase() {
+        crashedIn("a-1", AssignmentState.RELEASING, "0000:01:00.0");
+        agents.plant("n1", new NodeAgents.PrepareCall("a-1", "acme", List.of("0000:01:00.0"), false, 1));
+
+        reconcile.reconcile("n1", Instant.now());
+
+        assertThat(stateOf("a-1")).isEqualTo(AssignmentState.RELEASED);
+        assertThat(agents.preparedIds("n1")).isEmpty();
+    }
+
+    @Test
+    void anActiveAssignmentTheAgentLostIsReleased() {
+        crashedIn("a-1", AssignmentState.ACTIVE, "0000:01:00.0");
+
+        reconcile.reconcile("n1", Instant.now());
+
+        assertThat(stateOf("a-1")).isEqualTo(AssignmentState.RELEASED);
+    }
+
+    @Test
+    void whatTheAgentHoldsForNoLiveAssignmentIsReleasedAndAudited() {
+        agents.plant("n1", new NodeAgents.PrepareCall("ghost", "acme", List.of("0000:06:00.0"), false, 1));
+
+        ReconcileNode.Report report = reconcile.reconcile("n1", Instant.now());
+
+        assertThat(agents.preparedIds("n1")).isEmpty();
+        assertThat(report.repairs()).singleElement().asString().contains("ghost");
+        assertThat(audit.search(new AuditLog.Query(null, null, null, null),
+                new io.vfleet.assignment.application.port.Paging(0, 10)).items())
+                .extracting(AuditEvent::kind).containsExactly(AuditEvent.Kind.RECONCILE_REPAIR);
+    }
+
+    @Test
+    void aConvergedNodeNeedsNoRepair() {
+        assign.assign(Caller.operator(), new AssignRequest("acme", "n1", List.of("0000:01:00.0"), null, false), null);
+
+        assertThat(reconcile.reconcile("n1", Instant.now()).repairs()).isEmpty();
+    }
+
+    @Test
+    void recentStepsAreLeftToTheRequestThatIsTakingThem() {
+        crashedIn("a-1", AssignmentState.PREPARING, "0000:01:00.0");
+
+        reconcile.reconcile("n1");
+
+        assertThat(stateOf("a-1")).isEqualTo(AssignmentState.PREPARING);
+    }
+
+    @Test
+    void anUnreachableAgentChangesNothing() {
+        crashedIn("a-1", AssignmentState.PREPARING, "0000:01:00.0");
+        agents.unreachable("n1", true);
+
+        assertThat(reconcile.reconcile("n1", Instant.now()).reachable()).isFalse();
+        assertThat(stateOf("a-1")).isEqualTo(AssignmentState.PREPARING);
+    }
+}
