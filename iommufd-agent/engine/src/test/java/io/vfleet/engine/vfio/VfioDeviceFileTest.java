@@ -4,15 +4,18 @@ import static io.vfleet.engine.TestProcess.fails;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vfleet.engine.Errno;
+import io.vfleet.engine.FaultInjection;
 import io.vfleet.engine.Host;
 import io.vfleet.engine.IovaRange;
 import io.vfleet.engine.KernelConfig;
 import io.vfleet.engine.KernelProfile;
 import io.vfleet.engine.TestHosts;
 import io.vfleet.engine.TestProcess;
+import io.vfleet.engine.iommufd.IommufdAccess;
 import io.vfleet.engine.iommufd.IommufdContext;
 import io.vfleet.engine.iommufd.IommufdFile;
 import io.vfleet.engine.process.Capability;
+import io.vfleet.engine.process.ProcessSpec;
 import io.vfleet.engine.topology.HostTopology;
 import io.vfleet.engine.uapi.Ioctl;
 import io.vfleet.engine.uapi.Ioctl.IommuDestroy;
@@ -36,6 +39,8 @@ import io.vfleet.engine.uapi.Ioctl.VfioGroupGetDeviceFd;
 import io.vfleet.engine.uapi.Ioctl.VfioGroupGetStatus;
 import io.vfleet.engine.uapi.Ioctl.VfioGroupSetContainer;
 import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -660,6 +665,118 @@ class VfioDeviceFileTest {
                 assertThat(host.vfioDevice("mtty-1").iommufdAccess().ioas().id()).isEqualTo(otherIoas);
                 vmm.ioctl(iommufd, IommuDestroy.of(ioas));
                 fails(Errno.EBUSY, () -> vmm.ioctl(iommufd, IommuDestroy.of(otherIoas)));
+            }
+        }
+    }
+
+    @Nested
+    class EmulatedPins {
+        private final Host host = Host.boot(TestHosts.shipped("emulated-devices"));
+        private final TestProcess vmm = TestProcess.spawn(host, new ProcessSpec("vmm", 1000, Set.of(), 64 * 4096));
+        private final int iommufd = vmm.open("/dev/iommu");
+        private final int ioas = vmm.ioctl(iommufd, IommuIoasAlloc.of()).outIoasId();
+        private final int tty = vmm.open(cdev(host, "mtty-0"));
+
+        private IommufdAccess access() {
+            return host.vfioDevice("mtty-0").iommufdAccess();
+        }
+
+        private void pin(long iova, long length) {
+            host.inspect(() -> {
+                access().pin(iova, length, true);
+                return null;
+            });
+        }
+
+        @Test
+        void anUnmapTellsTheDriverToDropItsPinsAndThenSucceeds() {
+            vmm.ioctl(tty, VfioDeviceBindIommufd.of(iommufd));
+            vmm.ioctl(tty, VfioDeviceAttachIommufdPt.of(ioas));
+            long memory = vmm.mmap(8 * 4096);
+            long iova = vmm.ioctl(iommufd, IommuIoasMap.of(RW, ioas, memory, 8 * 4096, 0)).iova();
+            pin(iova + 4096, 2 * 4096);
+            assertThat(host.lockedPagesByUser()).containsEntry(1000, 8L);
+            assertThat(vmm.ioctl(iommufd, Ioctl.IommuIoasUnmap.of(ioas, iova, 8 * 4096)).length()).isEqualTo(8 * 4096);
+            assertThat(access().pins()).isEmpty();
+            assertThat(host.lockedPagesByUser()).containsEntry(1000, 0L);
+        }
+
+        @Test
+        void detachAndCloseDropEveryPin() {
+            vmm.ioctl(tty, VfioDeviceBindIommufd.of(iommufd));
+            vmm.ioctl(tty, VfioDeviceAttachIommufdPt.of(ioas));
+            long memory = vmm.mmap(4 * 4096);
+            long iova = vmm.ioctl(iommufd, IommuIoasMap.of(RW, ioas, memory, 4 * 4096, 0)).iova();
+            pin(iova, 4096);
+            vmm.ioctl(tty, VfioDeviceDetachIommufdPt.of());
+            assertThat(access().pins()).isEmpty();
+            assertThat(host.lockedPagesByUser()).containsEntry(1000, 0L);
+            vmm.ioctl(tty, VfioDeviceAttachIommufdPt.of(ioas));
+            pin(iova, 2 * 4096);
+            assertThat(host.lockedPagesByUser()).containsEntry(1000, 4L);
+            vmm.close(tty);
+            assertThat(host.lockedPagesByUser()).containsEntry(1000, 0L);
+            vmm.ioctl(iommufd, IommuDestroy.of(ioas));
+        }
+
+        @Test
+        void attachingAnAccessToAnIoasWithUnalignedAreasIsEaddrinuse() {
+            long memory = vmm.mmap(4 * 4096);
+            vmm.ioctl(iommufd, IommuIoasMap.of(RW | IommuIoasMap.FIXED_IOVA, ioas, memory, 0x1800, 0x10000));
+            vmm.ioctl(tty, VfioDeviceBindIommufd.of(iommufd));
+            fails(Errno.EADDRINUSE, () -> vmm.ioctl(tty, VfioDeviceAttachIommufdPt.of(ioas)));
+            assertThat(host.vfioDevice("mtty-0").iommufdAttached()).isFalse();
+            vmm.ioctl(iommufd, Ioctl.IommuIoasUnmap.all(ioas));
+            vmm.ioctl(tty, VfioDeviceAttachIommufdPt.of(ioas));
+        }
+    }
+
+    /**
+     * The fail-nth sweep: every allocation point of BIND and ATTACH is failed in turn, and after each
+     * failure the host must be as it was, which the same sequence then proves by succeeding.
+     */
+    @Nested
+    class FailNth {
+        @AfterEach
+        void disarm() {
+            FaultInjection.disarm();
+        }
+
+        @Test
+        void aFailureAnywhereInBindOrAttachLeavesNothingBehind() {
+            for (int nth = 1; ; nth++) {
+                Host host = workstation(KernelProfile.V11);
+                TestProcess vmm = TestProcess.spawn(host, new ProcessSpec("vmm", 1000, Set.of(), 64 * 4096));
+                int iommufd = vmm.open("/dev/iommu");
+                int ioas = vmm.ioctl(iommufd, IommuIoasAlloc.of()).outIoasId();
+                long memory = vmm.mmap(8 * 4096);
+                vmm.ioctl(iommufd, IommuIoasMap.of(RW, ioas, memory, 8 * 4096, 0));
+                int gpu = vmm.open(cdev(host, GPU));
+                FaultInjection.failNth(nth);
+                boolean failed = false;
+                try {
+                    vmm.ioctl(gpu, VfioDeviceBindIommufd.of(iommufd));
+                    vmm.ioctl(gpu, VfioDeviceAttachIommufdPt.of(ioas));
+                } catch (io.vfleet.engine.KernelException e) {
+                    assertThat(e.errno()).isEqualTo(Errno.ENOMEM);
+                    failed = true;
+                }
+                boolean hit = FaultInjection.disarm();
+                assertThat(failed).isEqualTo(hit);
+                if (!hit) {
+                    assertThat(nth).as("the sweep met at least one allocation point").isGreaterThan(1);
+                    return;
+                }
+                vmm.close(gpu);
+                VfioDevice device = host.vfioDevice(GPU);
+                assertThat(device.openCount()).as("nth " + nth).isZero();
+                assertThat(device.iommuGroup().isOwned()).as("nth " + nth).isFalse();
+                assertThat(device.group().cdevDeviceOpenCount()).as("nth " + nth).isZero();
+                assertThat(host.lockedPagesByUser()).as("nth " + nth).containsEntry(1000, 0L);
+                int again = vmm.open(cdev(host, GPU));
+                assertThat(vmm.ioctl(again, VfioDeviceBindIommufd.of(iommufd)).outDevid()).as("nth " + nth).isEqualTo(2);
+                assertThat(vmm.ioctl(again, VfioDeviceAttachIommufdPt.of(ioas)).ptId()).as("nth " + nth).isEqualTo(3);
+                assertThat(host.lockedPagesByUser()).as("nth " + nth).containsEntry(1000, 8L);
             }
         }
     }
