@@ -12,6 +12,7 @@ import io.vfleet.engine.TestHosts;
 import io.vfleet.engine.TestProcess;
 import io.vfleet.engine.process.AddressSpace;
 import io.vfleet.engine.process.Capability;
+import io.vfleet.engine.process.ProcessSpec;
 import io.vfleet.engine.uapi.Ioctl.IommuDestroy;
 import io.vfleet.engine.uapi.Ioctl.IommuIoasAlloc;
 import io.vfleet.engine.uapi.Ioctl.IommuIoasAllowIovas;
@@ -22,6 +23,7 @@ import io.vfleet.engine.uapi.Ioctl.IommuIoasUnmap;
 import io.vfleet.engine.uapi.Ioctl.VfioDeviceAttachIommufdPt;
 import io.vfleet.engine.uapi.Ioctl.VfioDeviceBindIommufd;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -147,7 +149,7 @@ class IoasTest {
 
     @Test
     void copyDoesNotChargeThePagesAgain() {
-        TestProcess payer = TestProcess.spawn(host, new io.vfleet.engine.process.ProcessSpec("payer", 7000, java.util.Set.of(), 8 * PAGE));
+        TestProcess payer = TestProcess.spawn(host, new ProcessSpec("payer", 7000, Set.of(), 8 * PAGE));
         int payerIommufd = payer.open("/dev/iommu");
         int source = payer.ioctl(payerIommufd, IommuIoasAlloc.of()).outIoasId();
         int destination = payer.ioctl(payerIommufd, IommuIoasAlloc.of()).outIoasId();
@@ -231,7 +233,7 @@ class IoasTest {
 
     @Test
     void destroyingAnIoasUnmapsItsAreasAndReturnsTheirPins() {
-        TestProcess payer = TestProcess.spawn(host, new io.vfleet.engine.process.ProcessSpec("payer", 8000, java.util.Set.of(), 8 * PAGE));
+        TestProcess payer = TestProcess.spawn(host, new ProcessSpec("payer", 8000, Set.of(), 8 * PAGE));
         int payerIommufd = payer.open("/dev/iommu");
         int first = payer.ioctl(payerIommufd, IommuIoasAlloc.of()).outIoasId();
         long memory = payer.mmap(4 * PAGE);

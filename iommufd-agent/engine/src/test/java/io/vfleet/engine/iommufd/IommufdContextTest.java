@@ -24,6 +24,7 @@ import io.vfleet.engine.uapi.Ioctl.IommuVfioIoas;
 import io.vfleet.engine.uapi.Ioctl.UnknownIoctl;
 import io.vfleet.engine.uapi.Ioctl.VfioDeviceAttachIommufdPt;
 import io.vfleet.engine.uapi.Ioctl.VfioDeviceBindIommufd;
+import io.vfleet.engine.uapi.Ioctl.VfioDeviceDetachIommufdPt;
 import io.vfleet.engine.uapi.Ioctl.VfioDeviceGetInfo;
 import io.vfleet.engine.uapi.Ioctl.VfioGroupGetStatus;
 import java.util.List;
@@ -282,7 +283,7 @@ class IommufdContextTest {
         vmm.ioctl(iommufd, IommuIoasMap.of(RW, ioas, memory, 8 * PAGE, 0));
         vmm.ioctl(device, VfioDeviceAttachIommufdPt.of(ioas));
         assertThat(host.lockedPagesByUser()).containsEntry(5000, 8L);
-        vmm.ioctl(device, Ioctl.VfioDeviceDetachIommufdPt.of());
+        vmm.ioctl(device, VfioDeviceDetachIommufdPt.of());
         assertThat(host.lockedPagesByUser()).containsEntry(5000, 0L);
     }
 
