@@ -166,6 +166,15 @@ public final class VfioDevice {
         return needsReset;
     }
 
+    /**
+     * Snapshot restore only: reset counters outlive the processes that caused the resets, so a
+     * snapshot carries them beside its journal and sets them after the replay.
+     */
+    public void restoreResetState(long resets, boolean needsReset) {
+        this.resets = resets;
+        this.needsReset = needsReset;
+    }
+
     void recordReset() {
         resets++;
         needsReset = false;
