@@ -12,7 +12,7 @@ public record Assignment(String id, String tenant, List<String> devices, boolean
         devices = List.copyOf(devices);
     }
 
-    public boolean isPrepared() {
+    public boolean holdsDevices() {
         return prepared != null;
     }
 

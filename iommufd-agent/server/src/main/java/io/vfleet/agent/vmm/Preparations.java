@@ -62,7 +62,7 @@ public final class Preparations {
         }
         List<String> devices = canonicalDevices(order.devices());
         Assignment seen = checkEpoch(order.assignmentId(), order.epoch());
-        if (seen != null && seen.isPrepared()) {
+        if (seen != null && seen.holdsDevices()) {
             if (!seen.tenant().equals(order.tenant()) || !seen.devices().equals(devices) || seen.withKvm() != order.withKvm()) {
                 throw new AssignmentRefused(Reason.ASSIGNMENT_CONFLICT, "", "assignment " + order.assignmentId()
                         + " is prepared for tenant " + seen.tenant() + " with " + seen.devices()
@@ -88,7 +88,7 @@ public final class Preparations {
     public synchronized Released release(ReleaseOrder order) {
         requireId(order.assignmentId());
         Assignment seen = checkEpoch(order.assignmentId(), order.epoch());
-        if (seen == null || !seen.isPrepared()) {
+        if (seen == null || !seen.holdsDevices()) {
             remember(seen == null ? new Assignment(order.assignmentId(), "", List.of(), false, order.epoch(), null)
                     : seen.withEpoch(order.epoch()));
             return new Released(false, List.of(), List.of());
@@ -117,7 +117,7 @@ public final class Preparations {
         if (seen != null) {
             remember(seen.withEpoch(order.epoch()));
         }
-        if (seen == null || !seen.isPrepared()) {
+        if (seen == null || !seen.holdsDevices()) {
             throw new AssignmentRefused(Reason.NOT_PREPARED, "", "nothing is prepared under " + order.assignmentId());
         }
         String bdf = canonicalDevices(List.of(order.device())).getFirst();
@@ -142,7 +142,7 @@ public final class Preparations {
 
     /** The prepared assignments, in the order they were first seen. */
     public synchronized List<Assignment> prepared() {
-        return assignments.values().stream().filter(Assignment::isPrepared).toList();
+        return assignments.values().stream().filter(Assignment::holdsDevices).toList();
     }
 
     /**
@@ -153,7 +153,7 @@ public final class Preparations {
         Set<Integer> owned = new HashSet<>();
         Map<Integer, String> vmmProcesses = host.inspect(Preparations::vmmProcesses);
         for (Assignment assignment : List.copyOf(assignments.values())) {
-            if (!assignment.isPrepared()) {
+            if (!assignment.holdsDevices()) {
                 continue;
             }
             if (vmmProcesses.containsKey(assignment.prepared().pid())) {
