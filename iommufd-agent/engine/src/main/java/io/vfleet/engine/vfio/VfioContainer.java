@@ -5,7 +5,6 @@ import io.vfleet.engine.IovaRange;
 import io.vfleet.engine.KernelException;
 import io.vfleet.engine.iommufd.PinAccount;
 import io.vfleet.engine.process.AddressSpace;
-import io.vfleet.engine.process.Capability;
 import io.vfleet.engine.process.Process;
 import io.vfleet.engine.topology.ReservedRegion;
 import io.vfleet.engine.uapi.Ioctl.VfioCheckExtension;
@@ -63,11 +62,11 @@ public final class VfioContainer {
     }
 
     /** vfio_container_attach_group (KERNEL.md §5.3, legacy container). */
-    void attachGroup(VfioGroup group, Process caller) {
+    void attachGroup(VfioGroup group) {
+        // The kernel re-checks CAP_SYS_RAWIO for a noiommu group here, at SET_IOMMU and at
+        // GET_DEVICE_FD, because a process can drop capabilities after opening the group. Here
+        // capabilities are fixed at spawn, so the check at group open is the one that decides.
         boolean noiommu = group.type() == VfioGroup.Type.NO_IOMMU;
-        if (noiommu && !caller.capable(Capability.CAP_SYS_RAWIO)) {
-            throw Errno.EPERM.exception("noiommu group " + group.nodeName() + " needs CAP_SYS_RAWIO");
-        }
         if (!groups.isEmpty() && (groups.getFirst().type() == VfioGroup.Type.NO_IOMMU) != noiommu) {
             throw Errno.EPERM.exception("a container holds either noiommu groups or real groups, not both");
         }
@@ -101,12 +100,9 @@ public final class VfioContainer {
     }
 
     /** vfio_group_use_container: a device may open only once a backend is set. */
-    void checkUsable(VfioGroup group, Process caller) {
+    void checkUsable(VfioGroup group) {
         if (backend == null) {
             throw Errno.EINVAL.exception("container of group " + group.nodeName() + " has no IOMMU backend (VFIO_SET_IOMMU)");
-        }
-        if (group.type() == VfioGroup.Type.NO_IOMMU && !caller.capable(Capability.CAP_SYS_RAWIO)) {
-            throw Errno.EPERM.exception("noiommu group " + group.nodeName() + " needs CAP_SYS_RAWIO");
         }
     }
 
@@ -153,7 +149,7 @@ public final class VfioContainer {
     }
 
     /** VFIO_SET_IOMMU. */
-    void setIommu(int type, Process caller) {
+    void setIommu(int type) {
         if (groups.isEmpty() || backend != null) {
             throw Errno.EINVAL.exception(groups.isEmpty() ? "no group in the container yet" : "IOMMU backend already set");
         }
@@ -166,9 +162,6 @@ public final class VfioContainer {
         };
         if (chosen == null) {
             throw Errno.ENODEV.exception("no IOMMU backend of type " + type + " supports the container's groups");
-        }
-        if (chosen == Backend.NOIOMMU && !caller.capable(Capability.CAP_SYS_RAWIO)) {
-            throw Errno.EPERM.exception("the noiommu backend needs CAP_SYS_RAWIO");
         }
         backend = chosen;
     }

@@ -37,7 +37,7 @@ public final class VfioContainerFile extends KernelFile {
             case VfioGetApiVersion version -> new VfioGetApiVersion.Reply(VfioGetApiVersion.VFIO_API_VERSION);
             case VfioCheckExtension check -> new VfioCheckExtension.Reply(container.checkExtension(check.extension()));
             case VfioSetIommu set -> {
-                container.setIommu(set.type(), caller);
+                container.setIommu(set.type());
                 yield Done.INSTANCE;
             }
             case VfioIommuMapDma map -> {

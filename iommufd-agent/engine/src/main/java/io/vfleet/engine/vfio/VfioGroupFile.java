@@ -80,7 +80,7 @@ public final class VfioGroupFile extends KernelFile {
         if (group.container() == null && group.iommufd() == null) {
             throw VfioGroup.noContainer(group);
         }
-        device.openForGroup(caller);
+        device.openForGroup();
         VfioDeviceFile file = VfioDeviceFile.forGroup(device, group);
         try {
             int fd = caller.files().install(file);

@@ -185,6 +185,15 @@ class VfioCompatTest {
     }
 
     @Test
+    void mapDmaNeedsReadOrWriteAndUnmapDmaRefusesARangeThatWrapsAround() {
+        legacySequence(vmm, container);
+        long memory = vmm.mmap(PAGE);
+
+        fails(Errno.EINVAL, () -> vmm.ioctl(container, VfioIommuMapDma.of(0, memory, IOVA, PAGE)));
+        fails(Errno.EOVERFLOW, () -> vmm.ioctl(container, VfioIommuUnmapDma.of(0, -PAGE, 2 * PAGE)));
+    }
+
+    @Test
     void mapDmaIsAFixedIovaMapOfTheCompatIoas() {
         legacySequence(vmm, container);
         long memory = vmm.mmap(4 * PAGE);

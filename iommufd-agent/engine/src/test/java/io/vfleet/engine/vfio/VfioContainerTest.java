@@ -57,6 +57,32 @@ class VfioContainerTest {
         return host.vfioDevice("0000:01:00.0").group().container();
     }
 
+    @Test
+    void aGroupWhoseReservedRegionTheContainerAlreadyMapsCannotJoinIt() {
+        Host reserving = TestHosts.boot("""
+                hostname: reserving
+                devices:
+                  - {bdf: 0000:00:01.0, id: {vendor: 0x8086, device: 0xa70d, class: 0x060400}, driver: pcieport, iommuGroup: 1, reset: {secondaryBusReset: true}}
+                  - {bdf: 0000:01:00.0, id: {vendor: 0x10de, device: 0x2330, class: 0x030200}, driver: vfio-pci, iommuGroup: 10, upstreamBridge: 0000:00:01.0}
+                  - bdf: 0000:01:00.1
+                    id: {vendor: 0x10de, device: 0x2330, class: 0x030200}
+                    driver: vfio-pci
+                    iommuGroup: 11
+                    upstreamBridge: 0000:00:01.0
+                    iommu: {reservedRegions: [{start: 0x100000000, last: 0x1000fffff, type: reserved}]}
+                """);
+        TestProcess process = TestProcess.spawn(reserving);
+        int containerFd = process.open("/dev/vfio/vfio");
+        typeOneContainer(process, containerFd, VfioCheckExtension.TYPE1V2_IOMMU);
+        long memory = process.mmap(PAGE);
+        process.ioctl(containerFd, VfioIommuMapDma.of(RW, memory, 0x100000000L, PAGE));
+        int second = process.open("/dev/vfio/11");
+
+        fails(Errno.EINVAL, () -> process.ioctl(second, new VfioGroupSetContainer(containerFd)));
+        assertThat(reserving.vfioDevice("0000:01:00.1").iommuGroup().isViable()).isTrue();
+        assertThat(reserving.vfioDevice("0000:01:00.1").group().container()).isNull();
+    }
+
     // ---- API version and extensions ----
 
     @Test
