@@ -37,9 +37,6 @@ public final class IommuGroup {
     public void claimDeviceOwnership(Object claimer) {
         Objects.requireNonNull(claimer);
         checkClaimable(claimer);
-        if (groupLevelClaim) {
-            throw Errno.EPERM.exception("IOMMU group " + id + " is owned by a VFIO container");
-        }
         owner = claimer;
         ownerCount++;
     }
@@ -61,7 +58,9 @@ public final class IommuGroup {
             throw Errno.EPERM.exception("IOMMU group " + id + " has a member driven by a host DMA driver");
         }
         if (ownerCount > 0) {
-            throw Errno.EPERM.exception("IOMMU group " + id + " is already owned");
+            // Only the vfio group of this IOMMU group claims it whole, and only through an open
+            // group fd, which cannot be opened while a device of the group is bound elsewhere.
+            throw new AssertionError("IOMMU group " + id + " claimed whole while owned");
         }
         owner = claimer;
         ownerCount = 1;

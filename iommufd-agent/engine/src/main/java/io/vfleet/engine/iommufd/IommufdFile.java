@@ -64,7 +64,7 @@ public final class IommufdFile extends KernelFile {
             case IommuHwptAlloc alloc -> hwptAlloc(alloc);
             case VfioGetApiVersion version -> new VfioGetApiVersion.Reply(VfioGetApiVersion.VFIO_API_VERSION);
             case VfioCheckExtension check -> VfioCompat.checkExtension(context, check, noiommuBuiltIn);
-            case VfioSetIommu set -> VfioCompat.setIommu(context, caller, set);
+            case VfioSetIommu set -> VfioCompat.setIommu(context, set);
             case VfioIommuMapDma map -> VfioCompat.mapDma(context, caller, map);
             case VfioIommuUnmapDma unmap -> VfioCompat.unmapDma(context, unmap);
             default -> notTty(this, request);

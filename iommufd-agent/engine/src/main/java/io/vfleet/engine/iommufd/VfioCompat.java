@@ -1,7 +1,6 @@
 package io.vfleet.engine.iommufd;
 
 import io.vfleet.engine.Errno;
-import io.vfleet.engine.process.Capability;
 import io.vfleet.engine.process.Process;
 import io.vfleet.engine.uapi.Ioctl.Done;
 import io.vfleet.engine.uapi.Ioctl.IommuIoasMap;
@@ -54,11 +53,9 @@ final class VfioCompat {
     }
 
     /** VFIO_SET_IOMMU on an iommufd. */
-    static Done setIommu(IommufdContext context, Process caller, VfioSetIommu request) {
+    static Done setIommu(IommufdContext context, VfioSetIommu request) {
         if (request.type() == VfioCheckExtension.NOIOMMU_IOMMU && context.noIommuMode()) {
-            if (!caller.capable(Capability.CAP_SYS_RAWIO)) {
-                throw Errno.EPERM.exception("the noiommu backend needs CAP_SYS_RAWIO");
-            }
+            // CAP_SYS_RAWIO was checked when the noiommu group was opened; capabilities are fixed at spawn.
             return Done.INSTANCE;
         }
         if ((request.type() != VfioCheckExtension.TYPE1_IOMMU && request.type() != VfioCheckExtension.TYPE1V2_IOMMU)

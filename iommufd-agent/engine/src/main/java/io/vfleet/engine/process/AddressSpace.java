@@ -103,16 +103,19 @@ public final class AddressSpace implements UserMemory {
     }
 
     /**
-     * False when any mapped part of the range is read-only. Unmapped parts do not count: whether
-     * they exist is for the pin to find out (EFAULT), when pinning happens.
+     * Only the mapped parts of the range are judged: a hole is not read-only memory, it is found
+     * (EFAULT) when the range is pinned, which for an IOAS without a domain is later than the MAP.
      */
     @Override
     public boolean isWritable(long userVa, long length) {
         long end = userVa + length;
+        if (userVa < 0 || end < userVa) {
+            return true;
+        }
         Map.Entry<Long, Region> first = regions.floorEntry(userVa);
-        long from = first != null ? first.getKey() : userVa;
+        long from = first != null && first.getValue().end() > userVa ? first.getKey() : userVa;
         for (Region region : regions.subMap(from, true, end, false).values()) {
-            if (region.end() > userVa && !region.writable()) {
+            if (!region.writable()) {
                 return false;
             }
         }

@@ -7,8 +7,6 @@ import io.vfleet.engine.iommufd.IommufdAccess;
 import io.vfleet.engine.iommufd.IommufdContext;
 import io.vfleet.engine.iommufd.IommufdDevice;
 import io.vfleet.engine.kvm.Kvm;
-import io.vfleet.engine.process.Capability;
-import io.vfleet.engine.process.Process;
 import io.vfleet.engine.topology.IommuFacts;
 import io.vfleet.engine.topology.PciFunction;
 
@@ -166,6 +164,15 @@ public final class VfioDevice {
         return needsReset;
     }
 
+    /**
+     * Snapshot restore only: reset counters outlive the processes that caused the resets, so a
+     * snapshot carries them beside its journal and sets them after the replay.
+     */
+    public void restoreResetState(long resets, boolean needsReset) {
+        this.resets = resets;
+        this.needsReset = needsReset;
+    }
+
     void recordReset() {
         resets++;
         needsReset = false;
@@ -175,13 +182,13 @@ public final class VfioDevice {
      * vfio_df_open through the cdev (the BIND path, KERNEL.md §4.3 steps 8–10): single open, bind
      * to {@code context}, driver open. Returns the devid. Everything is undone on failure.
      */
-    int openForCdev(IommufdContext context, Kvm fileKvm, boolean callerHasRawio) {
+    int openForCdev(IommufdContext context, Kvm fileKvm) {
         if (openCount != 0) {
             throw Errno.EINVAL.exception(name + " is already open (cdev single open rule)");
         }
         captureKvm(fileKvm);
         try {
-            bind(context, callerHasRawio);
+            bind(context);
             try {
                 driverOpen();
             } catch (KernelException e) {
@@ -202,19 +209,18 @@ public final class VfioDevice {
      * binds to the group's iommufd (attaching to its compat IOAS) or uses its container; later
      * opens only count.
      */
-    void openForGroup(Process caller) {
+    void openForGroup() {
         if (openCount > 0) {
             openCount++;
             return;
         }
-        boolean rawio = caller.capable(Capability.CAP_SYS_RAWIO);
         IommufdContext context = group.iommufd();
         captureKvm(group.kvm());
         try {
             if (context != null) {
-                openThroughGroupIommufd(context, rawio);
+                openThroughGroupIommufd(context);
             } else {
-                group.useContainer(this, caller);
+                group.useContainer();
                 usesContainer = true;
             }
             try {
@@ -230,11 +236,9 @@ public final class VfioDevice {
         openCount = 1;
     }
 
-    private void openThroughGroupIommufd(IommufdContext context, boolean callerHasRawio) {
+    private void openThroughGroupIommufd(IommufdContext context) {
         if (kind == Kind.NOIOMMU) {
-            if (!callerHasRawio) {
-                throw Errno.EPERM.exception("opening noiommu device " + name + " needs CAP_SYS_RAWIO");
-            }
+            // CAP_SYS_RAWIO was checked when the noiommu group was opened; capabilities are fixed at spawn.
             if (context.vfioIoas() != null) {
                 throw Errno.EPERM.exception("noiommu device " + name + " cannot join a context with a compat IOAS");
             }
@@ -242,21 +246,20 @@ public final class VfioDevice {
             context.get();
             return;
         }
-        bind(context, callerHasRawio);
-        if (iommufdDevice != null && context.vfioIoas() != null) {
-            try {
+        bind(context);
+        try {
+            // vfio_iommufd_compat_attach_ioas: the compat IOAS may have been cleared since SET_CONTAINER
+            if (context.vfioIoas() == null) {
+                throw Errno.ENODEV.exception("the context of group " + group.nodeName() + " has no compat IOAS to attach " + name + " to");
+            }
+            if (iommufdDevice != null) {
                 iommufdDevice.attach(context.vfioIoas().id());
-            } catch (KernelException e) {
-                unbind();
-                throw e;
-            }
-        } else if (iommufdAccess != null && context.vfioIoas() != null) {
-            try {
+            } else if (iommufdAccess != null) {
                 iommufdAccess.attach(context.vfioIoas().id());
-            } catch (KernelException e) {
-                unbind();
-                throw e;
             }
+        } catch (KernelException e) {
+            unbind();
+            throw e;
         }
     }
 
@@ -286,7 +289,7 @@ public final class VfioDevice {
     }
 
     /** vfio_df_iommufd_bind: physical → iommufd_device; emulated and [v11] noiommu → access. */
-    private void bind(IommufdContext context, boolean callerHasRawio) {
+    private void bind(IommufdContext context) {
         switch (kind) {
             case PHYSICAL -> iommufdDevice = context.bindDevice(iommuGroup, facts, name);
             case EMULATED -> iommufdAccess = context.createAccess(name, false);

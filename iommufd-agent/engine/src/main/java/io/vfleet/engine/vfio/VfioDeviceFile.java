@@ -135,7 +135,7 @@ public final class VfioDeviceFile extends KernelFile {
                 throw Errno.EINVAL.exception("this device file is already bound");
             }
             IommufdContext context = caller.files().get(request.iommufd(), IommufdFile.class, Errno.EBADFD).context();
-            int devid = device.openForCdev(context, kvm, caller.capable(Capability.CAP_SYS_RAWIO));
+            int devid = device.openForCdev(context, kvm);
             context.get();
             iommufd = context;
             accessGranted = true;

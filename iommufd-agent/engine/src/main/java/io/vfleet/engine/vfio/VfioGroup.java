@@ -105,7 +105,7 @@ public final class VfioGroup {
     /** open(/dev/vfio/N) (KERNEL.md §5.1). */
     public VfioGroupFile open(Process caller) {
         if (devices.isEmpty()) {
-            throw Errno.ENODEV.exception("group " + nodeName() + " has no vfio driver any more");
+            throw new AssertionError("group " + nodeName() + " has no devices; hot unplug is not modelled");
         }
         if (type == Type.NO_IOMMU && !caller.capable(io.vfleet.engine.process.Capability.CAP_SYS_RAWIO)) {
             throw Errno.EPERM.exception("opening noiommu group " + nodeName() + " needs CAP_SYS_RAWIO");
@@ -138,7 +138,7 @@ public final class VfioGroup {
     /** VFIO_GROUP_SET_CONTAINER with a legacy container (KERNEL.md §5.3). */
     void setContainer(VfioContainer target, Process caller) {
         checkNoContainer();
-        target.attachGroup(this, caller);
+        target.attachGroup(this);
         container = target;
         containerUsers = 1;
     }
@@ -205,8 +205,8 @@ public final class VfioGroup {
     }
 
     /** First open of a device in container mode: the device fd pins the group file. */
-    void useContainer(VfioDevice device, Process caller) {
-        container.checkUsable(this, caller);
+    void useContainer() {
+        container.checkUsable(this);
         containerUsers++;
         openedFile.get();
     }
