@@ -45,6 +45,7 @@ final class DeviceNodes {
         if (path == null || path.isEmpty()) {
             throw Errno.ENOENT.exception("empty path");
         }
+        FaultInjection.point("struct file for " + path);
         if (path.equals("/dev/iommu")) {
             return new IommufdFile(new IommufdContext(false), config.unsafeNoiommuMode());
         }

@@ -127,14 +127,7 @@ public final class Host {
     public int open(int pid, String path, int flags) {
         return locked(() -> {
             Process process = process(pid);
-            KernelFile file = nodes.open(process, path);
-            int fd;
-            try {
-                fd = process.files().install(file);
-            } catch (KernelException e) {
-                file.put();
-                throw e;
-            }
+            int fd = process.files().open(() -> nodes.open(process, path));
             journal.record(new JournalEntry.Open(pid, path, flags, fd));
             return fd;
         });

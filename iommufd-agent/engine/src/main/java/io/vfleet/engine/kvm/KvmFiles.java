@@ -1,7 +1,7 @@
 package io.vfleet.engine.kvm;
 
 import io.vfleet.engine.Errno;
-import io.vfleet.engine.KernelException;
+import io.vfleet.engine.FaultInjection;
 import io.vfleet.engine.process.KernelFile;
 import io.vfleet.engine.process.Process;
 import io.vfleet.engine.uapi.Ioctl;
@@ -10,6 +10,7 @@ import io.vfleet.engine.uapi.Ioctl.KvmCreateDevice;
 import io.vfleet.engine.uapi.Ioctl.KvmCreateVm;
 import io.vfleet.engine.uapi.Ioctl.KvmSetDeviceAttr;
 import java.util.function.IntSupplier;
+import java.util.function.Supplier;
 
 /**
  * The three kinds of KVM file (virt/kvm/kvm_main.c): {@code /dev/kvm}, a VM fd, and a device fd.
@@ -41,7 +42,7 @@ public final class KvmFiles {
             if (create.type() != 0) {
                 throw Errno.EINVAL.exception("VM type " + create.type() + " is not supported");
             }
-            return new KvmCreateVm.Reply(install(caller, new Vm(new Kvm(nextVmId.getAsInt()))));
+            return new KvmCreateVm.Reply(install(caller, () -> new Vm(new Kvm(nextVmId.getAsInt()))));
         }
 
         @Override
@@ -77,15 +78,13 @@ public final class KvmFiles {
             if (kvm.vfioDevice() != null) {
                 throw Errno.EBUSY.exception("VM " + kvm.id() + " already has a KVM-VFIO device");
             }
-            KvmVfioDevice device = new KvmVfioDevice(kvm);
-            kvm.setVfioDevice(device);
-            kvm.get();
-            try {
-                return new KvmCreateDevice.Reply(install(caller, new VfioDevice(device)));
-            } catch (KernelException e) {
-                kvm.setVfioDevice(null);
-                throw e;
-            }
+            return new KvmCreateDevice.Reply(install(caller, () -> {
+                FaultInjection.point("kvm device");
+                KvmVfioDevice device = new KvmVfioDevice(kvm);
+                kvm.setVfioDevice(device);
+                kvm.get();
+                return new VfioDevice(device);
+            }));
         }
 
         @Override
@@ -127,13 +126,8 @@ public final class KvmFiles {
         }
     }
 
-    /** Installs a new file in the caller's table, releasing it again if no fd is free. */
-    private static int install(Process caller, KernelFile file) {
-        try {
-            return caller.files().install(file);
-        } catch (KernelException e) {
-            file.put();
-            throw e;
-        }
+    /** anon_inode_getfd: an fd first, then the file behind it. */
+    private static int install(Process caller, Supplier<KernelFile> file) {
+        return caller.files().open(file);
     }
 }

@@ -1,6 +1,7 @@
 package io.vfleet.engine.kvm;
 
 import io.vfleet.engine.Errno;
+import io.vfleet.engine.FaultInjection;
 import io.vfleet.engine.process.KernelFile;
 import io.vfleet.engine.process.Process;
 import io.vfleet.engine.uapi.Ioctl.KvmSetDeviceAttr;
@@ -55,6 +56,7 @@ public final class KvmVfioDevice {
         if (files.contains(file)) {
             throw Errno.EEXIST.exception("this " + file.kind() + " file is already added to VM " + kvm.id());
         }
+        FaultInjection.point("kvm-vfio file entry");
         file.get();
         files.add(file);
         associate(file, kvm);

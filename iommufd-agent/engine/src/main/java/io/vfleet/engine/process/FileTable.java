@@ -5,6 +5,7 @@ import io.vfleet.engine.FaultInjection;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * A process's file descriptor table ({@code files_struct}): fd numbers are small integers handed
@@ -17,8 +18,44 @@ public final class FileTable {
     private KernelFile[] files = new KernelFile[16];
     private int lowestFree;
 
-    /** fd_install: puts the file (whose reference the caller hands over) into the lowest free slot. */
-    public int install(KernelFile file) {
+    /** Holds a slot between get_unused_fd_flags and fd_install; lookups see it as not open. */
+    private static final KernelFile RESERVED = new KernelFile() {
+        @Override
+        public Object ioctl(Process caller, io.vfleet.engine.uapi.Ioctl<?> request) {
+            throw new AssertionError("ioctl on a reserved fd slot");
+        }
+
+        @Override
+        protected void release() {
+        }
+
+        @Override
+        public String kind() {
+            return "reserved";
+        }
+    };
+
+    /**
+     * get_unused_fd_flags, then {@code opener}, then fd_install: the fd is taken first, as the kernel
+     * does, so a process out of fds never opens anything, and an opener that fails gives the fd back.
+     * The opener hands over its file's reference.
+     */
+    public int open(Supplier<KernelFile> opener) {
+        int fd = reserve();
+        KernelFile file;
+        try {
+            file = opener.get();
+        } catch (RuntimeException e) {
+            files[fd] = null;
+            lowestFree = Math.min(lowestFree, fd);
+            throw e;
+        }
+        files[fd] = file;
+        return fd;
+    }
+
+    /** get_unused_fd_flags: the lowest free slot, reserved. */
+    private int reserve() {
         FaultInjection.point("file descriptor");
         int fd = lowestFree;
         while (fd < files.length && files[fd] != null) {
@@ -30,14 +67,14 @@ public final class FileTable {
         if (fd >= files.length) {
             files = Arrays.copyOf(files, Math.min(MAX_FILES, files.length * 2));
         }
-        files[fd] = file;
+        files[fd] = RESERVED;
         lowestFree = fd + 1;
         return fd;
     }
 
     /** fget: the file behind {@code fd}, or EBADF. */
     public KernelFile get(int fd) {
-        if (fd < 0 || fd >= files.length || files[fd] == null) {
+        if (fd < 0 || fd >= files.length || files[fd] == null || files[fd] == RESERVED) {
             throw Errno.EBADF.exception("fd " + fd + " is not open");
         }
         return files[fd];
@@ -64,7 +101,7 @@ public final class FileTable {
     public List<Integer> openDescriptors() {
         List<Integer> open = new ArrayList<>();
         for (int fd = 0; fd < files.length; fd++) {
-            if (files[fd] != null) {
+            if (files[fd] != null && files[fd] != RESERVED) {
                 open.add(fd);
             }
         }

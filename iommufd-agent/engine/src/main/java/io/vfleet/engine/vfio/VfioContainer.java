@@ -1,6 +1,7 @@
 package io.vfleet.engine.vfio;
 
 import io.vfleet.engine.Errno;
+import io.vfleet.engine.FaultInjection;
 import io.vfleet.engine.IovaRange;
 import io.vfleet.engine.KernelException;
 import io.vfleet.engine.iommufd.PinAccount;
@@ -199,6 +200,7 @@ public final class VfioContainer {
             throw Errno.EFAULT.exception("MAP_DMA with WRITE of read-only memory at 0x" + Long.toHexString(vaddr));
         }
         PinAccount account = caller.pinAccount(true);
+        FaultInjection.point("type1 DMA mapping");
         account.charge(size / AddressSpace.PAGE_SIZE);
         mappings.put(iova, new DmaMapping(iova, size, vaddr, request.flags(), account));
     }

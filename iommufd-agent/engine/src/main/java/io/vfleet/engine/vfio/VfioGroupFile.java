@@ -1,7 +1,6 @@
 package io.vfleet.engine.vfio;
 
 import io.vfleet.engine.Errno;
-import io.vfleet.engine.KernelException;
 import io.vfleet.engine.iommufd.IommufdFile;
 import io.vfleet.engine.process.KernelFile;
 import io.vfleet.engine.process.Process;
@@ -77,18 +76,14 @@ public final class VfioGroupFile extends KernelFile {
             throw Errno.EINVAL.exception("device name missing, or with its NUL longer than " + MAX_DEVICE_NAME_WITH_NUL + " bytes");
         }
         VfioDevice device = group.deviceNamed(name);
-        if (group.container() == null && group.iommufd() == null) {
-            throw VfioGroup.noContainer(group);
-        }
-        device.openForGroup();
-        VfioDeviceFile file = VfioDeviceFile.forGroup(device, group);
-        try {
-            int fd = caller.files().install(file);
-            return new VfioGroupGetDeviceFd.Reply(fd);
-        } catch (KernelException e) {
-            file.put();
-            throw e;
-        }
+        int fd = caller.files().open(() -> {
+            if (group.container() == null && group.iommufd() == null) {
+                throw VfioGroup.noContainer(group);
+            }
+            device.openForGroup();
+            return VfioDeviceFile.forGroup(device, group);
+        });
+        return new VfioGroupGetDeviceFd.Reply(fd);
     }
 
     @Override

@@ -32,7 +32,7 @@ import java.util.stream.Collectors;
  * without a user-visible number (contexts, containers) are numbered in order of discovery, so two
  * hosts built by the same calls describe identically.
  */
-final class HostState {
+public final class HostState {
     private final StringBuilder out = new StringBuilder();
     private final Map<Object, String> labels = new IdentityHashMap<>();
     private final List<IommufdContext> contexts = new java.util.ArrayList<>();
@@ -41,7 +41,7 @@ final class HostState {
     private HostState() {
     }
 
-    static String describe(Host host) {
+    public static String describe(Host host) {
         return host.inspect(() -> {
             HostState state = new HostState();
             state.describeAll(host);
@@ -166,7 +166,7 @@ final class HostState {
     }
 
     /** Lines that differ, for assertion messages. */
-    static String difference(String left, String right) {
+    public static String difference(String left, String right) {
         List<String> a = left.lines().toList();
         List<String> b = right.lines().toList();
         return java.util.stream.IntStream.range(0, Math.max(a.size(), b.size()))
