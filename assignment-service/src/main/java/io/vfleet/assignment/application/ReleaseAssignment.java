@@ -66,8 +66,12 @@ public final class ReleaseAssignment {
                 // Nothing went to the agent yet, so there is nothing to undo there.
                 case REQUESTED -> new Step(transitions.store(locked.failed("released before it was prepared")), 0);
                 case RESETTING -> new Step(locked, 0);
-                case PREPARING, ACTIVE -> new Step(transitions.store(locked.to(AssignmentState.RELEASING)),
-                        epochs.next(locked.node()));
+                case PREPARING, ACTIVE -> {
+                    // The epoch before the audit event: every transaction takes the node's epoch row
+                    // before the chain's head, or two of them can wait for each other.
+                    long epoch = epochs.next(locked.node());
+                    yield new Step(transitions.store(locked.to(AssignmentState.RELEASING)), epoch);
+                }
                 case RELEASING -> new Step(locked, epochs.next(locked.node()));
             };
         });

@@ -8,6 +8,9 @@ import io.vfleet.assignment.domain.AuditEvent;
 /**
  * Stores an assignment's new state together with its audit event, in the caller's transaction:
  * every state change is an event, and the event is appended last because it locks the chain's head.
+ *
+ * <p>Lock order in every transaction: tenant row, assignment row, device holds, the node's fencing
+ * epoch, the audit chain's head. Taking them in another order lets two transactions deadlock.
  */
 final class Transitions {
 

@@ -1,12 +1,11 @@
 package io.vfleet.assignment.support;
 
-import io.vfleet.assignment.application.port.NodeAgents;
 import javax.sql.DataSource;
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Primary;
 
-/** The shared embedded PostgreSQL and the fake agents, for {@link ServiceTest}. */
+/** The shared embedded PostgreSQL and the fake agents (primary over the gRPC ones), for {@link ServiceTest}. */
 @TestConfiguration(proxyBeanMethods = false)
 public class TestInfrastructure {
 
@@ -24,10 +23,5 @@ public class TestInfrastructure {
     @Primary
     FakeNodeAgents fakeNodeAgents() {
         return new FakeNodeAgents();
-    }
-
-    @Bean
-    NodeAgents nodeAgents(FakeNodeAgents fake) {
-        return fake;
     }
 }

@@ -1,0 +1,18 @@
+package io.vfleet.assignment.adapter.agent;
+
+import java.time.Duration;
+import java.util.Map;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * Where each node's agent listens, {@code vfleet.agents.endpoints.<node>=host:port}, and how long a
+ * call may take before its outcome counts as unknown.
+ */
+@ConfigurationProperties("vfleet.agents")
+record AgentEndpoints(Map<String, String> endpoints, Duration deadline) {
+
+    AgentEndpoints {
+        endpoints = endpoints == null ? Map.of() : Map.copyOf(endpoints);
+        deadline = deadline == null ? Duration.ofSeconds(10) : deadline;
+    }
+}

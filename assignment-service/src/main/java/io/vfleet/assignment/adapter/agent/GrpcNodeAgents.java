@@ -1,0 +1,134 @@
+package io.vfleet.assignment.adapter.agent;
+
+import com.google.rpc.ErrorInfo;
+import io.grpc.Channel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.StatusProto;
+import io.vfleet.api.agent.v1.ListPreparedRequest;
+import io.vfleet.api.agent.v1.NodeAgentGrpc;
+import io.vfleet.api.agent.v1.PrepareRequest;
+import io.vfleet.api.agent.v1.PrepareResponse;
+import io.vfleet.api.agent.v1.PreparedAssignment;
+import io.vfleet.api.agent.v1.ReleaseRequest;
+import io.vfleet.api.agent.v1.ReleaseResponse;
+import io.vfleet.api.agent.v1.HotResetRequest;
+import io.vfleet.assignment.application.port.NodeAgents;
+import io.vfleet.assignment.domain.Preparation;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * The fleet's agents over gRPC {@code vfleet.agent.v1.NodeAgent}, one channel per node.
+ *
+ * <p>Failures are translated once, here: UNAVAILABLE and DEADLINE_EXCEEDED mean the outcome is
+ * unknown ({@link NodeAgents.AgentUnreachable}); every other status is a refusal whose
+ * {@code ErrorInfo} reason (an errno name, or STALE_EPOCH) and {@code device} metadata are kept.
+ */
+final class GrpcNodeAgents implements NodeAgents {
+
+    private final Function<String, Channel> channels;
+    private final Duration deadline;
+
+    GrpcNodeAgents(Function<String, Channel> channels, Duration deadline) {
+        this.channels = channels;
+        this.deadline = deadline;
+    }
+
+    @Override
+    public Preparation prepare(String node, PrepareCall call) {
+        PrepareResponse response = call(node, () -> stub(node).prepare(PrepareRequest.newBuilder()
+                .setAssignmentId(call.assignmentId())
+                .setTenant(call.tenant())
+                .addAllDevices(call.devices())
+                .setWithKvm(call.withKvm())
+                .setEpoch(call.epoch())
+                .build()));
+        return preparation(response);
+    }
+
+    @Override
+    public Released release(String node, ReleaseCall call) {
+        ReleaseResponse response = call(node, () -> stub(node).release(ReleaseRequest.newBuilder()
+                .setAssignmentId(call.assignmentId())
+                .setReset(call.reset())
+                .setEpoch(call.epoch())
+                .build()));
+        return new Released(response.getReleased(), List.copyOf(response.getFunctionResetList()),
+                List.copyOf(response.getLeftToSetResetList()));
+    }
+
+    @Override
+    public List<String> hotReset(String node, HotResetCall call) {
+        return List.copyOf(call(node, () -> stub(node).hotReset(HotResetRequest.newBuilder()
+                .setAssignmentId(call.assignmentId())
+                .setDevice(call.device())
+                .setEpoch(call.epoch())
+                .build())).getAffectedList());
+    }
+
+    @Override
+    public List<Prepared> listPrepared(String node) {
+        List<PreparedAssignment> prepared = call(node,
+                () -> stub(node).listPrepared(ListPreparedRequest.getDefaultInstance())).getAssignmentsList();
+        return prepared.stream()
+                .map(entry -> new Prepared(entry.getAssignmentId(), entry.getTenant(), entry.getEpoch(),
+                        preparation(entry.getPrepared())))
+                .toList();
+    }
+
+    private NodeAgentGrpc.NodeAgentBlockingStub stub(String node) {
+        return NodeAgentGrpc.newBlockingStub(channels.apply(node)).withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private static Preparation preparation(PrepareResponse response) {
+        return new Preparation(Integer.toUnsignedLong(response.getIoasId()),
+                response.getHwptIdsList().stream().map(Integer::toUnsignedLong).toList(),
+                response.getDevicesList().stream()
+                        .map(device -> new Preparation.Device(device.getBdf(), Integer.toUnsignedLong(device.getDevid()),
+                                Integer.toUnsignedLong(device.getHwptId())))
+                        .toList());
+    }
+
+    private static <T> T call(String node, Supplier<T> rpc) {
+        try {
+            return rpc.get();
+        } catch (StatusRuntimeException failed) {
+            Status.Code code = failed.getStatus().getCode();
+            if (code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED) {
+                throw new AgentUnreachable(node, failed);
+            }
+            throw refusal(failed);
+        } catch (UnknownNode unknown) {
+            throw new AgentUnreachable(node, unknown);
+        }
+    }
+
+    private static AgentRefused refusal(StatusRuntimeException failed) {
+        com.google.rpc.Status status = StatusProto.fromThrowable(failed);
+        if (status != null) {
+            for (com.google.protobuf.Any detail : status.getDetailsList()) {
+                if (detail.is(ErrorInfo.class)) {
+                    try {
+                        ErrorInfo info = detail.unpack(ErrorInfo.class);
+                        String device = info.getMetadataOrDefault("device", null);
+                        return new AgentRefused(info.getReason(), device, status.getMessage());
+                    } catch (com.google.protobuf.InvalidProtocolBufferException unreadable) {
+                        break;
+                    }
+                }
+            }
+        }
+        return new AgentRefused(failed.getStatus().getCode().name(), null, String.valueOf(failed.getStatus().getDescription()));
+    }
+
+    /** No endpoint is configured for the node: as unreachable as an agent that is down. */
+    static final class UnknownNode extends RuntimeException {
+        UnknownNode(String node) {
+            super("no agent endpoint is configured for node " + node);
+        }
+    }
+}
