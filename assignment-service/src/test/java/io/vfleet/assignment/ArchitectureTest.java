@@ -40,6 +40,11 @@ class ArchitectureTest {
                     "..adapter.inventory..", "..adapter.grpc..");
 
     @ArchTest
+    static final ArchRule grpcTalksToNoOtherAdapter = noClasses().that().resideInAPackage("..adapter.grpc..")
+            .should().dependOnClassesThat().resideInAnyPackage("..adapter.persistence..", "..adapter.agent..",
+                    "..adapter.inventory..", "..adapter.web..");
+
+    @ArchTest
     static final ArchRule entitiesStayInPersistenceAndPackagePrivate = classes().that().areAnnotatedWith(Entity.class)
             .should().resideInAPackage("..adapter.persistence..").andShould().notBePublic();
 }

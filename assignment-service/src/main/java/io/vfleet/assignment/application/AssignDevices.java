@@ -65,14 +65,20 @@ public final class AssignDevices {
         this.release = release;
     }
 
-    /** The assignment, ACTIVE; or the earlier answer to the same Idempotency-Key and request. */
-    public Assignment assign(Caller caller, AssignRequest request, String idempotencyKey) {
+    /**
+     * What an assign request came to: the assignment, and whether it is the earlier answer to the
+     * same Idempotency-Key and request (nothing was created this time).
+     */
+    public record Outcome(Assignment assignment, boolean repeated) {}
+
+    /** The assignment, ACTIVE; or the earlier answer to the same Idempotency-Key and request, as it stands now. */
+    public Outcome assign(Caller caller, AssignRequest request, String idempotencyKey) {
         caller.requireToChange(request.tenant());
         Reservation reservation = transactions.execute(status -> reserve(request, idempotencyKey));
         if (reservation.repeated()) {
-            return reservation.assignment();
+            return new Outcome(reservation.assignment(), true);
         }
-        return prepare(reservation.assignment());
+        return new Outcome(prepare(reservation.assignment()), false);
     }
 
     private record Reservation(Assignment assignment, boolean repeated) {}
@@ -83,7 +89,7 @@ public final class AssignDevices {
             var earlier = idempotencyKeys.claim(idempotencyKey, request.fingerprint(), id);
             if (earlier.isPresent()) {
                 if (!earlier.get().fingerprint().equals(request.fingerprint())) {
-                    throw new Conflict("Idempotency-Key " + idempotencyKey + " was used for another request");
+                    throw new Conflict(Conflict.Reason.IDEMPOTENCY_KEY_REUSED, "Idempotency-Key " + idempotencyKey + " was used for another request");
                 }
                 return new Reservation(assignments.find(earlier.get().assignmentId())
                         .orElseThrow(() -> new AssertionError("a claimed key commits with its assignment")), true);

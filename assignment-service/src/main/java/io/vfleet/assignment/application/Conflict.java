@@ -3,11 +3,28 @@ package io.vfleet.assignment.application;
 /**
  * The request is valid but the current state does not allow it: an Idempotency-Key reused for
  * another request, an operation on an assignment in the wrong state, or an agent that heard from a
- * newer decision.
+ * newer decision. {@link Reason} lets each edge answer it precisely.
  */
 public final class Conflict extends RuntimeException {
 
-    public Conflict(String message) {
+    /** Which kind of conflict. */
+    public enum Reason {
+        /** The Idempotency-Key was first used for a different request. */
+        IDEMPOTENCY_KEY_REUSED,
+        /** The assignment, or its node, is not in a state that allows the operation. */
+        WRONG_STATE,
+        /** The node's agent refused the operation. */
+        AGENT_REFUSED
+    }
+
+    private final Reason reason;
+
+    public Conflict(Reason reason, String message) {
         super(message);
+        this.reason = reason;
+    }
+
+    public Reason reason() {
+        return reason;
     }
 }

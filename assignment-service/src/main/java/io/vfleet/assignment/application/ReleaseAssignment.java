@@ -120,7 +120,7 @@ public final class ReleaseAssignment {
                     unreachable.getMessage() + "; the release stays RELEASING and is finished by reconciliation")),
                     assignment.id());
         } catch (NodeAgents.AgentRefused refused) {
-            throw new Conflict("the agent of node " + assignment.node() + " refused the release: " + refused.reason()
+            throw new Conflict(Conflict.Reason.AGENT_REFUSED, "the agent of node " + assignment.node() + " refused the release: " + refused.reason()
                     + " " + refused.getMessage());
         }
     }

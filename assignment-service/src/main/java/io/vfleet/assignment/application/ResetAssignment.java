@@ -79,10 +79,10 @@ public final class ResetAssignment {
     private Started fence(String id, String device) {
         Assignment locked = assignments.lock(id).orElseThrow(() -> new NotFound("no assignment " + id));
         if (locked.state() != AssignmentState.ACTIVE) {
-            throw new Conflict("only an ACTIVE assignment can be reset; " + id + " is " + locked.state());
+            throw new Conflict(Conflict.Reason.WRONG_STATE, "only an ACTIVE assignment can be reset; " + id + " is " + locked.state());
         }
         NodeTopology topology = topologies.find(locked.node())
-                .orElseThrow(() -> new Conflict("node " + locked.node() + " is no longer in the topology"));
+                .orElseThrow(() -> new Conflict(Conflict.Reason.WRONG_STATE, "node " + locked.node() + " is no longer in the topology"));
         NodeState state = assignments.nodeState(topology);
         List<Violation> violations = ResetSetSafety.check(locked.tenant(), device, state);
         if (!violations.isEmpty()) {

@@ -24,9 +24,16 @@ import org.springframework.context.annotation.Import;
         "vfleet.security.tokens[2].tenant=acme",
         "vfleet.security.tokens[3].token=auditor-token",
         "vfleet.security.tokens[3].role=auditor",
+        // gRPC in-process for the tests' stubs, and no fixed port that another build may hold.
+        "spring.grpc.server.port=0",
+        "spring.grpc.server.inprocess.name=" + ServiceTest.GRPC_IN_PROCESS,
         "logging.level.root=WARN",
         "logging.level.io.vfleet=INFO",
 })
 @AutoConfigureMockMvc
 @Import(TestInfrastructure.class)
-public @interface ServiceTest {}
+public @interface ServiceTest {
+
+    /** The name of the service's in-process gRPC server. */
+    String GRPC_IN_PROCESS = "assignment-service-test";
+}

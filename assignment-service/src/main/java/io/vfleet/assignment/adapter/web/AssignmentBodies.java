@@ -2,6 +2,7 @@ package io.vfleet.assignment.adapter.web;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.vfleet.assignment.application.AssignRequest;
+import io.vfleet.assignment.application.Identifiers;
 import io.vfleet.assignment.domain.AssignedDevice;
 import io.vfleet.assignment.domain.Assignment;
 import io.vfleet.assignment.domain.DeviceSelector;
@@ -18,8 +19,8 @@ import java.util.List;
 /** The JSON of assignments, in and out, and its translation to and from the application. */
 final class AssignmentBodies {
 
-    static final String BDF = "[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\\.[0-7]";
-    static final String NAME = "[A-Za-z0-9][A-Za-z0-9._-]{0,62}";
+    static final String BDF = Identifiers.BDF;
+    static final String NAME = Identifiers.NAME;
     static final String PCI_NUMBER = "0x[0-9a-fA-F]{1,6}|[0-9]{1,8}";
 
     private AssignmentBodies() {}

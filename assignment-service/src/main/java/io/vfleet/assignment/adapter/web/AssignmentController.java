@@ -50,7 +50,12 @@ class AssignmentController {
     @PostMapping
     ResponseEntity<AssignmentBody> assign(Caller caller, @Valid @RequestBody AssignBody body,
             @RequestHeader(name = "Idempotency-Key", required = false) @Size(min = 1, max = 200) String idempotencyKey) {
-        Assignment assignment = assign.assign(caller, body.toRequest(), idempotencyKey);
+        AssignDevices.Outcome outcome = assign.assign(caller, body.toRequest(), idempotencyKey);
+        Assignment assignment = outcome.assignment();
+        if (outcome.repeated()) {
+            // A replay creates nothing: the earlier assignment, as it stands now, with 200.
+            return ResponseEntity.ok(AssignmentBody.of(assignment));
+        }
         return ResponseEntity.created(URI.create("/api/v1/assignments/" + assignment.id()))
                 .body(AssignmentBody.of(assignment));
     }

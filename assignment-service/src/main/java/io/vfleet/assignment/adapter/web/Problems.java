@@ -1,5 +1,6 @@
 package io.vfleet.assignment.adapter.web;
 
+import io.vfleet.assignment.adapter.security.BearerTokens;
 import io.vfleet.assignment.application.AccessDenied;
 import io.vfleet.assignment.application.Conflict;
 import io.vfleet.assignment.application.InvalidRequest;

@@ -1,8 +1,8 @@
 package io.vfleet.assignment.adapter.web;
 
+import io.vfleet.assignment.adapter.security.BearerTokens;
 import io.vfleet.assignment.application.Caller;
 import java.util.List;
-import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.MethodParameter;
 import org.springframework.web.bind.support.WebDataBinderFactory;
@@ -15,7 +15,6 @@ import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 
 /** Bearer-token authentication on {@code /api/**}, and the authenticated {@link Caller} as a controller argument. */
 @Configuration(proxyBeanMethods = false)
-@EnableConfigurationProperties(SecurityProperties.class)
 class WebConfiguration implements WebMvcConfigurer {
 
     static {
@@ -23,15 +22,15 @@ class WebConfiguration implements WebMvcConfigurer {
         org.springdoc.core.utils.SpringDocUtils.getConfig().addRequestWrapperToIgnore(Caller.class);
     }
 
-    private final SecurityProperties security;
+    private final BearerTokens tokens;
 
-    WebConfiguration(SecurityProperties security) {
-        this.security = security;
+    WebConfiguration(BearerTokens tokens) {
+        this.tokens = tokens;
     }
 
     @Override
     public void addInterceptors(InterceptorRegistry registry) {
-        registry.addInterceptor(new BearerTokens(security)).addPathPatterns("/api/**");
+        registry.addInterceptor(new BearerTokenInterceptor(tokens)).addPathPatterns("/api/**");
     }
 
     @Override
@@ -45,9 +44,9 @@ class WebConfiguration implements WebMvcConfigurer {
             @Override
             public Object resolveArgument(MethodParameter parameter, ModelAndViewContainer container,
                     NativeWebRequest request, WebDataBinderFactory binders) {
-                Object caller = request.getAttribute(BearerTokens.CALLER, RequestAttributes.SCOPE_REQUEST);
+                Object caller = request.getAttribute(BearerTokenInterceptor.CALLER, RequestAttributes.SCOPE_REQUEST);
                 if (caller == null) {
-                    throw new AssertionError("every /api request passes BearerTokens first");
+                    throw new AssertionError("every /api request passes BearerTokenInterceptor first");
                 }
                 return caller;
             }

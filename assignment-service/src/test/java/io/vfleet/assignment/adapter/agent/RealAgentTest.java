@@ -146,7 +146,7 @@ class RealAgentTest extends ServiceTestBase {
     @Test
     void assignResetReleaseGoThroughTheRealAgentAndLeaveItEmpty() {
         Assignment active = assign.assign(Caller.operator(), new AssignRequest("acme", null, List.of(),
-                new DeviceSelector(0x10de, 0x2330, null, 2), true), null);
+                new DeviceSelector(0x10de, 0x2330, null, 2), true), null).assignment();
 
         assertThat(active.state()).isEqualTo(AssignmentState.ACTIVE);
         assertThat(active.node()).isEqualTo(NODE);

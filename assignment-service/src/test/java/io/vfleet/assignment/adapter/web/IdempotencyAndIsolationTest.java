@@ -38,8 +38,10 @@ class IdempotencyAndIsolationTest extends ServiceTestBase {
         MvcTestResult second = assign("operator-token", "key-1", ONE_GPU);
 
         assertThat(first).hasStatus(HttpStatus.CREATED);
-        assertThat(second).hasStatus(HttpStatus.CREATED);
+        assertThat(second).hasStatus(HttpStatus.OK);
+        assertThat(second.getResponse().getHeader("Location")).isNull();
         assertThat(id(second)).isEqualTo(id(first));
+        assertThat(second).bodyJson().extractingPath("$.state").asString().isEqualTo("ACTIVE");
         assertThat(agents.calls()).filteredOn(call -> call.startsWith("prepare")).hasSize(1);
         assertThat(jdbc.queryForObject("select count(*) from assignment.assignments", Integer.class)).isEqualTo(1);
     }

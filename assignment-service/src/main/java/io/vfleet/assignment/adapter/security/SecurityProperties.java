@@ -1,4 +1,4 @@
-package io.vfleet.assignment.adapter.web;
+package io.vfleet.assignment.adapter.security;
 
 import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -8,11 +8,11 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * role {@code orchestrator} (optionally with a tenant), {@code operator} or {@code auditor}.
  */
 @ConfigurationProperties("vfleet.security")
-record SecurityProperties(List<Token> tokens) {
+public record SecurityProperties(List<Token> tokens) {
 
-    SecurityProperties {
+    public SecurityProperties {
         tokens = tokens == null ? List.of() : List.copyOf(tokens);
     }
 
-    record Token(String token, String role, String tenant) {}
+    public record Token(String token, String role, String tenant) {}
 }

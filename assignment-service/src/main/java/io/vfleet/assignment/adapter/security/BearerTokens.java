@@ -1,28 +1,25 @@
-package io.vfleet.assignment.adapter.web;
+package io.vfleet.assignment.adapter.security;
 
 import io.vfleet.assignment.application.Caller;
-import jakarta.servlet.http.HttpServletRequest;
-import jakarta.servlet.http.HttpServletResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import org.springframework.web.servlet.HandlerInterceptor;
+import java.util.Optional;
 
 /**
- * Authenticates every API request by its {@code Authorization: Bearer} token and leaves the
- * {@link Caller} on the request. Tokens are compared in constant time.
+ * The one token table of the service: REST and gRPC authenticate every call here, so a token means
+ * the same role and tenant scope on both. Tokens are compared in constant time, and every known
+ * token is compared, so the time taken does not tell which one nearly matched.
  */
-final class BearerTokens implements HandlerInterceptor {
-
-    static final String CALLER = BearerTokens.class.getName() + ".caller";
+public final class BearerTokens {
 
     private record Known(byte[] token, Caller caller) {}
 
     private final List<Known> known = new ArrayList<>();
 
-    BearerTokens(SecurityProperties properties) {
+    public BearerTokens(SecurityProperties properties) {
         for (SecurityProperties.Token token : properties.tokens()) {
             if (token.token() == null || token.token().isBlank() || token.role() == null) {
                 throw new IllegalStateException("vfleet.security.tokens: every token needs a token and a role");
@@ -35,28 +32,27 @@ final class BearerTokens implements HandlerInterceptor {
         }
     }
 
-    @Override
-    public boolean preHandle(HttpServletRequest request, HttpServletResponse response, Object handler) {
-        String header = request.getHeader("Authorization");
-        if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+    /**
+     * The caller an {@code Authorization} value ({@code Bearer <token>}) names.
+     *
+     * @throws Unauthenticated when the value is missing, not a bearer token, or an unknown token
+     */
+    public Caller authenticate(String authorization) {
+        if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
             throw new Unauthenticated("send Authorization: Bearer <token>");
         }
-        byte[] presented = header.substring(7).trim().getBytes(StandardCharsets.UTF_8);
-        Caller caller = null;
+        byte[] presented = authorization.substring(7).trim().getBytes(StandardCharsets.UTF_8);
+        Optional<Caller> caller = Optional.empty();
         for (Known candidate : known) {
             if (MessageDigest.isEqual(candidate.token(), presented)) {
-                caller = candidate.caller();
+                caller = Optional.of(candidate.caller());
             }
         }
-        if (caller == null) {
-            throw new Unauthenticated("the bearer token is not known");
-        }
-        request.setAttribute(CALLER, caller);
-        return true;
+        return caller.orElseThrow(() -> new Unauthenticated("the bearer token is not known"));
     }
 
     /** No credentials, or unknown ones. */
-    static final class Unauthenticated extends RuntimeException {
+    public static final class Unauthenticated extends RuntimeException {
         Unauthenticated(String message) {
             super(message);
         }
