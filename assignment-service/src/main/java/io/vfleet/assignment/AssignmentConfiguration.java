@@ -3,6 +3,7 @@ package io.vfleet.assignment;
 import io.vfleet.assignment.application.AssignDevices;
 import io.vfleet.assignment.application.QueryAssignments;
 import io.vfleet.assignment.application.QueryAudit;
+import io.vfleet.assignment.application.ReconcileFleet;
 import io.vfleet.assignment.application.ReconcileNode;
 import io.vfleet.assignment.application.ReleaseAssignment;
 import io.vfleet.assignment.application.ResetAssignment;
@@ -15,6 +16,9 @@ import io.vfleet.assignment.application.port.IdempotencyKeys;
 import io.vfleet.assignment.application.port.NodeAgents;
 import io.vfleet.assignment.application.port.Tenants;
 import io.vfleet.assignment.application.port.Topologies;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -24,6 +28,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  * so they are built here rather than scanned.
  */
 @Configuration(proxyBeanMethods = false)
+@EnableConfigurationProperties(ReconcileProperties.class)
 class AssignmentConfiguration {
 
     @Bean
@@ -53,6 +58,24 @@ class AssignmentConfiguration {
     ReconcileNode reconcileNode(TransactionTemplate transactions, ReleaseAssignment.Ports ports,
             ReleaseAssignment release) {
         return new ReconcileNode(transactions, ports, release);
+    }
+
+    /** The one thread reconciliation runs on, so that runs never overlap in this replica. */
+    @Bean(destroyMethod = "shutdownNow")
+    ScheduledExecutorService reconciliationExecutor() {
+        return Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("reconcile").daemon().factory());
+    }
+
+    @Bean
+    ReconcileFleet reconcileFleet(ReleaseAssignment.Ports ports, ReconcileNode reconcile,
+            ScheduledExecutorService reconciliationExecutor) {
+        return new ReconcileFleet(ports.topologies(), reconcile, reconciliationExecutor);
+    }
+
+    @Bean
+    ReconciliationSchedule reconciliationSchedule(ReconcileFleet fleet, ScheduledExecutorService reconciliationExecutor,
+            ReconcileProperties properties) {
+        return new ReconciliationSchedule(fleet, reconciliationExecutor, properties);
     }
 
     @Bean

@@ -27,6 +27,9 @@ import org.springframework.context.annotation.Import;
         // gRPC in-process for the tests' stubs, and no fixed port that another build may hold.
         "spring.grpc.server.port=0",
         "spring.grpc.server.inprocess.name=" + ServiceTest.GRPC_IN_PROCESS,
+        // Tests reconcile when they mean to; a run of its own would race them for the same repairs.
+        "vfleet.reconcile.on-start=false",
+        "vfleet.reconcile.interval=0s",
         "logging.level.root=WARN",
         "logging.level.io.vfleet=INFO",
 })
