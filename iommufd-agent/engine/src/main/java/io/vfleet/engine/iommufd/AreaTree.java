@@ -10,7 +10,7 @@ import java.util.List;
  * <p>Because areas never overlap, ordering by first IOVA also orders them by last IOVA, so an
  * interval query is one descent. Each node summarises its subtree (first IOVA, last IOVA, largest
  * hole between consecutive areas); the summaries are recomputed bottom-up along every path that an
- * insert, a removal or a rotation touches, which is what makes {@link #findHole} O(log n).
+ * insert, a removal or a rotation touches, which is what makes {@link #lowestFit} O(log n).
  *
  * <p>All IOVAs are unsigned. The value {@code -1} ({@code 2^64-1}) stands for "no area before" when
  * passed as a predecessor's last IOVA: the hole after it then starts at 0, which is exactly right.
@@ -22,9 +22,22 @@ final class AreaTree {
     private IoptArea root;
     private int size;
 
-    /** Result of the last successful {@link #findHole}: the hole {@code [holeStart, holeLast]}. */
-    long holeStart;
-    long holeLast;
+    /** Decides whether one hole can take a mapping, and where. */
+    interface HoleFit {
+        /** The IOVA to map at inside {@code [start, last]}, or {@link #NONE} when the hole cannot take it. */
+        long fit(long start, long last);
+    }
+
+    /** "No fit"; IOVA 0 is never allocated, so it cannot be confused with a result. */
+    static final long NONE = 0;
+    /** Internal: the search went past its ceiling; 2^64-1 is never allocated either. */
+    private static final long STOP = -1L;
+
+    // The bounds of the search in progress, kept here rather than passed down every recursive call.
+    private long searchFrom;
+    private long searchCeiling;
+    private long searchMinSize;
+    private HoleFit searchFit;
 
     int size() {
         return size;
@@ -92,56 +105,74 @@ final class AreaTree {
     }
 
     /**
-     * Finds the lowest hole between areas (or before the first, or after the last) whose part at or
-     * above {@code from} holds at least {@code minSize} bytes, and leaves it in
-     * {@link #holeStart}/{@link #holeLast} with {@code holeStart >= from}. {@code minSize} is at least 1.
+     * Offers {@code fit} the holes between areas (before the first and after the last included),
+     * clipped to {@code [from, ceiling]}, lowest first, skipping those shorter than {@code minSize}
+     * bytes, and returns the first IOVA it accepts, or {@link #NONE}. {@code minSize} is at least 1.
+     *
+     * <p>Subtrees that end at or below {@code from}, or whose largest hole is too short, are skipped
+     * whole, so reaching the first long-enough hole is O(log n); a hole that {@code fit} turns down
+     * (alignment) costs only the walk on to the next one, not a new descent.
      */
-    boolean findHole(long from, long minSize) {
-        if (searchHole(root, NO_PREDECESSOR, from, minSize)) {
-            return true;
-        }
-        long first = from;
-        if (root != null) {
-            if (root.subtreeLast == -1L) {
-                return false;
+    long lowestFit(long from, long ceiling, long minSize, HoleFit fit) {
+        searchFrom = from;
+        searchCeiling = ceiling;
+        searchMinSize = minSize;
+        searchFit = fit;
+        try {
+            long found = search(root, NO_PREDECESSOR);
+            if (found != NONE) {
+                return found == STOP ? NONE : found;
             }
-            first = unsignedMax(root.subtreeLast + 1, from);
+            long first = from;
+            if (root != null) {
+                if (root.subtreeLast == -1L) {
+                    return NONE;
+                }
+                first = unsignedMax(root.subtreeLast + 1, from);
+            }
+            if (Long.compareUnsigned(first, ceiling) > 0) {
+                return NONE;
+            }
+            return fit.fit(first, ceiling);
+        } finally {
+            searchFit = null;
         }
-        if (Long.compareUnsigned(-1L - first, minSize - 1) < 0) {
-            return false;
-        }
-        holeStart = first;
-        holeLast = -1L;
-        return true;
     }
 
-    /**
-     * In-order search for the lowest area of the subtree whose hole before it, clipped to start at
-     * {@code from}, is large enough. Subtrees that end at or below {@code from}, or whose largest hole
-     * is too small, are skipped whole; only the one hole containing {@code from} can look large
-     * enough and then turn out too small once clipped, so the descent stays O(log n).
-     */
-    private boolean searchHole(IoptArea node, long predecessorLast, long from, long minSize) {
-        if (node == null || Long.compareUnsigned(node.subtreeLast, from) <= 0) {
-            return false;
+    /** In-order walk of the subtree's holes; {@code predecessorLast} is the last IOVA of the area before it. */
+    private long search(IoptArea node, long predecessorLast) {
+        if (node == null || Long.compareUnsigned(node.subtreeLast, searchFrom) <= 0) {
+            return NONE;
+        }
+        if (Long.compareUnsigned(predecessorLast + 1, searchCeiling) > 0) {
+            return STOP;
         }
         long largestHole = unsignedMax(node.subtreeMaxHole, node.subtreeFirst - predecessorLast - 1);
-        if (Long.compareUnsigned(largestHole, minSize) < 0) {
-            return false;
+        if (Long.compareUnsigned(largestHole, searchMinSize) < 0) {
+            return NONE;
         }
-        if (searchHole(node.left, predecessorLast, from, minSize)) {
-            return true;
+        long found = search(node.left, predecessorLast);
+        if (found != NONE) {
+            return found;
         }
         long before = node.left != null ? node.left.subtreeLast : predecessorLast;
-        if (Long.compareUnsigned(node.iova, from) > 0) {
-            long first = unsignedMax(before + 1, from);
-            if (Long.compareUnsigned(node.iova - first, minSize) >= 0) {
-                holeStart = first;
-                holeLast = node.iova - 1;
-                return true;
+        if (Long.compareUnsigned(before + 1, searchCeiling) > 0) {
+            return STOP;
+        }
+        if (Long.compareUnsigned(node.iova, searchFrom) > 0) {
+            long first = unsignedMax(before + 1, searchFrom);
+            if (Long.compareUnsigned(node.iova - first, searchMinSize) >= 0) {
+                long last = Long.compareUnsigned(node.iova - 1, searchCeiling) < 0 ? node.iova - 1 : searchCeiling;
+                found = searchFit.fit(first, last);
+                if (found != NONE) {
+                    return found;
+                }
+                if (last == searchCeiling) {
+                    return STOP;
+                }
             }
         }
-        return searchHole(node.right, node.last, from, minSize);
+        return search(node.right, node.last);
     }
 
     private static IoptArea insert(IoptArea node, IoptArea area) {
