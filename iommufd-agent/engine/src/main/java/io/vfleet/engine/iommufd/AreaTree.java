@@ -8,9 +8,12 @@ import java.util.List;
  * an AVL tree whose nodes are the {@link IoptArea}s themselves, ordered by IOVA.
  *
  * <p>Because areas never overlap, ordering by first IOVA also orders them by last IOVA, so an
- * interval query is one descent. Each node summarises its subtree (first IOVA, last IOVA, largest
- * hole between consecutive areas); the summaries are recomputed bottom-up along every path that an
- * insert, a removal or a rotation touches, which is what makes {@link #lowestFit} O(log n).
+ * interval query is one descent. Each node summarises its subtree (first IOVA, last IOVA) and keeps a
+ * copy of each child's summary (height, largest hole between consecutive areas, nearest IOVA); the
+ * copies are refreshed bottom-up along every path that an insert, a removal or a rotation touches,
+ * which is what makes {@link #lowestFit} O(log n). Because a node holds what it needs to know about
+ * its children, rebalancing and searching read only the nodes on the path (and, for a rotation, one
+ * more): at a million areas the tree is far larger than the caches and every node read is a miss.
  *
  * <p>All IOVAs are unsigned. The value {@code -1} ({@code 2^64-1}) stands for "no area before" when
  * passed as a predecessor's last IOVA: the hole after it then starts at 0, which is exactly right.
@@ -119,7 +122,7 @@ final class AreaTree {
         searchMinSize = minSize;
         searchFit = fit;
         try {
-            long found = search(root, NO_PREDECESSOR);
+            long found = root == null ? NONE : search(root, NO_PREDECESSOR);
             if (found != NONE) {
                 return found == STOP ? NONE : found;
             }
@@ -141,21 +144,26 @@ final class AreaTree {
 
     /** In-order walk of the subtree's holes; {@code predecessorLast} is the last IOVA of the area before it. */
     private long search(IoptArea node, long predecessorLast) {
-        if (node == null || Long.compareUnsigned(node.subtreeLast, searchFrom) <= 0) {
+        if (Long.compareUnsigned(node.subtreeLast, searchFrom) <= 0) {
             return NONE;
         }
         if (Long.compareUnsigned(predecessorLast + 1, searchCeiling) > 0) {
             return STOP;
         }
-        long largestHole = unsignedMax(node.subtreeMaxHole, node.subtreeFirst - predecessorLast - 1);
-        if (Long.compareUnsigned(largestHole, searchMinSize) < 0) {
+        long leadingHole = node.subtreeFirst - predecessorLast - 1;
+        if (Long.compareUnsigned(unsignedMax(maxHole(node), leadingHole), searchMinSize) < 0) {
             return NONE;
         }
-        long found = search(node.left, predecessorLast);
-        if (found != NONE) {
-            return found;
+        // Children are entered only when their copied summaries promise a hole, so that a miss
+        // costs no read of a node off the path.
+        if (node.left != null && Long.compareUnsigned(node.beforeLast, searchFrom) > 0
+                && Long.compareUnsigned(unsignedMax(node.leftMaxHole, leadingHole), searchMinSize) >= 0) {
+            long found = search(node.left, predecessorLast);
+            if (found != NONE) {
+                return found;
+            }
         }
-        long before = node.left != null ? node.left.subtreeLast : predecessorLast;
+        long before = node.left != null ? node.beforeLast : predecessorLast;
         if (Long.compareUnsigned(before + 1, searchCeiling) > 0) {
             return STOP;
         }
@@ -163,7 +171,7 @@ final class AreaTree {
             long first = unsignedMax(before + 1, searchFrom);
             if (Long.compareUnsigned(node.iova - first, searchMinSize) >= 0) {
                 long last = Long.compareUnsigned(node.iova - 1, searchCeiling) < 0 ? node.iova - 1 : searchCeiling;
-                found = searchFit.fit(first, last);
+                long found = searchFit.fit(first, last);
                 if (found != NONE) {
                     return found;
                 }
@@ -172,20 +180,23 @@ final class AreaTree {
                 }
             }
         }
-        return search(node.right, node.last);
+        if (node.right != null && Long.compareUnsigned(
+                unsignedMax(node.rightMaxHole, node.afterFirst - node.last - 1), searchMinSize) >= 0) {
+            return search(node.right, node.last);
+        }
+        return NONE;
     }
 
     private static IoptArea insert(IoptArea node, IoptArea area) {
         if (node == null) {
-            area.left = null;
-            area.right = null;
-            summarise(area);
+            attachLeft(area, null);
+            attachRight(area, null);
             return area;
         }
         if (Long.compareUnsigned(area.iova, node.iova) < 0) {
-            node.left = insert(node.left, area);
+            attachLeft(node, insert(node.left, area));
         } else {
-            node.right = insert(node.right, area);
+            attachRight(node, insert(node.right, area));
         }
         return rebalance(node);
     }
@@ -196,101 +207,117 @@ final class AreaTree {
         }
         int order = Long.compareUnsigned(area.iova, node.iova);
         if (order < 0) {
-            node.left = remove(node.left, area);
-        } else if (order > 0) {
-            node.right = remove(node.right, area);
-        } else {
-            IoptArea left = node.left;
-            IoptArea right = node.right;
-            node.left = null;
-            node.right = null;
-            if (left == null) {
-                return right;
-            }
-            if (right == null) {
-                return left;
-            }
-            IoptArea successor = right;
-            while (successor.left != null) {
-                successor = successor.left;
-            }
-            successor.right = removeFirst(right);
-            successor.left = left;
-            return rebalance(successor);
+            attachLeft(node, remove(node.left, area));
+            return rebalance(node);
         }
-        return rebalance(node);
+        if (order > 0) {
+            attachRight(node, remove(node.right, area));
+            return rebalance(node);
+        }
+        IoptArea left = node.left;
+        IoptArea right = node.right;
+        node.left = null;
+        node.right = null;
+        if (left == null) {
+            return right;
+        }
+        if (right == null) {
+            return left;
+        }
+        IoptArea successor = right;
+        while (successor.left != null) {
+            successor = successor.left;
+        }
+        attachRight(successor, removeFirst(right));
+        attachLeft(successor, left);
+        return rebalance(successor);
     }
 
     private static IoptArea removeFirst(IoptArea node) {
         if (node.left == null) {
             return node.right;
         }
-        node.left = removeFirst(node.left);
+        attachLeft(node, removeFirst(node.left));
         return rebalance(node);
     }
 
-    private static int height(IoptArea node) {
-        return node == null ? 0 : node.height;
-    }
-
     private static IoptArea rebalance(IoptArea node) {
-        int balance = height(node.left) - height(node.right);
+        int balance = node.leftHeight - node.rightHeight;
         if (balance > 1) {
-            if (height(node.left.left) < height(node.left.right)) {
-                node.left = rotateLeft(node.left);
+            IoptArea left = node.left;
+            if (left.leftHeight < left.rightHeight) {
+                attachLeft(node, rotateLeft(left));
             }
             return rotateRight(node);
         }
         if (balance < -1) {
-            if (height(node.right.right) < height(node.right.left)) {
-                node.right = rotateRight(node.right);
+            IoptArea right = node.right;
+            if (right.rightHeight < right.leftHeight) {
+                attachRight(node, rotateRight(right));
             }
             return rotateLeft(node);
         }
-        summarise(node);
         return node;
     }
 
     private static IoptArea rotateRight(IoptArea node) {
         IoptArea pivot = node.left;
-        node.left = pivot.right;
-        pivot.right = node;
-        summarise(node);
-        summarise(pivot);
+        attachLeft(node, pivot.right);
+        attachRight(pivot, node);
         return pivot;
     }
 
     private static IoptArea rotateLeft(IoptArea node) {
         IoptArea pivot = node.right;
-        node.right = pivot.left;
-        pivot.left = node;
-        summarise(node);
-        summarise(pivot);
+        attachRight(node, pivot.left);
+        attachLeft(pivot, node);
         return pivot;
     }
 
-    /** Recomputes the node's height and subtree summaries from its children's. */
-    private static void summarise(IoptArea node) {
-        IoptArea left = node.left;
-        IoptArea right = node.right;
-        long maxHole = 0;
-        int height = 0;
-        if (left != null) {
-            node.subtreeFirst = left.subtreeFirst;
-            maxHole = unsignedMax(left.subtreeMaxHole, node.iova - left.subtreeLast - 1);
-            height = left.height;
-        } else {
+    /** Makes {@code child} the left subtree of {@code node} and copies its summary into {@code node}. */
+    private static void attachLeft(IoptArea node, IoptArea child) {
+        node.left = child;
+        if (child == null) {
             node.subtreeFirst = node.iova;
+            node.leftMaxHole = 0;
+            node.leftHeight = 0;
+            return;
         }
-        if (right != null) {
-            node.subtreeLast = right.subtreeLast;
-            maxHole = unsignedMax(maxHole, unsignedMax(right.subtreeMaxHole, right.subtreeFirst - node.last - 1));
-            height = Math.max(height, right.height);
-        } else {
+        node.subtreeFirst = child.subtreeFirst;
+        node.beforeLast = child.subtreeLast;
+        node.leftMaxHole = maxHole(child);
+        node.leftHeight = (byte) height(child);
+    }
+
+    /** Makes {@code child} the right subtree of {@code node} and copies its summary into {@code node}. */
+    private static void attachRight(IoptArea node, IoptArea child) {
+        node.right = child;
+        if (child == null) {
             node.subtreeLast = node.last;
+            node.rightMaxHole = 0;
+            node.rightHeight = 0;
+            return;
         }
-        node.subtreeMaxHole = maxHole;
-        node.height = (byte) (height + 1);
+        node.subtreeLast = child.subtreeLast;
+        node.afterFirst = child.subtreeFirst;
+        node.rightMaxHole = maxHole(child);
+        node.rightHeight = (byte) height(child);
+    }
+
+    private static int height(IoptArea node) {
+        return 1 + Math.max(node.leftHeight, node.rightHeight);
+    }
+
+    /** The largest hole between two consecutive areas of the subtree rooted at {@code node}. */
+    private static long maxHole(IoptArea node) {
+        long hole = unsignedMax(node.leftMaxHole, node.rightMaxHole);
+        if (node.left != null) {
+            hole = unsignedMax(hole, node.iova - node.beforeLast - 1);
+        }
+        if (node.right != null) {
+            hole = unsignedMax(hole, node.afterFirst - node.last - 1);
+        }
+        return hole;
     }
 
     private static long unsignedMax(long a, long b) {
