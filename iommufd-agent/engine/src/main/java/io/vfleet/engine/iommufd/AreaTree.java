@@ -27,9 +27,22 @@ final class AreaTree {
 
     /** Decides whether one hole can take a mapping, and where. */
     interface HoleFit {
+        /** Holes shorter than this are not offered; at least 1. */
+        long minimumLength();
+
+        /**
+         * A power of two, at most {@link #MAX_BLOCK}, such that every hole that can take the mapping
+         * contains a block of that size aligned to it; holes without one are not offered.
+         */
+        long alignedBlock();
+
         /** The IOVA to map at inside {@code [start, last]}, or {@link #NONE} when the hole cannot take it. */
         long fit(long start, long last);
     }
+
+    /** The largest aligned block the summaries track: the 2 MiB huge page, the largest IOVA alignment. */
+    static final long MAX_BLOCK = 2L << 20;
+    private static final int MAX_BLOCK_SHIFT = Long.numberOfTrailingZeros(MAX_BLOCK);
 
     /** "No fit"; IOVA 0 is never allocated, so it cannot be confused with a result. */
     static final long NONE = 0;
@@ -40,6 +53,7 @@ final class AreaTree {
     private long searchFrom;
     private long searchCeiling;
     private long searchMinSize;
+    private int searchMinBlock;
     private HoleFit searchFit;
 
     int size() {
@@ -109,17 +123,18 @@ final class AreaTree {
 
     /**
      * Offers {@code fit} the holes between areas (before the first and after the last included),
-     * clipped to {@code [from, ceiling]}, lowest first, skipping those shorter than {@code minSize}
-     * bytes, and returns the first IOVA it accepts, or {@link #NONE}. {@code minSize} is at least 1.
+     * clipped to {@code [from, ceiling]}, lowest first, skipping those shorter than its minimum length
+     * or without its aligned block, and returns the first IOVA it accepts, or {@link #NONE}.
      *
-     * <p>Subtrees that end at or below {@code from}, or whose largest hole is too short, are skipped
-     * whole, so reaching the first long-enough hole is O(log n); a hole that {@code fit} turns down
-     * (alignment) costs only the walk on to the next one, not a new descent.
+     * <p>Subtrees that end at or below {@code from}, whose largest hole is too short, or whose holes
+     * all lack the aligned block, are skipped whole, so reaching the first candidate hole is
+     * O(log n); a candidate that {@code fit} still turns down costs only the walk on to the next one.
      */
-    long lowestFit(long from, long ceiling, long minSize, HoleFit fit) {
+    long lowestFit(long from, long ceiling, HoleFit fit) {
         searchFrom = from;
         searchCeiling = ceiling;
-        searchMinSize = minSize;
+        searchMinSize = fit.minimumLength();
+        searchMinBlock = Long.numberOfTrailingZeros(fit.alignedBlock()) + 1;
         searchFit = fit;
         try {
             long found = root == null ? NONE : search(root, NO_PREDECESSOR);
@@ -151,13 +166,16 @@ final class AreaTree {
             return STOP;
         }
         long leadingHole = node.subtreeFirst - predecessorLast - 1;
-        if (Long.compareUnsigned(unsignedMax(maxHole(node), leadingHole), searchMinSize) < 0) {
+        int leadingBlock = blockOrder(predecessorLast + 1, node.subtreeFirst - 1);
+        if (Long.compareUnsigned(unsignedMax(maxHole(node), leadingHole), searchMinSize) < 0
+                || Math.max(maxBlock(node), leadingBlock) < searchMinBlock) {
             return NONE;
         }
         // Children are entered only when their copied summaries promise a hole, so that a miss
         // costs no read of a node off the path.
         if (node.left != null && Long.compareUnsigned(node.beforeLast, searchFrom) > 0
-                && Long.compareUnsigned(unsignedMax(node.leftMaxHole, leadingHole), searchMinSize) >= 0) {
+                && Long.compareUnsigned(unsignedMax(node.leftMaxHole, leadingHole), searchMinSize) >= 0
+                && Math.max(node.leftMaxBlock, leadingBlock) >= searchMinBlock) {
             long found = search(node.left, predecessorLast);
             if (found != NONE) {
                 return found;
@@ -181,7 +199,8 @@ final class AreaTree {
             }
         }
         if (node.right != null && Long.compareUnsigned(
-                unsignedMax(node.rightMaxHole, node.afterFirst - node.last - 1), searchMinSize) >= 0) {
+                unsignedMax(node.rightMaxHole, node.afterFirst - node.last - 1), searchMinSize) >= 0
+                && Math.max(node.rightMaxBlock, blockOrder(node.last + 1, node.afterFirst - 1)) >= searchMinBlock) {
             return search(node.right, node.last);
         }
         return NONE;
@@ -280,12 +299,14 @@ final class AreaTree {
         if (child == null) {
             node.subtreeFirst = node.iova;
             node.leftMaxHole = 0;
+            node.leftMaxBlock = 0;
             node.leftHeight = 0;
             return;
         }
         node.subtreeFirst = child.subtreeFirst;
         node.beforeLast = child.subtreeLast;
         node.leftMaxHole = maxHole(child);
+        node.leftMaxBlock = (byte) maxBlock(child);
         node.leftHeight = (byte) height(child);
     }
 
@@ -295,12 +316,14 @@ final class AreaTree {
         if (child == null) {
             node.subtreeLast = node.last;
             node.rightMaxHole = 0;
+            node.rightMaxBlock = 0;
             node.rightHeight = 0;
             return;
         }
         node.subtreeLast = child.subtreeLast;
         node.afterFirst = child.subtreeFirst;
         node.rightMaxHole = maxHole(child);
+        node.rightMaxBlock = (byte) maxBlock(child);
         node.rightHeight = (byte) height(child);
     }
 
@@ -318,6 +341,35 @@ final class AreaTree {
             hole = unsignedMax(hole, node.afterFirst - node.last - 1);
         }
         return hole;
+    }
+
+    /** {@link #blockOrder} of the largest aligned block in the holes between the subtree's areas. */
+    private static int maxBlock(IoptArea node) {
+        int block = Math.max(node.leftMaxBlock, node.rightMaxBlock);
+        if (node.left != null) {
+            block = Math.max(block, blockOrder(node.beforeLast + 1, node.iova - 1));
+        }
+        if (node.right != null) {
+            block = Math.max(block, blockOrder(node.last + 1, node.afterFirst - 1));
+        }
+        return block;
+    }
+
+    /**
+     * 1 + log2 of the largest power of two, at most {@link #MAX_BLOCK}, of which {@code [start, last]}
+     * contains a block aligned to its size; 0 for an empty hole ({@code last + 1 == start}). A hole of
+     * at least 2^k bytes always holds an aligned block of 2^(k-1), so two tries settle it.
+     */
+    static int blockOrder(long start, long last) {
+        if (last + 1 == start) {
+            return 0;
+        }
+        int shift = Math.min(MAX_BLOCK_SHIFT, 63 - Long.numberOfLeadingZeros(last - start + 1));
+        long block = 1L << shift;
+        long aligned = (start + block - 1) & -block;
+        boolean fits = Long.compareUnsigned(aligned, start) >= 0 && Long.compareUnsigned(aligned, last) <= 0
+                && Long.compareUnsigned(last - aligned, block - 1) >= 0;
+        return fits ? shift + 1 : shift;
     }
 
     private static long unsignedMax(long a, long b) {

@@ -12,7 +12,8 @@ import io.vfleet.engine.IovaRange;
  *
  * <p>Tree fields (package-private, owned by {@link AreaTree}): the children; the first and last
  * IOVA of the subtree rooted here; and, copied from each child, its height, its largest hole between
- * consecutive areas and its IOVA nearest to this area ({@code beforeLast}, {@code afterFirst}). They
+ * consecutive areas, the largest naturally aligned block any of those holes contains, and its IOVA
+ * nearest to this area ({@code beforeLast}, {@code afterFirst}). They
  * let the lowest hole of a given size be found in O(log n) while reading only the nodes on the path.
  * No locking: the caller holds the host's lock.
  */
@@ -27,6 +28,8 @@ public final class IoptArea {
     long rightMaxHole;
     byte leftHeight;
     byte rightHeight;
+    byte leftMaxBlock;
+    byte rightMaxBlock;
 
     final long iova;
     final long last;

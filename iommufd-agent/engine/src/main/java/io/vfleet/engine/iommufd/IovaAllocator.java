@@ -98,7 +98,21 @@ final class IovaAllocator implements AreaTree.HoleFit {
         if (start == NOT_FOUND) {
             return NOT_FOUND;
         }
-        return areas.lowestFit(start, windowLast, length, this);
+        return areas.lowestFit(start, windowLast, this);
+    }
+
+    @Override
+    public long minimumLength() {
+        return length;
+    }
+
+    /**
+     * A fitting IOVA is a multiple of the alignment and is followed by the length, so its hole holds
+     * an aligned block of the smaller of the alignment and the largest power of two within the length.
+     */
+    @Override
+    public long alignedBlock() {
+        return Math.min(alignment, Long.highestOneBit(length));
     }
 
     /**

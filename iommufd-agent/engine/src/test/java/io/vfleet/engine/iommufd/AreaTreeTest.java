@@ -38,10 +38,38 @@ class AreaTreeTest {
                         .isLessThanOrEqualTo((int) Math.ceil(1.45 * (Math.log(reference.size() + 2) / Math.log(2))));
                 long from = random.nextLong(2048 * 64 * PAGE);
                 long minSize = (1 + random.nextLong(200)) * PAGE;
-                long found = tree.lowestFit(from, -1L - PAGE, minSize, (start, last) -> start);
+                long found = tree.lowestFit(from, -1L - PAGE, new FirstByte(minSize, 1));
                 assertThat(found).isEqualTo(lowestHole(reference, from, minSize));
+                long block = 1L << (12 + random.nextInt(10));
+                long aligned = tree.lowestFit(from, -1L - PAGE, new FirstByte(block, block));
+                assertThat(aligned).isEqualTo(lowestAlignedBlock(reference, from, block));
             }
         }
+    }
+
+    /**
+     * Takes the first byte of any hole of at least {@code minimumLength} bytes when no alignment is
+     * asked ({@code alignedBlock} 1), else the first aligned block of {@code alignedBlock} bytes.
+     */
+    private record FirstByte(long minimumLength, long alignedBlock) implements AreaTree.HoleFit {
+        @Override
+        public long fit(long start, long last) {
+            long aligned = (start + alignedBlock - 1) & -alignedBlock;
+            boolean holds = Long.compareUnsigned(aligned + alignedBlock - 1, last) <= 0;
+            return alignedBlock == 1 ? start : holds ? aligned : 0;
+        }
+    }
+
+    private static long lowestAlignedBlock(TreeMap<Long, IoptArea> reference, long from, long block) {
+        long holeStart = 0;
+        for (IoptArea area : reference.values()) {
+            long aligned = (Math.max(holeStart, from) + block - 1) & -block;
+            if (area.iova() > from && aligned + block - 1 <= area.iova() - 1) {
+                return aligned;
+            }
+            holeStart = area.last() + 1;
+        }
+        return (Math.max(holeStart, from) + block - 1) & -block;
     }
 
     /** The root is the one area no other area has as a child. */
