@@ -416,6 +416,11 @@ public final class IoPagetable {
                 area.pages().release();
             }
             unmapped += area.length();
+            if (area.last == last) {
+                break;
+            }
+            // Everything below has just been removed, so the next lookup may start after this area.
+            start = area.last + 1;
         }
         if (unmapped == 0) {
             throw Errno.ENOENT.exception("nothing is mapped in " + range(start, last));
