@@ -31,7 +31,7 @@ public final class AgentHosts {
     }
 
     /** The snapshot delay tests run with: the application's default. */
-    public static final Duration SNAPSHOT_DELAY = Duration.ofMillis(20);
+    public static final Duration SNAPSHOT_DELAY = Duration.ofMillis(100);
 
     /** An agent host on {@code topology} whose state lives in {@code stateDirectory}. */
     public static AgentHost start(HostTopology topology, Path stateDirectory) {
