@@ -5,8 +5,6 @@ import io.vfleet.agent.grpc.SyscallsService;
 import io.vfleet.agent.inventory.InventoryRegistration;
 import io.vfleet.agent.inventory.RegistrationLoop;
 import io.vfleet.agent.kernel.AgentHost;
-import io.vfleet.agent.state.JournalStateStore;
-import io.vfleet.agent.state.StateStore;
 import io.vfleet.agent.topology.SysfsTopologyReader;
 import io.vfleet.agent.vmm.AssignmentTable;
 import io.vfleet.agent.vmm.Preparations;
@@ -43,18 +41,13 @@ class AgentConfiguration {
         }
     }
 
-    @Bean
-    StateStore stateStore(AgentProperties properties) {
+    /** Closed when the application stops, which writes the last snapshot, so that nothing answered is lost. */
+    @Bean(destroyMethod = "close")
+    AgentHost agentHost(HostTopology topology, AgentProperties properties) {
         if (properties.inventoryTarget() == null || properties.inventoryTarget().isBlank()) {
             log.info("No inventory target configured (vfleet.agent.inventory-target): this node does not register");
         }
-        return new JournalStateStore(properties.stateDirectory());
-    }
-
-    /** Saved once more when the application stops, so that nothing answered is lost. */
-    @Bean(destroyMethod = "save")
-    AgentHost agentHost(HostTopology topology, StateStore store) {
-        return AgentHost.start(topology, store);
+        return AgentHost.start(topology, properties.stateDirectory(), properties.snapshotDelay());
     }
 
     @Bean

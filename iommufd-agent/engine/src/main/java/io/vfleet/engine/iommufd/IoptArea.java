@@ -10,18 +10,26 @@ import io.vfleet.engine.IovaRange;
  * bytes after the pages' page-aligned user VA. Areas are made by MAP and COPY, never split or
  * truncated, and removed whole by UNMAP.
  *
- * <p>Tree fields (package-private, owned by {@link AreaTree}): the children, the AVL height, and
- * three summaries of the subtree rooted here: its first IOVA, its last IOVA, and the largest hole
- * between two consecutive areas inside it. They let the lowest hole of a given size be found in
- * O(log n). No locking: the caller holds the host's lock.
+ * <p>Tree fields (package-private, owned by {@link AreaTree}): the children; the first and last
+ * IOVA of the subtree rooted here; and, copied from each child, its height, its largest hole between
+ * consecutive areas, the largest naturally aligned block any of those holes contains, and its IOVA
+ * nearest to this area ({@code beforeLast}, {@code afterFirst}). They
+ * let the lowest hole of a given size be found in O(log n) while reading only the nodes on the path.
+ * No locking: the caller holds the host's lock.
  */
 public final class IoptArea {
     IoptArea left;
     IoptArea right;
     long subtreeFirst;
     long subtreeLast;
-    long subtreeMaxHole;
-    byte height;
+    long beforeLast;
+    long afterFirst;
+    long leftMaxHole;
+    long rightMaxHole;
+    byte leftHeight;
+    byte rightHeight;
+    byte leftMaxBlock;
+    byte rightMaxBlock;
 
     final long iova;
     final long last;

@@ -13,20 +13,25 @@ import java.util.List;
  * {@code [PAGE_SIZE, 2^64-1-PAGE_SIZE]}, or that whole range when no allowed list is set. In a window
  * the holes left by areas and reserved ranges are tried lowest first; a hole fits when, after
  * rounding its start up to the alignment and putting back the user VA's offset in its page, it still
- * holds the length. The area tree yields only holes at least as long as the mapping, in O(log n)
- * each; reserved ranges, which never overlap areas, cut those holes further. IOVA 0 is never
- * returned, so it doubles as "nothing found" inside this class.
+ * holds the length. The area tree offers only holes at least as long as the mapping, reaching the
+ * first in O(log n); reserved ranges, which never overlap areas, cut those holes further. IOVA 0 is
+ * never returned, so it doubles as "nothing found" inside this class.
  *
  * <p>No locking: the caller holds the host's lock.
  */
-final class IovaAllocator {
+final class IovaAllocator implements AreaTree.HoleFit {
     private static final long PAGE_SIZE = IoptPages.PAGE_SIZE;
     /** Alignments above the huge page size buy nothing, so requests are capped there (KERNEL.md §10.3). */
     private static final long HUGE_PAGE_SIZE = 2L << 20;
-    private static final long NOT_FOUND = 0;
+    private static final long NOT_FOUND = AreaTree.NONE;
 
     private final AreaTree areas;
     private final ReservedIovas reserved;
+
+    // The request being allocated, read by fit(start, last) while the area tree offers holes.
+    private long length;
+    private long alignment;
+    private long pageOffset;
 
     IovaAllocator(AreaTree areas, ReservedIovas reserved) {
         this.areas = areas;
@@ -54,11 +59,13 @@ final class IovaAllocator {
             throw Errno.EINVAL.exception("user_va 0x" + IoPagetable.hex(userVa) + " and length allow alignment 0x"
                     + IoPagetable.hex(alignment) + ", below the IOAS alignment 0x" + IoPagetable.hex(tableAlignment));
         }
-        long pageOffset = userVa & (PAGE_SIZE - 1);
+        this.length = length;
+        this.alignment = alignment;
+        this.pageOffset = userVa & (PAGE_SIZE - 1);
         long windowFloor = PAGE_SIZE;
         long windowCeiling = -1L - PAGE_SIZE;
         if (allowed.isEmpty()) {
-            long found = searchWindow(windowFloor, windowCeiling, length, alignment, pageOffset);
+            long found = searchWindow(windowFloor, windowCeiling);
             if (found != NOT_FOUND) {
                 return found;
             }
@@ -77,7 +84,7 @@ final class IovaAllocator {
             }
             start = IoPagetable.unsignedMax(start, windowFloor);
             last = Long.compareUnsigned(last, windowCeiling) < 0 ? last : windowCeiling;
-            long found = searchWindow(start, last, length, alignment, pageOffset);
+            long found = searchWindow(start, last);
             if (found != NOT_FOUND) {
                 return found;
             }
@@ -86,29 +93,34 @@ final class IovaAllocator {
                 + IoPagetable.hex(alignment));
     }
 
-    private long searchWindow(long windowStart, long windowLast, long length, long alignment, long pageOffset) {
-        long start = fit(windowStart, windowLast, length, alignment, pageOffset);
+    private long searchWindow(long windowStart, long windowLast) {
+        long start = alignedFit(windowStart, windowLast);
         if (start == NOT_FOUND) {
             return NOT_FOUND;
         }
-        long cursor = start;
-        while (areas.findHole(cursor, length)) {
-            long holeStart = areas.holeStart;
-            if (Long.compareUnsigned(holeStart, windowLast) > 0) {
-                return NOT_FOUND;
-            }
-            long holeLast = Long.compareUnsigned(areas.holeLast, windowLast) < 0 ? areas.holeLast : windowLast;
-            long found = fitAroundReserved(holeStart, holeLast, length, alignment, pageOffset);
-            if (found != NOT_FOUND || holeLast == windowLast) {
-                return found;
-            }
-            cursor = holeLast + 1;
-        }
-        return NOT_FOUND;
+        return areas.lowestFit(start, windowLast, this);
     }
 
-    /** The lowest fit in {@code [start, last]} outside every reserved span. */
-    private long fitAroundReserved(long start, long last, long length, long alignment, long pageOffset) {
+    @Override
+    public long minimumLength() {
+        return length;
+    }
+
+    /**
+     * A fitting IOVA is a multiple of the alignment and is followed by the length, so its hole holds
+     * an aligned block of the smaller of the alignment and the largest power of two within the length.
+     */
+    @Override
+    public long alignedBlock() {
+        return Math.min(alignment, Long.highestOneBit(length));
+    }
+
+    /**
+     * A hole between areas, as the tree offers it: the lowest fit in {@code [start, last]} outside
+     * every reserved span, which is what the kernel's walk over the holes of both trees finds.
+     */
+    @Override
+    public long fit(long start, long last) {
         long pieceStart = start;
         for (int index = reserved.firstSpanEndingAtOrAfter(start); index < reserved.spanCount(); index++) {
             long spanStart = reserved.spanStart(index);
@@ -116,7 +128,7 @@ final class IovaAllocator {
                 break;
             }
             if (Long.compareUnsigned(spanStart, pieceStart) > 0) {
-                long found = fit(pieceStart, spanStart - 1, length, alignment, pageOffset);
+                long found = alignedFit(pieceStart, spanStart - 1);
                 if (found != NOT_FOUND) {
                     return found;
                 }
@@ -127,15 +139,15 @@ final class IovaAllocator {
             }
             pieceStart = IoPagetable.unsignedMax(pieceStart, spanLast + 1);
         }
-        return fit(pieceStart, last, length, alignment, pageOffset);
+        return alignedFit(pieceStart, last);
     }
 
     /**
-     * {@code ALIGN(start, alignment) | page_offset} when {@code [start, last]} holds {@code length}
-     * bytes both before and after that adjustment, as the kernel checks it; else {@link #NOT_FOUND}.
-     * Unlike the kernel, a start that would wrap past 2^64-1 when rounded up does not fit.
+     * {@code ALIGN(start, alignment) | page_offset} when {@code [start, last]} holds the length both
+     * before and after that adjustment, as the kernel checks it; else {@link #NOT_FOUND}. Unlike the
+     * kernel, a start that would wrap past 2^64-1 when rounded up does not fit.
      */
-    private static long fit(long start, long last, long length, long alignment, long pageOffset) {
+    private long alignedFit(long start, long last) {
         if (Long.compareUnsigned(last - start, length - 1) < 0) {
             return NOT_FOUND;
         }

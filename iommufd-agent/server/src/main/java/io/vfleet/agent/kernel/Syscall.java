@@ -5,10 +5,9 @@ import io.vfleet.engine.process.ProcessSpec;
 import io.vfleet.engine.uapi.Ioctl;
 
 /**
- * One system call into the host's kernel, as data: what the agent's callers ask for, in the order the
- * kernel saw it. Being data lets the agent record the calls that change state and play them again
- * into a freshly booted host of the same topology, which leaves it in the same state, because the
- * engine is deterministic (pids, fds, object IDs and mmap addresses are all lowest-free or counters).
+ * One system call into the host's kernel, as data: what the agent's callers ask for, made through
+ * {@link AgentHost#call}, which must know whether the call may have changed state so that the
+ * host's snapshot is written again.
  *
  * @param <R> what the call returns on success
  */
@@ -17,7 +16,7 @@ public sealed interface Syscall<R> {
     /** Makes the call on {@code host}; a refusal is the engine's {@code KernelException}. */
     R applyTo(Host host);
 
-    /** Whether the call may change kernel state; pure reads are not recorded. */
+    /** Whether the call may change kernel state; after a pure read the snapshot is not written again. */
     boolean changesState();
 
     /** fork() + execve(). */
@@ -120,8 +119,8 @@ public sealed interface Syscall<R> {
                 case Ioctl.VfioGetApiVersion ignored -> false;
                 case Ioctl.VfioCheckExtension ignored -> false;
                 case Ioctl.UnknownIoctl ignored -> false;
-                // Every other ioctl, and any the engine adds later, is recorded: replaying a read
-                // is harmless, missing a write is not.
+                // Every other ioctl, and any the engine adds later, counts as a change: an
+                // extra snapshot is harmless, a missed one is not.
                 default -> true;
             };
         }
