@@ -127,7 +127,8 @@ public final class SyscallsService extends SyscallsGrpc.SyscallsImplBase {
         try {
             result = host.call(call);
         } catch (KernelException refused) {
-            saveIfChanged(call);
+            // The snapshot writer knows whether anything changed since its last write; a pure read writes nothing.
+            host.saveWithinDelay();
             com.google.protobuf.Message partial = null;
             if (refused.partialReply() != null) {
                 partial = reply.apply(castReply(refused.partialReply()));
@@ -135,7 +136,7 @@ public final class SyscallsService extends SyscallsGrpc.SyscallsImplBase {
             response.onError(KernelStatus.of(refused.errno(), refused.getMessage(), Map.of(), partial));
             return;
         }
-        saveIfChanged(call);
+        host.saveWithinDelay();
         @SuppressWarnings("unchecked")
         M message = (M) reply.apply(result);
         response.onNext(message);
@@ -145,12 +146,6 @@ public final class SyscallsService extends SyscallsGrpc.SyscallsImplBase {
     @SuppressWarnings("unchecked")
     private static <R> R castReply(Object partial) {
         return (R) partial;
-    }
-
-    private void saveIfChanged(Syscall<?> call) {
-        if (call.changesState()) {
-            host.saveWithinDelay();
-        }
     }
 
     private static ProcessSpec processSpec(SpawnRequest request) {
