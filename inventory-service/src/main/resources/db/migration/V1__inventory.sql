@@ -55,8 +55,9 @@ CREATE TABLE reset_set (
     position  integer NOT NULL,
     key       text    NOT NULL,
     members   text[]  NOT NULL,
-    PRIMARY KEY (node_name, position),
-    UNIQUE (node_name, key)
+    -- Keys are unique per node too, as registrations are checked to be; no constraint says so, because
+    -- replacing a node's reset sets rewrites them in place, position by position.
+    PRIMARY KEY (node_name, position)
 );
 
 CREATE TABLE device (

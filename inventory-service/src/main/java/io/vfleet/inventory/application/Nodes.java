@@ -31,8 +31,8 @@ public interface Nodes {
     void save(Node node, List<NodeDevice> changedDevices);
 
     /**
-     * Records a heartbeat of a ready node without waiting for a lock another writer of it holds for long;
-     * answers false, changing nothing, when the node is unknown or not ready.
+     * Records a heartbeat of a ready node in one row update, with no node lock and no revision; answers
+     * false, changing nothing, when the node is unknown or not ready.
      */
     boolean recordHeartbeatOfReady(String name, Instant heartbeat);
 

@@ -52,7 +52,7 @@ public final class RecordHeartbeat {
         caller.requireAgentOf(node);
         heartbeats.increment();
         Instant now = clock.instant();
-        if (nodes.recordHeartbeatOfReady(node, now)) {
+        if (Boolean.TRUE.equals(transactions.execute(status -> nodes.recordHeartbeatOfReady(node, now)))) {
             return new Receipt(false, heartbeatTimeout);
         }
         Revision revived = transactions.execute(status -> revive(node, now));

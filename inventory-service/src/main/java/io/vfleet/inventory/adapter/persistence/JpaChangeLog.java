@@ -10,6 +10,8 @@ import jakarta.persistence.EntityManager;
 import java.time.Instant;
 import java.util.List;
 import org.springframework.stereotype.Repository;
+import org.springframework.transaction.annotation.Propagation;
+import org.springframework.transaction.annotation.Transactional;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -27,6 +29,7 @@ class JpaChangeLog implements ChangeLog {
     }
 
     @Override
+    @Transactional(propagation = Propagation.MANDATORY)
     public Revision advance() {
         Number next = (Number) entityManager.createNativeQuery(
                         "UPDATE inventory.revision SET current = current + 1 WHERE id = 1 RETURNING current")
@@ -35,6 +38,7 @@ class JpaChangeLog implements ChangeLog {
     }
 
     @Override
+    @Transactional(propagation = Propagation.MANDATORY)
     public void append(List<Change> changes, Instant at) {
         for (int ordinal = 0; ordinal < changes.size(); ordinal++) {
             Change change = changes.get(ordinal);
@@ -56,27 +60,31 @@ class JpaChangeLog implements ChangeLog {
     }
 
     @Override
+    @Transactional(readOnly = true)
     public Revision current() {
         return new Revision(revisionColumn("current"));
     }
 
     @Override
+    @Transactional(readOnly = true)
     public Revision oldestResumable() {
         return new Revision(revisionColumn("oldest_resumable"));
     }
 
     @Override
+    @Transactional(readOnly = true)
     public List<Change> after(Revision from, int maxRevisions) {
         return entityManager.createQuery("SELECT e FROM ChangeLogEntry e WHERE e.key.revision > :from"
                         + " AND e.key.revision <= :to ORDER BY e.key.revision, e.key.ordinal", ChangeLogEntry.class)
                 .setParameter("from", from.value())
                 .setParameter("to", from.value() + maxRevisions)
-                .getResultStream()
+                .getResultList().stream()
                 .map(this::toChange)
                 .toList();
     }
 
     @Override
+    @Transactional(propagation = Propagation.MANDATORY)
     public long pruneRecordedBefore(Instant cutoff) {
         Number newest = (Number) entityManager.createNativeQuery(
                         "SELECT max(revision) FROM inventory.change_log WHERE recorded_at < ?1")

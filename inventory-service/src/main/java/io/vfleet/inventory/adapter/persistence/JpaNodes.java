@@ -17,6 +17,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.springframework.stereotype.Repository;
+import org.springframework.transaction.annotation.Propagation;
+import org.springframework.transaction.annotation.Transactional;
 
 /**
  * {@link Nodes} in PostgreSQL through JPA.
@@ -34,6 +36,7 @@ class JpaNodes implements Nodes {
     }
 
     @Override
+    @Transactional(propagation = Propagation.MANDATORY)
     public Optional<Node> lock(String name) {
         entityManager.createNativeQuery("SELECT 1 FROM pg_advisory_xact_lock(hashtextextended(?1, 0))")
                 .setParameter(1, name)
@@ -43,19 +46,24 @@ class JpaNodes implements Nodes {
     }
 
     @Override
+    @Transactional(readOnly = true)
     public List<NodeDevice> devicesOf(String node) {
         return devicesEntitiesOf(node).values().stream().map(NodeMapping::toNodeDevice).toList();
     }
 
     @Override
+    @Transactional(propagation = Propagation.MANDATORY)
     public void save(Node node, List<NodeDevice> changedDevices) {
         NodeEntity entity = entityManager.find(NodeEntity.class, node.name());
         if (entity == null) {
             entity = new NodeEntity(node.name());
             NodeMapping.copy(node, entity);
+            NodeMapping.addIommuGroups(node, entity);
+            NodeMapping.addResetSets(node, entity);
             entityManager.persist(entity);
         } else {
             NodeMapping.copy(node, entity);
+            replaceGroupsAndResetSets(node, entity);
         }
         if (changedDevices.isEmpty()) {
             return;
@@ -74,6 +82,7 @@ class JpaNodes implements Nodes {
     }
 
     @Override
+    @Transactional(propagation = Propagation.MANDATORY)
     public boolean recordHeartbeatOfReady(String name, Instant heartbeat) {
         return entityManager.createQuery("UPDATE NodeEntity n SET n.lastHeartbeat = :heartbeat"
                         + " WHERE n.name = :name AND n.state = :ready")
@@ -84,6 +93,7 @@ class JpaNodes implements Nodes {
     }
 
     @Override
+    @Transactional(propagation = Propagation.MANDATORY)
     public List<Node> lockSilentSince(Instant heardBefore) {
         @SuppressWarnings("unchecked")
         List<NodeEntity> silent = entityManager.createNativeQuery("SELECT * FROM inventory.node"
@@ -94,21 +104,24 @@ class JpaNodes implements Nodes {
     }
 
     @Override
+    @Transactional(readOnly = true)
     public Optional<Node> find(String name) {
         return Optional.ofNullable(entityManager.find(NodeEntity.class, name)).map(NodeMapping::toNode);
     }
 
     @Override
+    @Transactional(readOnly = true)
     public PageOf<Node> list(int page, int size) {
         List<Node> nodes = entityManager.createQuery("SELECT n FROM NodeEntity n ORDER BY n.name", NodeEntity.class)
                 .setFirstResult(page * size)
                 .setMaxResults(size)
-                .getResultStream().map(NodeMapping::toNode).toList();
+                .getResultList().stream().map(NodeMapping::toNode).toList();
         long total = entityManager.createQuery("SELECT count(n) FROM NodeEntity n", Long.class).getSingleResult();
         return new PageOf<>(nodes, page, size, total);
     }
 
     @Override
+    @Transactional(readOnly = true)
     public PageOf<NodeDevice> devices(DeviceFilter filter, int page, int size) {
         DeviceQuery query = DeviceQuery.of(filter);
         TypedQuery<DeviceEntity> select = entityManager.createQuery("SELECT d FROM DeviceEntity d" + query.where()
@@ -119,34 +132,62 @@ class JpaNodes implements Nodes {
             count.setParameter(parameter, value);
         });
         List<NodeDevice> devices = select.setFirstResult(page * size).setMaxResults(size)
-                .getResultStream().map(NodeMapping::toNodeDevice).toList();
+                .getResultList().stream().map(NodeMapping::toNodeDevice).toList();
         return new PageOf<>(devices, page, size, count.getSingleResult());
     }
 
     @Override
+    @Transactional(readOnly = true)
     public List<Node> all() {
         return entityManager.createQuery("SELECT n FROM NodeEntity n ORDER BY n.name", NodeEntity.class)
-                .getResultStream().map(NodeMapping::toNode).toList();
+                .getResultList().stream().map(NodeMapping::toNode).toList();
     }
 
     @Override
+    @Transactional(readOnly = true)
     public List<NodeDevice> allDevices() {
         return entityManager.createQuery("SELECT d FROM DeviceEntity d ORDER BY d.key.nodeName, d.key.bdf", DeviceEntity.class)
-                .getResultStream().map(NodeMapping::toNodeDevice).toList();
+                .getResultList().stream().map(NodeMapping::toNodeDevice).toList();
     }
 
     @Override
+    @Transactional(readOnly = true)
     public long count(NodeState state) {
         return entityManager.createQuery("SELECT count(n) FROM NodeEntity n WHERE n.state = :state", Long.class)
                 .setParameter("state", state)
                 .getSingleResult();
     }
 
+    /**
+     * Replaces what changed. The old rows go first, flushed: Hibernate would otherwise insert the new
+     * groups before deleting the old, and a group number kept across registrations would collide.
+     */
+    private void replaceGroupsAndResetSets(Node node, NodeEntity entity) {
+        boolean sameGroups = NodeMapping.sameIommuGroups(node, entity);
+        boolean sameResetSets = NodeMapping.sameResetSets(node, entity);
+        if (sameGroups && sameResetSets) {
+            return;
+        }
+        if (!sameGroups) {
+            entity.iommuGroups.clear();
+        }
+        if (!sameResetSets) {
+            entity.resetSets.clear();
+        }
+        entityManager.flush();
+        if (!sameGroups) {
+            NodeMapping.addIommuGroups(node, entity);
+        }
+        if (!sameResetSets) {
+            NodeMapping.addResetSets(node, entity);
+        }
+    }
+
     private Map<String, DeviceEntity> devicesEntitiesOf(String node) {
         Map<String, DeviceEntity> byBdf = new LinkedHashMap<>();
         entityManager.createQuery("SELECT d FROM DeviceEntity d WHERE d.key.nodeName = :node ORDER BY d.key.bdf", DeviceEntity.class)
                 .setParameter("node", node)
-                .getResultStream()
+                .getResultList()
                 .forEach(entity -> byBdf.put(entity.key.bdf(), entity));
         return byBdf;
     }

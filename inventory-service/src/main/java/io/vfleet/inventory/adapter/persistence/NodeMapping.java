@@ -28,7 +28,7 @@ final class NodeMapping {
                 entity.lastHeartbeat, new Revision(entity.revision));
     }
 
-    /** Writes {@code node} into {@code entity}; groups and reset sets are replaced only when they changed. */
+    /** Writes {@code node}'s own fields into {@code entity}: all but its IOMMU groups and reset sets. */
     static void copy(Node node, NodeEntity entity) {
         entity.state = node.state();
         entity.agentEndpoint = node.agent().endpoint();
@@ -42,17 +42,23 @@ final class NodeMapping {
         entity.unsafeNoiommuMode = kernel.unsafeNoiommuMode();
         entity.lastHeartbeat = node.lastHeartbeat();
         entity.revision = node.revision().value();
-        List<IommuGroup> storedGroups = entity.iommuGroups.stream().map(NodeMapping::toIommuGroup).toList();
-        if (!storedGroups.equals(node.iommuGroups())) {
-            entity.iommuGroups.clear();
-            node.iommuGroups().forEach(group -> entity.iommuGroups.add(toEntity(group)));
-        }
-        List<ResetSet> storedResetSets = entity.resetSets.stream()
-                .map(value -> new ResetSet(value.key, List.of(value.members))).toList();
-        if (!storedResetSets.equals(node.resetSets())) {
-            entity.resetSets.clear();
-            node.resetSets().forEach(set -> entity.resetSets.add(new ResetSetValue(set.key(), set.members().toArray(String[]::new))));
-        }
+    }
+
+    static boolean sameIommuGroups(Node node, NodeEntity entity) {
+        return entity.iommuGroups.stream().map(NodeMapping::toIommuGroup).toList().equals(node.iommuGroups());
+    }
+
+    static void addIommuGroups(Node node, NodeEntity entity) {
+        node.iommuGroups().forEach(group -> entity.iommuGroups.add(toEntity(group)));
+    }
+
+    static boolean sameResetSets(Node node, NodeEntity entity) {
+        return entity.resetSets.stream().map(value -> new ResetSet(value.key, List.of(value.members))).toList()
+                .equals(node.resetSets());
+    }
+
+    static void addResetSets(Node node, NodeEntity entity) {
+        node.resetSets().forEach(set -> entity.resetSets.add(new ResetSetValue(set.key(), set.members().toArray(String[]::new))));
     }
 
     static NodeDevice toNodeDevice(DeviceEntity entity) {
