@@ -32,6 +32,15 @@ final class DeviceNodes {
         this.devices = devices;
     }
 
+    /** The number the next KVM_CREATE_VM gives its VM: VM ids outlive the processes that made them. */
+    int nextVmId() {
+        return nextVmId;
+    }
+
+    void restoreNextVmId(int vmId) {
+        nextVmId = vmId;
+    }
+
     KernelFile open(Process caller, String path) {
         if (path == null || path.isEmpty()) {
             throw Errno.ENOENT.exception("empty path");

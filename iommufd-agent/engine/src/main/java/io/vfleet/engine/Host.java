@@ -1,5 +1,14 @@
 package io.vfleet.engine;
 
+import io.vfleet.engine.JournalEntry.AccessPin;
+import io.vfleet.engine.JournalEntry.AccessUnpin;
+import io.vfleet.engine.JournalEntry.Failed;
+import io.vfleet.engine.JournalEntry.IoctlCall;
+import io.vfleet.engine.JournalEntry.Outcome;
+import io.vfleet.engine.JournalEntry.Replied;
+import io.vfleet.engine.JournalEntry.VmCreated;
+import io.vfleet.engine.iommufd.IommufdAccess;
+import io.vfleet.engine.kvm.KvmFiles;
 import io.vfleet.engine.process.KernelFile;
 import io.vfleet.engine.process.Process;
 import io.vfleet.engine.process.ProcessSpec;
@@ -8,6 +17,7 @@ import io.vfleet.engine.topology.HostTopology;
 import io.vfleet.engine.uapi.Ioctl;
 import io.vfleet.engine.vfio.DeviceRegistry;
 import io.vfleet.engine.vfio.VfioDevice;
+import io.vfleet.engine.vfio.VfioDeviceFile;
 import io.vfleet.engine.vfio.VfioGroup;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -33,6 +43,10 @@ import java.util.function.Supplier;
  * consistent state. Calls take microseconds, so the host's throughput is bounded by one core,
  * which is far above what VMMs ask of a real host. Unlike the kernel, a MAP therefore never sees
  * a concurrent MAP's half-built area, and EBUSY from that race does not occur.
+ *
+ * <p>Every call that changed state is journaled ({@link SyscallJournal}) so that a snapshot can
+ * rebuild the host by replaying the calls on a freshly booted one: an agent restart is not a host
+ * reboot. The {@code restore...} methods exist for that replay only.
  */
 public final class Host {
     private final ReentrantLock lock = new ReentrantLock();
@@ -41,6 +55,7 @@ public final class Host {
     private final DeviceNodes nodes;
     private final Map<Integer, Process> processes = new TreeMap<>();
     private final Map<Integer, UserLocks> users = new HashMap<>();
+    private final SyscallJournal journal = new SyscallJournal();
     private int nextPid = 100;
 
     private Host(HostTopology topology) {
@@ -70,6 +85,7 @@ public final class Host {
             int pid = nextPid++;
             UserLocks user = users.computeIfAbsent(spec.uid(), UserLocks::new);
             processes.put(pid, new Process(pid, spec, user));
+            journal.record(new JournalEntry.Spawn(pid, spec));
             return pid;
         });
     }
@@ -83,18 +99,24 @@ public final class Host {
             }
             processes.remove(pid);
             process.markExited();
+            journal.exited(pid);
             return null;
         });
     }
 
     /** mmap of anonymous memory with {@code prot} (PROT_READ 1, PROT_WRITE 2); returns the address. */
     public long mmap(int pid, long length, int prot) {
-        return locked(() -> process(pid).memory().mmap(length, prot));
+        return locked(() -> {
+            long address = process(pid).memory().mmap(length, prot);
+            journal.record(new JournalEntry.Mmap(pid, length, prot, address));
+            return address;
+        });
     }
 
     public void munmap(int pid, long address, long length) {
         locked(() -> {
             process(pid).memory().munmap(address, length);
+            journal.record(new JournalEntry.Munmap(pid, address, length));
             return null;
         });
     }
@@ -106,12 +128,15 @@ public final class Host {
         return locked(() -> {
             Process process = process(pid);
             KernelFile file = nodes.open(process, path);
+            int fd;
             try {
-                return process.files().install(file);
+                fd = process.files().install(file);
             } catch (KernelException e) {
                 file.put();
                 throw e;
             }
+            journal.record(new JournalEntry.Open(pid, path, flags, fd));
+            return fd;
         });
     }
 
@@ -119,6 +144,7 @@ public final class Host {
     public void close(int pid, int fd) {
         locked(() -> {
             process(pid).files().remove(fd).put();
+            journal.record(new JournalEntry.Close(pid, fd));
             return null;
         });
     }
@@ -128,10 +154,65 @@ public final class Host {
         return locked(() -> {
             Process process = process(pid);
             KernelFile file = process.files().get(fd);
+            Object reply;
+            try {
+                reply = file.ioctl(process, request);
+            } catch (KernelException e) {
+                if (SyscallJournal.changesStateWhenFailing(file, request)) {
+                    journal.ioctl(new IoctlCall(pid, fd, request, new Failed(e.errno())));
+                }
+                throw e;
+            }
+            if (SyscallJournal.changesState(request)) {
+                journal.ioctl(new IoctlCall(pid, fd, request, outcome(process, reply)));
+            }
             @SuppressWarnings("unchecked")
-            R reply = (R) file.ioctl(process, request);
-            return reply;
+            R typed = (R) reply;
+            return typed;
         });
+    }
+
+    /** A new VM's number is not in the reply, but replay must give the VM the same one. */
+    private static Outcome outcome(Process process, Object reply) {
+        if (reply instanceof Ioctl.KvmCreateVm.Reply(int vmFd)
+                && process.files().get(vmFd) instanceof KvmFiles.Vm vm) {
+            return new VmCreated(vmFd, vm.kvm().id());
+        }
+        return new Replied(reply);
+    }
+
+    // ---- what drivers do on their own ----
+
+    /**
+     * The driver of the emulated device open as {@code deviceFd} pins guest memory through its
+     * access (iommufd_access_pin_pages), as an mdev driver does when the guest hands it a buffer.
+     * EINVAL when the fd is not a device bound through an access.
+     */
+    public void accessPin(int pid, int deviceFd, IommufdAccess.Pin pin) {
+        locked(() -> {
+            access(pid, deviceFd).pin(pin.iova(), pin.length(), pin.write());
+            journal.record(new AccessPin(pid, deviceFd, pin));
+            return null;
+        });
+    }
+
+    /** The driver drops the pin it took at {@code iova} for {@code length} bytes. */
+    public void accessUnpin(int pid, int deviceFd, long iova, long length) {
+        locked(() -> {
+            access(pid, deviceFd).unpin(iova, length);
+            journal.record(new AccessUnpin(pid, deviceFd, iova, length));
+            return null;
+        });
+    }
+
+    private IommufdAccess access(int pid, int deviceFd) {
+        VfioDeviceFile file = process(pid).files().get(deviceFd, VfioDeviceFile.class, Errno.EINVAL);
+        IommufdAccess access = file.device().iommufdAccess();
+        if (access == null) {
+            throw Errno.EINVAL.exception("fd " + deviceFd + " is " + file.device().name()
+                    + ", which is not bound to an iommufd through an access");
+        }
+        return access;
     }
 
     // ---- introspection, for the agent and for tests ----
@@ -175,6 +256,41 @@ public final class Host {
             users.forEach((uid, user) -> locked.put(uid, user.lockedPages()));
             return locked;
         });
+    }
+
+    // ---- snapshots ----
+
+    /** The journal of the calls that built the current state, in call order; read under {@link #inspect}. */
+    public List<JournalEntry> journal() {
+        return locked(journal::entries);
+    }
+
+    /** The pid the next spawn gets. */
+    public int nextPid() {
+        return locked(() -> nextPid);
+    }
+
+    /** The number the next KVM_CREATE_VM gives its VM. */
+    public int nextVmId() {
+        return locked(nodes::nextVmId);
+    }
+
+    /** Replay only: the next spawn gets {@code pid}. */
+    public void restoreNextPid(int pid) {
+        locked(() -> nextPid = pid);
+    }
+
+    /** Replay only: the next KVM_CREATE_VM makes VM number {@code vmId}. */
+    public void restoreNextVmId(int vmId) {
+        locked(() -> {
+            nodes.restoreNextVmId(vmId);
+            return null;
+        });
+    }
+
+    /** Replay only: a user whose processes have all exited is still known, with nothing locked. */
+    public void restoreUser(int uid) {
+        locked(() -> users.computeIfAbsent(uid, UserLocks::new));
     }
 
     private <T> T locked(Supplier<T> action) {

@@ -172,10 +172,11 @@ final class IoasIoctls {
     }
 
     private static IommuOption.Reply hugePages(IommufdContext context, IommuOption request) {
+        // The IOAS is looked up before the op is read, so an unknown op on a bad ID is ENOENT.
+        Ioas ioas = context.objects().get(request.objectId(), Ioas.class);
         if (request.op() != IommuOption.OP_GET && request.op() != IommuOption.OP_SET) {
             throw Errno.EOPNOTSUPP.exception("unknown IOMMU_OPTION op " + request.op());
         }
-        Ioas ioas = context.objects().get(request.objectId(), Ioas.class);
         if (request.op() == IommuOption.OP_GET) {
             return new IommuOption.Reply(ioas.iopt().hugePages() ? 1 : 0);
         }

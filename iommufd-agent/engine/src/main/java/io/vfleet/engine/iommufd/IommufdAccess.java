@@ -65,7 +65,7 @@ public final class IommufdAccess extends IommufdObject implements IoptAccess {
     public void attach(int ioasId) {
         Ioas target = context.objects().get(ioasId, Ioas.class);
         if (ioas != null) {
-            throw Errno.EBUSY.exception("access " + name + " is already attached to IOAS " + ioas.id());
+            throw new AssertionError("access " + name + " attached twice; vfio refuses (v11) or replaces (6.6) first");
         }
         target.iopt().addAccess(this);
         target.addUser();
@@ -76,7 +76,7 @@ public final class IommufdAccess extends IommufdObject implements IoptAccess {
     public void replace(int ioasId) {
         Ioas target = context.objects().get(ioasId, Ioas.class);
         if (ioas == null) {
-            throw Errno.ENOENT.exception("access " + name + " is not attached");
+            throw new AssertionError("replace of access " + name + ", which is not attached; vfio attaches instead");
         }
         if (target == ioas) {
             return;

@@ -40,10 +40,10 @@ public final class IommufdContext {
         return mmAccounting;
     }
 
-    /** IOMMU_OPTION_RLIMIT_MODE SET: only on a context with no objects at all (EBUSY). */
+    /** IOMMU_OPTION_RLIMIT_MODE SET; the caller checked the context is empty (else EBUSY). */
     public void setMmAccounting(boolean mmAccounting) {
         if (!objects.isEmpty()) {
-            throw Errno.EBUSY.exception("the accounting mode can only change on an empty context");
+            throw new AssertionError("accounting mode changed on a context with objects");
         }
         this.mmAccounting = mmAccounting;
     }
@@ -82,7 +82,7 @@ public final class IommufdContext {
             throw Errno.EINVAL.exception("the IOMMU of " + name + " cannot enforce cache-coherent DMA");
         }
         if (group == null) {
-            throw Errno.ENODEV.exception(name + " has no IOMMU group");
+            throw new AssertionError(name + " has no IOMMU group; only devices with one register as physical");
         }
         if (!facts.msiIsolated()) {
             throw Errno.EPERM.exception("MSI of " + name + " is not isolated and allow_unsafe_interrupts is off");

@@ -84,7 +84,7 @@ public final class IommufdDevice extends IommufdObject {
      */
     public int replace(int ptId) {
         if (hwpt == null) {
-            throw Errno.EINVAL.exception("device " + name + " is not attached, nothing to replace");
+            throw new AssertionError("replace of " + name + ", which is not attached; vfio attaches instead");
         }
         IommufdObject target = context.objects().get(ptId);
         HwptPaging next = switch (target) {

@@ -19,12 +19,22 @@ import java.util.Map;
 public final class ObjectTable {
     private final Map<Integer, IommufdObject> objects = new HashMap<>();
     private final BitSet taken = new BitSet();
+    private final int maxId;
+
+    public ObjectTable() {
+        this(Integer.MAX_VALUE - 1);
+    }
+
+    /** A table whose IDs end at {@code maxId}, so that running out of IDs can be tested. */
+    ObjectTable(int maxId) {
+        this.maxId = maxId;
+    }
 
     /** Reserves the lowest free ID for {@code object}; the object stays invisible until published. */
     public int reserve(IommufdObject object) {
         FaultInjection.point("iommufd object " + object.type());
         int id = taken.nextClearBit(1);
-        if (id < 0 || id == Integer.MAX_VALUE) {
+        if (id > maxId) {
             throw Errno.ENOSPC.exception("object IDs exhausted");
         }
         taken.set(id);

@@ -102,14 +102,24 @@ public final class AddressSpace implements UserMemory {
         }
     }
 
+    /**
+     * Only the mapped parts of the range are judged: a hole is not read-only memory, it is found
+     * (EFAULT) when the range is pinned, which for an IOAS without a domain is later than the MAP.
+     */
     @Override
     public boolean isWritable(long userVa, long length) {
-        try {
-            checkPinnable(userVa, length, true);
+        long end = userVa + length;
+        if (userVa < 0 || end < userVa) {
             return true;
-        } catch (io.vfleet.engine.KernelException e) {
-            return false;
         }
+        Map.Entry<Long, Region> first = regions.floorEntry(userVa);
+        long from = first != null && first.getValue().end() > userVa ? first.getKey() : userVa;
+        for (Region region : regions.subMap(from, true, end, false).values()) {
+            if (!region.writable()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The regions in address order, for snapshots and introspection. */

@@ -2,6 +2,7 @@ package io.vfleet.engine.vfio;
 
 import io.vfleet.engine.Errno;
 import io.vfleet.engine.IovaRange;
+import io.vfleet.engine.KernelException;
 import io.vfleet.engine.iommufd.PinAccount;
 import io.vfleet.engine.process.AddressSpace;
 import io.vfleet.engine.process.Capability;
@@ -70,11 +71,16 @@ public final class VfioContainer {
         if (!groups.isEmpty() && (groups.getFirst().type() == VfioGroup.Type.NO_IOMMU) != noiommu) {
             throw Errno.EPERM.exception("a container holds either noiommu groups or real groups, not both");
         }
-        if (backend == Backend.TYPE1 || backend == Backend.TYPE1V2) {
-            checkReservedRegionsFree(group);
-        }
         if (group.iommuGroup() != null) {
             group.iommuGroup().claimGroupOwnership(group);
+        }
+        if (backend == Backend.TYPE1 || backend == Backend.TYPE1V2) {
+            try {
+                checkReservedRegionsFree(group);
+            } catch (KernelException e) {
+                group.iommuGroup().releaseGroupOwnership(group);
+                throw e;
+            }
         }
         groups.add(group);
     }
@@ -104,14 +110,46 @@ public final class VfioContainer {
         }
     }
 
-    /** VFIO_CHECK_EXTENSION on the legacy container. */
+    /**
+     * VFIO_CHECK_EXTENSION on the legacy container: with a backend set only it answers; before that
+     * every backend the container's groups allow is asked (type1 for real and emulated groups, noiommu
+     * for noiommu groups, both while empty) and the first positive answer wins.
+     */
     int checkExtension(int extension) {
+        if (backend != null) {
+            return backend == Backend.NOIOMMU ? noiommuAnswer(extension) : typeOneAnswer(extension, true);
+        }
+        boolean noiommuGroups = !groups.isEmpty() && groups.getFirst().type() == VfioGroup.Type.NO_IOMMU;
+        int answer = groups.isEmpty() || !noiommuGroups ? typeOneAnswer(extension, false) : 0;
+        if (answer <= 0 && (groups.isEmpty() || noiommuGroups)) {
+            answer = noiommuAnswer(extension);
+        }
+        return answer;
+    }
+
+    /** vfio_iommu_type1_check_extension; without an opened backend DMA_CC is unknown (0). */
+    private int typeOneAnswer(int extension, boolean opened) {
         return switch (extension) {
             case VfioCheckExtension.TYPE1_IOMMU, VfioCheckExtension.TYPE1V2_IOMMU, VfioCheckExtension.UNMAP_ALL -> 1;
-            case VfioCheckExtension.NOIOMMU_IOMMU -> noiommuAvailable ? 1 : 0;
-            case VfioCheckExtension.DMA_CC_IOMMU -> backend == Backend.TYPE1 || backend == Backend.TYPE1V2 ? 1 : 0;
+            case VfioCheckExtension.DMA_CC_IOMMU -> opened && allDomainsCoherent() ? 1 : 0;
             default -> 0;
         };
+    }
+
+    private int noiommuAnswer(int extension) {
+        return extension == VfioCheckExtension.NOIOMMU_IOMMU && noiommuAvailable ? 1 : 0;
+    }
+
+    /** Every IOMMU domain of the container enforces cache coherency, so every device's IOMMU can. */
+    private boolean allDomainsCoherent() {
+        for (VfioGroup group : groups) {
+            for (VfioDevice device : group.devices()) {
+                if (device.facts() != null && !device.facts().cacheCoherent()) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     /** VFIO_SET_IOMMU. */
@@ -156,14 +194,17 @@ public final class VfioContainer {
         if (before != null && Long.compareUnsigned(before.getValue().end() - 1, iova) >= 0) {
             throw Errno.EEXIST.exception("MAP_DMA " + range + " overlaps an existing mapping");
         }
-        if (!usable(range)) {
-            throw Errno.EINVAL.exception("MAP_DMA " + range + " is outside the usable IOVA ranges of the container");
-        }
         if (mappings.size() >= DMA_ENTRY_LIMIT) {
             throw Errno.ENOSPC.exception("container already has " + DMA_ENTRY_LIMIT + " mappings");
         }
-        boolean write = (request.flags() & VfioIommuMapDma.FLAG_WRITE) != 0;
-        caller.memory().checkPinnable(vaddr, size, write);
+        if (!usable(range)) {
+            throw Errno.EINVAL.exception("MAP_DMA " + range + " is outside the usable IOVA ranges of the container");
+        }
+        // type1 pins with pin_user_pages: memory that is missing, or read-only for a writable map, faults
+        caller.memory().checkPinnable(vaddr, size, false);
+        if ((request.flags() & VfioIommuMapDma.FLAG_WRITE) != 0 && !caller.memory().isWritable(vaddr, size)) {
+            throw Errno.EFAULT.exception("MAP_DMA with WRITE of read-only memory at 0x" + Long.toHexString(vaddr));
+        }
         PinAccount account = caller.pinAccount(true);
         account.charge(size / AddressSpace.PAGE_SIZE);
         mappings.put(iova, new DmaMapping(iova, size, vaddr, request.flags(), account));
@@ -202,11 +243,19 @@ public final class VfioContainer {
         return unmapRange(iova, last);
     }
 
+    /**
+     * Removes whole mappings intersecting {@code [iova, last]}. TYPE1 (v1) forgot how mappings were
+     * made, so it stops at a mapping that starts before {@code iova} (success, nothing more removed)
+     * and removes a mapping that sticks out past {@code last} entirely.
+     */
     private long unmapRange(long iova, long last) {
         long unmapped = 0;
         List<DmaMapping> doomed = new ArrayList<>();
         for (DmaMapping mapping : mappings.values()) {
             if (Long.compareUnsigned(mapping.iova(), last) <= 0 && Long.compareUnsigned(mapping.end() - 1, iova) >= 0) {
+                if (backend == Backend.TYPE1 && Long.compareUnsigned(mapping.iova(), iova) < 0) {
+                    break;
+                }
                 doomed.add(mapping);
             }
         }

@@ -1,5 +1,6 @@
 package io.vfleet.engine.vfio;
 
+import io.vfleet.engine.Errno;
 import io.vfleet.engine.process.KernelFile;
 import io.vfleet.engine.process.Process;
 import io.vfleet.engine.uapi.Ioctl;
@@ -44,8 +45,16 @@ public final class VfioContainerFile extends KernelFile {
                 yield Done.INSTANCE;
             }
             case VfioIommuUnmapDma unmap -> new VfioIommuUnmapDma.Reply(container.unmapDma(unmap));
-            default -> notTty(this, request);
+            default -> unknown(request);
         };
+    }
+
+    /** Unrecognised commands go to the backend, which answers ENOTTY; with no backend yet they are EINVAL. */
+    private Object unknown(Ioctl<?> request) {
+        if (container.backend() == null) {
+            throw Errno.EINVAL.exception(request.getClass().getSimpleName() + " on a container without an IOMMU backend");
+        }
+        return notTty(this, request);
     }
 
     /** The groups hold the container, not the fd: closing it changes nothing for them. */

@@ -166,6 +166,15 @@ public final class VfioDevice {
         return needsReset;
     }
 
+    /**
+     * Snapshot restore only: reset counters outlive the processes that caused the resets, so a
+     * snapshot carries them beside its journal and sets them after the replay.
+     */
+    public void restoreResetState(long resets, boolean needsReset) {
+        this.resets = resets;
+        this.needsReset = needsReset;
+    }
+
     void recordReset() {
         resets++;
         needsReset = false;
@@ -243,20 +252,19 @@ public final class VfioDevice {
             return;
         }
         bind(context, callerHasRawio);
-        if (iommufdDevice != null && context.vfioIoas() != null) {
-            try {
+        try {
+            // vfio_iommufd_compat_attach_ioas: the compat IOAS may have been cleared since SET_CONTAINER
+            if (context.vfioIoas() == null) {
+                throw Errno.ENODEV.exception("the context of group " + group.nodeName() + " has no compat IOAS to attach " + name + " to");
+            }
+            if (iommufdDevice != null) {
                 iommufdDevice.attach(context.vfioIoas().id());
-            } catch (KernelException e) {
-                unbind();
-                throw e;
-            }
-        } else if (iommufdAccess != null && context.vfioIoas() != null) {
-            try {
+            } else if (iommufdAccess != null) {
                 iommufdAccess.attach(context.vfioIoas().id());
-            } catch (KernelException e) {
-                unbind();
-                throw e;
             }
+        } catch (KernelException e) {
+            unbind();
+            throw e;
         }
     }
 

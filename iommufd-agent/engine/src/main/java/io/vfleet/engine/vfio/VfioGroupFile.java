@@ -11,14 +11,15 @@ import io.vfleet.engine.uapi.Ioctl.VfioGroupGetDeviceFd;
 import io.vfleet.engine.uapi.Ioctl.VfioGroupGetStatus;
 import io.vfleet.engine.uapi.Ioctl.VfioGroupSetContainer;
 import io.vfleet.engine.uapi.Ioctl.VfioGroupUnsetContainer;
+import java.nio.charset.StandardCharsets;
 
 /**
  * The open file of a vfio group node (vfio_group_fops, group.c) and its ioctls (KERNEL.md §5).
  * Guarded by the host lock.
  */
 public final class VfioGroupFile extends KernelFile {
-    /** The longest device name GET_DEVICE_FD reads (PAGE_SIZE, strndup_user). */
-    static final int MAX_DEVICE_NAME = 4096;
+    /** GET_DEVICE_FD reads the name with strndup_user(arg, PAGE_SIZE): name and NUL fit in one page. */
+    static final int MAX_DEVICE_NAME_WITH_NUL = 4096;
 
     private final VfioGroup group;
 
@@ -72,8 +73,8 @@ public final class VfioGroupFile extends KernelFile {
     }
 
     private VfioGroupGetDeviceFd.Reply getDeviceFd(Process caller, String name) {
-        if (name == null || name.length() > MAX_DEVICE_NAME) {
-            throw Errno.EINVAL.exception("device name missing or longer than " + MAX_DEVICE_NAME + " bytes");
+        if (name == null || name.getBytes(StandardCharsets.UTF_8).length + 1 > MAX_DEVICE_NAME_WITH_NUL) {
+            throw Errno.EINVAL.exception("device name missing, or with its NUL longer than " + MAX_DEVICE_NAME_WITH_NUL + " bytes");
         }
         VfioDevice device = group.deviceNamed(name);
         if (group.container() == null && group.iommufd() == null) {

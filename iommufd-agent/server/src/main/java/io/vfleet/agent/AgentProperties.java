@@ -1,0 +1,20 @@
+package io.vfleet.agent;
+
+import java.nio.file.Path;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * The agent's settings ({@code vfleet.agent.*}; {@code --topology=} and {@code --state-dir=} on the
+ * command line are short for the first two).
+ *
+ * @param topology        a topology YAML file, relative to the working directory, or {@code sysfs} for
+ *                        the host the agent runs on
+ * @param stateDirectory  where the kernel state and the assignment table survive restarts
+ * @param sysfsRoot       the sysfs mount read when {@code topology} is {@code sysfs}
+ * @param hostname        the host's name when read from sysfs; empty means the kernel's hostname
+ * @param inventoryTarget the inventory service to register with; empty means no registration
+ */
+@ConfigurationProperties("vfleet.agent")
+public record AgentProperties(String topology, Path stateDirectory, Path sysfsRoot, String hostname, String inventoryTarget) {
+    public static final String SYSFS = "sysfs";
+}

@@ -1,0 +1,141 @@
+package io.vfleet.agent.grpc;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import io.vfleet.agent.kernel.AgentHost;
+import io.vfleet.agent.vmm.Assignment;
+import io.vfleet.agent.vmm.AssignmentRefused;
+import io.vfleet.agent.vmm.HotResetOrder;
+import io.vfleet.agent.vmm.PrepareOrder;
+import io.vfleet.agent.vmm.Prepared;
+import io.vfleet.agent.vmm.Preparations;
+import io.vfleet.agent.vmm.ReleaseOrder;
+import io.vfleet.agent.vmm.Released;
+import io.vfleet.api.agent.v1.GetTopologyRequest;
+import io.vfleet.api.agent.v1.GetTopologyResponse;
+import io.vfleet.api.agent.v1.HotResetRequest;
+import io.vfleet.api.agent.v1.HotResetResponse;
+import io.vfleet.api.agent.v1.ListPreparedRequest;
+import io.vfleet.api.agent.v1.ListPreparedResponse;
+import io.vfleet.api.agent.v1.NodeAgentGrpc;
+import io.vfleet.api.agent.v1.PrepareRequest;
+import io.vfleet.api.agent.v1.PrepareResponse;
+import io.vfleet.api.agent.v1.PreparedAssignment;
+import io.vfleet.api.agent.v1.PreparedDevice;
+import io.vfleet.api.agent.v1.ReleaseRequest;
+import io.vfleet.api.agent.v1.ReleaseResponse;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * The {@code NodeAgent} service: binds each request to an order, calls {@link Preparations}, renders
+ * the answer. A refusal becomes one status: the kernel's errno with the device in ErrorInfo, or the
+ * agent's own reason.
+ */
+public final class NodeAgentService extends NodeAgentGrpc.NodeAgentImplBase {
+    private final AgentHost host;
+    private final Preparations preparations;
+
+    public NodeAgentService(AgentHost host, Preparations preparations) {
+        this.host = host;
+        this.preparations = preparations;
+    }
+
+    @Override
+    public void getTopology(GetTopologyRequest request, StreamObserver<GetTopologyResponse> response) {
+        answer(response, () -> host.inspect(TopologyMessages::of));
+    }
+
+    @Override
+    public void prepare(PrepareRequest request, StreamObserver<PrepareResponse> response) {
+        answer(response, () -> {
+            Prepared prepared = preparations.prepare(new PrepareOrder(request.getAssignmentId(), request.getTenant(),
+                    request.getDevicesList(), request.getWithKvm(), request.getEpoch()));
+            return prepareResponse(request.getAssignmentId(), prepared);
+        });
+    }
+
+    @Override
+    public void release(ReleaseRequest request, StreamObserver<ReleaseResponse> response) {
+        answer(response, () -> {
+            Released released = preparations.release(new ReleaseOrder(request.getAssignmentId(), request.getReset(),
+                    request.getEpoch()));
+            return ReleaseResponse.newBuilder()
+                    .setAssignmentId(request.getAssignmentId())
+                    .setReleased(released.released())
+                    .addAllFunctionReset(released.functionReset())
+                    .addAllLeftToSetReset(released.leftToSetReset())
+                    .build();
+        });
+    }
+
+    @Override
+    public void hotReset(HotResetRequest request, StreamObserver<HotResetResponse> response) {
+        answer(response, () -> HotResetResponse.newBuilder()
+                .addAllAffected(preparations.hotReset(new HotResetOrder(request.getAssignmentId(), request.getDevice(),
+                        request.getEpoch())))
+                .build());
+    }
+
+    @Override
+    public void listPrepared(ListPreparedRequest request, StreamObserver<ListPreparedResponse> response) {
+        answer(response, () -> {
+            ListPreparedResponse.Builder list = ListPreparedResponse.newBuilder();
+            for (Assignment assignment : preparations.prepared()) {
+                list.addAssignments(PreparedAssignment.newBuilder()
+                        .setAssignmentId(assignment.id())
+                        .setTenant(assignment.tenant())
+                        .setEpoch(assignment.epoch())
+                        .setWithKvm(assignment.withKvm())
+                        .setPrepared(prepareResponse(assignment.id(), assignment.prepared())));
+            }
+            return list.build();
+        });
+    }
+
+    static PrepareResponse prepareResponse(String assignmentId, Prepared prepared) {
+        List<PreparedDevice> devices = prepared.devices().stream().map(device -> PreparedDevice.newBuilder()
+                .setBdf(device.bdf())
+                .setCdevPath(device.cdevPath())
+                .setFd(device.fd())
+                .setDevid(device.devid())
+                .setHwptId(device.hwptId())
+                .build()).toList();
+        return PrepareResponse.newBuilder()
+                .setAssignmentId(assignmentId)
+                .setPid(prepared.pid())
+                .setIommufd(prepared.iommufd())
+                .setIoasId(prepared.ioasId())
+                .addAllDevices(devices)
+                .addAllHwptIds(prepared.hwptIds())
+                .setVmFd(prepared.vmFd())
+                .build();
+    }
+
+    private static <M> void answer(StreamObserver<M> response, Supplier<M> operation) {
+        M message;
+        try {
+            message = operation.get();
+        } catch (AssignmentRefused refused) {
+            response.onError(status(refused));
+            return;
+        }
+        response.onNext(message);
+        response.onCompleted();
+    }
+
+    static StatusRuntimeException status(AssignmentRefused refused) {
+        Map<String, String> device = refused.device().isEmpty() ? Map.of() : Map.of("device", refused.device());
+        return switch (refused.reason()) {
+            case KERNEL -> KernelStatus.of(refused.errno(), refused.getMessage(), device, null);
+            case STALE_EPOCH, ASSIGNMENT_CONFLICT ->
+                    KernelStatus.refusal(Status.Code.FAILED_PRECONDITION, refused.reason().name(), refused.getMessage(), device);
+            case INVALID_ORDER, DEVICE_NOT_IN_ASSIGNMENT ->
+                    KernelStatus.refusal(Status.Code.INVALID_ARGUMENT, refused.reason().name(), refused.getMessage(), device);
+            case UNKNOWN_DEVICE, NOT_PREPARED ->
+                    KernelStatus.refusal(Status.Code.NOT_FOUND, refused.reason().name(), refused.getMessage(), device);
+        };
+    }
+}

@@ -1,0 +1,163 @@
+package io.vfleet.agent.grpc;
+
+import io.grpc.stub.StreamObserver;
+import io.vfleet.agent.kernel.AgentHost;
+import io.vfleet.agent.kernel.Syscall;
+import io.vfleet.api.agent.v1.CloseRequest;
+import io.vfleet.api.agent.v1.CloseResponse;
+import io.vfleet.api.agent.v1.ExitRequest;
+import io.vfleet.api.agent.v1.ExitResponse;
+import io.vfleet.api.agent.v1.IoctlRequest;
+import io.vfleet.api.agent.v1.IoctlResponse;
+import io.vfleet.api.agent.v1.MmapRequest;
+import io.vfleet.api.agent.v1.MmapResponse;
+import io.vfleet.api.agent.v1.MunmapRequest;
+import io.vfleet.api.agent.v1.MunmapResponse;
+import io.vfleet.api.agent.v1.OpenRequest;
+import io.vfleet.api.agent.v1.OpenResponse;
+import io.vfleet.api.agent.v1.SpawnRequest;
+import io.vfleet.api.agent.v1.SpawnResponse;
+import io.vfleet.api.agent.v1.SyscallsGrpc;
+import io.vfleet.engine.KernelException;
+import io.vfleet.engine.process.Capability;
+import io.vfleet.engine.process.ProcessSpec;
+import io.vfleet.engine.uapi.Ioctl;
+import java.util.EnumSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * The {@code Syscalls} service: each RPC is one system call on the agent's host. Messages become the
+ * engine's calls bit for bit ({@link IoctlMessages}); a kernel refusal becomes a status with the
+ * errno ({@link KernelStatus}); after a call that may have changed state, the state is saved before
+ * the answer goes out, so an answered call survives an agent restart.
+ */
+public final class SyscallsService extends SyscallsGrpc.SyscallsImplBase {
+    /** RLIMIT_MEMLOCK a login gets on Linux since 5.16, for a Spawn that names none. */
+    static final long DEFAULT_MEMLOCK_BYTES = 8L << 20;
+
+    private final AgentHost host;
+
+    public SyscallsService(AgentHost host) {
+        this.host = host;
+    }
+
+    @Override
+    public void spawn(SpawnRequest request, StreamObserver<SpawnResponse> response) {
+        answer(response, () -> new Syscall.Spawn(processSpec(request)),
+                pid -> SpawnResponse.newBuilder().setPid(pid).build());
+    }
+
+    @Override
+    public void exit(ExitRequest request, StreamObserver<ExitResponse> response) {
+        answer(response, () -> new Syscall.Exit(request.getPid()), done -> ExitResponse.getDefaultInstance());
+    }
+
+    @Override
+    public void mmap(MmapRequest request, StreamObserver<MmapResponse> response) {
+        answer(response, () -> new Syscall.Mmap(request.getPid(), request.getLength(), request.getProt()),
+                address -> MmapResponse.newBuilder().setAddr(address).build());
+    }
+
+    @Override
+    public void munmap(MunmapRequest request, StreamObserver<MunmapResponse> response) {
+        answer(response, () -> new Syscall.Munmap(request.getPid(), request.getAddr(), request.getLength()),
+                done -> MunmapResponse.getDefaultInstance());
+    }
+
+    @Override
+    public void open(OpenRequest request, StreamObserver<OpenResponse> response) {
+        answer(response, () -> new Syscall.Open(request.getPid(), request.getPath(), request.getFlags()),
+                fd -> OpenResponse.newBuilder().setFd(fd).build());
+    }
+
+    @Override
+    public void close(CloseRequest request, StreamObserver<CloseResponse> response) {
+        answer(response, () -> new Syscall.Close(request.getPid(), request.getFd()),
+                done -> CloseResponse.getDefaultInstance());
+    }
+
+    @Override
+    public void ioctl(IoctlRequest request, StreamObserver<IoctlResponse> response) {
+        IoctlRequest.RequestCase ioctl = request.getRequestCase();
+        try {
+            Ioctl<?> engineRequest = IoctlMessages.toEngine(request);
+            answer(response, () -> new Syscall.IoctlCall<>(request.getPid(), request.getFd(), engineRequest),
+                    reply -> IoctlMessages.toWire(ioctl, reply));
+        } catch (KernelException refused) {
+            response.onError(KernelStatus.of(refused.errno(), refused.getMessage(), Map.of(), null));
+        } catch (io.grpc.StatusRuntimeException invalid) {
+            response.onError(invalid);
+        }
+    }
+
+    /**
+     * Makes the call {@code request} builds, saves if it may have changed state, and answers with
+     * {@code reply} of its result or with the refusal. A partial reply the kernel wrote before
+     * failing travels in the status details, translated by {@code reply} like a whole one.
+     */
+    private <R, M> void answer(StreamObserver<M> response, java.util.function.Supplier<Syscall<R>> request,
+            Function<R, ? extends com.google.protobuf.Message> reply) {
+        Syscall<R> call;
+        try {
+            call = request.get();
+        } catch (io.grpc.StatusRuntimeException invalid) {
+            response.onError(invalid);
+            return;
+        }
+        R result;
+        try {
+            result = host.call(call);
+        } catch (KernelException refused) {
+            saveIfChanged(call);
+            com.google.protobuf.Message partial = null;
+            if (refused.partialReply() != null) {
+                partial = reply.apply(castReply(refused.partialReply()));
+            }
+            response.onError(KernelStatus.of(refused.errno(), refused.getMessage(), Map.of(), partial));
+            return;
+        }
+        saveIfChanged(call);
+        @SuppressWarnings("unchecked")
+        M message = (M) reply.apply(result);
+        response.onNext(message);
+        response.onCompleted();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <R> R castReply(Object partial) {
+        return (R) partial;
+    }
+
+    private void saveIfChanged(Syscall<?> call) {
+        if (call.changesState()) {
+            host.save();
+        }
+    }
+
+    private static ProcessSpec processSpec(SpawnRequest request) {
+        if (request.getName().isBlank()) {
+            throw KernelStatus.invalidField("name", "a process needs a name");
+        }
+        if (request.getUid() < 0) {
+            throw KernelStatus.invalidField("uid", Integer.toUnsignedString(request.getUid()) + " is above 2^31-1");
+        }
+        Set<Capability> capabilities = EnumSet.noneOf(Capability.class);
+        for (var capability : request.getCapabilitiesList()) {
+            capabilities.add(switch (capability) {
+                case CAPABILITY_SYS_RAWIO -> Capability.CAP_SYS_RAWIO;
+                case CAPABILITY_IPC_LOCK -> Capability.CAP_IPC_LOCK;
+                case CAPABILITY_SYS_RESOURCE -> Capability.CAP_SYS_RESOURCE;
+                case CAPABILITY_UNSPECIFIED, UNRECOGNIZED -> throw KernelStatus.invalidField("capabilities",
+                        "unknown capability " + capability);
+            });
+        }
+        long memlock = DEFAULT_MEMLOCK_BYTES;
+        if (request.hasMemlockLimitBytes()) {
+            // Above 2^63-1 bytes there is no memory to lock: as good as RLIM_INFINITY (2^64-1).
+            memlock = request.getMemlockLimitBytes() < 0 ? ProcessSpec.UNLIMITED : request.getMemlockLimitBytes();
+        }
+        return new ProcessSpec(request.getName(), request.getUid(), capabilities, memlock);
+    }
+}

@@ -1,0 +1,270 @@
+package io.vfleet.agent.topology;
+
+import io.vfleet.engine.IovaRange;
+import io.vfleet.engine.KernelConfig;
+import io.vfleet.engine.KernelProfile;
+import io.vfleet.engine.topology.Bdf;
+import io.vfleet.engine.topology.HostTopology;
+import io.vfleet.engine.topology.IommuFacts;
+import io.vfleet.engine.topology.PciFunction;
+import io.vfleet.engine.topology.PciId;
+import io.vfleet.engine.topology.ReservedRegion;
+import io.vfleet.engine.topology.ResetCapabilities;
+import io.vfleet.engine.topology.TopologyException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads the host the agent runs on from sysfs, read-only: {@code bus/pci/devices/*} (ids, class,
+ * driver, {@code iommu_group}, {@code reset_method}, {@code physfn}, and the upstream bridge from
+ * where the device sits in {@code /sys/devices}), {@code bus/pci/slots/*} (hotplug slots, which can
+ * be slot-reset), {@code kernel/iommu_groups/*} ({@code devices}, {@code reserved_regions}),
+ * {@code class/vfio}, {@code class/vfio-dev} and {@code module/vfio*} for the kernel configuration.
+ *
+ * <p>Real hosts are untidy, so the reader is forgiving where the kernel is: a missing optional file
+ * means the fact is absent (no driver, no IOMMU group, no function reset, the default reserved
+ * regions), and a function whose identity cannot be read is left out with a warning. What sysfs does
+ * not say (IOMMU aperture, page sizes, coherency, MSI isolation) takes the x86 defaults. A mainline
+ * kernel is assumed: the v11 series never shipped.
+ */
+public final class SysfsTopologyReader {
+    private static final Logger log = LoggerFactory.getLogger(SysfsTopologyReader.class);
+    private static final Set<String> FUNCTION_RESETS = Set.of("flr", "af_flr", "pm");
+
+    private final Path root;
+
+    public SysfsTopologyReader(Path root) {
+        this.root = root;
+    }
+
+    public HostTopology read(String hostname) {
+        Map<Bdf, Path> devices = pciDevices();
+        Map<Bdf, Integer> groups = iommuGroups(devices);
+        Set<String> slotBuses = slotBuses();
+        Map<Bdf, Bdf> bridges = new HashMap<>();
+        Map<Bdf, PciId> ids = new TreeMap<>();
+        for (var device : devices.entrySet()) {
+            readId(device.getValue()).ifPresentOrElse(id -> ids.put(device.getKey(), id),
+                    () -> log.warn("Leaving out {}: its vendor, device or class cannot be read", device.getKey()));
+        }
+        for (Bdf bdf : ids.keySet()) {
+            Bdf parent = parentBridge(devices.get(bdf));
+            if (parent != null && ids.containsKey(parent) && ids.get(parent).isBridge()) {
+                bridges.put(bdf, parent);
+            }
+        }
+        Set<Bdf> slotBridges = new HashSet<>();
+        bridges.forEach((child, bridge) -> {
+            if (slotBuses.contains(child.busName() + ":" + String.format("%02x", child.device()))) {
+                slotBridges.add(bridge);
+            }
+        });
+        List<PciFunction> functions = new ArrayList<>();
+        for (var entry : ids.entrySet()) {
+            Bdf bdf = entry.getKey();
+            Path directory = devices.get(bdf);
+            PciId id = entry.getValue();
+            Integer group = groups.get(bdf);
+            boolean functionReset = resetMethods(directory).stream().anyMatch(FUNCTION_RESETS::contains);
+            ResetCapabilities reset = new ResetCapabilities(functionReset, id.isBridge(), id.isBridge() && slotBridges.contains(bdf));
+            Bdf physfn = link(directory.resolve("physfn")).flatMap(SysfsTopologyReader::bdf).filter(ids::containsKey).orElse(null);
+            functions.add(new PciFunction(bdf, id, link(directory.resolve("driver")).orElse(null), group,
+                    bridges.get(bdf), physfn, reset, iommuFacts(group)));
+        }
+        return new HostTopology(hostname, kernelConfig(), functions, List.of());
+    }
+
+    /** {@code class/vfio-dev/vfioN/device}: which PCI function each vfio cdev stands for. */
+    public Map<Bdf, String> vfioDeviceNodes() {
+        Map<Bdf, String> nodes = new TreeMap<>();
+        for (Path node : list(root.resolve("class/vfio-dev"))) {
+            link(node.resolve("device")).flatMap(SysfsTopologyReader::bdf)
+                    .ifPresent(bdf -> nodes.put(bdf, node.getFileName().toString()));
+        }
+        return nodes;
+    }
+
+    private Map<Bdf, Path> pciDevices() {
+        Map<Bdf, Path> devices = new TreeMap<>();
+        for (Path entry : list(root.resolve("bus/pci/devices"))) {
+            bdf(entry.getFileName().toString()).ifPresentOrElse(bdf -> devices.put(bdf, entry),
+                    () -> log.warn("Ignoring {}: not a PCI address", entry));
+        }
+        return devices;
+    }
+
+    /** The group of each function: its {@code iommu_group} link, else the group that lists it. */
+    private Map<Bdf, Integer> iommuGroups(Map<Bdf, Path> devices) {
+        Map<Bdf, Integer> groups = new HashMap<>();
+        for (Path group : list(root.resolve("kernel/iommu_groups"))) {
+            Optional<Integer> number = integer(group.getFileName().toString());
+            if (number.isEmpty()) {
+                continue;
+            }
+            for (Path member : list(group.resolve("devices"))) {
+                bdf(member.getFileName().toString()).ifPresent(bdf -> groups.put(bdf, number.get()));
+            }
+        }
+        for (var device : devices.entrySet()) {
+            link(device.getValue().resolve("iommu_group")).flatMap(SysfsTopologyReader::integer)
+                    .ifPresent(number -> groups.put(device.getKey(), number));
+        }
+        return groups;
+    }
+
+    /** {@code bus/pci/slots/N/address} holds {@code segment:bus:device} of the slot. */
+    private Set<String> slotBuses() {
+        Set<String> addresses = new HashSet<>();
+        for (Path slot : list(root.resolve("bus/pci/slots"))) {
+            text(slot.resolve("address")).ifPresent(address -> addresses.add(address.strip().toLowerCase()));
+        }
+        return addresses;
+    }
+
+    private IommuFacts iommuFacts(Integer group) {
+        if (group == null) {
+            return IommuFacts.DEFAULTS;
+        }
+        Optional<String> regions = text(root.resolve("kernel/iommu_groups/" + group + "/reserved_regions"));
+        if (regions.isEmpty()) {
+            return IommuFacts.DEFAULTS;
+        }
+        List<ReservedRegion> reserved = new ArrayList<>();
+        for (String line : regions.get().split("\n")) {
+            String[] fields = line.trim().split("\\s+");
+            if (fields.length != 3) {
+                continue;
+            }
+            try {
+                reserved.add(new ReservedRegion(new IovaRange(Long.parseUnsignedLong(strip0x(fields[0]), 16),
+                        Long.parseUnsignedLong(strip0x(fields[1]), 16)), ReservedRegion.Type.ofSysfsName(fields[2])));
+            } catch (IllegalArgumentException unreadable) {
+                log.warn("Ignoring reserved region '{}' of IOMMU group {}: {}", line, group, unreadable.getMessage());
+            }
+        }
+        return IommuFacts.DEFAULTS.withReservedRegions(reserved);
+    }
+
+    private KernelConfig kernelConfig() {
+        boolean group = Files.isDirectory(root.resolve("class/vfio"));
+        boolean cdev = Files.isDirectory(root.resolve("class/vfio-dev"));
+        boolean type1 = Files.isDirectory(root.resolve("module/vfio_iommu_type1"));
+        boolean iommufd = Files.isDirectory(root.resolve("module/iommufd"));
+        boolean noiommu = text(root.resolve("module/vfio/parameters/enable_unsafe_noiommu_mode"))
+                .map(value -> value.strip().equals("Y")).orElse(false);
+        if (!group && !cdev) {
+            throw new IllegalStateException("no vfio on this host: neither " + root.resolve("class/vfio") + " nor "
+                    + root.resolve("class/vfio-dev") + " exists (load vfio-pci)");
+        }
+        boolean container = group && type1;
+        return new KernelConfig(KernelProfile.LINUX_6_6, group, container, group && !type1 && iommufd, cdev, noiommu);
+    }
+
+    private Optional<PciId> readId(Path device) {
+        Optional<Integer> vendor = text(device.resolve("vendor")).flatMap(SysfsTopologyReader::hex);
+        Optional<Integer> deviceId = text(device.resolve("device")).flatMap(SysfsTopologyReader::hex);
+        Optional<Integer> classCode = text(device.resolve("class")).flatMap(SysfsTopologyReader::hex);
+        if (vendor.isEmpty() || deviceId.isEmpty() || classCode.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(new PciId(vendor.get(), deviceId.get(), classCode.get()));
+        } catch (TopologyException invalid) {
+            log.warn("Unreadable identity in {}: {}", device, invalid.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    private static List<String> resetMethods(Path device) {
+        return text(device.resolve("reset_method")).map(methods -> List.of(methods.strip().split("\\s+"))).orElse(List.of());
+    }
+
+    /** The directory above the device in {@code /sys/devices}: a bridge's, or the root complex's. */
+    private static Bdf parentBridge(Path device) {
+        try {
+            Path parent = device.toRealPath().getParent();
+            return parent == null ? null : bdf(parent.getFileName().toString()).orElse(null);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private static List<Path> list(Path directory) {
+        if (!Files.isDirectory(directory)) {
+            return List.of();
+        }
+        List<Path> entries = new ArrayList<>();
+        try (DirectoryStream<Path> stream = Files.newDirectoryStream(directory)) {
+            stream.forEach(entries::add);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + directory, e);
+        }
+        entries.sort(null);
+        return entries;
+    }
+
+    /** The last name of the link's target, or empty when there is no such link. */
+    private static Optional<String> link(Path path) {
+        if (!Files.isSymbolicLink(path)) {
+            return Optional.empty();
+        }
+        try {
+            Path target = Files.readSymbolicLink(path);
+            return Optional.ofNullable(target.getFileName()).map(Path::toString);
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static Optional<String> text(Path file) {
+        if (!Files.isRegularFile(file)) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(Files.readString(file));
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static Optional<Bdf> bdf(String text) {
+        try {
+            return Optional.of(Bdf.parse(text));
+        } catch (TopologyException notAnAddress) {
+            return Optional.empty();
+        }
+    }
+
+    private static Optional<Integer> integer(String text) {
+        try {
+            return Optional.of(Integer.parseInt(text.strip()));
+        } catch (NumberFormatException notANumber) {
+            return Optional.empty();
+        }
+    }
+
+    private static Optional<Integer> hex(String text) {
+        try {
+            return Optional.of(Integer.parseInt(strip0x(text.strip()), 16));
+        } catch (NumberFormatException notANumber) {
+            return Optional.empty();
+        }
+    }
+
+    private static String strip0x(String text) {
+        return text.startsWith("0x") || text.startsWith("0X") ? text.substring(2) : text;
+    }
+}

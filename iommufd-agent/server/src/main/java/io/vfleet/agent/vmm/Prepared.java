@@ -1,0 +1,26 @@
+package io.vfleet.agent.vmm;
+
+import java.util.List;
+
+/**
+ * What Prepare left on the host: the process holding the files, its iommufd and IOAS, the VM fd (or
+ * -1), and per device its file, devid and HWPT.
+ */
+public record Prepared(int pid, int iommufd, int ioasId, int vmFd, int kvmDeviceFd, List<Device> devices) {
+    public Prepared {
+        devices = List.copyOf(devices);
+    }
+
+    /** One prepared device: {@code fd} is its bound cdev file in the process {@code pid}. */
+    public record Device(String bdf, String cdevPath, int fd, int devid, int hwptId) {
+    }
+
+    /** The distinct HWPTs the devices are attached to, ascending. */
+    public List<Integer> hwptIds() {
+        return devices.stream().map(Device::hwptId).distinct().sorted().toList();
+    }
+
+    public Device device(String bdf) {
+        return devices.stream().filter(device -> device.bdf().equals(bdf)).findFirst().orElse(null);
+    }
+}

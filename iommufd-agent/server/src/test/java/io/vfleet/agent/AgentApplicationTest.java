@@ -1,0 +1,116 @@
+package io.vfleet.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.rpc.ErrorInfo;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.protobuf.StatusProto;
+import io.vfleet.api.agent.v1.GetTopologyRequest;
+import io.vfleet.api.agent.v1.IoctlRequest;
+import io.vfleet.api.agent.v1.NodeAgentGrpc;
+import io.vfleet.api.agent.v1.PrepareRequest;
+import io.vfleet.api.agent.v1.SyscallsGrpc;
+import io.vfleet.api.agent.v1.VfioGroupGetDeviceFd;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.SpringApplication;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.core.env.Environment;
+
+/**
+ * The application as it runs: started from its main class with command-line arguments, on a real
+ * port, then stopped and started again on the same state directory.
+ */
+class AgentApplicationTest {
+    private static Path state;
+    private static ConfigurableApplicationContext context;
+    private static ManagedChannel channel;
+
+    @BeforeAll
+    static void start() throws Exception {
+        state = Files.createTempDirectory("agent-state");
+        context = run();
+        channel = channel(context);
+    }
+
+    @AfterAll
+    static void stop() {
+        channel.shutdownNow();
+        context.close();
+    }
+
+    private static ConfigurableApplicationContext run() {
+        return SpringApplication.run(AgentApplication.class, "--topology=" + AgentHostsPath.shipped("workstation-gpu-audio"),
+                "--state-dir=" + state, "--grpc-port=0", "--spring.grpc.server.address=127.0.0.1",
+                "--spring.grpc.server.inbound.message.max-size=64KB");
+    }
+
+    private static ManagedChannel channel(ConfigurableApplicationContext running) {
+        int port = running.getBean(Environment.class).getRequiredProperty("local.grpc.server.port", Integer.class);
+        return ManagedChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+    }
+
+    @Test
+    void servesHealthTopologyAndPreparationsAndKeepsThemAcrossARestart() throws Exception {
+        HealthCheckResponse health = HealthGrpc.newBlockingStub(channel).check(HealthCheckRequest.getDefaultInstance());
+        assertThat(health.getStatus()).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+        var topology = NodeAgentGrpc.newBlockingStub(channel).getTopology(GetTopologyRequest.getDefaultInstance());
+        assertThat(topology.getHostname()).isEqualTo("workstation-07");
+        assertThat(topology.getVfioDevicesList()).extracting(device -> device.getCdevPath())
+                .contains("/dev/vfio/devices/vfio0");
+        var prepared = NodeAgentGrpc.newBlockingStub(channel).prepare(PrepareRequest.newBuilder().setAssignmentId("a-1")
+                .setTenant("acme").addDevices("0000:01:00.0").addDevices("0000:01:00.1").setWithKvm(true).setEpoch(7).build());
+
+        StatusRuntimeException refused = org.assertj.core.api.Assertions.catchThrowableOfType(StatusRuntimeException.class, () ->
+                NodeAgentGrpc.newBlockingStub(channel).prepare(PrepareRequest.newBuilder().setAssignmentId("a-2")
+                        .setTenant("globex").addDevices("0000:02:00.0").setEpoch(1).build()));
+        assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+        ErrorInfo info = StatusProto.fromThrowable(refused).getDetails(0).unpack(ErrorInfo.class);
+        assertThat(info.getReason()).isEqualTo("EPERM");
+        assertThat(info.getMetadataMap()).containsEntry("errno", "1").containsEntry("device", "0000:02:00.0");
+
+        channel.shutdownNow();
+        context.close();
+        context = run();
+        channel = channel(context);
+
+        var listed = NodeAgentGrpc.newBlockingStub(channel).listPrepared(io.vfleet.api.agent.v1.ListPreparedRequest.getDefaultInstance());
+        assertThat(listed.getAssignmentsList()).singleElement().satisfies(assignment ->
+                assertThat(assignment.getPrepared()).isEqualTo(prepared));
+        StatusRuntimeException stale = org.assertj.core.api.Assertions.catchThrowableOfType(StatusRuntimeException.class, () ->
+                NodeAgentGrpc.newBlockingStub(channel).release(io.vfleet.api.agent.v1.ReleaseRequest.newBuilder()
+                        .setAssignmentId("a-1").setEpoch(6).build()));
+        assertThat(stale.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+        assertThat(StatusProto.fromThrowable(stale).getDetails(0).unpack(ErrorInfo.class).getReason()).isEqualTo("STALE_EPOCH");
+    }
+
+    @Test
+    void anOversizedMessageIsRefusedByTheTransportNotAsAnInternalError() {
+        StatusRuntimeException refused = org.assertj.core.api.Assertions.catchThrowableOfType(StatusRuntimeException.class, () ->
+                SyscallsGrpc.newBlockingStub(channel).ioctl(IoctlRequest.newBuilder().setPid(100).setFd(3)
+                        .setVfioGroupGetDeviceFd(VfioGroupGetDeviceFd.newBuilder().setName("x".repeat(100_000))).build()));
+        assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+    }
+
+    /** The shipped topologies, by path. */
+    static final class AgentHostsPath {
+        static Path shipped(String name) {
+            for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+                Path candidate = dir.resolve("deploy/topologies/" + name + ".yaml");
+                if (Files.isRegularFile(candidate)) {
+                    return candidate;
+                }
+            }
+            throw new IllegalStateException("no shipped topology " + name);
+        }
+    }
+}

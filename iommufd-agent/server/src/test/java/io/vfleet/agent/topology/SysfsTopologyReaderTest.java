@@ -1,0 +1,122 @@
+package io.vfleet.agent.topology;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vfleet.engine.Host;
+import io.vfleet.engine.IovaRange;
+import io.vfleet.engine.topology.Bdf;
+import io.vfleet.engine.topology.HostTopology;
+import io.vfleet.engine.topology.PciFunction;
+import io.vfleet.engine.topology.ReservedRegion;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A fake sysfs built the way the kernel lays it out: devices live under {@code devices/pci0000:00/...}
+ * nested below their bridges, {@code bus/pci/devices/*} are links to them, and driver, IOMMU group
+ * and physfn are links too. It has the odd cases real hosts have: a GPU and its root port in one IOMMU
+ * group, a function with no IOMMU group, one with no reset_method file, one with no class file.
+ */
+class SysfsTopologyReaderTest {
+    @TempDir
+    Path sysfs;
+
+    @BeforeEach
+    void buildTree() throws IOException {
+        Files.createDirectories(sysfs.resolve("class/vfio-dev"));
+        Files.createDirectories(sysfs.resolve("class/vfio"));
+        Files.createDirectories(sysfs.resolve("module/vfio_iommu_type1"));
+        Path rootPort = function("pci0000:00/0000:00:01.0", "0x8086", "0xa70d", "0x060400", "pcieport", 1, null);
+        function("pci0000:00/0000:00:01.0/0000:01:00.0", "0x10de", "0x2684", "0x030000", "vfio-pci", 1, "bus");
+        function("pci0000:00/0000:00:01.0/0000:01:00.1", "0x10de", "0x22ba", "0x040300", "vfio-pci", 1, "flr bus");
+        function("pci0000:00/0000:00:1f.6", "0x8086", "0x15fb", "0x020000", "vfio-pci", null, "flr");
+        Path noClass = function("pci0000:00/0000:00:1f.3", "0x8086", "0x51c8", "0x040380", "snd_hda_intel", 3, null);
+        Files.delete(noClass.resolve("class"));
+        Files.createDirectories(sysfs.resolve("kernel/iommu_groups/1"));
+        Files.writeString(sysfs.resolve("kernel/iommu_groups/1/reserved_regions"),
+                "0x00000000fee00000 0x00000000feefffff msi\n0x000000fd00000000 0x000000ffffffffff reserved\n");
+        Path vfio0 = Files.createDirectories(sysfs.resolve("class/vfio-dev/vfio0"));
+        Files.createSymbolicLink(vfio0.resolve("device"), sysfs.resolve("bus/pci/devices/0000:01:00.0"));
+        Files.createDirectories(sysfs.resolve("bus/pci/slots/1"));
+        Files.writeString(sysfs.resolve("bus/pci/slots/1/address"), "0000:01:00\n");
+        assertThat(rootPort).exists();
+    }
+
+    private Path function(String path, String vendor, String device, String classCode, String driver, Integer group,
+            String resetMethod) throws IOException {
+        Path directory = Files.createDirectories(sysfs.resolve("devices/" + path));
+        Files.writeString(directory.resolve("vendor"), vendor + "\n");
+        Files.writeString(directory.resolve("device"), device + "\n");
+        Files.writeString(directory.resolve("class"), classCode + "\n");
+        Files.createDirectories(sysfs.resolve("bus/pci/drivers/" + driver));
+        Files.createSymbolicLink(directory.resolve("driver"), sysfs.resolve("bus/pci/drivers/" + driver));
+        if (group != null) {
+            Path groupDirectory = Files.createDirectories(sysfs.resolve("kernel/iommu_groups/" + group + "/devices"));
+            Files.createSymbolicLink(directory.resolve("iommu_group"), groupDirectory.getParent());
+            Files.createSymbolicLink(groupDirectory.resolve(directory.getFileName()), directory);
+        }
+        if (resetMethod != null) {
+            Files.writeString(directory.resolve("reset_method"), resetMethod + "\n");
+        }
+        Files.createDirectories(sysfs.resolve("bus/pci/devices"));
+        Files.createSymbolicLink(sysfs.resolve("bus/pci/devices/" + directory.getFileName()), directory);
+        return directory;
+    }
+
+    private PciFunction function(HostTopology topology, String bdf) {
+        return topology.function(Bdf.parse(bdf)).orElseThrow();
+    }
+
+    @Test
+    void readsIdsDriversGroupsBridgesAndResets() {
+        HostTopology topology = new SysfsTopologyReader(sysfs).read("workstation-real");
+
+        PciFunction gpu = function(topology, "0000:01:00.0");
+        assertThat(gpu.id().vendorId()).isEqualTo(0x10de);
+        assertThat(gpu.driver()).isEqualTo("vfio-pci");
+        assertThat(gpu.iommuGroup()).isEqualTo(1);
+        assertThat(gpu.upstreamBridge()).isEqualTo(Bdf.parse("0000:00:01.0"));
+        assertThat(gpu.reset().functionReset()).as("bus reset only").isFalse();
+        assertThat(function(topology, "0000:01:00.1").reset().functionReset()).isTrue();
+        PciFunction rootPort = function(topology, "0000:00:01.0");
+        assertThat(rootPort.reset().secondaryBusReset()).isTrue();
+        assertThat(rootPort.reset().slotReset()).as("slot 1 is at 0000:01:00").isTrue();
+        assertThat(gpu.iommu().reservedRegions()).containsExactly(ReservedRegion.X86_MSI,
+                new ReservedRegion(new IovaRange(0xfd00000000L, 0xffffffffffL), ReservedRegion.Type.RESERVED));
+    }
+
+    @Test
+    void aGroupWithItsBridgeInItIsOneGroup() {
+        HostTopology topology = new SysfsTopologyReader(sysfs).read("workstation-real");
+
+        assertThat(topology.iommuGroupMembers(1)).extracting(function -> function.bdf().toString())
+                .containsExactly("0000:00:01.0", "0000:01:00.0", "0000:01:00.1");
+        assertThat(topology.iommuGroupViable(1)).isTrue();
+    }
+
+    @Test
+    void aFunctionWithoutAnIommuGroupOrReadableIdentityIsHandled() {
+        HostTopology topology = new SysfsTopologyReader(sysfs).read("workstation-real");
+
+        PciFunction nic = function(topology, "0000:00:1f.6");
+        assertThat(nic.iommuGroup()).isNull();
+        assertThat(nic.isNoiommuCandidate()).isTrue();
+        assertThat(topology.function(Bdf.parse("0000:00:1f.3"))).as("no class file: left out").isEmpty();
+        assertThat(topology.kernel().vfioDeviceCdev()).isTrue();
+        assertThat(topology.kernel().vfioContainer()).isTrue();
+        assertThat(topology.kernel().unsafeNoiommuMode()).isFalse();
+    }
+
+    @Test
+    void theTopologyBootsAHostAndNamesItsVfioNodes() {
+        SysfsTopologyReader reader = new SysfsTopologyReader(sysfs);
+        Host host = Host.boot(reader.read("workstation-real"));
+
+        assertThat(host.vfioDevices()).extracting(device -> device.name()).containsExactly("0000:01:00.0", "0000:01:00.1");
+        assertThat(reader.vfioDeviceNodes()).containsEntry(Bdf.parse("0000:01:00.0"), "vfio0");
+    }
+}

@@ -1,0 +1,197 @@
+package io.vfleet.agent.vmm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import io.vfleet.agent.AgentHosts;
+import io.vfleet.agent.kernel.AgentHost;
+import io.vfleet.agent.kernel.Syscall;
+import io.vfleet.agent.vmm.AssignmentRefused.Reason;
+import io.vfleet.engine.Errno;
+import io.vfleet.engine.process.ProcessSpec;
+import io.vfleet.engine.uapi.Ioctl;
+import io.vfleet.engine.vfio.VfioDevice;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PreparationsTest {
+    private static final String GPU = "0000:01:00.0";
+    private static final String AUDIO = "0000:01:00.1";
+
+    @TempDir
+    Path state;
+
+    private AgentHost host;
+    private Preparations preparations;
+
+    private void start(String topology) {
+        host = AgentHosts.start(AgentHosts.shipped(topology), state);
+        preparations = new Preparations(host, new AssignmentTable(state));
+    }
+
+    private VfioDevice device(String bdf) {
+        return host.inspect(kernel -> kernel.vfioDevice(bdf));
+    }
+
+    @Test
+    void prepareBindsAndAttachesBothFunctionsOfTheGroupToOneIoas() {
+        start("workstation-gpu-audio");
+        Prepared prepared = preparations.prepare(new PrepareOrder("a-1", "acme", List.of(GPU, AUDIO), true, 1));
+
+        assertThat(prepared.devices()).extracting(Prepared.Device::bdf).containsExactly(GPU, AUDIO);
+        assertThat(prepared.hwptIds()).hasSize(1);
+        assertThat(prepared.vmFd()).isNotNegative();
+        boolean attached = host.inspect(kernel -> kernel.vfioDevice(GPU).iommufdAttached() && kernel.vfioDevice(AUDIO).iommufdAttached());
+        assertThat(attached).isTrue();
+        int gpuDevid = host.inspect(kernel -> kernel.vfioDevice(GPU).devid());
+        assertThat(prepared.devices().getFirst().devid()).isEqualTo(gpuDevid);
+        boolean hasKvm = host.inspect(kernel -> kernel.vfioDevice(GPU).kvm() != null);
+        assertThat(hasKvm).as("FILE_ADD came before BIND, so the device captured the VM").isTrue();
+        assertThat(preparations.prepared()).extracting(Assignment::id).containsExactly("a-1");
+    }
+
+    @Test
+    void aRepeatedPrepareReturnsTheSameAnswerAndDoesNothingMore() {
+        start("gpu-server-8x");
+        PrepareOrder order = new PrepareOrder("a-1", "acme", List.of("0000:18:00.0"), false, 3);
+        Prepared first = preparations.prepare(order);
+        List<Integer> pids = host.inspect(kernel -> kernel.pids());
+
+        Prepared again = preparations.prepare(new PrepareOrder("a-1", "acme", List.of("18:00.0"), false, 4));
+
+        assertThat(again).isEqualTo(first);
+        List<Integer> pidsAfter = host.inspect(kernel -> kernel.pids());
+        assertThat(pidsAfter).isEqualTo(pids);
+    }
+
+    @Test
+    void prepareIsAllOrNothingWhenASiblingIsOwnedByTheHost() {
+        start("workstation-gpu-audio");
+        Prepared other = preparations.prepare(new PrepareOrder("other", "acme", List.of(GPU), false, 1));
+
+        AssignmentRefused refused = catchThrowableOfType(AssignmentRefused.class, () -> preparations.prepare(
+                new PrepareOrder("a-2", "globex", List.of("0000:02:00.0"), false, 1)));
+
+        assertThat(refused.reason()).isEqualTo(Reason.KERNEL);
+        assertThat(refused.errno()).isEqualTo(Errno.EPERM);
+        assertThat(refused.device()).isEqualTo("0000:02:00.0");
+        List<Integer> pids = host.inspect(kernel -> kernel.pids());
+        assertThat(pids).containsExactly(other.pid());
+        assertThat(device("0000:02:00.0").openCount()).isZero();
+        assertThat(preparations.prepared()).extracting(Assignment::id).containsExactly("other");
+    }
+
+    @Test
+    void aFailureOnTheSecondDeviceUndoesTheFirst() {
+        start("workstation-gpu-audio");
+        int squatter = host.call(new Syscall.Spawn(new ProcessSpec("squatter", 5, Set.of(), ProcessSpec.UNLIMITED)));
+        int iommufd = host.call(new Syscall.Open(squatter, "/dev/iommu", 2));
+        int audio = host.call(new Syscall.Open(squatter, "/dev/vfio/devices/vfio1", 2));
+        host.call(new Syscall.IoctlCall<>(squatter, audio, Ioctl.VfioDeviceBindIommufd.of(iommufd)));
+
+        AssignmentRefused refused = catchThrowableOfType(AssignmentRefused.class, () -> preparations.prepare(
+                new PrepareOrder("a-3", "acme", List.of(GPU), false, 1)));
+
+        assertThat(refused.errno()).as("the group is owned by another iommufd context").isEqualTo(Errno.EPERM);
+        assertThat(device(GPU).openCount()).isZero();
+        assertThat(device(AUDIO).openCount()).isEqualTo(1);
+    }
+
+    @Test
+    void aStaleEpochIsRefusedEvenAfterRelease() {
+        start("gpu-server-8x");
+        preparations.prepare(new PrepareOrder("a-1", "acme", List.of("0000:18:00.0"), false, 5));
+        preparations.release(new ReleaseOrder("a-1", false, 6));
+
+        AssignmentRefused stalePrepare = catchThrowableOfType(AssignmentRefused.class, () ->
+                preparations.prepare(new PrepareOrder("a-1", "acme", List.of("0000:18:00.0"), false, 5)));
+        AssignmentRefused staleRelease = catchThrowableOfType(AssignmentRefused.class, () ->
+                preparations.release(new ReleaseOrder("a-1", true, 4)));
+
+        assertThat(stalePrepare.reason()).isEqualTo(Reason.STALE_EPOCH);
+        assertThat(staleRelease.reason()).isEqualTo(Reason.STALE_EPOCH);
+        assertThat(preparations.prepared()).isEmpty();
+    }
+
+    @Test
+    void releaseScrubsWithFlrWhereItWorksAndLeavesTheRestToTheSetReset() {
+        start("workstation-gpu-audio");
+        preparations.prepare(new PrepareOrder("a-1", "acme", List.of(GPU, AUDIO), false, 1));
+
+        Released released = preparations.release(new ReleaseOrder("a-1", true, 1));
+
+        assertThat(released.released()).isTrue();
+        assertThat(released.functionReset()).isEmpty();
+        assertThat(released.leftToSetReset()).containsExactly(GPU, AUDIO);
+        assertThat(device(GPU).openCount()).isZero();
+        assertThat(preparations.release(new ReleaseOrder("a-1", true, 1)).released()).as("idempotent").isFalse();
+    }
+
+    @Test
+    void releaseOfAGpuWithFlrResetsTheFunction() {
+        start("gpu-server-8x");
+        preparations.prepare(new PrepareOrder("a-1", "acme", List.of("0000:18:00.0"), false, 1));
+        long resetsBefore = device("0000:18:00.0").resets();
+
+        Released released = preparations.release(new ReleaseOrder("a-1", true, 1));
+
+        assertThat(released.functionReset()).containsExactly("0000:18:00.0");
+        assertThat(device("0000:18:00.0").resets()).isGreaterThan(resetsBefore);
+    }
+
+    @Test
+    void hotResetGoesThroughTheAssignmentsOwnFilesAndNamesWhatItReset() {
+        start("workstation-gpu-audio");
+        preparations.prepare(new PrepareOrder("a-1", "acme", List.of(GPU, AUDIO), false, 1));
+
+        List<String> affected = preparations.hotReset(new HotResetOrder("a-1", GPU, 1));
+
+        assertThat(affected).containsExactly(GPU, AUDIO);
+        AssignmentRefused notMine = catchThrowableOfType(AssignmentRefused.class, () ->
+                preparations.hotReset(new HotResetOrder("a-1", "0000:02:00.0", 1)));
+        assertThat(notMine.reason()).isEqualTo(Reason.DEVICE_NOT_IN_ASSIGNMENT);
+    }
+
+    @Test
+    void hotResetOfANicWhoseBusHasAHostOwnedPortIsTheKernelsEinval() {
+        start("legacy-shared-bus");
+        preparations.prepare(new PrepareOrder("a-1", "acme", List.of("0000:02:00.0"), false, 1));
+
+        AssignmentRefused refused = catchThrowableOfType(AssignmentRefused.class, () ->
+                preparations.hotReset(new HotResetOrder("a-1", "0000:02:00.0", 1)));
+
+        assertThat(refused.reason()).isEqualTo(Reason.KERNEL);
+        assertThat(refused.errno()).isEqualTo(Errno.EINVAL);
+    }
+
+    @Test
+    void unknownAndMalformedDevicesAreRefusedBeforeTheKernelIsAsked() {
+        start("gpu-server-8x");
+        assertThat(catchThrowableOfType(AssignmentRefused.class, () -> preparations.prepare(
+                new PrepareOrder("a-1", "acme", List.of("0000:1c:00.0"), false, 1))).reason()).isEqualTo(Reason.UNKNOWN_DEVICE);
+        assertThat(catchThrowableOfType(AssignmentRefused.class, () -> preparations.prepare(
+                new PrepareOrder("a-1", "acme", List.of("gpu0"), false, 1))).reason()).isEqualTo(Reason.INVALID_ORDER);
+        List<Integer> pids = host.inspect(kernel -> kernel.pids());
+        assertThat(pids).isEmpty();
+    }
+
+    @Test
+    void anAssignmentSurvivesARestartAndAnOrphanedVmmIsExited() {
+        start("gpu-server-8x");
+        Prepared prepared = preparations.prepare(new PrepareOrder("a-1", "acme", List.of("0000:18:00.0"), false, 1));
+        int orphan = host.call(new Syscall.Spawn(new ProcessSpec("vmm-cut-short", 100_000, Set.of(), ProcessSpec.UNLIMITED)));
+        host.save();
+
+        start("gpu-server-8x");
+        preparations.reconcile();
+
+        assertThat(preparations.prepared()).singleElement().satisfies(assignment ->
+                assertThat(assignment.prepared()).isEqualTo(prepared));
+        List<Integer> pids = host.inspect(kernel -> kernel.pids());
+        assertThat(pids).containsExactly(prepared.pid()).doesNotContain(orphan);
+        assertThat(device("0000:18:00.0").iommufdAttached()).isTrue();
+    }
+}
