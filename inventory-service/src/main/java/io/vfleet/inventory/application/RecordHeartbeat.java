@@ -48,6 +48,11 @@ public final class RecordHeartbeat {
         this.heartbeats = meters.counter("vfleet.inventory.heartbeats");
     }
 
+    /** How long the inventory waits for a node's next heartbeat before marking it unreachable. */
+    public Duration heartbeatTimeout() {
+        return heartbeatTimeout;
+    }
+
     public Receipt heartbeat(Caller caller, String node) {
         caller.requireAgentOf(node);
         heartbeats.increment();
