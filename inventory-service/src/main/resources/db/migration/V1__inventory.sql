@@ -22,43 +22,16 @@ CREATE TABLE node (
     iommufd_vfio_container boolean     NOT NULL,
     vfio_device_cdev       boolean     NOT NULL,
     unsafe_noiommu_mode    boolean     NOT NULL,
+    -- The IOMMU groups (number, aperture, reserved regions, members) and reset sets (key, members), as
+    -- JSON arrays in the agent's order. They are read and written whole with their node, never queried
+    -- apart from it; a device's own group and reset set are columns of device, where queries need them.
+    iommu_groups           text        NOT NULL,
+    reset_sets             text        NOT NULL,
     last_heartbeat         timestamptz NOT NULL,
     revision               bigint      NOT NULL
 );
 -- The liveness check looks for ready nodes heard from too long ago.
 CREATE INDEX node_ready_by_heartbeat ON node (last_heartbeat) WHERE state = 'READY';
-
-CREATE SEQUENCE iommu_group_id INCREMENT BY 50;
-
-CREATE TABLE iommu_group (
-    id             bigint  PRIMARY KEY,
-    node_name      text    NOT NULL REFERENCES node (name),
-    position       integer NOT NULL,
-    number         integer NOT NULL CHECK (number >= 0),
-    aperture_start bigint  NOT NULL,
-    aperture_last  bigint  NOT NULL,
-    members        text[]  NOT NULL,
-    UNIQUE (node_name, number)
-);
-
-CREATE TABLE reserved_region (
-    iommu_group_id bigint  NOT NULL REFERENCES iommu_group (id) ON DELETE CASCADE,
-    position       integer NOT NULL,
-    start          bigint  NOT NULL,
-    last           bigint  NOT NULL,
-    type           text    NOT NULL,
-    PRIMARY KEY (iommu_group_id, position)
-);
-
-CREATE TABLE reset_set (
-    node_name text    NOT NULL REFERENCES node (name),
-    position  integer NOT NULL,
-    key       text    NOT NULL,
-    members   text[]  NOT NULL,
-    -- Keys are unique per node too, as registrations are checked to be; no constraint says so, because
-    -- replacing a node's reset sets rewrites them in place, position by position.
-    PRIMARY KEY (node_name, position)
-);
 
 CREATE TABLE device (
     node_name        text    NOT NULL REFERENCES node (name),
@@ -80,15 +53,11 @@ CREATE TABLE device (
 CREATE INDEX device_by_pci_id ON device (vendor_id, device_id);
 CREATE INDEX device_by_class ON device (class_code);
 
--- Every change, for watchers to resume from; pruned after a retention window. A revision's changes are
--- numbered by ordinal in the order they happened.
+-- Every change, for watchers to resume from; pruned after a retention window. One row per revision: a
+-- JSON array of the revision's changes, in the order they happened, each with the new state of what
+-- changed.
 CREATE TABLE change_log (
-    revision    bigint      NOT NULL,
-    ordinal     integer     NOT NULL,
-    node_name   text        NOT NULL,
-    kind        text        NOT NULL CHECK (kind IN ('NODE', 'DEVICE')),
-    type        text        NOT NULL CHECK (type IN ('ADDED', 'MODIFIED', 'REMOVED')),
-    payload     text        NOT NULL,
-    recorded_at timestamptz NOT NULL,
-    PRIMARY KEY (revision, ordinal)
+    revision    bigint      PRIMARY KEY,
+    changes     text        NOT NULL,
+    recorded_at timestamptz NOT NULL
 );

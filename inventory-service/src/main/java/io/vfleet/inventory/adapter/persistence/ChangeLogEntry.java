@@ -1,36 +1,26 @@
 package io.vfleet.inventory.adapter.persistence;
 
-import jakarta.persistence.Embeddable;
-import jakarta.persistence.EmbeddedId;
 import jakarta.persistence.Entity;
+import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 import java.time.Instant;
 
-/** Row of {@code inventory.change_log}: one change, its new state as JSON in {@code payload}. */
+/** Row of {@code inventory.change_log}: one revision's changes as a JSON array. */
 @Entity
 @Table(name = "change_log")
 class ChangeLogEntry {
-    static final String NODE = "NODE";
-    static final String DEVICE = "DEVICE";
+    @Id
+    long revision;
 
-    @EmbeddedId
-    Key key;
-
-    String nodeName;
-    String kind;
-    String type;
-    String payload;
+    String changes;
     Instant recordedAt;
 
     protected ChangeLogEntry() {
     }
 
-    ChangeLogEntry(Key key, String nodeName) {
-        this.key = key;
-        this.nodeName = nodeName;
-    }
-
-    @Embeddable
-    record Key(long revision, int ordinal) {
+    ChangeLogEntry(long revision, String changes, Instant recordedAt) {
+        this.revision = revision;
+        this.changes = changes;
+        this.recordedAt = recordedAt;
     }
 }

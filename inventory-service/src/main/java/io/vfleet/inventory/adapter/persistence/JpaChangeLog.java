@@ -12,14 +12,19 @@ import java.util.List;
 import org.springframework.stereotype.Repository;
 import org.springframework.transaction.annotation.Propagation;
 import org.springframework.transaction.annotation.Transactional;
+import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
  * {@link ChangeLog} in PostgreSQL: the one row of {@code inventory.revision}, whose row lock orders the
- * writers, and the {@code inventory.change_log} table, each change's new state stored as JSON.
+ * writers, and the {@code inventory.change_log} table, a row per revision with its changes as JSON: one
+ * insert per writer, however many devices it changed.
  */
 @Repository
 class JpaChangeLog implements ChangeLog {
+    private static final TypeReference<List<LoggedChange>> LOGGED_CHANGES = new TypeReference<>() {
+    };
+
     private final EntityManager entityManager;
     private final JsonMapper json;
 
@@ -40,23 +45,20 @@ class JpaChangeLog implements ChangeLog {
     @Override
     @Transactional(propagation = Propagation.MANDATORY)
     public void append(List<Change> changes, Instant at) {
-        for (int ordinal = 0; ordinal < changes.size(); ordinal++) {
-            Change change = changes.get(ordinal);
-            ChangeLogEntry entry = new ChangeLogEntry(new ChangeLogEntry.Key(change.revision().value(), ordinal), change.node());
-            entry.type = change.type().name();
-            entry.recordedAt = at;
-            switch (change) {
-                case Change.NodeChanged nodeChanged -> {
-                    entry.kind = ChangeLogEntry.NODE;
-                    entry.payload = json.writeValueAsString(nodeChanged.state());
-                }
-                case Change.DeviceChanged deviceChanged -> {
-                    entry.kind = ChangeLogEntry.DEVICE;
-                    entry.payload = json.writeValueAsString(deviceChanged.state());
-                }
-            }
-            entityManager.persist(entry);
+        if (changes.isEmpty()) {
+            throw new AssertionError("a revision holds at least one change");
         }
+        long revision = changes.getFirst().revision().value();
+        List<LoggedChange> logged = changes.stream().map(change -> {
+            if (change.revision().value() != revision) {
+                throw new AssertionError("one append is one revision, but it holds " + revision + " and " + change.revision());
+            }
+            return switch (change) {
+                case Change.NodeChanged nodeChanged -> new LoggedChange(change.type(), nodeChanged.state(), null);
+                case Change.DeviceChanged deviceChanged -> new LoggedChange(change.type(), null, deviceChanged.state());
+            };
+        }).toList();
+        entityManager.persist(new ChangeLogEntry(revision, json.writeValueAsString(logged), at));
     }
 
     @Override
@@ -74,12 +76,13 @@ class JpaChangeLog implements ChangeLog {
     @Override
     @Transactional(readOnly = true)
     public List<Change> after(Revision from, int maxRevisions) {
-        return entityManager.createQuery("SELECT e FROM ChangeLogEntry e WHERE e.key.revision > :from"
-                        + " AND e.key.revision <= :to ORDER BY e.key.revision, e.key.ordinal", ChangeLogEntry.class)
+        return entityManager.createQuery("SELECT e FROM ChangeLogEntry e WHERE e.revision > :from"
+                        + " AND e.revision <= :to ORDER BY e.revision", ChangeLogEntry.class)
                 .setParameter("from", from.value())
                 .setParameter("to", from.value() + maxRevisions)
                 .getResultList().stream()
-                .map(this::toChange)
+                .flatMap(entry -> json.readValue(entry.changes, LOGGED_CHANGES).stream())
+                .map(LoggedChange::toChange)
                 .toList();
     }
 
@@ -109,12 +112,14 @@ class JpaChangeLog implements ChangeLog {
                 .getSingleResult()).longValue();
     }
 
-    private Change toChange(ChangeLogEntry entry) {
-        ChangeType type = ChangeType.valueOf(entry.type);
-        return switch (entry.kind) {
-            case ChangeLogEntry.NODE -> new Change.NodeChanged(type, json.readValue(entry.payload, Node.class));
-            case ChangeLogEntry.DEVICE -> new Change.DeviceChanged(type, json.readValue(entry.payload, NodeDevice.class));
-            default -> throw new AssertionError("change_log.kind is checked to be NODE or DEVICE, got " + entry.kind);
-        };
+    /** One change as the log stores it: exactly one of {@code node} and {@code device} is set. */
+    record LoggedChange(ChangeType type, Node node, NodeDevice device) {
+
+        Change toChange() {
+            if ((node == null) == (device == null)) {
+                throw new AssertionError("a logged change is of a node or of a device: " + this);
+            }
+            return node != null ? new Change.NodeChanged(type, node) : new Change.DeviceChanged(type, device);
+        }
     }
 }

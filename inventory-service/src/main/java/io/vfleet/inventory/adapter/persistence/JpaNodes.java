@@ -19,6 +19,7 @@ import java.util.Optional;
 import org.springframework.stereotype.Repository;
 import org.springframework.transaction.annotation.Propagation;
 import org.springframework.transaction.annotation.Transactional;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * {@link Nodes} in PostgreSQL through JPA.
@@ -30,9 +31,11 @@ import org.springframework.transaction.annotation.Transactional;
 @Repository
 class JpaNodes implements Nodes {
     private final EntityManager entityManager;
+    private final NodeMapping mapping;
 
-    JpaNodes(EntityManager entityManager) {
+    JpaNodes(EntityManager entityManager, JsonMapper json) {
         this.entityManager = entityManager;
+        this.mapping = new NodeMapping(json);
     }
 
     @Override
@@ -42,41 +45,39 @@ class JpaNodes implements Nodes {
                 .setParameter(1, name)
                 .getSingleResult();
         return Optional.ofNullable(entityManager.find(NodeEntity.class, name, LockModeType.PESSIMISTIC_WRITE))
-                .map(NodeMapping::toNode);
+                .map(mapping::toNode);
     }
 
     @Override
     @Transactional(readOnly = true)
     public List<NodeDevice> devicesOf(String node) {
-        return devicesEntitiesOf(node).values().stream().map(NodeMapping::toNodeDevice).toList();
+        return devicesEntitiesOf(node).values().stream().map(mapping::toNodeDevice).toList();
     }
 
     @Override
     @Transactional(propagation = Propagation.MANDATORY)
     public void save(Node node, List<NodeDevice> changedDevices) {
         NodeEntity entity = entityManager.find(NodeEntity.class, node.name());
-        if (entity == null) {
+        boolean newNode = entity == null;
+        if (newNode) {
             entity = new NodeEntity(node.name());
-            NodeMapping.copy(node, entity);
-            NodeMapping.addIommuGroups(node, entity);
-            NodeMapping.addResetSets(node, entity);
+            mapping.copy(node, entity);
             entityManager.persist(entity);
         } else {
-            NodeMapping.copy(node, entity);
-            replaceGroupsAndResetSets(node, entity);
+            mapping.copy(node, entity);
         }
         if (changedDevices.isEmpty()) {
             return;
         }
-        Map<String, DeviceEntity> stored = devicesEntitiesOf(node.name());
+        Map<String, DeviceEntity> stored = newNode ? Map.of() : devicesEntitiesOf(node.name());
         for (NodeDevice device : changedDevices) {
             DeviceEntity deviceEntity = stored.get(device.bdf());
             if (deviceEntity == null) {
                 deviceEntity = new DeviceEntity(new DeviceEntity.Key(node.name(), device.bdf()));
-                NodeMapping.copy(device, deviceEntity);
+                mapping.copy(device, deviceEntity);
                 entityManager.persist(deviceEntity);
             } else {
-                NodeMapping.copy(device, deviceEntity);
+                mapping.copy(device, deviceEntity);
             }
         }
     }
@@ -100,13 +101,13 @@ class JpaNodes implements Nodes {
                         + " WHERE state = 'READY' AND last_heartbeat < ?1 ORDER BY name FOR UPDATE SKIP LOCKED", NodeEntity.class)
                 .setParameter(1, heardBefore)
                 .getResultList();
-        return silent.stream().map(NodeMapping::toNode).toList();
+        return silent.stream().map(mapping::toNode).toList();
     }
 
     @Override
     @Transactional(readOnly = true)
     public Optional<Node> find(String name) {
-        return Optional.ofNullable(entityManager.find(NodeEntity.class, name)).map(NodeMapping::toNode);
+        return Optional.ofNullable(entityManager.find(NodeEntity.class, name)).map(mapping::toNode);
     }
 
     @Override
@@ -115,7 +116,7 @@ class JpaNodes implements Nodes {
         List<Node> nodes = entityManager.createQuery("SELECT n FROM NodeEntity n ORDER BY n.name", NodeEntity.class)
                 .setFirstResult(page * size)
                 .setMaxResults(size)
-                .getResultList().stream().map(NodeMapping::toNode).toList();
+                .getResultList().stream().map(mapping::toNode).toList();
         long total = entityManager.createQuery("SELECT count(n) FROM NodeEntity n", Long.class).getSingleResult();
         return new PageOf<>(nodes, page, size, total);
     }
@@ -132,7 +133,7 @@ class JpaNodes implements Nodes {
             count.setParameter(parameter, value);
         });
         List<NodeDevice> devices = select.setFirstResult(page * size).setMaxResults(size)
-                .getResultList().stream().map(NodeMapping::toNodeDevice).toList();
+                .getResultList().stream().map(mapping::toNodeDevice).toList();
         return new PageOf<>(devices, page, size, count.getSingleResult());
     }
 
@@ -140,14 +141,14 @@ class JpaNodes implements Nodes {
     @Transactional(readOnly = true)
     public List<Node> all() {
         return entityManager.createQuery("SELECT n FROM NodeEntity n ORDER BY n.name", NodeEntity.class)
-                .getResultList().stream().map(NodeMapping::toNode).toList();
+                .getResultList().stream().map(mapping::toNode).toList();
     }
 
     @Override
     @Transactional(readOnly = true)
     public List<NodeDevice> allDevices() {
         return entityManager.createQuery("SELECT d FROM DeviceEntity d ORDER BY d.key.nodeName, d.key.bdf", DeviceEntity.class)
-                .getResultList().stream().map(NodeMapping::toNodeDevice).toList();
+                .getResultList().stream().map(mapping::toNodeDevice).toList();
     }
 
     @Override
@@ -156,31 +157,6 @@ class JpaNodes implements Nodes {
         return entityManager.createQuery("SELECT count(n) FROM NodeEntity n WHERE n.state = :state", Long.class)
                 .setParameter("state", state)
                 .getSingleResult();
-    }
-
-    /**
-     * Replaces what changed. The old rows go first, flushed: Hibernate would otherwise insert the new
-     * groups before deleting the old, and a group number kept across registrations would collide.
-     */
-    private void replaceGroupsAndResetSets(Node node, NodeEntity entity) {
-        boolean sameGroups = NodeMapping.sameIommuGroups(node, entity);
-        boolean sameResetSets = NodeMapping.sameResetSets(node, entity);
-        if (sameGroups && sameResetSets) {
-            return;
-        }
-        if (!sameGroups) {
-            entity.iommuGroups.clear();
-        }
-        if (!sameResetSets) {
-            entity.resetSets.clear();
-        }
-        entityManager.flush();
-        if (!sameGroups) {
-            NodeMapping.addIommuGroups(node, entity);
-        }
-        if (!sameResetSets) {
-            NodeMapping.addResetSets(node, entity);
-        }
     }
 
     private Map<String, DeviceEntity> devicesEntitiesOf(String node) {

@@ -1,23 +1,17 @@
 package io.vfleet.inventory.adapter.persistence;
 
 import io.vfleet.inventory.domain.NodeState;
-import jakarta.persistence.CascadeType;
-import jakarta.persistence.CollectionTable;
-import jakarta.persistence.Column;
-import jakarta.persistence.ElementCollection;
 import jakarta.persistence.Entity;
 import jakarta.persistence.EnumType;
 import jakarta.persistence.Enumerated;
 import jakarta.persistence.Id;
-import jakarta.persistence.JoinColumn;
-import jakarta.persistence.OneToMany;
-import jakarta.persistence.OrderColumn;
 import jakarta.persistence.Table;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
 
-/** Row of {@code inventory.node}, with its IOMMU groups and reset sets. Mapped to and from the domain by {@link NodeMapping}. */
+/**
+ * Row of {@code inventory.node}. Its IOMMU groups and reset sets are JSON text, written and read whole
+ * with the node by {@link NodeMapping}.
+ */
 @Entity
 @Table(name = "node")
 class NodeEntity {
@@ -35,18 +29,10 @@ class NodeEntity {
     boolean iommufdVfioContainer;
     boolean vfioDeviceCdev;
     boolean unsafeNoiommuMode;
+    String iommuGroups;
+    String resetSets;
     Instant lastHeartbeat;
     long revision;
-
-    @OneToMany(cascade = CascadeType.ALL, orphanRemoval = true)
-    @JoinColumn(name = "node_name", nullable = false)
-    @OrderColumn(name = "position")
-    List<IommuGroupEntity> iommuGroups = new ArrayList<>();
-
-    @ElementCollection
-    @CollectionTable(name = "reset_set", joinColumns = @JoinColumn(name = "node_name"))
-    @OrderColumn(name = "position")
-    List<ResetSetValue> resetSets = new ArrayList<>();
 
     protected NodeEntity() {
     }
@@ -54,5 +40,4 @@ class NodeEntity {
     NodeEntity(String name) {
         this.name = name;
     }
-
 }

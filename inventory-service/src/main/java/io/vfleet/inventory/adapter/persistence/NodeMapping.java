@@ -3,33 +3,41 @@ package io.vfleet.inventory.adapter.persistence;
 import io.vfleet.inventory.domain.AgentInfo;
 import io.vfleet.inventory.domain.Device;
 import io.vfleet.inventory.domain.IommuGroup;
-import io.vfleet.inventory.domain.IovaWindow;
 import io.vfleet.inventory.domain.KernelSettings;
 import io.vfleet.inventory.domain.Node;
 import io.vfleet.inventory.domain.NodeDevice;
 import io.vfleet.inventory.domain.PciId;
-import io.vfleet.inventory.domain.ReservedRegion;
 import io.vfleet.inventory.domain.ResetSet;
 import io.vfleet.inventory.domain.Revision;
 import java.util.List;
+import tools.jackson.core.type.TypeReference;
+import tools.jackson.databind.json.JsonMapper;
 
-/** Field by field between the domain's records and the rows that store them, both ways. */
+/**
+ * Field by field between the domain's records and the rows that store them, both ways; IOMMU groups and
+ * reset sets through JSON.
+ */
 final class NodeMapping {
+    private static final TypeReference<List<IommuGroup>> IOMMU_GROUPS = new TypeReference<>() {
+    };
+    private static final TypeReference<List<ResetSet>> RESET_SETS = new TypeReference<>() {
+    };
 
-    private NodeMapping() {
+    private final JsonMapper json;
+
+    NodeMapping(JsonMapper json) {
+        this.json = json;
     }
 
-    static Node toNode(NodeEntity entity) {
+    Node toNode(NodeEntity entity) {
         return new Node(entity.name, entity.state, new AgentInfo(entity.agentEndpoint, entity.agentVersion),
                 new KernelSettings(entity.kernelProfile, entity.vfioGroup, entity.vfioContainer, entity.iommufdVfioContainer,
                         entity.vfioDeviceCdev, entity.unsafeNoiommuMode),
-                entity.iommuGroups.stream().map(NodeMapping::toIommuGroup).toList(),
-                entity.resetSets.stream().map(value -> new ResetSet(value.key, List.of(value.members))).toList(),
+                json.readValue(entity.iommuGroups, IOMMU_GROUPS), json.readValue(entity.resetSets, RESET_SETS),
                 entity.lastHeartbeat, new Revision(entity.revision));
     }
 
-    /** Writes {@code node}'s own fields into {@code entity}: all but its IOMMU groups and reset sets. */
-    static void copy(Node node, NodeEntity entity) {
+    void copy(Node node, NodeEntity entity) {
         entity.state = node.state();
         entity.agentEndpoint = node.agent().endpoint();
         entity.agentVersion = node.agent().version();
@@ -42,33 +50,18 @@ final class NodeMapping {
         entity.unsafeNoiommuMode = kernel.unsafeNoiommuMode();
         entity.lastHeartbeat = node.lastHeartbeat();
         entity.revision = node.revision().value();
+        entity.iommuGroups = json.writeValueAsString(node.iommuGroups());
+        entity.resetSets = json.writeValueAsString(node.resetSets());
     }
 
-    static boolean sameIommuGroups(Node node, NodeEntity entity) {
-        return entity.iommuGroups.stream().map(NodeMapping::toIommuGroup).toList().equals(node.iommuGroups());
-    }
-
-    static void addIommuGroups(Node node, NodeEntity entity) {
-        node.iommuGroups().forEach(group -> entity.iommuGroups.add(toEntity(group)));
-    }
-
-    static boolean sameResetSets(Node node, NodeEntity entity) {
-        return entity.resetSets.stream().map(value -> new ResetSet(value.key, List.of(value.members))).toList()
-                .equals(node.resetSets());
-    }
-
-    static void addResetSets(Node node, NodeEntity entity) {
-        node.resetSets().forEach(set -> entity.resetSets.add(new ResetSetValue(set.key(), set.members().toArray(String[]::new))));
-    }
-
-    static NodeDevice toNodeDevice(DeviceEntity entity) {
+    NodeDevice toNodeDevice(DeviceEntity entity) {
         Device device = new Device(entity.key.bdf(), new PciId(entity.vendorId, entity.deviceId, entity.classCode),
                 entity.driver, entity.vfioDeviceName, entity.noiommu, entity.emulated, entity.sriovParent);
         return new NodeDevice(entity.key.nodeName(), device, entity.iommuGroup, entity.resetSet, entity.state,
                 new Revision(entity.revision));
     }
 
-    static void copy(NodeDevice nodeDevice, DeviceEntity entity) {
+    void copy(NodeDevice nodeDevice, DeviceEntity entity) {
         Device device = nodeDevice.device();
         entity.vendorId = device.id().vendorId();
         entity.deviceId = device.id().deviceId();
@@ -82,23 +75,5 @@ final class NodeMapping {
         entity.resetSet = nodeDevice.resetSet();
         entity.state = nodeDevice.state();
         entity.revision = nodeDevice.revision().value();
-    }
-
-    private static IommuGroup toIommuGroup(IommuGroupEntity entity) {
-        return new IommuGroup(entity.number, new IovaWindow(entity.apertureStart, entity.apertureLast),
-                entity.reservedRegions.stream()
-                        .map(value -> new ReservedRegion(new IovaWindow(value.start, value.last), value.type)).toList(),
-                List.of(entity.members));
-    }
-
-    private static IommuGroupEntity toEntity(IommuGroup group) {
-        IommuGroupEntity entity = new IommuGroupEntity();
-        entity.number = group.number();
-        entity.apertureStart = group.aperture().start();
-        entity.apertureLast = group.aperture().last();
-        entity.members = group.members().toArray(String[]::new);
-        group.reservedRegions().forEach(region -> entity.reservedRegions.add(
-                new ReservedRegionValue(region.range().start(), region.range().last(), region.type())));
-        return entity;
     }
 }
