@@ -63,8 +63,13 @@ public final class InventoryBenchmark {
                         agentStub(channel, node).register(registration(nodeName(node), devicesPerNode));
                     }
                 });
-                System.out.printf("baseline: %d registrations one at a time, %.1f ms each%n", baselineNodes,
-                        sequential.toNanos() / 1e6 / baselineNodes);
+                Duration sequentialHeartbeats = timed(() -> {
+                    for (int node = nodes; node < nodes + baselineNodes; node++) {
+                        agentStub(channel, node).heartbeat(HeartbeatRequest.newBuilder().setNodeName(nodeName(node)).build());
+                    }
+                });
+                System.out.printf("baseline: %d registrations one at a time, %.1f ms each; heartbeats %.1f ms each%n", baselineNodes,
+                        sequential.toNanos() / 1e6 / baselineNodes, sequentialHeartbeats.toNanos() / 1e6 / baselineNodes);
                 Duration registration = timed(() -> each(nodes, agents, node ->
                         agentStub(channel, node).register(registration(nodeName(node), devicesPerNode))));
                 Duration heartbeats = timed(() -> {

@@ -11,6 +11,7 @@ import io.vfleet.inventory.domain.RegistrationRefused;
 import io.vfleet.inventory.domain.RelistRequired;
 import io.vfleet.inventory.domain.UnknownNode;
 import java.util.Map;
+import org.springframework.transaction.CannotCreateTransactionException;
 
 /**
  * The one place the inventory's refusals become gRPC statuses, each with a {@code google.rpc.ErrorInfo}
@@ -32,6 +33,10 @@ final class InventoryStatus {
             case UnknownNode unknown -> status(Status.Code.NOT_FOUND, "UNKNOWN_NODE", unknown.getMessage(), Map.of());
             case AccessDenied denied -> status(Status.Code.PERMISSION_DENIED, "PERMISSION_DENIED", denied.getMessage(), Map.of());
             case IllegalArgumentException bad -> status(Status.Code.INVALID_ARGUMENT, "INVALID_ARGUMENT", bad.getMessage(), Map.of());
+            // No database connection came in time: the inventory is overloaded or its database is away. The
+            // call changed nothing, and agents retry with backoff.
+            case CannotCreateTransactionException busy -> status(Status.Code.UNAVAILABLE, "INVENTORY_UNAVAILABLE",
+                    "the inventory cannot reach its database now; retry later", Map.of());
             default -> Status.INTERNAL.withDescription(failure.toString()).withCause(failure).asRuntimeException();
         };
     }
