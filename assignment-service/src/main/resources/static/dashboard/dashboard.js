@@ -54,7 +54,8 @@ async function problemDetail(response) {
 
 async function refresh() {
   const token = storedToken();
-  if (!token) {
+  // A tab nobody looks at does not poll; it catches up when it is shown again.
+  if (!token || document.hidden) {
     return;
   }
   const mine = generation;
@@ -135,6 +136,12 @@ form.addEventListener('submit', (event) => {
 signOut.addEventListener('click', () => {
   forget();
   showNotice('Token forgotten. Paste a token to connect again.');
+});
+
+document.addEventListener('visibilitychange', () => {
+  if (!document.hidden && storedToken()) {
+    refresh();
+  }
 });
 
 if (storedToken()) {
