@@ -9,6 +9,7 @@ const form = document.getElementById('sign-in');
 const input = document.getElementById('token');
 const signOut = document.getElementById('sign-out');
 const status = document.getElementById('status');
+const updated = document.getElementById('updated');
 const notice = document.getElementById('notice');
 
 let timer = null;
@@ -21,7 +22,9 @@ function storedToken() {
 
 function setStatus(kind, text) {
   status.dataset.kind = kind;
-  status.textContent = text;
+  if (status.textContent !== text) {
+    status.textContent = text;
+  }
 }
 
 function showNotice(text) {
@@ -98,7 +101,8 @@ async function refresh() {
   }
   renderSnapshot(snapshot);
   hideNotice();
-  setStatus('live', `Live · updated ${clockTime(snapshot.at)}`);
+  setStatus('live', 'Live');
+  updated.textContent = `updated ${clockTime(snapshot.at)}`;
   schedule();
 }
 
@@ -118,6 +122,7 @@ function forget() {
   generation += 1;
   clearTimeout(timer);
   clearSnapshot();
+  updated.textContent = '';
   input.placeholder = 'Paste an operator or auditor token';
   signOut.hidden = true;
   setStatus('idle', 'Not connected');

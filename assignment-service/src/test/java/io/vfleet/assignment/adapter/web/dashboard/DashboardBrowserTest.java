@@ -69,6 +69,7 @@ class DashboardBrowserTest extends ServiceTestBase {
 
             String row = "document.querySelector('#assignments tr[data-assignment=\"" + acme + "\"]')";
             browser.waitFor(row, LIVE);
+            assertThat(browser.text("document.getElementById('status').textContent")).isEqualTo("Live");
             assertThat(browser.text(row + ".innerText"))
                     .contains("acme", "n1", "0000:02:00.0", "0000:02:00.1", "ACTIVE");
             String tile = "document.querySelector('#nodes [data-node=\"n1\"] [data-bdf=\"0000:02:00.0\"]')";
