@@ -1,12 +1,13 @@
 package io.vfleet.agent;
 
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
 import io.vfleet.agent.grpc.NodeAgentService;
 import io.vfleet.agent.grpc.SyscallsService;
+import io.vfleet.agent.inventory.GrpcInventoryRegistration;
 import io.vfleet.agent.inventory.InventoryRegistration;
 import io.vfleet.agent.inventory.RegistrationLoop;
 import io.vfleet.agent.kernel.AgentHost;
-import io.vfleet.agent.state.JournalStateStore;
-import io.vfleet.agent.state.StateStore;
 import io.vfleet.agent.topology.SysfsTopologyReader;
 import io.vfleet.agent.vmm.AssignmentTable;
 import io.vfleet.agent.vmm.Preparations;
@@ -16,9 +17,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
@@ -43,18 +44,13 @@ class AgentConfiguration {
         }
     }
 
-    @Bean
-    StateStore stateStore(AgentProperties properties) {
+    /** Closed when the application stops, which writes the last snapshot, so that nothing answered is lost. */
+    @Bean(destroyMethod = "close")
+    AgentHost agentHost(HostTopology topology, AgentProperties properties) {
         if (properties.inventoryTarget() == null || properties.inventoryTarget().isBlank()) {
             log.info("No inventory target configured (vfleet.agent.inventory-target): this node does not register");
         }
-        return new JournalStateStore(properties.stateDirectory());
-    }
-
-    /** Saved once more when the application stops, so that nothing answered is lost. */
-    @Bean(destroyMethod = "save")
-    AgentHost agentHost(HostTopology topology, StateStore store) {
-        return AgentHost.start(topology, store);
+        return AgentHost.start(topology, properties.stateDirectory(), properties.snapshotDelay());
     }
 
     @Bean
@@ -74,20 +70,29 @@ class AgentConfiguration {
         return new NodeAgentService(host, preparations);
     }
 
-    /**
-     * Registration with the inventory service runs only when a target is configured; the client for
-     * it comes with the inventory service's contract, and without one a configured target is an error.
-     */
+    /** The inventory over gRPC, when a target is configured; plaintext inside the cluster network. */
+    @Bean(destroyMethod = "close")
+    @ConditionalOnProperty(prefix = "vfleet.agent", name = "inventory-target")
+    GrpcInventoryRegistration inventoryRegistration(AgentProperties properties, AgentHost host) {
+        if (properties.inventoryToken() == null || properties.inventoryToken().isBlank()) {
+            throw new IllegalStateException("vfleet.agent.inventory-target is set but vfleet.agent.inventory-token is not: "
+                    + "the inventory accepts a node's registration only with that node's agent token");
+        }
+        if (properties.advertisedEndpoint() == null || properties.advertisedEndpoint().isBlank()
+                || properties.advertisedEndpoint().endsWith(":0")) {
+            throw new IllegalStateException("vfleet.agent.advertised-endpoint must say where the central services reach "
+                    + "this agent (host:port), was '" + properties.advertisedEndpoint() + "'");
+        }
+        ManagedChannel channel = ManagedChannelBuilder.forTarget(properties.inventoryTarget()).usePlaintext().build();
+        return new GrpcInventoryRegistration(channel, properties.inventoryToken(), host, properties.advertisedEndpoint(),
+                Duration.ofSeconds(10));
+    }
+
+    /** Registration with the inventory service runs only when a target is configured. */
     @Bean(initMethod = "start", destroyMethod = "stop")
     @ConditionalOnProperty(prefix = "vfleet.agent", name = "inventory-target")
-    RegistrationLoop registrationLoop(AgentProperties properties, AgentHost host,
-            ObjectProvider<InventoryRegistration> inventory) {
-        InventoryRegistration client = inventory.getIfAvailable();
-        if (client == null) {
-            throw new IllegalStateException("vfleet.agent.inventory-target is " + properties.inventoryTarget()
-                    + " but this agent has no inventory client");
-        }
-        return new RegistrationLoop(client, host::topology, RegistrationLoop.Schedule.DEFAULT);
+    RegistrationLoop registrationLoop(AgentHost host, InventoryRegistration inventory) {
+        return new RegistrationLoop(inventory, host::topology, RegistrationLoop.Schedule.DEFAULT);
     }
 
     private static String hostname(AgentProperties properties) {

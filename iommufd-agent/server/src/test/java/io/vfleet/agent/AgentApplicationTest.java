@@ -13,6 +13,9 @@ import io.grpc.health.v1.HealthGrpc;
 import io.grpc.protobuf.StatusProto;
 import io.vfleet.api.agent.v1.GetTopologyRequest;
 import io.vfleet.api.agent.v1.IoctlRequest;
+import io.vfleet.api.agent.v1.IommuIoasMap;
+import io.vfleet.api.agent.v1.IommuIoasUnmap;
+import io.vfleet.api.agent.v1.MmapRequest;
 import io.vfleet.api.agent.v1.NodeAgentGrpc;
 import io.vfleet.api.agent.v1.PrepareRequest;
 import io.vfleet.api.agent.v1.SyscallsGrpc;
@@ -51,7 +54,9 @@ class AgentApplicationTest {
     private static ConfigurableApplicationContext run() {
         return SpringApplication.run(AgentApplication.class, "--topology=" + AgentHostsPath.shipped("workstation-gpu-audio"),
                 "--state-dir=" + state, "--grpc-port=0", "--spring.grpc.server.address=127.0.0.1",
-                "--spring.grpc.server.inbound.message.max-size=64KB");
+                "--spring.grpc.server.inbound.message.max-size=64KB",
+                // So long that only the write at shutdown can carry a system call over the restart.
+                "--snapshot-delay=1h");
     }
 
     private static ManagedChannel channel(ConfigurableApplicationContext running) {
@@ -60,7 +65,7 @@ class AgentApplicationTest {
     }
 
     @Test
-    void servesHealthTopologyAndPreparationsAndKeepsThemAcrossARestart() throws Exception {
+    void servesHealthTopologyPreparationsAndSystemCallsAndKeepsThemAcrossARestart() throws Exception {
         HealthCheckResponse health = HealthGrpc.newBlockingStub(channel).check(HealthCheckRequest.getDefaultInstance());
         assertThat(health.getStatus()).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
         var topology = NodeAgentGrpc.newBlockingStub(channel).getTopology(GetTopologyRequest.getDefaultInstance());
@@ -78,11 +83,24 @@ class AgentApplicationTest {
         assertThat(info.getReason()).isEqualTo("EPERM");
         assertThat(info.getMetadataMap()).containsEntry("errno", "1").containsEntry("device", "0000:02:00.0");
 
+        var syscalls = SyscallsGrpc.newBlockingStub(channel);
+        long guestRam = syscalls.mmap(MmapRequest.newBuilder().setPid(prepared.getPid()).setLength(2 << 20).setProt(3).build())
+                .getAddr();
+        long iova = syscalls.ioctl(IoctlRequest.newBuilder().setPid(prepared.getPid()).setFd(prepared.getIommufd())
+                .setIommuIoasMap(IommuIoasMap.newBuilder().setFlags(1 | 2).setIoasId(prepared.getIoasId())
+                        .setUserVa(guestRam).setLength(2 << 20))
+                .build()).getIommuIoasMap().getIova();
+
         channel.shutdownNow();
         context.close();
         context = run();
         channel = channel(context);
 
+        var unmapped = SyscallsGrpc.newBlockingStub(channel).ioctl(IoctlRequest.newBuilder().setPid(prepared.getPid())
+                .setFd(prepared.getIommufd()).setIommuIoasUnmap(IommuIoasUnmap.newBuilder().setIoasId(prepared.getIoasId())
+                        .setIova(iova).setLength(2 << 20)).build());
+        assertThat(unmapped.getIommuIoasUnmap().getLength()).as("the map answered just before the restart is still there")
+                .isEqualTo(2 << 20);
         var listed = NodeAgentGrpc.newBlockingStub(channel).listPrepared(io.vfleet.api.agent.v1.ListPreparedRequest.getDefaultInstance());
         assertThat(listed.getAssignmentsList()).singleElement().satisfies(assignment ->
                 assertThat(assignment.getPrepared()).isEqualTo(prepared));

@@ -1,96 +1,86 @@
 package io.vfleet.agent.kernel;
 
-import io.vfleet.agent.state.StateStore;
+import io.vfleet.agent.state.SnapshotFile;
 import io.vfleet.engine.Host;
 import io.vfleet.engine.topology.HostTopology;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.locks.ReentrantLock;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The agent's one host: every system call any caller makes goes through here, so that the calls
- * that change state are remembered, in the order the host executed them, until the next
- * {@link #save()} hands them to the {@link StateStore}.
+ * The agent's one host: every system call any caller makes goes through here, so that a call that
+ * may have changed state is counted for the host's {@link SnapshotFile}.
  *
- * <p>Locking: {@link #lock} is taken around each call and around each save, and the host's own lock
- * inside it; nothing takes them in the other order. Holding it across the call and the recording is
- * what keeps the recorded order the execution order when gRPC threads call concurrently.
+ * <p>Locking: the host's own lock serialises the calls and is the only lock a call takes; the
+ * snapshot file takes it again only to encode the host. So gRPC threads calling concurrently see
+ * the kernel's one-call-at-a-time order, and a snapshot is always of a state between two calls.
  */
-public final class AgentHost {
+public final class AgentHost implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AgentHost.class);
 
-    private final ReentrantLock lock = new ReentrantLock();
     private final Host host;
-    private final StateStore store;
-    private final List<Syscall<?>> unsaved = new ArrayList<>();
+    private final SnapshotFile snapshot;
 
-    private AgentHost(Host host, StateStore store) {
+    private AgentHost(Host host, SnapshotFile snapshot) {
         this.host = host;
-        this.store = store;
+        this.snapshot = snapshot;
     }
 
     /**
-     * The host {@code store} kept from the last run, or a fresh boot of {@code topology} when it kept
-     * none; a fresh host is saved at once, so that its topology is the one a restart restores.
+     * The host saved in {@code stateDirectory} by the last run, or a fresh boot of {@code topology}
+     * when none was saved; either is written at once, so the file always holds the host being run.
+     * {@code snapshotDelay} bounds how long a {@link #saveWithinDelay()} may wait.
      */
-    public static AgentHost start(HostTopology topology, StateStore store) {
-        var restored = store.restore();
-        if (restored.isPresent()) {
-            Host host = restored.get();
-            if (!host.topology().equals(topology)) {
-                log.warn("The saved kernel state is of a host whose topology differs from the configured one; "
-                        + "keeping the saved one, since its devices are the ones the state refers to");
-            }
-            return new AgentHost(host, store);
+    public static AgentHost start(HostTopology topology, Path stateDirectory, Duration snapshotDelay) {
+        Host host = SnapshotFile.restore(stateDirectory).orElse(null);
+        if (host == null) {
+            host = Host.boot(topology);
+        } else if (!host.topology().equals(topology)) {
+            log.warn("The saved kernel state is of a host whose topology differs from the configured one; "
+                    + "keeping the saved one, since its devices are the ones the state refers to");
         }
-        AgentHost agentHost = new AgentHost(Host.boot(topology), store);
-        agentHost.save();
-        return agentHost;
+        return new AgentHost(host, SnapshotFile.create(host, stateDirectory, snapshotDelay));
     }
 
-    /** Makes {@code call}; remembered for the next save when it may change state, even when it fails. */
+    /**
+     * Makes {@code call}; when the host's state changed, even by a refused call (IOMMU_IOAS_UNMAP
+     * removes areas before the one it refuses), the next snapshot is due.
+     */
     public <R> R call(Syscall<R> call) {
-        lock.lock();
+        long before = host.changes();
         try {
-            try {
-                return call.applyTo(host);
-            } finally {
-                // A refused call can still have changed state (IOMMU_IOAS_UNMAP removes the areas
-                // before the one it refuses), so refused calls are recorded too.
-                if (call.changesState()) {
-                    unsaved.add(call);
-                }
+            return call.applyTo(host);
+        } finally {
+            if (host.changes() != before) {
+                snapshot.changed();
             }
-        } finally {
-            lock.unlock();
         }
     }
 
-    /** Hands the calls made since the last save to the store; called after each batch and at shutdown. */
+    /** Writes the snapshot now if the host changed since the last one; after a batch whose answer needs it on disk. */
     public void save() {
-        lock.lock();
-        try {
-            store.save(host, List.copyOf(unsaved));
-            unsaved.clear();
-        } finally {
-            lock.unlock();
-        }
+        snapshot.write();
     }
 
-    /** A consistent read of the host's objects, under both locks. */
+    /** Has the snapshot written within the snapshot delay, at once when the delay is zero. */
+    public void saveWithinDelay() {
+        snapshot.writeWithinDelay();
+    }
+
+    /** A consistent read of the host's objects, under the host's lock. */
     public <T> T inspect(Function<Host, T> read) {
-        lock.lock();
-        try {
-            return host.inspect(() -> read.apply(host));
-        } finally {
-            lock.unlock();
-        }
+        return host.inspect(() -> read.apply(host));
     }
 
     public HostTopology topology() {
         return host.topology();
+    }
+
+    /** Writes the last snapshot: what was answered before shutdown is what the next start restores. */
+    @Override
+    public void close() {
+        snapshot.close();
     }
 }

@@ -46,5 +46,6 @@ final class InProcessAgent implements AutoCloseable {
         channel.shutdownNow();
         server.shutdownNow();
         server.awaitTermination(5, TimeUnit.SECONDS);
+        host.close();
     }
 }

@@ -6,12 +6,16 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import io.vfleet.agent.AgentHosts;
 import io.vfleet.agent.kernel.AgentHost;
 import io.vfleet.agent.kernel.Syscall;
+import io.vfleet.agent.state.SnapshotFile;
 import io.vfleet.agent.vmm.AssignmentRefused.Reason;
 import io.vfleet.engine.Errno;
+import io.vfleet.engine.Host;
 import io.vfleet.engine.process.ProcessSpec;
+import io.vfleet.engine.snapshot.HostSnapshot;
 import io.vfleet.engine.uapi.Ioctl;
 import io.vfleet.engine.vfio.VfioDevice;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -176,6 +180,22 @@ class PreparationsTest {
                 new PrepareOrder("a-1", "acme", List.of("gpu0"), false, 1))).reason()).isEqualTo(Reason.INVALID_ORDER);
         List<Integer> pids = host.inspect(kernel -> kernel.pids());
         assertThat(pids).isEmpty();
+    }
+
+    @Test
+    void aPrepareAndAReleaseAreOnDiskWhenTheyReturnWhateverTheSnapshotDelay() {
+        host = AgentHost.start(AgentHosts.shipped("gpu-server-8x"), state, Duration.ofHours(1));
+        preparations = new Preparations(host, new AssignmentTable(state));
+        Prepared prepared = preparations.prepare(new PrepareOrder("a-1", "acme", List.of("0000:18:00.0"), false, 1));
+
+        Host onDisk = HostSnapshot.restore(state.resolve(SnapshotFile.FILE));
+        assertThat(onDisk.pids()).containsExactly(prepared.pid());
+        assertThat(onDisk.vfioDevice("0000:18:00.0").iommufdAttached()).isTrue();
+
+        preparations.release(new ReleaseOrder("a-1", true, 1));
+
+        assertThat(HostSnapshot.restore(state.resolve(SnapshotFile.FILE)).pids()).isEmpty();
+        host.close();
     }
 
     @Test
