@@ -2,6 +2,8 @@ package io.vfleet.agent;
 
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vfleet.agent.grpc.NodeAgentService;
 import io.vfleet.agent.grpc.SyscallsService;
 import io.vfleet.agent.inventory.GrpcInventoryRegistration;
@@ -61,13 +63,15 @@ class AgentConfiguration {
     }
 
     @Bean
-    SyscallsService syscallsService(AgentHost host) {
-        return new SyscallsService(host);
+    SyscallsService syscallsService(AgentHost host, MeterRegistry meters) {
+        return new SyscallsService(host, meters);
     }
 
     @Bean
-    NodeAgentService nodeAgentService(AgentHost host, Preparations preparations) {
-        return new NodeAgentService(host, preparations);
+    NodeAgentService nodeAgentService(AgentHost host, Preparations preparations, MeterRegistry meters) {
+        Gauge.builder("vfleet.agent.prepared.assignments", preparations, prepared -> prepared.prepared().size())
+                .description("assignments prepared on this node").register(meters);
+        return new NodeAgentService(host, preparations, meters);
     }
 
     /** The inventory over gRPC, when a target is configured; plaintext inside the cluster network. */
