@@ -21,8 +21,8 @@ class DeploymentIT {
         assertThat(apps.byName()).containsKeys("iommufd-agent", "inventory-service", "assignment-service");
         App agent = apps.named("iommufd-agent").orElseThrow();
         assertThat(agent.reads(Setting.environment("VFLEET_AGENT_SYSFSROOT", "/host/sys"))).isTrue();
-        assertThat(agent.reads(Setting.environment("SERVER_PORT", "8080"))).isFalse();
-        assertThat(agent.ports(agent.builtIn())).containsExactly(9090);
+        assertThat(agent.reads(Setting.environment("SPRING_DATASOURCE_URL", "jdbc:postgresql://db/vfleet"))).isFalse();
+        assertThat(agent.ports(agent.builtIn())).containsExactlyInAnyOrder(8081, 9090);
         App assignment = apps.named("assignment-service").orElseThrow();
         assertThat(assignment.reads(Setting.environment("SPRING_DATASOURCE_PASSWORD", "x"))).isTrue();
         assertThat(assignment.reads(Setting.environment("SPRING_GRPC_SERVER_PORT", "9090"))).isFalse();
