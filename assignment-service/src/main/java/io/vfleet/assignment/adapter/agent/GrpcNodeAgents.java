@@ -128,7 +128,7 @@ final class GrpcNodeAgents implements NodeAgents {
     /** No endpoint is configured for the node: as unreachable as an agent that is down. */
     static final class UnknownNode extends RuntimeException {
         UnknownNode(String node) {
-            super("no agent endpoint is configured for node " + node);
+            super("neither the configuration nor the inventory gives an agent endpoint for node " + node);
         }
     }
 }

@@ -83,6 +83,18 @@ class JpaTopologies implements Topologies {
                 .longValue();
     }
 
+    @Override
+    @Transactional
+    public void recordAgentEndpoint(String node, String endpoint) {
+        entities.createNativeQuery("update nodes set agent_endpoint = :endpoint where node = :node")
+                .setParameter("endpoint", endpoint).setParameter("node", node).executeUpdate();
+    }
+
+    @Override
+    public Optional<String> agentEndpoint(String node) {
+        return Optional.ofNullable(entities.find(NodeRow.class, node)).map(row -> row.agentEndpoint);
+    }
+
     private NodeTopology toDomain(NodeRow row) {
         List<TopologyDevice> devices = entities.createQuery(
                         "select d from NodeDeviceRow d where d.node = :node order by d.bdf", NodeDeviceRow.class)

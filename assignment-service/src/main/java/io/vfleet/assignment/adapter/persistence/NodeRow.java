@@ -26,5 +26,8 @@ class NodeRow {
     @Column(name = "updated_at", nullable = false)
     Instant updatedAt;
 
+    @Column(name = "agent_endpoint")
+    String agentEndpoint;
+
     protected NodeRow() {}
 }

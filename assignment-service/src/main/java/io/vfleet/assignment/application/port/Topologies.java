@@ -18,4 +18,10 @@ public interface Topologies {
 
     /** The highest inventory revision applied, or 0 before the first. */
     long revision();
+
+    /** Records where the node's agent listens ({@code host:port}), as the inventory reports it. */
+    void recordAgentEndpoint(String node, String endpoint);
+
+    /** Where the node's agent listens, as the inventory last reported it. */
+    Optional<String> agentEndpoint(String node);
 }
