@@ -3,18 +3,6 @@ package io.vfleet.assignment.adapter.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.grpc.ManagedChannel;
-import io.grpc.Server;
-import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.inprocess.InProcessServerBuilder;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.vfleet.agent.grpc.NodeAgentService;
-import io.vfleet.agent.kernel.AgentHost;
-import io.vfleet.agent.vmm.AssignmentTable;
-import io.vfleet.agent.vmm.Preparations;
-import io.vfleet.api.agent.v1.GetTopologyRequest;
-import io.vfleet.api.agent.v1.GetTopologyResponse;
-import io.vfleet.api.agent.v1.NodeAgentGrpc;
 import io.vfleet.assignment.application.AssignDevices;
 import io.vfleet.assignment.application.AssignRequest;
 import io.vfleet.assignment.application.Caller;
@@ -30,21 +18,14 @@ import io.vfleet.assignment.application.port.Tenants;
 import io.vfleet.assignment.domain.Assignment;
 import io.vfleet.assignment.domain.AssignmentState;
 import io.vfleet.assignment.domain.DeviceSelector;
-import io.vfleet.assignment.domain.NodeTopology;
 import io.vfleet.assignment.domain.Preparation;
-import io.vfleet.assignment.domain.TopologyDevice;
+import io.vfleet.assignment.support.InProcessAgent;
 import io.vfleet.assignment.support.ServiceTest;
 import io.vfleet.assignment.support.ServiceTestBase;
-import io.vfleet.engine.topology.TopologyLoader;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -77,8 +58,7 @@ class RealAgentTest extends ServiceTestBase {
     @Autowired
     AuditLog audit;
 
-    private Server server;
-    private ManagedChannel channel;
+    private InProcessAgent running;
     private GrpcNodeAgents agent;
     private AssignDevices assign;
     private ReleaseAssignment release;
@@ -86,22 +66,15 @@ class RealAgentTest extends ServiceTestBase {
     private ReconcileNode reconcile;
 
     @BeforeEach
-    void startTheAgent() throws IOException {
-        AgentHost host = AgentHost.start(TopologyLoader.load(shipped("gpu-server-8x")),
-                Files.createDirectories(state.resolve("host")), Duration.ZERO);
-        String name = InProcessServerBuilder.generateName();
-        server = InProcessServerBuilder.forName(name).directExecutor()
-                .addService(new NodeAgentService(host, new Preparations(host,
-                        new AssignmentTable(Files.createDirectories(state.resolve("assignments")))), new SimpleMeterRegistry()))
-                .build().start();
-        channel = InProcessChannelBuilder.forName(name).directExecutor().build();
+    void startTheAgent() {
+        running = InProcessAgent.start(InProcessAgent.shipped("gpu-server-8x"), state);
         agent = new GrpcNodeAgents(node -> {
             if (!node.equals(NODE)) {
                 throw new GrpcNodeAgents.UnknownNode(node);
             }
-            return channel;
+            return running.channel();
         }, Duration.ofSeconds(10));
-        topologies.replace(topologyOf(NodeAgentGrpc.newBlockingStub(channel).getTopology(GetTopologyRequest.getDefaultInstance())), 3);
+        topologies.replace(running.topology(), 3);
         ReleaseAssignment.Ports ports = new ReleaseAssignment.Ports(assignments, topologies, epochs, agent, audit);
         release = new ReleaseAssignment(transactions, ports);
         assign = new AssignDevices(transactions, new AssignDevices.Ports(assignments, tenants, topologies, idempotencyKeys,
@@ -112,35 +85,7 @@ class RealAgentTest extends ServiceTestBase {
 
     @AfterEach
     void stopTheAgent() throws InterruptedException {
-        channel.shutdownNow();
-        server.shutdownNow().awaitTermination();
-    }
-
-    /** What the inventory would make of the agent's GetTopology: vfio-pci functions are assignable. */
-    static NodeTopology topologyOf(GetTopologyResponse response) {
-        Map<String, String> cdevs = response.getVfioDevicesList().stream()
-                .collect(Collectors.toMap(device -> device.getName(), device -> device.getCdevPath()));
-        Set<String> noiommu = response.getVfioDevicesList().stream().filter(device -> device.getKind().equals("NOIOMMU"))
-                .map(device -> device.getName()).collect(Collectors.toSet());
-        List<TopologyDevice> devices = response.getFunctionsList().stream()
-                .filter(function -> function.hasIommuGroup())
-                .map(function -> new TopologyDevice(function.getBdf(),
-                        new TopologyDevice.PciId(function.getVendorId(), function.getDeviceId(), function.getClassCode()),
-                        function.getIommuGroup(), function.getResetDomain(),
-                        noiommu.contains(function.getBdf()) ? TopologyDevice.Kind.NOIOMMU : TopologyDevice.Kind.PHYSICAL,
-                        function.getDriver().equals("vfio-pci"), cdevs.getOrDefault(function.getBdf(), "")))
-                .toList();
-        return new NodeTopology(response.getHostname(), response.getKernel().getUnsafeNoiommuMode(), true, devices);
-    }
-
-    private static Path shipped(String name) {
-        for (Path directory = Path.of("").toAbsolutePath(); directory != null; directory = directory.getParent()) {
-            Path candidate = directory.resolve("deploy/topologies/" + name + ".yaml");
-            if (Files.isRegularFile(candidate)) {
-                return candidate;
-            }
-        }
-        throw new IllegalStateException("no shipped topology " + name);
+        running.close();
     }
 
     @Test

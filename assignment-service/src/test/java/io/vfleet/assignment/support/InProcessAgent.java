@@ -1,0 +1,154 @@
+package io.vfleet.assignment.support;
+
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Server;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.netty.NettyServerBuilder;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vfleet.agent.grpc.NodeAgentService;
+import io.vfleet.agent.kernel.AgentHost;
+import io.vfleet.agent.vmm.AssignmentTable;
+import io.vfleet.agent.vmm.Preparations;
+import io.vfleet.api.agent.v1.GetTopologyRequest;
+import io.vfleet.api.agent.v1.GetTopologyResponse;
+import io.vfleet.api.agent.v1.NodeAgentGrpc;
+import io.vfleet.assignment.domain.NodeTopology;
+import io.vfleet.assignment.domain.TopologyDevice;
+import io.vfleet.engine.topology.HostTopology;
+import io.vfleet.engine.topology.TopologyLoader;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+/**
+ * A real agent in this JVM: an engine host behind the agent's own NodeAgent service, on an in-process
+ * gRPC server or on a loopback port, with its state in a directory of the caller's.
+ */
+public final class InProcessAgent implements AutoCloseable {
+
+    private final AgentHost host;
+    private final Server server;
+    private final ManagedChannel channel;
+    private final String endpoint;
+
+    private InProcessAgent(AgentHost host, Server server, ManagedChannel channel, String endpoint) {
+        this.host = host;
+        this.server = server;
+        this.channel = channel;
+        this.endpoint = endpoint;
+    }
+
+    /** Boots {@code topology} with its state under {@code state}, served on an in-process server. */
+    public static InProcessAgent start(HostTopology topology, Path state) {
+        AgentHost host = host(topology, state);
+        String name = InProcessServerBuilder.generateName();
+        Server server = started(InProcessServerBuilder.forName(name).directExecutor()
+                .addService(service(host, state)).build());
+        return new InProcessAgent(host, server, InProcessChannelBuilder.forName(name).directExecutor().build(), null);
+    }
+
+    /** The same, served over TCP on an ephemeral loopback port, as the service reaches agents in production. */
+    public static InProcessAgent serveOnLoopback(HostTopology topology, Path state) {
+        AgentHost host = host(topology, state);
+        Server server = started(NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+                .addService(service(host, state)).build());
+        String endpoint = "127.0.0.1:" + server.getPort();
+        return new InProcessAgent(host, server, ManagedChannelBuilder.forTarget(endpoint).usePlaintext().build(), endpoint);
+    }
+
+    private static AgentHost host(HostTopology topology, Path state) {
+        try {
+            return AgentHost.start(topology, Files.createDirectories(state.resolve("host")), Duration.ofMillis(100));
+        } catch (IOException failed) {
+            throw new UncheckedIOException(failed);
+        }
+    }
+
+    private static NodeAgentService service(AgentHost host, Path state) {
+        try {
+            return new NodeAgentService(host, new Preparations(host,
+                    new AssignmentTable(Files.createDirectories(state.resolve("assignments")))), new SimpleMeterRegistry());
+        } catch (IOException failed) {
+            throw new UncheckedIOException(failed);
+        }
+    }
+
+    private static Server started(Server server) {
+        try {
+            return server.start();
+        } catch (IOException failed) {
+            throw new UncheckedIOException(failed);
+        }
+    }
+
+    public static HostTopology shipped(String name) {
+        for (Path directory = Path.of("").toAbsolutePath(); directory != null; directory = directory.getParent()) {
+            Path candidate = directory.resolve("deploy/topologies/" + name + ".yaml");
+            if (Files.isRegularFile(candidate)) {
+                try {
+                    return TopologyLoader.load(candidate);
+                } catch (IOException failed) {
+                    throw new UncheckedIOException(failed);
+                }
+            }
+        }
+        throw new IllegalStateException("no shipped topology " + name);
+    }
+
+    public ManagedChannel channel() {
+        return channel;
+    }
+
+    /** {@code host:port} of a loopback agent. */
+    public String endpoint() {
+        if (endpoint == null) {
+            throw new IllegalStateException("an in-process agent has no endpoint; serve it on loopback");
+        }
+        return endpoint;
+    }
+
+    /** What the inventory would make of the agent's GetTopology: vfio-pci functions are assignable. */
+    public NodeTopology topology() {
+        GetTopologyResponse response = NodeAgentGrpc.newBlockingStub(channel).getTopology(GetTopologyRequest.getDefaultInstance());
+        return topologyOf(response, response.getHostname());
+    }
+
+    /** The same, under another node name: several simulated hosts of one shipped topology share its host name. */
+    public NodeTopology topology(String node) {
+        return topologyOf(NodeAgentGrpc.newBlockingStub(channel).getTopology(GetTopologyRequest.getDefaultInstance()), node);
+    }
+
+    private static NodeTopology topologyOf(GetTopologyResponse response, String node) {
+        Map<String, String> cdevs = response.getVfioDevicesList().stream()
+                .collect(Collectors.toMap(device -> device.getName(), device -> device.getCdevPath()));
+        Set<String> noiommu = response.getVfioDevicesList().stream().filter(device -> device.getKind().equals("NOIOMMU"))
+                .map(device -> device.getName()).collect(Collectors.toSet());
+        List<TopologyDevice> devices = response.getFunctionsList().stream()
+                .filter(function -> function.hasIommuGroup())
+                .map(function -> new TopologyDevice(function.getBdf(),
+                        new TopologyDevice.PciId(function.getVendorId(), function.getDeviceId(), function.getClassCode()),
+                        function.getIommuGroup(), function.getResetDomain(),
+                        noiommu.contains(function.getBdf()) ? TopologyDevice.Kind.NOIOMMU : TopologyDevice.Kind.PHYSICAL,
+                        function.getDriver().equals("vfio-pci"), cdevs.getOrDefault(function.getBdf(), "")))
+                .toList();
+        return new NodeTopology(node, response.getKernel().getUnsafeNoiommuMode(), true, devices);
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        channel.shutdownNow();
+        server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        host.close();
+    }
+}
