@@ -208,6 +208,14 @@ public final class Host {
         return access;
     }
 
+    /**
+     * A count that grows with every call that changed the host's state (what a snapshot records):
+     * equal counts mean nothing to write. Refused calls that changed nothing leave it alone.
+     */
+    public long changes() {
+        return locked(journal::changes);
+    }
+
     // ---- introspection, for the agent and for tests ----
 
     /** Runs {@code action} under the host lock, for a consistent read of several objects. */

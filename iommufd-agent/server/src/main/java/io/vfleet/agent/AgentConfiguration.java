@@ -1,7 +1,12 @@
 package io.vfleet.agent;
 
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vfleet.agent.grpc.NodeAgentService;
 import io.vfleet.agent.grpc.SyscallsService;
+import io.vfleet.agent.inventory.GrpcInventoryRegistration;
 import io.vfleet.agent.inventory.InventoryRegistration;
 import io.vfleet.agent.inventory.RegistrationLoop;
 import io.vfleet.agent.kernel.AgentHost;
@@ -14,9 +19,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
@@ -58,29 +63,40 @@ class AgentConfiguration {
     }
 
     @Bean
-    SyscallsService syscallsService(AgentHost host) {
-        return new SyscallsService(host);
+    SyscallsService syscallsService(AgentHost host, MeterRegistry meters) {
+        return new SyscallsService(host, meters);
     }
 
     @Bean
-    NodeAgentService nodeAgentService(AgentHost host, Preparations preparations) {
-        return new NodeAgentService(host, preparations);
+    NodeAgentService nodeAgentService(AgentHost host, Preparations preparations, MeterRegistry meters) {
+        Gauge.builder("vfleet.agent.prepared.assignments", preparations, prepared -> prepared.prepared().size())
+                .description("assignments prepared on this node").register(meters);
+        return new NodeAgentService(host, preparations, meters);
     }
 
-    /**
-     * Registration with the inventory service runs only when a target is configured; the client for
-     * it comes with the inventory service's contract, and without one a configured target is an error.
-     */
+    /** The inventory over gRPC, when a target is configured; plaintext inside the cluster network. */
+    @Bean(destroyMethod = "close")
+    @ConditionalOnProperty(prefix = "vfleet.agent", name = "inventory-target")
+    GrpcInventoryRegistration inventoryRegistration(AgentProperties properties, AgentHost host) {
+        if (properties.inventoryToken() == null || properties.inventoryToken().isBlank()) {
+            throw new IllegalStateException("vfleet.agent.inventory-target is set but vfleet.agent.inventory-token is not: "
+                    + "the inventory accepts a node's registration only with that node's agent token");
+        }
+        if (properties.advertisedEndpoint() == null || properties.advertisedEndpoint().isBlank()
+                || properties.advertisedEndpoint().endsWith(":0")) {
+            throw new IllegalStateException("vfleet.agent.advertised-endpoint must say where the central services reach "
+                    + "this agent (host:port), was '" + properties.advertisedEndpoint() + "'");
+        }
+        ManagedChannel channel = ManagedChannelBuilder.forTarget(properties.inventoryTarget()).usePlaintext().build();
+        return new GrpcInventoryRegistration(channel, properties.inventoryToken(), host, properties.advertisedEndpoint(),
+                Duration.ofSeconds(10));
+    }
+
+    /** Registration with the inventory service runs only when a target is configured. */
     @Bean(initMethod = "start", destroyMethod = "stop")
     @ConditionalOnProperty(prefix = "vfleet.agent", name = "inventory-target")
-    RegistrationLoop registrationLoop(AgentProperties properties, AgentHost host,
-            ObjectProvider<InventoryRegistration> inventory) {
-        InventoryRegistration client = inventory.getIfAvailable();
-        if (client == null) {
-            throw new IllegalStateException("vfleet.agent.inventory-target is " + properties.inventoryTarget()
-                    + " but this agent has no inventory client");
-        }
-        return new RegistrationLoop(client, host::topology, RegistrationLoop.Schedule.DEFAULT);
+    RegistrationLoop registrationLoop(AgentHost host, InventoryRegistration inventory) {
+        return new RegistrationLoop(inventory, host::topology, RegistrationLoop.Schedule.DEFAULT);
     }
 
     private static String hostname(AgentProperties properties) {

@@ -16,9 +16,11 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param inventoryTarget the inventory service to register with; empty means no registration
  * @param snapshotDelay   how long a system call's state may wait to be written to disk after it was
  *                        answered; zero writes it before the answer (see {@code SyscallsService})
+ * @param inventoryToken  this node's bearer token at the inventory (role {@code agent}, scoped to the node)
+ * @param advertisedEndpoint where the central services dial this agent's gRPC, {@code host:port}
  */
 @ConfigurationProperties("vfleet.agent")
 public record AgentProperties(String topology, Path stateDirectory, Path sysfsRoot, String hostname, String inventoryTarget,
-        Duration snapshotDelay) {
+        Duration snapshotDelay, String inventoryToken, String advertisedEndpoint) {
     public static final String SYSFS = "sysfs";
 }

@@ -53,7 +53,7 @@ class AgentApplicationTest {
 
     private static ConfigurableApplicationContext run() {
         return SpringApplication.run(AgentApplication.class, "--topology=" + AgentHostsPath.shipped("workstation-gpu-audio"),
-                "--state-dir=" + state, "--grpc-port=0", "--spring.grpc.server.address=127.0.0.1",
+                "--state-dir=" + state, "--grpc-port=0", "--http-port=0", "--spring.grpc.server.address=127.0.0.1",
                 "--spring.grpc.server.inbound.message.max-size=64KB",
                 // So long that only the write at shutdown can carry a system call over the restart.
                 "--snapshot-delay=1h");
@@ -117,6 +117,28 @@ class AgentApplicationTest {
                 SyscallsGrpc.newBlockingStub(channel).ioctl(IoctlRequest.newBuilder().setPid(100).setFd(3)
                         .setVfioGroupGetDeviceFd(VfioGroupGetDeviceFd.newBuilder().setName("x".repeat(100_000))).build()));
         assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+    }
+
+    @Test
+    void exposesHealthAndPrometheusMetricsOverHttp() throws Exception {
+        StatusRuntimeException refused = org.assertj.core.api.Assertions.catchThrowableOfType(StatusRuntimeException.class, () ->
+                SyscallsGrpc.newBlockingStub(channel).close(io.vfleet.api.agent.v1.CloseRequest.newBuilder()
+                        .setPid(4242).setFd(3).build()));
+        assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
+        NodeAgentGrpc.newBlockingStub(channel).listPrepared(io.vfleet.api.agent.v1.ListPreparedRequest.getDefaultInstance());
+        int port = context.getBean(Environment.class).getRequiredProperty("local.server.port", Integer.class);
+        var http = java.net.http.HttpClient.newHttpClient();
+        var health = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/actuator/health/readiness")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        var metrics = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/actuator/prometheus")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+
+        assertThat(health.statusCode()).isEqualTo(200);
+        assertThat(health.body()).contains("UP");
+        assertThat(metrics.body())
+                .contains("vfleet_agent_syscall_errors_total{call=\"Close\",errno=\"ESRCH\"")
+                .contains("vfleet_agent_operation_seconds_bucket{operation=\"list_prepared\",outcome=\"ok\"")
+                .contains("vfleet_agent_prepared_assignments");
     }
 
     /** The shipped topologies, by path. */

@@ -93,16 +93,19 @@ public final class HostSnapshot {
 
     /** The snapshot text of {@code host}, taken under the host lock: one consistent state. */
     public static String encode(Host host) {
-        return host.inspect(() -> {
-            StringBuilder out = new StringBuilder();
-            out.append(MAGIC).append(' ').append(VERSION).append('\n');
-            section(out, "topology", TopologyWriter.write(host.topology()).lines().toList());
-            section(out, "counters", counters(host).stream().map(counter -> TEXT.write(counter, SnapshotCounter.class)).toList());
-            section(out, "journal", host.journal().stream().map(entry -> TEXT.write(entry, JournalEntry.class)).toList());
-            String checksum = crc32c(out.toString());
-            out.append(CHECKSUM).append(checksum).append('\n');
-            return out.toString();
-        });
+        // Entries and counters are immutable: take them under the host lock, format them outside it,
+        // so that encoding does not hold up the host's system calls.
+        record Taken(List<SnapshotCounter> counters, List<JournalEntry> journal) {
+        }
+        Taken taken = host.inspect(() -> new Taken(counters(host), host.journal()));
+        StringBuilder out = new StringBuilder();
+        out.append(MAGIC).append(' ').append(VERSION).append('\n');
+        section(out, "topology", TopologyWriter.write(host.topology()).lines().toList());
+        section(out, "counters", taken.counters().stream().map(counter -> TEXT.write(counter, SnapshotCounter.class)).toList());
+        section(out, "journal", taken.journal().stream().map(entry -> TEXT.write(entry, JournalEntry.class)).toList());
+        String checksum = crc32c(out.toString());
+        out.append(CHECKSUM).append(checksum).append('\n');
+        return out.toString();
     }
 
     /** Reads the snapshot in {@code file} back into a running host; see {@link #decode}. */

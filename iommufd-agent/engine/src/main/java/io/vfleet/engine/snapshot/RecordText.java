@@ -112,26 +112,41 @@ final class RecordText {
 
     private void writeComponents(StringBuilder out, Record record) {
         out.append('{');
-        RecordComponent[] components = record.getClass().getRecordComponents();
-        for (int i = 0; i < components.length; i++) {
+        List<Component> components = COMPONENTS.get(record.getClass());
+        for (int i = 0; i < components.size(); i++) {
             if (i > 0) {
                 out.append(", ");
             }
-            out.append(components[i].getName()).append('=');
-            write(out, componentValue(components[i], record), components[i].getGenericType());
+            Component component = components.get(i);
+            out.append(component.name()).append('=');
+            write(out, component.valueOf(record), component.type());
         }
         out.append('}');
     }
 
-    private static Object componentValue(RecordComponent component, Record record) {
-        try {
-            var accessor = component.getAccessor();
-            accessor.setAccessible(true);
-            return accessor.invoke(record);
-        } catch (IllegalAccessException | InvocationTargetException e) {
-            throw new AssertionError("reading " + component, e);
+    /** A record component with its accessor opened once: reflection per value was most of the encoding time. */
+    private record Component(String name, java.lang.reflect.Type type, java.lang.reflect.Method accessor) {
+        Object valueOf(Record record) {
+            try {
+                return accessor.invoke(record);
+            } catch (IllegalAccessException | InvocationTargetException e) {
+                throw new AssertionError("reading " + name + " of " + record.getClass().getSimpleName(), e);
+            }
         }
     }
+
+    private static final ClassValue<List<Component>> COMPONENTS = new ClassValue<>() {
+        @Override
+        protected List<Component> computeValue(Class<?> type) {
+            List<Component> components = new ArrayList<>();
+            for (RecordComponent component : type.getRecordComponents()) {
+                var accessor = component.getAccessor();
+                accessor.setAccessible(true);
+                components.add(new Component(component.getName(), component.getGenericType(), accessor));
+            }
+            return List.copyOf(components);
+        }
+    };
 
     private static void quote(StringBuilder out, String text) {
         out.append('"');

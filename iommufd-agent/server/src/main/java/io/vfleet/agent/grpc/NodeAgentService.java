@@ -3,6 +3,8 @@ package io.vfleet.agent.grpc;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.vfleet.agent.kernel.AgentHost;
 import io.vfleet.agent.vmm.Assignment;
 import io.vfleet.agent.vmm.AssignmentRefused;
@@ -28,6 +30,9 @@ import io.vfleet.api.agent.v1.ReleaseResponse;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * The {@code NodeAgent} service: binds each request to an order, calls {@link Preparations}, renders
@@ -35,22 +40,26 @@ import java.util.function.Supplier;
  * agent's own reason.
  */
 public final class NodeAgentService extends NodeAgentGrpc.NodeAgentImplBase {
+    private static final Logger log = LoggerFactory.getLogger(NodeAgentService.class);
+
     private final AgentHost host;
     private final Preparations preparations;
+    private final MeterRegistry meters;
 
-    public NodeAgentService(AgentHost host, Preparations preparations) {
+    public NodeAgentService(AgentHost host, Preparations preparations, MeterRegistry meters) {
         this.host = host;
         this.preparations = preparations;
+        this.meters = meters;
     }
 
     @Override
     public void getTopology(GetTopologyRequest request, StreamObserver<GetTopologyResponse> response) {
-        answer(response, () -> host.inspect(TopologyMessages::of));
+        answer("get_topology", "", response, () -> host.inspect(TopologyMessages::of));
     }
 
     @Override
     public void prepare(PrepareRequest request, StreamObserver<PrepareResponse> response) {
-        answer(response, () -> {
+        answer("prepare", request.getAssignmentId(), response, () -> {
             Prepared prepared = preparations.prepare(new PrepareOrder(request.getAssignmentId(), request.getTenant(),
                     request.getDevicesList(), request.getWithKvm(), request.getEpoch()));
             return prepareResponse(request.getAssignmentId(), prepared);
@@ -59,7 +68,7 @@ public final class NodeAgentService extends NodeAgentGrpc.NodeAgentImplBase {
 
     @Override
     public void release(ReleaseRequest request, StreamObserver<ReleaseResponse> response) {
-        answer(response, () -> {
+        answer("release", request.getAssignmentId(), response, () -> {
             Released released = preparations.release(new ReleaseOrder(request.getAssignmentId(), request.getReset(),
                     request.getEpoch()));
             return ReleaseResponse.newBuilder()
@@ -73,7 +82,7 @@ public final class NodeAgentService extends NodeAgentGrpc.NodeAgentImplBase {
 
     @Override
     public void hotReset(HotResetRequest request, StreamObserver<HotResetResponse> response) {
-        answer(response, () -> HotResetResponse.newBuilder()
+        answer("hot_reset", request.getAssignmentId(), response, () -> HotResetResponse.newBuilder()
                 .addAllAffected(preparations.hotReset(new HotResetOrder(request.getAssignmentId(), request.getDevice(),
                         request.getEpoch())))
                 .build());
@@ -81,7 +90,7 @@ public final class NodeAgentService extends NodeAgentGrpc.NodeAgentImplBase {
 
     @Override
     public void listPrepared(ListPreparedRequest request, StreamObserver<ListPreparedResponse> response) {
-        answer(response, () -> {
+        answer("list_prepared", "", response, () -> {
             ListPreparedResponse.Builder list = ListPreparedResponse.newBuilder();
             for (Assignment assignment : preparations.prepared()) {
                 list.addAssignments(PreparedAssignment.newBuilder()
@@ -114,16 +123,28 @@ public final class NodeAgentService extends NodeAgentGrpc.NodeAgentImplBase {
                 .build();
     }
 
-    private static <M> void answer(StreamObserver<M> response, Supplier<M> operation) {
-        M message;
-        try {
-            message = operation.get();
-        } catch (AssignmentRefused refused) {
-            response.onError(status(refused));
-            return;
+    /**
+     * Runs one operation with its assignment id on every log line it writes (MDC key
+     * {@code assignment}) and times it as {@code vfleet_agent_operation_seconds{operation, outcome}}.
+     */
+    private <M> void answer(String operation, String assignmentId, StreamObserver<M> response, Supplier<M> work) {
+        Timer.Sample sample = Timer.start(meters);
+        String outcome = "ok";
+        try (var ignored = MDC.putCloseable("assignment", assignmentId)) {
+            M message;
+            try {
+                message = work.get();
+            } catch (AssignmentRefused refused) {
+                outcome = refused.reason() == AssignmentRefused.Reason.KERNEL ? refused.errno().name() : refused.reason().name();
+                log.info("{} of {} refused: {}", operation, assignmentId, refused.getMessage());
+                response.onError(status(refused));
+                return;
+            }
+            response.onNext(message);
+            response.onCompleted();
+        } finally {
+            sample.stop(meters.timer("vfleet.agent.operation", "operation", operation, "outcome", outcome));
         }
-        response.onNext(message);
-        response.onCompleted();
     }
 
     static StatusRuntimeException status(AssignmentRefused refused) {

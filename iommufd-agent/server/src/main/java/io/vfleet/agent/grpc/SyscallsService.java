@@ -1,6 +1,7 @@
 package io.vfleet.agent.grpc;
 
 import io.grpc.stub.StreamObserver;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vfleet.agent.kernel.AgentHost;
 import io.vfleet.agent.kernel.Syscall;
 import io.vfleet.api.agent.v1.CloseRequest;
@@ -55,9 +56,11 @@ public final class SyscallsService extends SyscallsGrpc.SyscallsImplBase {
     static final long DEFAULT_MEMLOCK_BYTES = 8L << 20;
 
     private final AgentHost host;
+    private final MeterRegistry meters;
 
-    public SyscallsService(AgentHost host) {
+    public SyscallsService(AgentHost host, MeterRegistry meters) {
         this.host = host;
+        this.meters = meters;
     }
 
     @Override
@@ -127,7 +130,9 @@ public final class SyscallsService extends SyscallsGrpc.SyscallsImplBase {
         try {
             result = host.call(call);
         } catch (KernelException refused) {
-            saveIfChanged(call);
+            countRefusal(call, refused);
+            // The snapshot writer knows whether anything changed since its last write; a pure read writes nothing.
+            host.saveWithinDelay();
             com.google.protobuf.Message partial = null;
             if (refused.partialReply() != null) {
                 partial = reply.apply(castReply(refused.partialReply()));
@@ -135,22 +140,24 @@ public final class SyscallsService extends SyscallsGrpc.SyscallsImplBase {
             response.onError(KernelStatus.of(refused.errno(), refused.getMessage(), Map.of(), partial));
             return;
         }
-        saveIfChanged(call);
+        host.saveWithinDelay();
         @SuppressWarnings("unchecked")
         M message = (M) reply.apply(result);
         response.onNext(message);
         response.onCompleted();
     }
 
+    /** vfleet_agent_syscall_errors_total{call, errno}: what the kernel refused, for dashboards and alerts. */
+    private void countRefusal(Syscall<?> call, KernelException refused) {
+        String name = call instanceof Syscall.IoctlCall<?> ioctl
+                ? ioctl.request().getClass().getSimpleName()
+                : call.getClass().getSimpleName();
+        meters.counter("vfleet.agent.syscall.errors", "call", name, "errno", refused.errno().name()).increment();
+    }
+
     @SuppressWarnings("unchecked")
     private static <R> R castReply(Object partial) {
         return (R) partial;
-    }
-
-    private void saveIfChanged(Syscall<?> call) {
-        if (call.changesState()) {
-            host.saveWithinDelay();
-        }
     }
 
     private static ProcessSpec processSpec(SpawnRequest request) {

@@ -44,14 +44,16 @@ public final class AgentHost implements AutoCloseable {
         return new AgentHost(host, SnapshotFile.create(host, stateDirectory, snapshotDelay));
     }
 
-    /** Makes {@code call}; counted for the next snapshot when it may change state, even when it fails. */
+    /**
+     * Makes {@code call}; when the host's state changed, even by a refused call (IOMMU_IOAS_UNMAP
+     * removes areas before the one it refuses), the next snapshot is due.
+     */
     public <R> R call(Syscall<R> call) {
+        long before = host.changes();
         try {
             return call.applyTo(host);
         } finally {
-            // A refused call can still have changed state (IOMMU_IOAS_UNMAP removes the areas
-            // before the one it refuses), so refused calls are counted too.
-            if (call.changesState()) {
+            if (host.changes() != before) {
                 snapshot.changed();
             }
         }

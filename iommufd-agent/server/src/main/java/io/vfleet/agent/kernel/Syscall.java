@@ -6,8 +6,7 @@ import io.vfleet.engine.uapi.Ioctl;
 
 /**
  * One system call into the host's kernel, as data: what the agent's callers ask for, made through
- * {@link AgentHost#call}, which must know whether the call may have changed state so that the
- * host's snapshot is written again.
+ * {@link AgentHost#call}, which writes the host's snapshot again when the call changed its state.
  *
  * @param <R> what the call returns on success
  */
@@ -16,9 +15,6 @@ public sealed interface Syscall<R> {
     /** Makes the call on {@code host}; a refusal is the engine's {@code KernelException}. */
     R applyTo(Host host);
 
-    /** Whether the call may change kernel state; after a pure read the snapshot is not written again. */
-    boolean changesState();
-
     /** fork() + execve(). */
     record Spawn(ProcessSpec spec) implements Syscall<Integer> {
         @Override
@@ -26,10 +22,6 @@ public sealed interface Syscall<R> {
             return host.spawn(spec);
         }
 
-        @Override
-        public boolean changesState() {
-            return true;
-        }
     }
 
     /** exit(2). */
@@ -40,10 +32,6 @@ public sealed interface Syscall<R> {
             return Ioctl.Done.INSTANCE;
         }
 
-        @Override
-        public boolean changesState() {
-            return true;
-        }
     }
 
     /** mmap(2) of anonymous memory. */
@@ -53,10 +41,6 @@ public sealed interface Syscall<R> {
             return host.mmap(pid, length, prot);
         }
 
-        @Override
-        public boolean changesState() {
-            return true;
-        }
     }
 
     /** munmap(2). */
@@ -67,10 +51,6 @@ public sealed interface Syscall<R> {
             return Ioctl.Done.INSTANCE;
         }
 
-        @Override
-        public boolean changesState() {
-            return true;
-        }
     }
 
     /** open(2). */
@@ -80,10 +60,6 @@ public sealed interface Syscall<R> {
             return host.open(pid, path, flags);
         }
 
-        @Override
-        public boolean changesState() {
-            return true;
-        }
     }
 
     /** close(2). */
@@ -94,10 +70,6 @@ public sealed interface Syscall<R> {
             return Ioctl.Done.INSTANCE;
         }
 
-        @Override
-        public boolean changesState() {
-            return true;
-        }
     }
 
     /** ioctl(2). */
@@ -107,22 +79,5 @@ public sealed interface Syscall<R> {
             return host.ioctl(pid, fd, request);
         }
 
-        @Override
-        public boolean changesState() {
-            return switch (request) {
-                case Ioctl.IommuIoasIovaRanges ignored -> false;
-                case Ioctl.IommuOption option -> option.op() != Ioctl.IommuOption.OP_GET;
-                case Ioctl.IommuVfioIoas vfioIoas -> vfioIoas.op() != Ioctl.IommuVfioIoas.OP_GET;
-                case Ioctl.VfioDeviceGetInfo ignored -> false;
-                case Ioctl.VfioDeviceGetPciHotResetInfo ignored -> false;
-                case Ioctl.VfioGroupGetStatus ignored -> false;
-                case Ioctl.VfioGetApiVersion ignored -> false;
-                case Ioctl.VfioCheckExtension ignored -> false;
-                case Ioctl.UnknownIoctl ignored -> false;
-                // Every other ioctl, and any the engine adds later, counts as a change: an
-                // extra snapshot is harmless, a missed one is not.
-                default -> true;
-            };
-        }
     }
 }

@@ -4,6 +4,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vfleet.agent.kernel.AgentHost;
 import io.vfleet.agent.vmm.AssignmentTable;
 import io.vfleet.agent.vmm.Preparations;
@@ -29,8 +30,8 @@ final class InProcessAgent implements AutoCloseable {
         try {
             server = InProcessServerBuilder.forName(name)
                     .directExecutor()
-                    .addService(new SyscallsService(host))
-                    .addService(new NodeAgentService(host, preparations))
+                    .addService(new SyscallsService(host, new SimpleMeterRegistry()))
+                    .addService(new NodeAgentService(host, preparations, new SimpleMeterRegistry()))
                     .build()
                     .start();
         } catch (IOException e) {

@@ -1,0 +1,35 @@
+package io.vfleet.inventory.adapter.web;
+
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.security.SecurityRequirement;
+import io.vfleet.inventory.application.QueryNodes;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+/** {@code /api/v1/nodes}: the fleet's nodes, for people and dashboards. */
+@RestController
+@RequestMapping("/api/v1/nodes")
+@SecurityRequirement(name = "bearer")
+class NodesController {
+    private final QueryNodes queryNodes;
+
+    NodesController(QueryNodes queryNodes) {
+        this.queryNodes = queryNodes;
+    }
+
+    @GetMapping
+    @Operation(summary = "List nodes in name order, a page at a time")
+    Views.Page<Views.NodeView> list(@RequestParam(defaultValue = "0") int page, @RequestParam(defaultValue = "50") int size) {
+        Paging.check(page, size);
+        return Views.Page.of(queryNodes.list(page, size), Views.NodeView::of);
+    }
+
+    @GetMapping("/{name}")
+    @Operation(summary = "One node: its agent, kernel, IOMMU groups, reset sets, state and revision")
+    Views.NodeView get(@PathVariable String name) {
+        return Views.NodeView.of(queryNodes.get(name));
+    }
+}
