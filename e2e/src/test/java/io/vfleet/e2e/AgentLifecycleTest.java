@@ -2,6 +2,7 @@ package io.vfleet.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.awaitility.Awaitility.await;
 
 import com.google.common.util.concurrent.ListenableFuture;
 import io.grpc.Status;
@@ -19,7 +20,10 @@ import io.vfleet.api.agent.v1.PreparedDevice;
 import io.vfleet.api.agent.v1.ReleaseRequest;
 import io.vfleet.api.agent.v1.ReleaseResponse;
 import io.vfleet.stack.Stack;
+import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -29,7 +33,8 @@ import org.junit.jupiter.api.TestInstance;
 /**
  * The agents as the assignment service and a VMM use them, over their public gRPC services: prepare
  * devices, map guest memory into the IOAS through Syscalls, hot reset, release; the kernel's
- * refusals; and an agent killed with SIGKILL in the middle of a Prepare.
+ * refusals; and an agent killed with SIGKILL in the middle of a Prepare. Each agent registers its
+ * node with the inventory, which lists it through REST.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class AgentLifecycleTest {
@@ -78,6 +83,27 @@ class AgentLifecycleTest {
                 assertThat(topology.getVfioDevicesList()).isNotEmpty();
             }
         }
+    }
+
+    @Test
+    void everyAgentRegistersItsNodeWithTheInventoryAndItsEndpoint() {
+        Rest inventory = new Rest(stack.inventoryUrl(), stack.tokens().operator());
+
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+            Rest.Response nodes = inventory.get("/api/v1/nodes");
+            assertThat(nodes.status()).isEqualTo(200);
+            Map<String, String> endpoints = new HashMap<>();
+            Map<String, String> states = new HashMap<>();
+            nodes.body().get("items").forEach(node -> {
+                endpoints.put(node.get("name").asString(), node.get("agentEndpoint").asString());
+                states.put(node.get("name").asString(), node.get("state").asString());
+            });
+            for (String node : stack.agents().keySet()) {
+                assertThat(endpoints).containsEntry(node, stack.agentTarget(node));
+                assertThat(states).containsEntry(node, "READY");
+            }
+        });
+        assertThat(new Rest(stack.inventoryUrl(), null).get("/api/v1/nodes").status()).isEqualTo(401);
     }
 
     @Test

@@ -20,7 +20,7 @@ public record AppJar(Path path, List<String> libraries) {
 
     public static AppJar read(Path path) {
         if (!Files.isRegularFile(path)) {
-            throw new StackException(path + " does not exist; build it with ./mvnw -B -q install -DskipTests"
+            throw new StackException(path + " does not exist; build it with ./mvnw -B -q install -Dmaven.test.skip=true"
                     + " (./vfleet up does when a jar is missing)");
         }
         try (ZipFile jar = new ZipFile(path.toFile())) {

@@ -10,17 +10,22 @@ import java.util.List;
 /**
  * The ports of every process of the stack. From a base port {@code B}: the assignment service on
  * {@code B} (HTTP) and {@code B+1} (gRPC), the inventory on {@code B+2} and {@code B+3}, agent
- * {@code i} on {@code B+10+i}, the embedded PostgreSQL on {@code B+20}. Base 0 takes free ports
- * chosen by the kernel, for tests that run beside other stacks.
+ * {@code i} on {@code B+10+i} (gRPC) and {@code B+30+i} (HTTP: health and metrics), the embedded
+ * PostgreSQL on {@code B+20}. Base 0 takes free ports chosen by the kernel, for tests that run beside
+ * other stacks.
  */
 public record PortPlan(int assignmentHttp, int assignmentGrpc, int inventoryHttp, int inventoryGrpc,
-        List<Integer> agents, int database) {
+        List<Integer> agents, List<Integer> agentsHttp, int database) {
 
     public static final int DEFAULT_BASE = 8080;
     private static final int MAX_AGENTS = 10;
 
     public PortPlan {
         agents = List.copyOf(agents);
+        agentsHttp = List.copyOf(agentsHttp);
+        if (agents.size() != agentsHttp.size()) {
+            throw new AssertionError("every agent has a gRPC and an HTTP port: " + agents + " " + agentsHttp);
+        }
     }
 
     public static PortPlan from(int base, int agentCount) {
@@ -30,14 +35,16 @@ public record PortPlan(int assignmentHttp, int assignmentGrpc, int inventoryHttp
         if (base == 0) {
             return free(agentCount);
         }
-        if (base < 1024 || base + 20 > 65535) {
-            throw new StackException("--port-base must leave room for 21 ports between 1024 and 65535, not " + base);
+        if (base < 1024 || base + 39 > 65535) {
+            throw new StackException("--port-base must leave room for 40 ports between 1024 and 65535, not " + base);
         }
         List<Integer> agents = new ArrayList<>();
+        List<Integer> agentsHttp = new ArrayList<>();
         for (int index = 0; index < agentCount; index++) {
             agents.add(base + 10 + index);
+            agentsHttp.add(base + 30 + index);
         }
-        return new PortPlan(base, base + 1, base + 2, base + 3, agents, base + 20);
+        return new PortPlan(base, base + 1, base + 2, base + 3, agents, agentsHttp, base + 20);
     }
 
     /** Fails, naming the port and its use, if any port of the plan is taken on the loopback address. */
@@ -48,6 +55,7 @@ public record PortPlan(int assignmentHttp, int assignmentGrpc, int inventoryHttp
         requireFree(inventoryGrpc, "inventory-service gRPC");
         for (int index = 0; index < agents.size(); index++) {
             requireFree(agents.get(index), "agent " + (index + 1) + " gRPC");
+            requireFree(agentsHttp.get(index), "agent " + (index + 1) + " HTTP");
         }
         if (embeddedDatabase) {
             requireFree(database, "embedded PostgreSQL");
@@ -67,12 +75,13 @@ public record PortPlan(int assignmentHttp, int assignmentGrpc, int inventoryHttp
         // All sockets stay open until every port is chosen, so that no port is handed out twice.
         List<ServerSocket> sockets = new ArrayList<>();
         try {
-            for (int index = 0; index < 5 + agentCount; index++) {
+            for (int index = 0; index < 5 + 2 * agentCount; index++) {
                 ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
                 sockets.add(socket);
             }
             List<Integer> ports = sockets.stream().map(ServerSocket::getLocalPort).toList();
-            return new PortPlan(ports.get(0), ports.get(1), ports.get(2), ports.get(3), ports.subList(5, ports.size()), ports.get(4));
+            return new PortPlan(ports.get(0), ports.get(1), ports.get(2), ports.get(3), ports.subList(5, 5 + agentCount),
+                    ports.subList(5 + agentCount, ports.size()), ports.get(4));
         } catch (IOException e) {
             throw new StackException("cannot find free ports on the loopback address", e);
         } finally {

@@ -172,6 +172,12 @@ public final class Stack implements AutoCloseable {
         return LOOPBACK + ":" + ports.agents().get(List.copyOf(agents.keySet()).indexOf(node));
     }
 
+    /** The agent's HTTP side: actuator health and Prometheus metrics. */
+    public String agentHealthUrl(String node) {
+        agent(node);
+        return "http://" + LOOPBACK + ":" + ports.agentsHttp().get(List.copyOf(agents.keySet()).indexOf(node)) + "/actuator/health";
+    }
+
     public Path environmentFile() {
         return settings.stateDirectory().resolve("stack.env");
     }
@@ -185,7 +191,7 @@ public final class Stack implements AutoCloseable {
         inventory.ifPresent(service -> line(text, "inventory-service", "REST " + inventoryUrl() + "/api/v1, gRPC "
                 + LOOPBACK + ":" + ports.inventoryGrpc() + ", health " + inventoryUrl() + "/actuator/health"));
         agents.keySet().forEach(node -> line(text, "agent " + node, "gRPC " + agentTarget(node) + " (vfleet.agent.v1 "
-                + "Syscalls, NodeAgent), topology " + hostOf(node).topology()));
+                + "Syscalls, NodeAgent), health " + agentHealthUrl(node) + ", topology " + hostOf(node).topology()));
         line(text, "assignment-service", "REST " + assignmentUrl() + "/api/v1"
                 + (AppJar.read(settings.jars().assignment()).servesGrpc() ? ", gRPC " + LOOPBACK + ":" + ports.assignmentGrpc() : ""));
         text.append(newline).append("Demo tokens (send as \"Authorization: Bearer <token>\"):").append(newline);

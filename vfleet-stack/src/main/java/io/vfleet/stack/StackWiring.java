@@ -40,10 +40,8 @@ final class StackWiring {
         AppJar agentJar = AppJar.read(settings.jars().agent());
         List<SimulatedHost> hosts = settings.hosts();
         for (int index = 0; index < hosts.size(); index++) {
-            agents.put(hosts.get(index).node(), agent(agentJar, hosts.get(index), ports.agents().get(index)));
+            agents.put(hosts.get(index).node(), agent(agentJar, hosts.get(index), index, inventory.isPresent()));
         }
-        notWired.add("agents -> inventory: this agent build has no inventory registration client"
-                + " (vfleet.agent.inventory-target is left unset)");
         ChildProcess assignment = assignment(AppJar.read(settings.jars().assignment()));
         notWired.add("assignment-service <- inventory: this assignment build has no inventory feed;"
                 + " its agent endpoints are configured, its topology stays empty");
@@ -59,13 +57,27 @@ final class StackWiring {
         return child("inventory-service", jar, properties, serviceProbes(jar, ports.inventoryHttp(), ports.inventoryGrpc()));
     }
 
-    private ChildProcess agent(AppJar jar, SimulatedHost host, int grpcPort) {
+    private ChildProcess agent(AppJar jar, SimulatedHost host, int index, boolean registers) {
         Path stateDirectory = settings.stateDirectory().resolve(agentName(host));
+        int grpcPort = ports.agents().get(index);
+        int httpPort = ports.agentsHttp().get(index);
+        String endpoint = Stack.LOOPBACK + ":" + grpcPort;
         ApplicationProperties properties = new ApplicationProperties()
                 .set("grpc-port", Integer.toString(grpcPort))
+                .set("http-port", Integer.toString(httpPort))
                 .set("topology", host.topology().toString())
-                .set("state-dir", stateDirectory.resolve("state").toString());
-        return child(agentName(host), jar, properties, List.of(new HealthProbe.Grpc(grpcPort)));
+                .set("state-dir", stateDirectory.resolve("state").toString())
+                .set("advertised-endpoint", endpoint);
+        if (registers) {
+            properties.set("vfleet.agent.inventory-target", Stack.LOOPBACK + ":" + ports.inventoryGrpc())
+                    .secret("vfleet.agent.inventory-token", tokens.agents().get(host.node()));
+        }
+        List<HealthProbe> probes = new ArrayList<>();
+        probes.add(new HealthProbe.Grpc(grpcPort));
+        if (jar.servesActuator()) {
+            probes.add(new HealthProbe.Actuator(httpPort));
+        }
+        return child(agentName(host), jar, properties, probes);
     }
 
     static String agentName(SimulatedHost host) {

@@ -40,7 +40,7 @@ public final class VfleetStack implements Callable<Integer> {
     @Option(names = "--database-password", defaultValue = "${env:VFLEET_DATABASE_PASSWORD}", description = "With --database-url; default: the environment variable VFLEET_DATABASE_PASSWORD.")
     String databasePassword;
 
-    @Option(names = "--port-base", defaultValue = "" + PortPlan.DEFAULT_BASE, description = "Assignment HTTP on BASE, its gRPC BASE+1, inventory BASE+2/+3, agents BASE+10.., PostgreSQL BASE+20; 0 for free ports (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--port-base", defaultValue = "" + PortPlan.DEFAULT_BASE, description = "Assignment HTTP on BASE, its gRPC BASE+1, inventory BASE+2/+3, agents gRPC BASE+10.. and HTTP BASE+30.., PostgreSQL BASE+20; 0 for free ports (default: ${DEFAULT-VALUE}).")
     int portBase;
 
     @Option(names = "--jvm-option", paramLabel = "OPTION", description = "An option for every child JVM, repeatable (default: " + "-Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k).")

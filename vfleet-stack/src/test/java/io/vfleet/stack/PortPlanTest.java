@@ -16,7 +16,8 @@ class PortPlanTest {
     void aBasePortLaysOutEveryProcessAtItsDocumentedOffset() {
         PortPlan plan = PortPlan.from(8080, 3);
 
-        assertThat(plan).isEqualTo(new PortPlan(8080, 8081, 8082, 8083, List.of(8090, 8091, 8092), 8100));
+        assertThat(plan).isEqualTo(new PortPlan(8080, 8081, 8082, 8083, List.of(8090, 8091, 8092),
+                List.of(8110, 8111, 8112), 8100));
     }
 
     @Test
@@ -26,14 +27,15 @@ class PortPlanTest {
         List<Integer> all = new ArrayList<>(List.of(plan.assignmentHttp(), plan.assignmentGrpc(), plan.inventoryHttp(),
                 plan.inventoryGrpc(), plan.database()));
         all.addAll(plan.agents());
-        assertThat(new HashSet<>(all)).hasSize(8).allSatisfy(port -> assertThat(port).isPositive());
+        all.addAll(plan.agentsHttp());
+        assertThat(new HashSet<>(all)).hasSize(11).allSatisfy(port -> assertThat(port).isPositive());
     }
 
     @Test
     void aTakenPortIsNamedWithItsUse() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             int base = taken.getLocalPort() - 2;
-            PortPlan plan = new PortPlan(base, base + 1, taken.getLocalPort(), base + 3, List.of(), base + 20);
+            PortPlan plan = new PortPlan(base, base + 1, taken.getLocalPort(), base + 3, List.of(), List.of(), base + 20);
 
             assertThatThrownBy(() -> plan.requireFree(false))
                     .isInstanceOf(StackException.class)
