@@ -7,9 +7,9 @@ import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vfleet.agent.grpc.NodeAgentService;
 import io.vfleet.agent.kernel.AgentHost;
-import io.vfleet.agent.state.JournalStateStore;
 import io.vfleet.agent.vmm.AssignmentTable;
 import io.vfleet.agent.vmm.Preparations;
 import io.vfleet.api.agent.v1.GetTopologyRequest;
@@ -88,11 +88,11 @@ class RealAgentTest extends ServiceTestBase {
     @BeforeEach
     void startTheAgent() throws IOException {
         AgentHost host = AgentHost.start(TopologyLoader.load(shipped("gpu-server-8x")),
-                new JournalStateStore(Files.createDirectories(state.resolve("host"))));
+                Files.createDirectories(state.resolve("host")), Duration.ZERO);
         String name = InProcessServerBuilder.generateName();
         server = InProcessServerBuilder.forName(name).directExecutor()
                 .addService(new NodeAgentService(host, new Preparations(host,
-                        new AssignmentTable(Files.createDirectories(state.resolve("assignments"))))))
+                        new AssignmentTable(Files.createDirectories(state.resolve("assignments")))), new SimpleMeterRegistry()))
                 .build().start();
         channel = InProcessChannelBuilder.forName(name).directExecutor().build();
         agent = new GrpcNodeAgents(node -> {

@@ -1,0 +1,279 @@
+// Draws one snapshot of /api/v1/dashboard. Every value from the server goes into the page as text,
+// never as markup: tenant names and audit details are the callers' words.
+
+const VENDORS = {
+  '0x10de': 'NVIDIA',
+  '0x1002': 'AMD',
+  '0x8086': 'Intel',
+  '0x15b3': 'Mellanox',
+  '0x14e4': 'Broadcom',
+  '0x144d': 'Samsung',
+  '0x1af4': 'Virtio',
+  '0x1d0f': 'Amazon',
+};
+
+// Keyed by PCI base class and subclass, the first four digits of the class code.
+// Short names, so that a device's name and PCI id fit on one line of its tile.
+const CLASSES = {
+  '0106': 'SATA',
+  '0108': 'NVMe',
+  '0200': 'Ethernet',
+  '0207': 'InfiniBand',
+  '0300': 'VGA',
+  '0302': '3D controller',
+  '0403': 'Audio',
+  '0604': 'PCI bridge',
+  '0c03': 'USB',
+  '1200': 'Accelerator',
+};
+
+const DEVICE_STATES = {
+  FREE: { label: 'Free', css: 'state-free' },
+  HELD: { label: 'Held', css: 'state-held' },
+  RESETTING: { label: 'Resetting', css: 'state-resetting' },
+  UNREACHABLE: { label: 'Unreachable', css: 'state-unreachable' },
+};
+
+const ASSIGNMENT_STATES = {
+  REQUESTED: 'state-pending',
+  PREPARING: 'state-pending',
+  ACTIVE: 'state-held',
+  RELEASING: 'state-resetting',
+  RESETTING: 'state-resetting',
+  RELEASED: 'state-done',
+  FAILED: 'state-failed',
+};
+
+const EVENT_KINDS = {
+  ASSIGNMENT_STATE: 'Assignment',
+  RESET_STARTED: 'Reset started',
+  RESET_FINISHED: 'Reset finished',
+  TENANT_POLICY: 'Tenant policy',
+  RECONCILE_REPAIR: 'Reconcile repair',
+  DEVICE_SCRUBBED: 'Device scrubbed',
+};
+
+function element(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === undefined || value === null || value === false) {
+      continue;
+    }
+    if (name === 'class') {
+      node.className = value;
+    } else if (name === 'dataset') {
+      Object.assign(node.dataset, value);
+    } else {
+      node.setAttribute(name, value === true ? '' : String(value));
+    }
+  }
+  for (const child of children.flat()) {
+    if (child !== undefined && child !== null && child !== false) {
+      node.append(child);
+    }
+  }
+  return node;
+}
+
+function pill(text, css) {
+  return element('span', { class: `pill ${css}` }, text);
+}
+
+function code(text, title) {
+  return element('code', { title }, text);
+}
+
+function shortId(id) {
+  return id ? id.slice(0, 8) : '';
+}
+
+function clockTime(instant) {
+  return instant ? new Date(instant).toLocaleTimeString([], { hour12: false }) : '';
+}
+
+function dateTime(instant) {
+  if (!instant) {
+    return '';
+  }
+  const when = new Date(instant);
+  return `${when.toLocaleDateString([], { month: 'short', day: 'numeric' })} ${clockTime(instant)}`;
+}
+
+function deviceName(device) {
+  const vendor = VENDORS[device.vendorId] ?? `Vendor ${device.vendorId}`;
+  const kind = CLASSES[device.classCode.slice(2, 6)] ?? `class ${device.classCode}`;
+  return `${vendor} ${kind}`;
+}
+
+function pciId(device) {
+  return `${device.vendorId.slice(2)}:${device.deviceId.slice(2)}`;
+}
+
+// Reset sets in the order of their first function, each with its IOMMU groups in the same order.
+// A group is not always inside one reset set, so each group also says which other sets it reaches.
+function layout(devices) {
+  const sets = new Map();
+  const setsOfGroup = new Map();
+  for (const device of devices) {
+    if (!sets.has(device.resetSet)) {
+      sets.set(device.resetSet, new Map());
+    }
+    const groups = sets.get(device.resetSet);
+    if (!groups.has(device.iommuGroup)) {
+      groups.set(device.iommuGroup, []);
+    }
+    groups.get(device.iommuGroup).push(device);
+    if (!setsOfGroup.has(device.iommuGroup)) {
+      setsOfGroup.set(device.iommuGroup, new Set());
+    }
+    setsOfGroup.get(device.iommuGroup).add(device.resetSet);
+  }
+  return { sets, setsOfGroup };
+}
+
+function owner(device) {
+  if (device.tenant) {
+    return element('p', { class: 'owner' },
+      element('span', { class: 'owner-label' }, 'Tenant '),
+      element('strong', {}, device.tenant),
+      device.assignmentState ? element('span', { class: 'muted' }, ` · ${device.assignmentState.toLowerCase()}`) : null);
+  }
+  if (device.assignmentId) {
+    return element('p', { class: 'owner muted' }, 'Fenced by reset of ', code(shortId(device.assignmentId), device.assignmentId));
+  }
+  return element('p', { class: 'owner muted' }, device.assignable ? 'No owner' : 'Kept by a host driver');
+}
+
+function deviceTile(device) {
+  const state = DEVICE_STATES[device.state] ?? { label: device.state, css: '' };
+  const notes = [];
+  if (device.unsafe) {
+    notes.push(pill('Unsafe · noiommu', 'unsafe'));
+  }
+  if (!device.assignable) {
+    notes.push(pill('Host', 'host'));
+  }
+  if (device.scrubPendingFrom) {
+    notes.push(pill(`Scrub pending · ${device.scrubPendingFrom}`, 'scrub'));
+  }
+  return element('li', {
+    class: `device ${state.css}${device.unsafe ? ' is-unsafe' : ''}`,
+    dataset: { bdf: device.bdf, state: device.state },
+  },
+  element('div', { class: 'device-top' }, element('span', { class: 'bdf' }, device.bdf), pill(state.label, state.css)),
+  element('p', { class: 'device-name' }, deviceName(device), ' ', element('span', { class: 'pci-id' }, pciId(device))),
+  owner(device),
+  notes.length ? element('p', { class: 'notes' }, notes) : null);
+}
+
+function nodeCard(node) {
+  const counts = { FREE: 0, HELD: 0, RESETTING: 0, UNREACHABLE: 0 };
+  node.devices.forEach((device) => { counts[device.state] = (counts[device.state] ?? 0) + 1; });
+  const { sets, setsOfGroup } = layout(node.devices);
+  const titleId = `node-${node.node}`;
+  const setBoxes = [...sets].map(([resetSet, groups]) => element('section', {
+    class: 'reset-set', 'aria-label': `Reset set ${resetSet}`,
+  },
+  element('p', { class: 'box-label' }, 'Reset set ', code(resetSet)),
+  element('div', { class: 'groups' }, [...groups].map(([group, devices]) => {
+    const elsewhere = [...setsOfGroup.get(group)].filter((other) => other !== resetSet);
+    return element('div', { class: 'group', role: 'group', 'aria-label': `IOMMU group ${group}` },
+      element('p', { class: 'box-label' }, `IOMMU group ${group}`,
+        elsewhere.length ? element('span', { class: 'muted' }, ` · also in ${elsewhere.join(', ')}`) : null),
+      element('ul', { class: 'devices' }, devices.map(deviceTile)));
+  }))));
+  return element('article', { class: `node${node.live ? '' : ' is-down'}`, 'aria-labelledby': titleId, dataset: { node: node.node } },
+    element('header', { class: 'node-head' },
+      element('h3', { id: titleId }, node.node),
+      node.live ? pill('Agent live', 'state-free') : pill('Agent unreachable', 'state-unreachable'),
+      node.noiommuEnabled ? pill('noiommu enabled', 'unsafe') : null,
+      element('p', { class: 'node-counts' },
+        `${node.devices.length} devices · ${counts.FREE} free · ${counts.HELD} held · ${counts.RESETTING} resetting`)),
+    node.devices.length
+      ? element('div', { class: 'reset-sets' }, setBoxes)
+      : element('p', { class: 'empty' }, 'No devices reported.'));
+}
+
+function summary(snapshot) {
+  const devices = snapshot.nodes.flatMap((node) => node.devices);
+  const count = (state) => devices.filter((device) => device.state === state).length;
+  const live = snapshot.nodes.filter((node) => node.live).length;
+  const entries = [
+    ['Nodes live', `${live} / ${snapshot.nodes.length}`, 'live'],
+    ['Devices', devices.length, ''],
+    ['Free', count('FREE'), 'state-free'],
+    ['Held', count('HELD'), 'state-held'],
+    ['Resetting', count('RESETTING'), 'state-resetting'],
+    ['Unreachable', count('UNREACHABLE'), 'state-unreachable'],
+    ['Inventory revision', snapshot.inventoryRevision, ''],
+  ];
+  return entries.map(([term, value, css]) => element('div', { class: `metric ${css}` },
+    element('dt', {}, term), element('dd', {}, String(value))));
+}
+
+function assignmentRow(assignment) {
+  return element('tr', { dataset: { assignment: assignment.id } },
+    element('td', {}, code(shortId(assignment.id), assignment.id)),
+    element('td', { class: 'tenant' }, assignment.tenant),
+    element('td', {}, assignment.node),
+    element('td', {}, bdfList(assignment.devices)),
+    element('td', {},
+      pill(assignment.state, ASSIGNMENT_STATES[assignment.state] ?? ''),
+      assignment.withKvm ? pill('KVM', 'kvm') : null,
+      assignment.failureReason ? element('p', { class: 'failure' }, assignment.failureReason) : null),
+    element('td', { class: 'when' }, element('time', { datetime: assignment.createdAt ?? '' }, dateTime(assignment.createdAt))));
+}
+
+function eventRow(event) {
+  return element('tr', { dataset: { sequence: event.sequence } },
+    element('td', { class: 'number' }, String(event.sequence)),
+    element('td', { class: 'when' }, element('time', { datetime: event.at }, clockTime(event.at))),
+    element('td', {},
+      element('span', { class: 'event-kind' }, EVENT_KINDS[event.kind] ?? event.kind),
+      ' ', element('span', { class: 'event-detail' }, event.detail),
+      event.assignmentId
+        ? element('span', { class: 'event-assignment' }, 'assignment ', code(shortId(event.assignmentId), event.assignmentId))
+        : null),
+    element('td', { class: 'tenant' }, event.tenant ?? '—'),
+    element('td', {},
+      event.node ? element('span', { class: 'event-node' }, event.node) : null,
+      bdfList(event.devices)));
+}
+
+function bdfList(bdfs) {
+  return element('ul', { class: 'bdfs' }, bdfs.map((bdf) => element('li', { class: 'bdf' }, bdf)));
+}
+
+function emptyRow(columns, text) {
+  return element('tr', {}, element('td', { class: 'empty', colspan: columns }, text));
+}
+
+function latestCount(latest, noun) {
+  return latest.total > latest.items.length
+    ? `newest ${latest.items.length} of ${latest.total} ${noun}`
+    : `${latest.total} ${noun}`;
+}
+
+export function renderSnapshot(snapshot) {
+  document.getElementById('summary').replaceChildren(...summary(snapshot));
+  document.getElementById('nodes').replaceChildren(...(snapshot.nodes.length
+    ? snapshot.nodes.map(nodeCard)
+    : [element('p', { class: 'empty' }, 'No node has reported its topology yet.')]));
+  document.querySelector('#assignments tbody').replaceChildren(...(snapshot.assignments.items.length
+    ? snapshot.assignments.items.map(assignmentRow)
+    : [emptyRow(6, 'No assignments yet.')]));
+  document.getElementById('assignments-count').textContent = latestCount(snapshot.assignments, 'assignments');
+  document.querySelector('#audit tbody').replaceChildren(...(snapshot.events.items.length
+    ? snapshot.events.items.map(eventRow)
+    : [emptyRow(5, 'No events yet.')]));
+  document.getElementById('audit-count').textContent = latestCount(snapshot.events, 'events');
+}
+
+export function clearSnapshot() {
+  document.getElementById('summary').replaceChildren();
+  document.getElementById('nodes').replaceChildren();
+  document.querySelector('#assignments tbody').replaceChildren();
+  document.querySelector('#audit tbody').replaceChildren();
+  document.getElementById('assignments-count').textContent = '';
+  document.getElementById('audit-count').textContent = '';
+}

@@ -1,0 +1,164 @@
+package io.vfleet.assignment.adapter.web.dashboard;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.jayway.jsonpath.JsonPath;
+import io.vfleet.assignment.application.port.Assignments;
+import io.vfleet.assignment.support.Fleet;
+import io.vfleet.assignment.support.ServiceTest;
+import io.vfleet.assignment.support.ServiceTestBase;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.http.MediaType;
+import org.springframework.test.web.servlet.assertj.MockMvcTester;
+import org.springframework.test.web.servlet.assertj.MvcTestResult;
+import org.springframework.transaction.support.TransactionTemplate;
+
+@ServiceTest
+class DashboardApiTest extends ServiceTestBase {
+
+    @Autowired
+    MockMvcTester mvc;
+
+    @Autowired
+    Assignments assignments;
+
+    @Autowired
+    TransactionTemplate transactions;
+
+    String assign(String tenant, String node, String... devices) throws Exception {
+        MvcTestResult created = mvc.post().uri("/api/v1/assignments").header("Authorization", "Bearer operator-token")
+                .contentType(MediaType.APPLICATION_JSON)
+                .content("{\"tenant\":\"" + tenant + "\",\"node\":\"" + node + "\",\"devices\":[\""
+                        + String.join("\",\"", devices) + "\"]}")
+                .exchange();
+        assertThat(created).hasStatus(201);
+        return JsonPath.read(created.getResponse().getContentAsString(), "$.id");
+    }
+
+    MvcTestResult release(String id) {
+        return mvc.delete().uri("/api/v1/assignments/" + id).header("Authorization", "Bearer operator-token").exchange();
+    }
+
+    String snapshot() throws Exception {
+        MvcTestResult snapshot = mvc.get().uri("/api/v1/dashboard").header("Authorization", "Bearer operator-token")
+                .exchange();
+        assertThat(snapshot).hasStatusOk();
+        return snapshot.getResponse().getContentAsString();
+    }
+
+    static Map<String, Object> device(String snapshot, String node, String bdf) {
+        List<Map<String, Object>> found = JsonPath.read(snapshot,
+                "$.nodes[?(@.node == '" + node + "')].devices[?(@.bdf == '" + bdf + "')]");
+        assertThat(found).as(node + " " + bdf).hasSize(1);
+        return found.getFirst();
+    }
+
+    @Test
+    void eachDeviceComesWithItsIommuGroupResetSetOwnerAndState() throws Exception {
+        String id = assign("acme", "n1", "0000:02:00.0", "0000:02:00.1");
+
+        String snapshot = snapshot();
+
+        assertThat(device(snapshot, "n1", "0000:02:00.1"))
+                .containsEntry("iommuGroup", 11)
+                .containsEntry("resetSet", "bus:02")
+                .containsEntry("vendorId", "0x10de")
+                .containsEntry("deviceId", "0x22ba")
+                .containsEntry("classCode", "0x040300")
+                .containsEntry("state", "HELD")
+                .containsEntry("tenant", "acme")
+                .containsEntry("assignmentId", id)
+                .containsEntry("assignmentState", "ACTIVE");
+        assertThat(device(snapshot, "n1", "0000:01:00.0"))
+                .containsEntry("state", "FREE")
+                .containsEntry("tenant", null)
+                .containsEntry("assignmentId", null);
+        assertThat(device(snapshot, "n2", "0000:02:00.0")).containsEntry("state", "FREE");
+        assertThat(JsonPath.<List<String>>read(snapshot, "$.nodes[*].node")).containsExactly("n1", "n2");
+        assertThat(JsonPath.<Integer>read(snapshot, "$.inventoryRevision")).isEqualTo(2);
+    }
+
+    @Test
+    void aNoiommuDeviceIsMarkedUnsafe() throws Exception {
+        String snapshot = snapshot();
+
+        assertThat(device(snapshot, "n1", "0000:05:00.0")).containsEntry("kind", "NOIOMMU").containsEntry("unsafe", true);
+        assertThat(device(snapshot, "n1", "0000:06:00.0")).containsEntry("kind", "PHYSICAL").containsEntry("unsafe", false);
+    }
+
+    @Test
+    void everyDeviceOfANodeWhoseAgentIsNotLiveIsUnreachableAndKeepsItsOwner() throws Exception {
+        assign("acme", "n1", "0000:01:00.0");
+        topologies.replace(Fleet.node("n1", false, false), 3);
+
+        String snapshot = snapshot();
+
+        assertThat(device(snapshot, "n1", "0000:01:00.0")).containsEntry("state", "UNREACHABLE").containsEntry("tenant", "acme");
+        assertThat(device(snapshot, "n1", "0000:06:00.0")).containsEntry("state", "UNREACHABLE");
+        assertThat(JsonPath.<List<Boolean>>read(snapshot, "$.nodes[*].live")).containsExactly(false, true);
+    }
+
+    @Test
+    void aDeviceWhoseReleaseIsUnfinishedIsResetting() throws Exception {
+        String id = assign("acme", "n1", "0000:01:00.0");
+        agents.unreachable("n1", true);
+        assertThat(release(id)).hasStatus(409);
+
+        assertThat(device(snapshot(), "n1", "0000:01:00.0"))
+                .containsEntry("state", "RESETTING")
+                .containsEntry("tenant", "acme")
+                .containsEntry("assignmentState", "RELEASING");
+    }
+
+    @Test
+    void aFreeDeviceFencedByAHotResetIsResettingWithoutAnOwner() throws Exception {
+        String id = assign("acme", "n1", "0000:03:00.0");
+        transactions.executeWithoutResult(status ->
+                assertThat(assignments.fence(assignments.find(id).orElseThrow(), List.of("0000:03:00.1"))).isTrue());
+
+        assertThat(device(snapshot(), "n1", "0000:03:00.1"))
+                .containsEntry("state", "RESETTING")
+                .containsEntry("tenant", null)
+                .containsEntry("assignmentId", id);
+    }
+
+    @Test
+    void theNewestAssignmentsAndEventsComeFirstAndAreCapped() throws Exception {
+        String last = null;
+        for (int round = 0; round < 11; round++) {
+            last = assign("acme", "n1", "0000:01:00.0");
+            assertThat(release(last)).hasStatusOk();
+        }
+
+        String snapshot = snapshot();
+
+        assertThat(JsonPath.<Integer>read(snapshot, "$.events.total")).isEqualTo(66);
+        List<Integer> sequences = JsonPath.read(snapshot, "$.events.items[*].sequence");
+        assertThat(sequences).hasSize(DashboardController.LATEST).startsWith(66, 65).endsWith(17);
+        assertThat(JsonPath.<Integer>read(snapshot, "$.assignments.total")).isEqualTo(11);
+        assertThat(JsonPath.<String>read(snapshot, "$.assignments.items[0].id")).isEqualTo(last);
+        assertThat(JsonPath.<String>read(snapshot, "$.assignments.items[0].state")).isEqualTo("RELEASED");
+        assertThat(JsonPath.<List<String>>read(snapshot, "$.assignments.items[0].devices")).containsExactly("0000:01:00.0");
+    }
+
+    @Test
+    void onlyOperatorsAndAuditorsSeeTheWholeFleet() {
+        assertThat(mvc.get().uri("/api/v1/dashboard").header("Authorization", "Bearer auditor-token")).hasStatusOk();
+        assertThat(mvc.get().uri("/api/v1/dashboard").header("Authorization", "Bearer orchestrator-token"))
+                .hasStatus(403).bodyJson().extractingPath("$.detail").asString().contains("operators and auditors");
+        assertThat(mvc.get().uri("/api/v1/dashboard").header("Authorization", "Bearer acme-token")).hasStatus(403);
+        assertThat(mvc.get().uri("/api/v1/dashboard")).hasStatus(401);
+    }
+
+    @Test
+    void theDashboardAddressLeadsToThePageWhichNeedsNoTokenToLoad() {
+        assertThat(mvc.get().uri("/dashboard")).hasStatus(302).hasHeader("Location", "/dashboard/index.html");
+        assertThat(mvc.get().uri("/dashboard/")).hasStatus(302);
+        assertThat(mvc.get().uri("/dashboard/index.html")).hasStatusOk()
+                .bodyText().contains("<main", "dashboard.js").doesNotContain("-token");
+        assertThat(mvc.get().uri("/dashboard/render.js")).hasStatusOk().bodyText().doesNotContain("innerHTML");
+    }
+}

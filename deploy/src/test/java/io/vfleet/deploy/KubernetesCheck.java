@@ -1,0 +1,449 @@
+package io.vfleet.deploy;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * Checks a directory of Kubernetes manifests against the apps, starting from its kustomization.yaml:
+ * every manifest is listed and every listed one exists; workloads run images of our apps with
+ * settings those apps read (environment, {@code envFrom}, arguments, and Spring configuration files
+ * mounted from ConfigMaps), ports and probes they serve, requests and limits; mounts name volumes the
+ * pod has; ConfigMap and Secret references name objects and keys that exist; Services select pods and
+ * target ports they have.
+ */
+final class KubernetesCheck {
+    private static final Set<String> WORKLOADS = Set.of("Deployment", "DaemonSet", "StatefulSet");
+    private static final Set<String> FIELD_PATHS = Set.of("metadata.name", "metadata.namespace", "metadata.uid",
+            "spec.nodeName", "spec.serviceAccountName", "status.hostIP", "status.podIP", "status.podIPs");
+    private static final List<String> PROBES = List.of("startupProbe", "livenessProbe", "readinessProbe");
+
+    private record Manifest(String file, Map<String, Object> object) {
+        String kind() {
+            return String.valueOf(object.get("kind"));
+        }
+
+        String name() {
+            return String.valueOf(map(object.get("metadata")).get("name"));
+        }
+
+        String where() {
+            return file + ": " + kind() + " " + name();
+        }
+    }
+
+    private final Path directory;
+    private final Apps apps;
+    private final Violations violations = new Violations();
+    private final List<Manifest> manifests = new ArrayList<>();
+    private final Map<String, Map<String, Object>> configMaps = new HashMap<>();
+    private final Map<String, Set<String>> secrets = new HashMap<>();
+
+    private KubernetesCheck(Path directory, Apps apps) {
+        this.directory = directory;
+        this.apps = apps;
+    }
+
+    static List<String> check(Path directory, Apps apps) {
+        KubernetesCheck check = new KubernetesCheck(directory, apps);
+        check.run();
+        return check.violations.list();
+    }
+
+    private void run() {
+        Path kustomization = directory.resolve("kustomization.yaml");
+        if (!Files.exists(kustomization)) {
+            violations.add(directory.toString(), "has no kustomization.yaml");
+            return;
+        }
+        Map<String, Object> kustomize = map(ConfigurationFiles.yaml().load(read(kustomization)));
+        List<String> resources = list(kustomize.get("resources")).stream().map(String::valueOf).toList();
+        for (String resource : resources) {
+            Path file = directory.resolve(resource);
+            if (!Files.exists(file)) {
+                violations.add("kustomization.yaml", "lists " + resource + ", which does not exist");
+                continue;
+            }
+            for (Object document : ConfigurationFiles.yaml().loadAll(read(file))) {
+                if (document != null) {
+                    manifests.add(new Manifest(resource, map(document)));
+                }
+            }
+        }
+        for (String file : yamlFiles()) {
+            if (!file.equals("kustomization.yaml") && !resources.contains(file)) {
+                violations.add("kustomization.yaml", "does not list " + file);
+            }
+        }
+        namespace(String.valueOf(kustomize.getOrDefault("namespace", "")));
+        for (Manifest manifest : manifests) {
+            Map<String, Object> object = manifest.object();
+            switch (manifest.kind()) {
+                case "ConfigMap" -> {
+                    Map<String, Object> data = new LinkedHashMap<>(map(object.get("data")));
+                    map(object.get("binaryData")).keySet().forEach(key -> data.put(key, ""));
+                    configMaps.put(manifest.name(), data);
+                }
+                case "Secret" -> {
+                    Set<String> keys = new HashSet<>(map(object.get("data")).keySet());
+                    keys.addAll(map(object.get("stringData")).keySet());
+                    secrets.put(manifest.name(), keys);
+                }
+                default -> { }
+            }
+        }
+        manifests.stream().filter(manifest -> WORKLOADS.contains(manifest.kind())).forEach(this::workload);
+        manifests.stream().filter(manifest -> manifest.kind().equals("Service")).forEach(this::service);
+    }
+
+    private void namespace(String namespace) {
+        if (namespace.isEmpty()) {
+            violations.add("kustomization.yaml", "sets no namespace");
+            return;
+        }
+        if (manifests.stream().noneMatch(manifest -> manifest.kind().equals("Namespace") && manifest.name().equals(namespace))) {
+            violations.add("kustomization.yaml", "puts everything in namespace " + namespace + ", which no manifest creates");
+        }
+        for (Manifest manifest : manifests) {
+            Object own = map(manifest.object().get("metadata")).get("namespace");
+            if (own != null && !own.equals(namespace)) {
+                violations.add(manifest.where(), "is in namespace " + own + ", not " + namespace);
+            }
+        }
+    }
+
+    private void workload(Manifest manifest) {
+        Map<String, Object> spec = map(manifest.object().get("spec"));
+        Map<String, Object> template = map(spec.get("template"));
+        Map<String, Object> labels = map(map(template.get("metadata")).get("labels"));
+        Map<String, Object> selector = map(map(spec.get("selector")).get("matchLabels"));
+        if (selector.isEmpty() || !labels.entrySet().containsAll(selector.entrySet())) {
+            violations.add(manifest.where(), "selector " + selector + " does not select its own pods " + labels);
+        }
+        Map<String, Object> pod = map(template.get("spec"));
+        Map<String, Map<String, Object>> volumes = new HashMap<>();
+        for (Object volume : list(pod.get("volumes"))) {
+            volumes.put(String.valueOf(map(volume).get("name")), map(volume));
+            volumeSource(manifest.where(), map(volume));
+        }
+        for (Object container : list(pod.get("containers"))) {
+            container(manifest, map(container), volumes);
+        }
+    }
+
+    private void volumeSource(String where, Map<String, Object> volume) {
+        Map<String, Object> configMap = map(volume.get("configMap"));
+        Map<String, Object> secret = map(volume.get("secret"));
+        if (!configMap.isEmpty()) {
+            String name = String.valueOf(configMap.get("name"));
+            Set<String> keys = configMaps.containsKey(name) ? configMaps.get(name).keySet() : null;
+            items(where, "ConfigMap " + name, keys, configMap.get("items"));
+        }
+        if (!secret.isEmpty()) {
+            String name = String.valueOf(secret.get("secretName"));
+            items(where, "Secret " + name, secrets.get(name), secret.get("items"));
+        }
+    }
+
+    private void items(String where, String source, Set<String> keys, Object items) {
+        if (keys == null) {
+            violations.add(where, "mounts " + source + ", which no manifest defines");
+            return;
+        }
+        for (Object item : list(items)) {
+            String key = String.valueOf(map(item).get("key"));
+            if (!keys.contains(key)) {
+                violations.add(where, "mounts key " + key + " of " + source + ", which has only " + keys);
+            }
+        }
+    }
+
+    private void container(Manifest manifest, Map<String, Object> container, Map<String, Map<String, Object>> volumes) {
+        String where = manifest.where() + ", container " + container.get("name");
+        Map<String, Object> resources = map(container.get("resources"));
+        for (String required : List.of("requests.cpu", "requests.memory", "limits.memory")) {
+            String[] path = required.split("\\.");
+            if (map(resources.get(path[0])).get(path[1]) == null) {
+                violations.add(where, "sets no resources." + required);
+            }
+        }
+        Set<String> mounts = new HashSet<>();
+        List<Setting> configFiles = new ArrayList<>();
+        for (Object mountObject : list(container.get("volumeMounts"))) {
+            Map<String, Object> mount = map(mountObject);
+            String name = String.valueOf(mount.get("name"));
+            mounts.add(String.valueOf(mount.get("mountPath")));
+            if (!volumes.containsKey(name)) {
+                violations.add(where, "mounts volume " + name + ", which the pod does not define");
+            }
+        }
+        Map<String, Integer> namedPorts = new HashMap<>();
+        List<Integer> containerPorts = new ArrayList<>();
+        for (Object portObject : list(container.get("ports"))) {
+            Map<String, Object> port = map(portObject);
+            int number = ((Number) port.get("containerPort")).intValue();
+            containerPorts.add(number);
+            if (port.get("name") != null) {
+                namedPorts.put(String.valueOf(port.get("name")), number);
+            }
+        }
+        Optional<App> app = ImageName.app(String.valueOf(container.get("image")), apps, where, violations);
+        if (app.isEmpty()) {
+            return;
+        }
+        String workingDirectory = container.get("workingDir") != null ? String.valueOf(container.get("workingDir"))
+                : app.get().dockerfile().workingDirectory();
+        for (Object mountObject : list(container.get("volumeMounts"))) {
+            configFiles.addAll(configurationFiles(where, map(mountObject), volumes, workingDirectory));
+        }
+        List<Setting> settings = new ArrayList<>(configFiles);
+        Set<String> expanded = expansions(container);
+        environment(where, container).stream()
+                .filter(setting -> app.get().reads(setting) || !expanded.contains(setting.name())).forEach(settings::add);
+        List<String> arguments = container.containsKey("args") ? list(container.get("args")).stream().map(String::valueOf).toList()
+                : container.containsKey("command") ? List.of() : app.get().dockerfile().command();
+        arguments.forEach(argument -> Setting.argument(argument).ifPresent(settings::add));
+        settings.addAll(0, configTree(container, App.value("spring.config.import", app.get().with(settings)).orElse("")));
+        ContainerCheck check = new ContainerCheck(app.get(), where, settings, violations);
+        containerPorts.forEach(port -> check.containerPort(port, "containerPort"));
+        for (String kind : List.of("livenessProbe", "readinessProbe")) {
+            if (!container.containsKey(kind)) {
+                violations.add(where, "has no " + kind);
+            }
+        }
+        for (String kind : PROBES) {
+            if (container.get(kind) != null) {
+                probe(map(container.get(kind)), namedPorts, where).ifPresent(probe -> check.probe(probe, kind));
+            }
+        }
+        check.topologyMounted(mounts);
+    }
+
+    /** Spring configuration files a mount brings into the working directory or its config/ directory. */
+    private List<Setting> configurationFiles(String where, Map<String, Object> mount, Map<String, Map<String, Object>> volumes,
+                                             String workingDirectory) {
+        Map<String, Object> volume = volumes.getOrDefault(String.valueOf(mount.get("name")), Map.of());
+        Map<String, Object> configMap = map(volume.get("configMap"));
+        if (configMap.isEmpty() || !configMaps.containsKey(String.valueOf(configMap.get("name")))) {
+            return List.of();
+        }
+        Map<String, Object> data = configMaps.get(String.valueOf(configMap.get("name")));
+        Map<String, String> files = new LinkedHashMap<>();
+        if (configMap.containsKey("items")) {
+            for (Object item : list(configMap.get("items"))) {
+                files.put(String.valueOf(map(item).get("path")), String.valueOf(map(item).get("key")));
+            }
+        } else {
+            data.keySet().forEach(key -> files.put(key, key));
+        }
+        String mountPath = String.valueOf(mount.get("mountPath"));
+        String subPath = mount.get("subPath") == null ? null : String.valueOf(mount.get("subPath"));
+        List<Setting> settings = new ArrayList<>();
+        files.forEach((path, key) -> {
+            if (subPath != null && !subPath.equals(path)) {
+                return;
+            }
+            Path inContainer = subPath != null ? Path.of(mountPath) : Path.of(mountPath, path);
+            String fileName = inContainer.getFileName().toString();
+            if (!fileName.endsWith(".properties") && !fileName.endsWith(".yaml") && !fileName.endsWith(".yml")) {
+                return;
+            }
+            Path parent = inContainer.getParent();
+            boolean read = fileName.matches("application\\.(properties|ya?ml)")
+                    && (parent.equals(Path.of(workingDirectory)) || parent.equals(Path.of(workingDirectory, "config")));
+            if (!read) {
+                violations.add(where, "mounts " + inContainer + " (key " + key + "), which Spring Boot does not read: it reads "
+                        + workingDirectory + "/config/application.properties");
+                return;
+            }
+            settings.addAll(ConfigurationFiles.read(fileName, String.valueOf(data.get(key)), Setting.Source.CONFIG_FILE));
+        });
+        return settings;
+    }
+
+    /**
+     * Variables the container expands into others ({@code $(NODE_IP):9090}, a {@code subPathExpr}):
+     * Kubernetes uses them, so one the app does not read is no mistake.
+     */
+    private static Set<String> expansions(Map<String, Object> container) {
+        Set<String> names = new HashSet<>();
+        java.util.regex.Matcher matcher = java.util.regex.Pattern.compile("\\$\\(([A-Za-z_][A-Za-z0-9_]*)\\)")
+                .matcher(String.valueOf(container.get("env")) + container.get("args") + container.get("volumeMounts"));
+        while (matcher.find()) {
+            names.add(matcher.group(1));
+        }
+        return names;
+    }
+
+    /**
+     * Files mounted below a {@code configtree:} directory of {@code spring.config.import}: each is a
+     * setting named by its path below the directory, dots for slashes.
+     */
+    private static List<Setting> configTree(Map<String, Object> container, String imports) {
+        List<Setting> settings = new ArrayList<>();
+        for (String location : imports.split(",")) {
+            String directory = location.strip().replaceFirst("^optional:", "");
+            if (!directory.startsWith("configtree:")) {
+                continue;
+            }
+            Path root = Path.of(directory.substring("configtree:".length()));
+            for (Object mount : list(container.get("volumeMounts"))) {
+                Path path = Path.of(String.valueOf(map(mount).get("mountPath")));
+                if (path.startsWith(root) && !path.equals(root)) {
+                    settings.add(new Setting(Setting.Source.CONFIG_FILE, root.relativize(path).toString().replace('/', '.'), ""));
+                }
+            }
+        }
+        return settings;
+    }
+
+    /** envFrom, then env, which wins over it. */
+    private List<Setting> environment(String where, Map<String, Object> container) {
+        List<Setting> settings = new ArrayList<>();
+        for (Object fromObject : list(container.get("envFrom"))) {
+            Map<String, Object> from = map(fromObject);
+            String configMap = String.valueOf(map(from.get("configMapRef")).getOrDefault("name", ""));
+            String secret = String.valueOf(map(from.get("secretRef")).getOrDefault("name", ""));
+            if (!configMap.isEmpty()) {
+                if (!configMaps.containsKey(configMap)) {
+                    violations.add(where, "takes its environment from ConfigMap " + configMap + ", which no manifest defines");
+                } else {
+                    configMaps.get(configMap).forEach((key, value) -> settings.add(Setting.environment(key, String.valueOf(value))));
+                }
+            }
+            if (!secret.isEmpty()) {
+                if (!secrets.containsKey(secret)) {
+                    violations.add(where, "takes its environment from Secret " + secret + ", which no manifest defines");
+                } else {
+                    secrets.get(secret).forEach(key -> settings.add(Setting.environment(key, "")));
+                }
+            }
+        }
+        for (Object variableObject : list(container.get("env"))) {
+            Map<String, Object> variable = map(variableObject);
+            String name = String.valueOf(variable.get("name"));
+            Map<String, Object> valueFrom = map(variable.get("valueFrom"));
+            String value = String.valueOf(variable.getOrDefault("value", ""));
+            reference(where, name, "Secret", map(valueFrom.get("secretKeyRef")), secrets);
+            Map<String, Set<String>> configMapKeys = new HashMap<>();
+            configMaps.forEach((mapName, data) -> configMapKeys.put(mapName, data.keySet()));
+            reference(where, name, "ConfigMap", map(valueFrom.get("configMapKeyRef")), configMapKeys);
+            Object fieldPath = map(valueFrom.get("fieldRef")).get("fieldPath");
+            if (fieldPath != null && !FIELD_PATHS.contains(String.valueOf(fieldPath))) {
+                violations.add(where, name + " takes field " + fieldPath + ", which the downward API does not offer");
+            }
+            settings.add(Setting.environment(name, value));
+        }
+        return settings;
+    }
+
+    private void reference(String where, String variable, String kind, Map<String, Object> reference, Map<String, Set<String>> objects) {
+        if (reference.isEmpty()) {
+            return;
+        }
+        String name = String.valueOf(reference.get("name"));
+        String key = String.valueOf(reference.get("key"));
+        if (!objects.containsKey(name)) {
+            violations.add(where, variable + " refers to " + kind + " " + name + ", which no manifest defines");
+        } else if (!objects.get(name).contains(key)) {
+            violations.add(where, variable + " refers to key " + key + " of " + kind + " " + name + ", which has only " + objects.get(name));
+        }
+    }
+
+    private Optional<Probe> probe(Map<String, Object> probe, Map<String, Integer> namedPorts, String where) {
+        Map<String, Object> http = map(probe.get("httpGet"));
+        Map<String, Object> tcp = map(probe.get("tcpSocket"));
+        Map<String, Object> grpc = map(probe.get("grpc"));
+        Map<String, Object> exec = map(probe.get("exec"));
+        if (!http.isEmpty()) {
+            return port(http.get("port"), namedPorts, where).map(port -> new Probe(Probe.Kind.HTTP, port, String.valueOf(http.get("path"))));
+        }
+        if (!tcp.isEmpty()) {
+            return port(tcp.get("port"), namedPorts, where).map(port -> new Probe(Probe.Kind.TCP, port, ""));
+        }
+        if (!grpc.isEmpty()) {
+            return Optional.of(new Probe(Probe.Kind.GRPC, ((Number) grpc.get("port")).intValue(), ""));
+        }
+        return Probe.ofCommand(list(exec.get("command")).stream().map(String::valueOf).toList());
+    }
+
+    private Optional<Integer> port(Object port, Map<String, Integer> namedPorts, String where) {
+        if (port instanceof Number number) {
+            return Optional.of(number.intValue());
+        }
+        if (!namedPorts.containsKey(String.valueOf(port))) {
+            violations.add(where, "probes port " + port + ", which the container does not name");
+            return Optional.empty();
+        }
+        return Optional.of(namedPorts.get(String.valueOf(port)));
+    }
+
+    private void service(Manifest manifest) {
+        Map<String, Object> spec = map(manifest.object().get("spec"));
+        Map<String, Object> selector = map(spec.get("selector"));
+        List<Map<String, Object>> containers = new ArrayList<>();
+        for (Manifest workload : manifests.stream().filter(candidate -> WORKLOADS.contains(candidate.kind())).toList()) {
+            Map<String, Object> template = map(map(workload.object().get("spec")).get("template"));
+            if (!selector.isEmpty() && map(map(template.get("metadata")).get("labels")).entrySet().containsAll(selector.entrySet())) {
+                list(map(template.get("spec")).get("containers")).forEach(container -> containers.add(map(container)));
+            }
+        }
+        if (containers.isEmpty()) {
+            violations.add(manifest.where(), "selector " + selector + " selects no pods");
+            return;
+        }
+        Set<Object> targets = new HashSet<>();
+        for (Map<String, Object> container : containers) {
+            for (Object port : list(container.get("ports"))) {
+                targets.add(((Number) map(port).get("containerPort")).intValue());
+                if (map(port).get("name") != null) {
+                    targets.add(String.valueOf(map(port).get("name")));
+                }
+            }
+        }
+        for (Object portObject : list(spec.get("ports"))) {
+            Map<String, Object> port = map(portObject);
+            Object target = port.getOrDefault("targetPort", port.get("port"));
+            Object comparable = target instanceof Number number ? (Object) number.intValue() : String.valueOf(target);
+            if (!targets.contains(comparable)) {
+                violations.add(manifest.where(), "targets port " + target + ", which its pods do not have " + targets);
+            }
+        }
+    }
+
+    private List<String> yamlFiles() {
+        try (Stream<Path> files = Files.list(directory)) {
+            return files.map(path -> path.getFileName().toString())
+                    .filter(name -> name.endsWith(".yaml") || name.endsWith(".yml")).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> map(Object value) {
+        return value instanceof Map<?, ?> map ? (Map<String, Object>) map : Map.of();
+    }
+
+    private static List<?> list(Object value) {
+        return value instanceof List<?> list ? list : List.of();
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
