@@ -1,0 +1,109 @@
+package io.vfleet.stack;
+
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.netty.NettyChannelBuilder;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Performs {@link HealthProbe}s against 127.0.0.1, keeping one gRPC channel per probed port until
+ * closed so that polling does not open a connection per look.
+ */
+final class HealthCheck implements AutoCloseable {
+    private static final Duration LOOK_TIMEOUT = Duration.ofSeconds(2);
+    private static final String LOOPBACK = "127.0.0.1";
+
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(LOOK_TIMEOUT).build();
+    private final Map<Integer, ManagedChannel> channels = new HashMap<>();
+
+    /** Empty when every probe passes; otherwise what the first failing one saw. */
+    Optional<String> notReady(List<HealthProbe> probes) {
+        for (HealthProbe probe : probes) {
+            Optional<String> problem = notReady(probe);
+            if (problem.isPresent()) {
+                return problem;
+            }
+        }
+        return Optional.empty();
+    }
+
+    private Optional<String> notReady(HealthProbe probe) {
+        return switch (probe) {
+            case HealthProbe.Actuator actuator -> actuator(actuator.port());
+            case HealthProbe.HttpAnswer answer -> httpAnswer(answer.port());
+            case HealthProbe.Grpc grpc -> grpc(grpc.port());
+        };
+    }
+
+    private Optional<String> actuator(int port) {
+        URI uri = URI.create("http://" + LOOPBACK + ":" + port + "/actuator/health");
+        Optional<HttpResponse<String>> response = get(uri);
+        if (response.isEmpty()) {
+            return Optional.of(uri + " does not answer yet");
+        }
+        // Compact JSON written by the actuator: the first "status" is the aggregate of all components.
+        String body = response.get().body();
+        boolean up = response.get().statusCode() == 200 && body.replace(" ", "").contains("\"status\":\"UP\"");
+        return up ? Optional.empty() : Optional.of(uri + " answered " + response.get().statusCode() + " " + body);
+    }
+
+    private Optional<String> httpAnswer(int port) {
+        URI uri = URI.create("http://" + LOOPBACK + ":" + port + "/");
+        Optional<HttpResponse<String>> response = get(uri);
+        if (response.isEmpty()) {
+            return Optional.of(uri + " does not answer yet");
+        }
+        int status = response.get().statusCode();
+        return status < 500 ? Optional.empty() : Optional.of(uri + " answered " + status);
+    }
+
+    private Optional<HttpResponse<String>> get(URI uri) {
+        HttpRequest request = HttpRequest.newBuilder(uri).timeout(LOOK_TIMEOUT).GET().build();
+        try {
+            return Optional.of(http.send(request, HttpResponse.BodyHandlers.ofString()));
+        } catch (IOException e) {
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
+    }
+
+    private Optional<String> grpc(int port) {
+        ManagedChannel channel = channels.computeIfAbsent(port,
+                p -> NettyChannelBuilder.forAddress(LOOPBACK, p).usePlaintext().build());
+        try {
+            HealthCheckResponse.ServingStatus status = HealthGrpc.newBlockingStub(channel)
+                    .withDeadlineAfter(LOOK_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                    .check(HealthCheckRequest.getDefaultInstance())
+                    .getStatus();
+            return status == HealthCheckResponse.ServingStatus.SERVING ? Optional.empty()
+                    : Optional.of("gRPC health on " + LOOPBACK + ":" + port + " is " + status);
+        } catch (StatusRuntimeException e) {
+            return Optional.of("gRPC health on " + LOOPBACK + ":" + port + " answers " + e.getStatus().getCode());
+        }
+    }
+
+    @Override
+    public void close() {
+        List<ManagedChannel> open = new ArrayList<>(channels.values());
+        channels.clear();
+        for (ManagedChannel channel : open) {
+            channel.shutdownNow();
+        }
+    }
+}

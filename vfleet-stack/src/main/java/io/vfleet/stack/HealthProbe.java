@@ -1,0 +1,18 @@
+package io.vfleet.stack;
+
+/**
+ * What "ready to serve" means for one child process: its actuator health says UP, its HTTP port
+ * answers at all (for an application that has no actuator), or its gRPC health service says SERVING.
+ * A description only; {@link HealthCheck} performs it.
+ */
+public sealed interface HealthProbe {
+
+    /** {@code GET /actuator/health} answers 200 with status UP. */
+    record Actuator(int port) implements HealthProbe {}
+
+    /** Any HTTP answer below 500 on {@code /}: the port is served by a started application. */
+    record HttpAnswer(int port) implements HealthProbe {}
+
+    /** {@code grpc.health.v1.Health/Check} for the whole server answers SERVING. */
+    record Grpc(int port) implements HealthProbe {}
+}
