@@ -68,8 +68,11 @@ class ReconciliationScheduleTest extends ServiceTestBase {
 
         plantOrphan("n1", "orphan-later");
 
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(agents.preparedIds("n1")).isEmpty());
-        assertThat(repairEvents()).isEqualTo(1);
+        // The orphan leaves the agent before the repair's audit event commits: wait for both.
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            assertThat(agents.preparedIds("n1")).isEmpty();
+            assertThat(repairEvents()).isEqualTo(1);
+        });
     }
 
     @Test

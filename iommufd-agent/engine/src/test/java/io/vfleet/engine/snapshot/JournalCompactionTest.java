@@ -92,7 +92,12 @@ class JournalCompactionTest {
         String snapshot = HostSnapshot.encode(host);
         Host restored = HostSnapshot.decode(snapshot);
         assertThat(HostState.describe(restored)).isEqualTo(HostState.describe(host));
-        assertThat(HostSnapshot.encode(restored)).isEqualTo(snapshot);
+        // Replay may compact further than the original run could: a map kept only because a call
+        // that compaction later dropped (an automatic-IOVA map undone by its unmap) made it permanent
+        // can be cancelled on replay. The journal never grows, and restores to the same host again.
+        String again = HostSnapshot.encode(restored);
+        assertThat(restored.journal().size()).isLessThanOrEqualTo(host.journal().size());
+        assertThat(HostState.describe(HostSnapshot.decode(again))).isEqualTo(HostState.describe(host));
     }
 
     @Provide
