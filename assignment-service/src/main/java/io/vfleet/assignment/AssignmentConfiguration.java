@@ -1,5 +1,7 @@
 package io.vfleet.assignment;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vfleet.assignment.adapter.agent.TimedNodeAgents;
 import io.vfleet.assignment.application.AssignDevices;
 import io.vfleet.assignment.application.QueryAssignments;
 import io.vfleet.assignment.application.QueryAudit;
@@ -14,6 +16,7 @@ import io.vfleet.assignment.application.port.AuditLog;
 import io.vfleet.assignment.application.port.FencingEpochs;
 import io.vfleet.assignment.application.port.IdempotencyKeys;
 import io.vfleet.assignment.application.port.NodeAgents;
+import io.vfleet.assignment.application.port.Telemetry;
 import io.vfleet.assignment.application.port.Tenants;
 import io.vfleet.assignment.application.port.Topologies;
 import java.util.concurrent.Executors;
@@ -31,10 +34,12 @@ import org.springframework.transaction.support.TransactionTemplate;
 @EnableConfigurationProperties(ReconcileProperties.class)
 class AssignmentConfiguration {
 
+    /** The use cases' agents are timed wherever they come from, so a test's fake agents are measured too. */
     @Bean
     ReleaseAssignment.Ports releasePorts(Assignments assignments, Topologies topologies, FencingEpochs epochs,
-            NodeAgents agents, AuditLog audit) {
-        return new ReleaseAssignment.Ports(assignments, topologies, epochs, agents, audit);
+            NodeAgents agents, AuditLog audit, Telemetry telemetry, MeterRegistry registry) {
+        return new ReleaseAssignment.Ports(assignments, topologies, epochs, new TimedNodeAgents(agents, registry), audit,
+                telemetry);
     }
 
     @Bean
@@ -46,7 +51,7 @@ class AssignmentConfiguration {
     AssignDevices assignDevices(TransactionTemplate transactions, ReleaseAssignment.Ports ports, Tenants tenants,
             IdempotencyKeys idempotencyKeys, ReleaseAssignment release) {
         return new AssignDevices(transactions, new AssignDevices.Ports(ports.assignments(), tenants, ports.topologies(),
-                idempotencyKeys, ports.epochs(), ports.agents(), ports.audit()), release);
+                idempotencyKeys, ports.epochs(), ports.agents(), ports.audit(), ports.telemetry()), release);
     }
 
     @Bean
@@ -55,9 +60,9 @@ class AssignmentConfiguration {
     }
 
     @Bean
-    ReconcileNode reconcileNode(TransactionTemplate transactions, ReleaseAssignment.Ports ports,
+    ReconcileNode reconcileNode(TransactionTemplate transactions, ReleaseAssignment.Ports ports, Tenants tenants,
             ReleaseAssignment release) {
-        return new ReconcileNode(transactions, ports, release);
+        return new ReconcileNode(transactions, ports, tenants, release);
     }
 
     /** The one thread reconciliation runs on, so that runs never overlap in this replica. */

@@ -6,6 +6,7 @@ import io.vfleet.assignment.application.port.DevicesTaken;
 import io.vfleet.assignment.application.port.FencingEpochs;
 import io.vfleet.assignment.application.port.IdempotencyKeys;
 import io.vfleet.assignment.application.port.NodeAgents;
+import io.vfleet.assignment.application.port.Telemetry;
 import io.vfleet.assignment.application.port.Tenants;
 import io.vfleet.assignment.application.port.Topologies;
 import io.vfleet.assignment.domain.Admission;
@@ -25,6 +26,7 @@ import io.vfleet.assignment.domain.TenantUsage;
 import io.vfleet.assignment.domain.Violation;
 import java.util.List;
 import java.util.UUID;
+import java.util.logging.Logger;
 import org.springframework.transaction.support.TransactionOperations;
 
 /**
@@ -37,6 +39,8 @@ import org.springframework.transaction.support.TransactionOperations;
  */
 public final class AssignDevices {
 
+    private static final Logger log = Logger.getLogger(AssignDevices.class.getName());
+
     private final TransactionOperations transactions;
     private final Assignments assignments;
     private final Tenants tenants;
@@ -47,10 +51,11 @@ public final class AssignDevices {
     private final AuditLog audit;
     private final Transitions transitions;
     private final ReleaseAssignment release;
+    private final Telemetry telemetry;
 
-    /** The stores and the agents this use case works with. */
+    /** The stores and the agents this use case works with, and where it reports. */
     public record Ports(Assignments assignments, Tenants tenants, Topologies topologies, IdempotencyKeys idempotencyKeys,
-            FencingEpochs epochs, NodeAgents agents, AuditLog audit) {}
+            FencingEpochs epochs, NodeAgents agents, AuditLog audit, Telemetry telemetry) {}
 
     public AssignDevices(TransactionOperations transactions, Ports ports, ReleaseAssignment release) {
         this.transactions = transactions;
@@ -63,6 +68,7 @@ public final class AssignDevices {
         this.audit = ports.audit();
         this.transitions = new Transitions(assignments, audit);
         this.release = release;
+        this.telemetry = ports.telemetry();
     }
 
     /**
@@ -74,17 +80,30 @@ public final class AssignDevices {
     /** The assignment, ACTIVE; or the earlier answer to the same Idempotency-Key and request, as it stands now. */
     public Outcome assign(Caller caller, AssignRequest request, String idempotencyKey) {
         caller.requireToChange(request.tenant());
-        Reservation reservation = transactions.execute(status -> reserve(request, idempotencyKey));
-        if (reservation.repeated()) {
-            return new Outcome(reservation.assignment(), true);
+        // The id exists before anything is decided, so that the log lines of a refusal name it too.
+        String id = UUID.randomUUID().toString();
+        try (Telemetry.Scope scope = telemetry.operation(id)) {
+            try {
+                Reservation reservation = transactions.execute(status -> reserve(id, request, idempotencyKey));
+                if (reservation.repeated()) {
+                    log.info(() -> "Idempotency-Key " + idempotencyKey + " answered by assignment " + reservation.assignment().id());
+                    return new Outcome(reservation.assignment(), true);
+                }
+                Assignment active = prepare(reservation.assignment());
+                log.info(() -> active.state() + " on node " + active.node() + " for tenant " + active.tenant() + ": " + active.bdfs());
+                return new Outcome(active, false);
+            } catch (AssignmentRefused refused) {
+                // Inside the scope, so that the refusal's line names the assignment too.
+                telemetry.refused(refused.violations());
+                log.info(() -> "refused for tenant " + request.tenant() + ": " + refused.getMessage());
+                throw refused;
+            }
         }
-        return new Outcome(prepare(reservation.assignment()), false);
     }
 
     private record Reservation(Assignment assignment, boolean repeated) {}
 
-    private Reservation reserve(AssignRequest request, String idempotencyKey) {
-        String id = UUID.randomUUID().toString();
+    private Reservation reserve(String id, AssignRequest request, String idempotencyKey) {
         if (idempotencyKey != null) {
             var earlier = idempotencyKeys.claim(idempotencyKey, request.fingerprint(), id);
             if (earlier.isPresent()) {

@@ -4,10 +4,14 @@ import io.vfleet.assignment.application.port.Assignments;
 import io.vfleet.assignment.application.port.AuditLog;
 import io.vfleet.assignment.application.port.FencingEpochs;
 import io.vfleet.assignment.application.port.NodeAgents;
+import io.vfleet.assignment.application.port.Telemetry;
+import io.vfleet.assignment.application.port.Tenants;
 import io.vfleet.assignment.domain.Assignment;
 import io.vfleet.assignment.domain.AssignmentRefused;
 import io.vfleet.assignment.domain.AssignmentState;
 import io.vfleet.assignment.domain.AuditEvent;
+import io.vfleet.assignment.domain.TenantIoas;
+import io.vfleet.assignment.domain.Violation;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -15,7 +19,9 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.logging.Logger;
 import org.springframework.transaction.support.TransactionOperations;
 
 /**
@@ -26,8 +32,13 @@ import org.springframework.transaction.support.TransactionOperations;
  *
  * <p>Assignments changed within {@link #SETTLING} are left alone: another request may be between
  * two of its steps right now, and its own next step will finish it.
+ *
+ * <p>A prepare finished here is finished as {@link AssignDevices} would have: the agent's answer is
+ * checked for group isolation and the tenant's IOAS on the node is recorded with the activation.
  */
 public final class ReconcileNode {
+
+    private static final Logger log = Logger.getLogger(ReconcileNode.class.getName());
 
     /** How long an unfinished step is given before reconciliation takes it over. */
     public static final Duration SETTLING = Duration.ofSeconds(30);
@@ -40,18 +51,23 @@ public final class ReconcileNode {
     private final FencingEpochs epochs;
     private final NodeAgents agents;
     private final AuditLog audit;
+    private final Tenants tenants;
+    private final Telemetry telemetry;
     private final ReleaseAssignment release;
     private final Transitions transitions;
 
     /** What reconciliation did on a node; {@code reachable} false means it could do nothing. */
     public record Report(String node, boolean reachable, List<String> repairs) {}
 
-    public ReconcileNode(TransactionOperations transactions, ReleaseAssignment.Ports ports, ReleaseAssignment release) {
+    public ReconcileNode(TransactionOperations transactions, ReleaseAssignment.Ports ports, Tenants tenants,
+            ReleaseAssignment release) {
         this.transactions = transactions;
         this.assignments = ports.assignments();
         this.epochs = ports.epochs();
         this.agents = ports.agents();
         this.audit = ports.audit();
+        this.tenants = tenants;
+        this.telemetry = ports.telemetry();
         this.release = release;
         this.transitions = new Transitions(assignments, audit);
     }
@@ -72,13 +88,18 @@ public final class ReconcileNode {
         List<Assignment> unfinished = transactions.execute(status -> assignments.unfinishedOn(node, settledBefore));
         for (Assignment assignment : unfinished) {
             NodeAgents.Prepared onAgent = prepared.get(assignment.id());
-            try {
-                converge(assignment, onAgent).ifPresent(repaired -> {
-                    repairs.add(repaired);
-                    repair(node, assignment.bdfs(), assignment.id(), repaired);
-                });
-            } catch (AssignmentRefused | Conflict stillStuck) {
-                repairs.add(assignment.id() + ": still unfinished, " + stillStuck.getMessage());
+            try (Telemetry.Scope scope = telemetry.operation(assignment.id())) {
+                try {
+                    converge(assignment, onAgent).ifPresent(repaired -> {
+                        repairs.add(repaired.detail());
+                        repair(node, assignment.bdfs(), assignment.id(), repaired.detail());
+                        telemetry.repaired(repaired.kind());
+                        log.info(() -> "reconciled: " + repaired.detail());
+                    });
+                } catch (AssignmentRefused | Conflict stillStuck) {
+                    repairs.add(assignment.id() + ": still unfinished, " + stillStuck.getMessage());
+                    log.info(() -> "reconciliation left it unfinished: " + stillStuck.getMessage());
+                }
             }
         }
         Set<String> live = new HashSet<>();
@@ -86,47 +107,81 @@ public final class ReconcileNode {
                 .forEach(assignment -> live.add(assignment.id())));
         for (NodeAgents.Prepared orphan : prepared.values()) {
             if (!live.contains(orphan.assignmentId())) {
-                repairs.add(releaseOrphan(node, orphan));
+                try (Telemetry.Scope scope = telemetry.operation(orphan.assignmentId())) {
+                    String repaired = releaseOrphan(node, orphan);
+                    repairs.add(repaired);
+                    log.info(() -> "reconciled: " + repaired);
+                }
             }
         }
         List<String> unfenced = transactions.execute(status -> assignments.unfenceAbandoned(node, settledBefore));
         if (!unfenced.isEmpty()) {
             repairs.add("lifted fences of an abandoned hot reset: " + unfenced);
             repair(node, unfenced, null, "lifted the fences of a hot reset that never finished");
+            telemetry.repaired(Telemetry.Repair.LIFTED_FENCES);
+            log.info(() -> "reconciled node " + node + ": lifted the fences of an abandoned hot reset on " + unfenced);
         }
         return new Report(node, true, repairs);
     }
 
-    private java.util.Optional<String> converge(Assignment assignment, NodeAgents.Prepared onAgent) {
+    /** A repair made, as the report and the audit log tell it and as it is counted. */
+    private record Repaired(Telemetry.Repair kind, String detail) {}
+
+    private Optional<Repaired> converge(Assignment assignment, NodeAgents.Prepared onAgent) {
         String id = assignment.id();
         return switch (assignment.state()) {
             case REQUESTED -> {
                 failIf(id, AssignmentState.REQUESTED, "interrupted before the agent was asked");
-                yield java.util.Optional.of(id + ": REQUESTED → FAILED, the agent was never asked");
+                yield repaired(Telemetry.Repair.FAILED_BEFORE_PREPARE, id + ": REQUESTED → FAILED, the agent was never asked");
             }
             case PREPARING -> {
                 if (onAgent != null) {
-                    transactions.executeWithoutResult(status -> assignments.lock(id)
-                            .filter(locked -> locked.state() == AssignmentState.PREPARING)
-                            .ifPresent(locked -> transitions.store(locked.activated(onAgent.preparation()))));
-                    yield java.util.Optional.of(id + ": PREPARING → ACTIVE, the agent had prepared it");
+                    yield activate(assignment, onAgent);
                 }
                 failIf(id, AssignmentState.PREPARING, "interrupted while preparing; the agent holds nothing");
-                yield java.util.Optional.of(id + ": PREPARING → FAILED, the agent holds nothing");
+                yield repaired(Telemetry.Repair.FAILED_UNPREPARED, id + ": PREPARING → FAILED, the agent holds nothing");
             }
             case ACTIVE -> {
                 if (onAgent != null) {
-                    yield java.util.Optional.empty();
+                    yield Optional.empty();
                 }
                 release.complete(id);
-                yield java.util.Optional.of(id + ": ACTIVE but the agent no longer holds it → RELEASED");
+                yield repaired(Telemetry.Repair.RELEASED_LOST, id + ": ACTIVE but the agent no longer holds it → RELEASED");
             }
             case RELEASING, RESETTING -> {
                 release.complete(id);
-                yield java.util.Optional.of(id + ": " + assignment.state() + " → RELEASED, finished the release");
+                yield repaired(Telemetry.Repair.FINISHED_RELEASE,
+                        id + ": " + assignment.state() + " → RELEASED, finished the release");
             }
-            case RELEASED, FAILED -> java.util.Optional.empty();
+            case RELEASED, FAILED -> Optional.empty();
         };
+    }
+
+    private static Optional<Repaired> repaired(Telemetry.Repair kind, String detail) {
+        return Optional.of(new Repaired(kind, detail));
+    }
+
+    /**
+     * Finishes a prepare the agent completed, the way {@link AssignDevices} finishes one: an answer
+     * that splits an IOMMU group is released, any other activates the assignment and records the
+     * tenant's IOAS on the node, in the same transaction.
+     */
+    private Optional<Repaired> activate(Assignment preparing, NodeAgents.Prepared onAgent) {
+        String id = preparing.id();
+        List<Violation> split = TenantIoas.check(preparing.devices(), onAgent.preparation());
+        if (!split.isEmpty()) {
+            release.complete(id);
+            return repaired(Telemetry.Repair.RELEASED_SPLIT_PREPARE,
+                    id + ": PREPARING → RELEASED, the agent's preparation broke group isolation: " + split);
+        }
+        transactions.executeWithoutResult(status -> assignments.lock(id)
+                .filter(locked -> locked.state() == AssignmentState.PREPARING)
+                .ifPresent(locked -> {
+                    Assignment active = locked.activated(onAgent.preparation());
+                    tenants.recordIoas(TenantIoas.of(active, onAgent.preparation()));
+                    transitions.store(active);
+                }));
+        return repaired(Telemetry.Repair.ACTIVATED, id + ": PREPARING → ACTIVE, the agent had prepared it");
     }
 
     private void failIf(String id, AssignmentState expected, String reason) {
@@ -145,6 +200,7 @@ public final class ReconcileNode {
         }
         List<String> devices = orphan.preparation().devices().stream().map(device -> device.bdf()).toList();
         repair(node, devices, orphan.assignmentId(), "released what the agent held for no live assignment");
+        telemetry.repaired(Telemetry.Repair.RELEASED_ORPHAN);
         return orphan.assignmentId() + ": released on the agent, no live assignment owns it";
     }
 

@@ -4,6 +4,7 @@ import io.vfleet.assignment.application.port.Assignments;
 import io.vfleet.assignment.application.port.AuditLog;
 import io.vfleet.assignment.application.port.FencingEpochs;
 import io.vfleet.assignment.application.port.NodeAgents;
+import io.vfleet.assignment.application.port.Telemetry;
 import io.vfleet.assignment.application.port.Topologies;
 import io.vfleet.assignment.domain.Assignment;
 import io.vfleet.assignment.domain.AssignmentRefused;
@@ -16,6 +17,7 @@ import io.vfleet.assignment.domain.Violation;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.logging.Logger;
 import org.springframework.transaction.support.TransactionOperations;
 
 /**
@@ -28,6 +30,8 @@ import org.springframework.transaction.support.TransactionOperations;
  */
 public final class ReleaseAssignment {
 
+    private static final Logger log = Logger.getLogger(ReleaseAssignment.class.getName());
+
     private final TransactionOperations transactions;
     private final Assignments assignments;
     private final Topologies topologies;
@@ -35,10 +39,11 @@ public final class ReleaseAssignment {
     private final NodeAgents agents;
     private final AuditLog audit;
     private final Transitions transitions;
+    private final Telemetry telemetry;
 
-    /** The stores and the agents this use case works with. */
+    /** The stores and the agents this use case works with, and where it reports. */
     public record Ports(Assignments assignments, Topologies topologies, FencingEpochs epochs, NodeAgents agents,
-            AuditLog audit) {}
+            AuditLog audit, Telemetry telemetry) {}
 
     public ReleaseAssignment(TransactionOperations transactions, Ports ports) {
         this.transactions = transactions;
@@ -48,6 +53,7 @@ public final class ReleaseAssignment {
         this.agents = ports.agents();
         this.audit = ports.audit();
         this.transitions = new Transitions(assignments, audit);
+        this.telemetry = ports.telemetry();
     }
 
     public Assignment release(Caller caller, String id) {
@@ -59,6 +65,22 @@ public final class ReleaseAssignment {
 
     /** Takes the release from wherever it stands to RELEASED (or leaves a finished assignment as it is). */
     public Assignment complete(String id) {
+        try (Telemetry.Scope scope = telemetry.operation(id)) {
+            try {
+                Assignment released = completeInScope(id);
+                if (released.state() == AssignmentState.RELEASED) {
+                    log.info(() -> "released on node " + released.node() + ": " + released.bdfs());
+                }
+                return released;
+            } catch (AssignmentRefused refused) {
+                telemetry.refused(refused.violations());
+                log.info(() -> "release unfinished: " + refused.getMessage());
+                throw refused;
+            }
+        }
+    }
+
+    private Assignment completeInScope(String id) {
         Step step = transactions.execute(status -> {
             Assignment locked = assignments.lock(id).orElseThrow(() -> new NotFound("no assignment " + id));
             return switch (locked.state()) {

@@ -4,6 +4,7 @@ import io.vfleet.assignment.application.port.Assignments;
 import io.vfleet.assignment.application.port.AuditLog;
 import io.vfleet.assignment.application.port.FencingEpochs;
 import io.vfleet.assignment.application.port.NodeAgents;
+import io.vfleet.assignment.application.port.Telemetry;
 import io.vfleet.assignment.application.port.Topologies;
 import io.vfleet.assignment.domain.Assignment;
 import io.vfleet.assignment.domain.AssignmentRefused;
@@ -15,6 +16,7 @@ import io.vfleet.assignment.domain.ResetSetSafety;
 import io.vfleet.assignment.domain.Violation;
 import java.time.Instant;
 import java.util.List;
+import java.util.logging.Logger;
 import org.springframework.transaction.support.TransactionOperations;
 
 /**
@@ -27,12 +29,15 @@ import org.springframework.transaction.support.TransactionOperations;
  */
 public final class ResetAssignment {
 
+    private static final Logger log = Logger.getLogger(ResetAssignment.class.getName());
+
     private final TransactionOperations transactions;
     private final Assignments assignments;
     private final Topologies topologies;
     private final FencingEpochs epochs;
     private final NodeAgents agents;
     private final AuditLog audit;
+    private final Telemetry telemetry;
 
     /** What a reset reached. */
     public record Outcome(Assignment assignment, List<String> affected) {}
@@ -44,10 +49,25 @@ public final class ResetAssignment {
         this.epochs = ports.epochs();
         this.agents = ports.agents();
         this.audit = ports.audit();
+        this.telemetry = ports.telemetry();
     }
 
     /** Resets {@code device} (the assignment's first device when null) and the rest of its reset set. */
     public Outcome reset(Caller caller, String id, String device) {
+        try (Telemetry.Scope scope = telemetry.operation(id)) {
+            try {
+                Outcome outcome = resetInScope(caller, id, device);
+                log.info(() -> "hot reset on node " + outcome.assignment().node() + " reached " + outcome.affected());
+                return outcome;
+            } catch (AssignmentRefused refused) {
+                telemetry.refused(refused.violations());
+                log.info(() -> "hot reset refused: " + refused.getMessage());
+                throw refused;
+            }
+        }
+    }
+
+    private Outcome resetInScope(Caller caller, String id, String device) {
         Assignment visible = assignments.find(id).filter(found -> caller.sees(found.tenant()))
                 .orElseThrow(() -> new NotFound("no assignment " + id));
         caller.requireToChange(visible.tenant());

@@ -5,16 +5,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.vfleet.assignment.application.port.Assignments;
 import io.vfleet.assignment.application.port.AuditLog;
 import io.vfleet.assignment.application.port.NodeAgents;
+import io.vfleet.assignment.application.port.Tenants;
 import io.vfleet.assignment.domain.AssignedDevice;
 import io.vfleet.assignment.domain.Assignment;
 import io.vfleet.assignment.domain.AssignmentState;
 import io.vfleet.assignment.domain.AuditEvent;
+import io.vfleet.assignment.domain.Preparation;
+import io.vfleet.assignment.domain.TenantIoas;
 import io.vfleet.assignment.support.ServiceTest;
 import io.vfleet.assignment.support.ServiceTestBase;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
@@ -22,6 +28,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  * reconciliation with the agent's ListPrepared converges, and says so in the audit log.
  */
 @ServiceTest
+@ExtendWith(OutputCaptureExtension.class)
 class ReconcileNodeTest extends ServiceTestBase {
 
     @Autowired
@@ -38,6 +45,9 @@ class ReconcileNodeTest extends ServiceTestBase {
 
     @Autowired
     AssignDevices assign;
+
+    @Autowired
+    Tenants tenants;
 
     /** An assignment stored in {@code state} as a crashed service would have left it. */
     Assignment crashedIn(String id, AssignmentState state, String device) {
@@ -73,6 +83,29 @@ class ReconcileNodeTest extends ServiceTestBase {
         assertThat(stateOf("a-1")).isEqualTo(AssignmentState.ACTIVE);
         assertThat(assignments.find("a-1").orElseThrow().devices().getFirst().devid()).isNotNull();
         assertThat(report.repairs()).singleElement().asString().contains("PREPARING → ACTIVE");
+    }
+
+    @Test
+    void aPrepareFinishedByReconciliationRecordsTheTenantsIoasAsAnAssignmentDoes() {
+        crashedIn("a-1", AssignmentState.PREPARING, "0000:01:00.0");
+        Preparation onAgent = agents.plant("n1", new NodeAgents.PrepareCall("a-1", "acme", List.of("0000:01:00.0"), false, 1));
+
+        reconcile.reconcile("n1", Instant.now());
+
+        assertThat(tenants.ioas("acme")).containsExactly(new TenantIoas("acme", "n1", onAgent.ioasId(), onAgent.hwptIds()));
+        Assignment active = assignments.find("a-1").orElseThrow();
+        assertThat(active.ioasId()).isEqualTo(onAgent.ioasId());
+    }
+
+    @Test
+    void aPrepareFinishedByReconciliationIsLoggedUnderItsAssignment(CapturedOutput output) {
+        crashedIn("a-1", AssignmentState.PREPARING, "0000:01:00.0");
+        agents.plant("n1", new NodeAgents.PrepareCall("a-1", "acme", List.of("0000:01:00.0"), false, 1));
+
+        reconcile.reconcile("n1", Instant.now());
+
+        assertThat(output.getOut().lines().filter(line -> line.contains("PREPARING → ACTIVE")))
+                .singleElement().asString().contains("[a-1 ");
     }
 
     @Test

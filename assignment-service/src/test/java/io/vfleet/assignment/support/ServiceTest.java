@@ -30,6 +30,8 @@ import org.springframework.context.annotation.Import;
         // Tests reconcile when they mean to; a run of its own would race them for the same repairs.
         "vfleet.reconcile.on-start=false",
         "vfleet.reconcile.interval=0s",
+        // Tests read the state gauges right after changing the states.
+        "vfleet.metrics.state-counts-cached-for=0s",
         "logging.level.root=WARN",
         "logging.level.io.vfleet=INFO",
 })

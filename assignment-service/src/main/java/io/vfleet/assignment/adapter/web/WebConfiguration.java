@@ -3,6 +3,8 @@ package io.vfleet.assignment.adapter.web;
 import io.vfleet.assignment.adapter.security.BearerTokens;
 import io.vfleet.assignment.application.Caller;
 import java.util.List;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.MethodParameter;
 import org.springframework.web.bind.support.WebDataBinderFactory;
@@ -12,8 +14,12 @@ import org.springframework.web.method.support.HandlerMethodArgumentResolver;
 import org.springframework.web.method.support.ModelAndViewContainer;
 import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
+import tools.jackson.databind.json.JsonMapper;
 
-/** Bearer-token authentication on {@code /api/**}, and the authenticated {@link Caller} as a controller argument. */
+/**
+ * Bearer-token authentication on {@code /api/**} and on the Prometheus scrape, and the authenticated
+ * {@link Caller} as a controller argument. {@code /actuator/health/**} stays open for probes.
+ */
 @Configuration(proxyBeanMethods = false)
 class WebConfiguration implements WebMvcConfigurer {
 
@@ -26,6 +32,13 @@ class WebConfiguration implements WebMvcConfigurer {
 
     WebConfiguration(BearerTokens tokens) {
         this.tokens = tokens;
+    }
+
+    @Bean
+    FilterRegistrationBean<MetricsTokenFilter> metricsTokenFilter(JsonMapper json) {
+        FilterRegistrationBean<MetricsTokenFilter> registration = new FilterRegistrationBean<>(new MetricsTokenFilter(tokens, json));
+        registration.addUrlPatterns("/actuator/prometheus");
+        return registration;
     }
 
     @Override

@@ -14,6 +14,7 @@ import io.vfleet.assignment.application.port.AuditLog;
 import io.vfleet.assignment.application.port.FencingEpochs;
 import io.vfleet.assignment.application.port.IdempotencyKeys;
 import io.vfleet.assignment.application.port.NodeAgents;
+import io.vfleet.assignment.application.port.Telemetry;
 import io.vfleet.assignment.application.port.Tenants;
 import io.vfleet.assignment.domain.Assignment;
 import io.vfleet.assignment.domain.AssignmentState;
@@ -75,12 +76,13 @@ class RealAgentTest extends ServiceTestBase {
             return running.channel();
         }, Duration.ofSeconds(10));
         topologies.replace(running.topology(), 3);
-        ReleaseAssignment.Ports ports = new ReleaseAssignment.Ports(assignments, topologies, epochs, agent, audit);
+        ReleaseAssignment.Ports ports = new ReleaseAssignment.Ports(assignments, topologies, epochs, agent, audit,
+                Telemetry.NONE);
         release = new ReleaseAssignment(transactions, ports);
         assign = new AssignDevices(transactions, new AssignDevices.Ports(assignments, tenants, topologies, idempotencyKeys,
-                epochs, agent, audit), release);
+                epochs, agent, audit, Telemetry.NONE), release);
         reset = new ResetAssignment(transactions, ports);
-        reconcile = new ReconcileNode(transactions, ports, release);
+        reconcile = new ReconcileNode(transactions, ports, tenants, release);
     }
 
     @AfterEach
