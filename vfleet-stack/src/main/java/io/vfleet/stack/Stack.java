@@ -197,7 +197,7 @@ public final class Stack implements AutoCloseable {
                 + LOOPBACK + ":" + ports.inventoryGrpc() + ", health " + inventoryUrl() + "/actuator/health"));
         agents.keySet().forEach(node -> line(text, "agent " + node, "gRPC " + agentTarget(node) + " (vfleet.agent.v1 "
                 + "Syscalls, NodeAgent), health " + agentHealthUrl(node) + ", topology " + hostOf(node).topology()));
-        line(text, "assignment-service", "REST " + assignmentUrl() + "/api/v1"
+        line(text, "assignment-service", "REST " + assignmentUrl() + "/api/v1, dashboard " + assignmentUrl() + "/dashboard/"
                 + (AppJar.read(settings.jars().assignment()).servesGrpc() ? ", gRPC " + assignmentTarget() + " (vfleet.assignment.v1)" : "")
                 + (inventory.isPresent() ? ", nodes and agents from the inventory's ListAndWatch" : ""));
         text.append(newline).append("Demo tokens (send as \"Authorization: Bearer <token>\"):").append(newline);
