@@ -25,7 +25,11 @@ class DeploymentIT {
         assertThat(agent.ports(agent.builtIn())).containsExactlyInAnyOrder(8081, 9090);
         App assignment = apps.named("assignment-service").orElseThrow();
         assertThat(assignment.reads(Setting.environment("SPRING_DATASOURCE_PASSWORD", "x"))).isTrue();
-        assertThat(assignment.reads(Setting.environment("SPRING_GRPC_SERVER_PORT", "9090"))).isFalse();
+        assertThat(assignment.reads(Setting.environment("SPRING_GRPC_SERVER_PORT", "9092"))).isTrue();
+        assertThat(assignment.reads(Setting.environment("VFLEET_INVENTORY_TARGET", "inventory-service:9090"))).isTrue();
+        assertThat(assignment.reads(Setting.environment("VFLEET_INVENTORY_TOKEN", "x"))).isTrue();
+        assertThat(assignment.reads(Setting.environment("VFLEET_INVENTORY_TAGRET", "inventory-service:9090"))).isFalse();
+        assertThat(assignment.ports(assignment.builtIn())).containsExactlyInAnyOrder(8080, 9092);
         App inventory = apps.named("inventory-service").orElseThrow();
         assertThat(inventory.reads(Setting.environment("VFLEET_INVENTORY_DB_PASSWORD", "x"))).isTrue();
         assertThat(inventory.ports(inventory.builtIn())).containsExactly(8080, 9090);

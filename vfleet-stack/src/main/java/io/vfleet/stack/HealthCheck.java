@@ -50,7 +50,8 @@ final class HealthCheck implements AutoCloseable {
     }
 
     private Optional<String> actuator(int port) {
-        URI uri = URI.create("http://" + LOOPBACK + ":" + port + "/actuator/health");
+        // Readiness, not the whole health: what the kubelet waits for too, and it includes the database.
+        URI uri = URI.create("http://" + LOOPBACK + ":" + port + "/actuator/health/readiness");
         Optional<HttpResponse<String>> response = get(uri);
         if (response.isEmpty()) {
             return Optional.of(uri + " does not answer yet");

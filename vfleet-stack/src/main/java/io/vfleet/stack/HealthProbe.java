@@ -7,7 +7,7 @@ package io.vfleet.stack;
  */
 public sealed interface HealthProbe {
 
-    /** {@code GET /actuator/health} answers 200 with status UP. */
+    /** {@code GET /actuator/health/readiness} answers 200 with status UP. */
     record Actuator(int port) implements HealthProbe {}
 
     /** Any HTTP answer below 500 on {@code /}: the port is served by a started application. */

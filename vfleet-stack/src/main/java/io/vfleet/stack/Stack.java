@@ -154,13 +154,18 @@ public final class Stack implements AutoCloseable {
         return agent;
     }
 
-    /** What is not connected because the applications built do not offer it yet. */
+    /** What is not connected because the applications built do not offer it. */
     public List<String> notWired() {
         return notWired;
     }
 
     public String assignmentUrl() {
         return "http://" + LOOPBACK + ":" + ports.assignmentHttp();
+    }
+
+    /** The assignment service's gRPC {@code host:port}. */
+    public String assignmentTarget() {
+        return LOOPBACK + ":" + ports.assignmentGrpc();
     }
 
     public String inventoryUrl() {
@@ -182,7 +187,7 @@ public final class Stack implements AutoCloseable {
         return settings.stateDirectory().resolve("stack.env");
     }
 
-    /** Where each application listens, the demo tokens, and what is not wired yet. */
+    /** Where each application listens, the demo tokens, and what is not wired. */
     public String describe() {
         StringBuilder text = new StringBuilder();
         String newline = System.lineSeparator();
@@ -192,15 +197,16 @@ public final class Stack implements AutoCloseable {
                 + LOOPBACK + ":" + ports.inventoryGrpc() + ", health " + inventoryUrl() + "/actuator/health"));
         agents.keySet().forEach(node -> line(text, "agent " + node, "gRPC " + agentTarget(node) + " (vfleet.agent.v1 "
                 + "Syscalls, NodeAgent), health " + agentHealthUrl(node) + ", topology " + hostOf(node).topology()));
-        line(text, "assignment-service", "REST " + assignmentUrl() + "/api/v1"
-                + (AppJar.read(settings.jars().assignment()).servesGrpc() ? ", gRPC " + LOOPBACK + ":" + ports.assignmentGrpc() : ""));
+        line(text, "assignment-service", "REST " + assignmentUrl() + "/api/v1, dashboard " + assignmentUrl() + "/dashboard/"
+                + (AppJar.read(settings.jars().assignment()).servesGrpc() ? ", gRPC " + assignmentTarget() + " (vfleet.assignment.v1)" : "")
+                + (inventory.isPresent() ? ", nodes and agents from the inventory's ListAndWatch" : ""));
         text.append(newline).append("Demo tokens (send as \"Authorization: Bearer <token>\"):").append(newline);
         line(text, "orchestrator", tokens.orchestrator() + "  (every tenant)");
         line(text, "operator", tokens.operator());
         line(text, "auditor", tokens.auditor());
         text.append("The same, as shell variables: ").append(environmentFile()).append(newline);
         if (!notWired.isEmpty()) {
-            text.append(newline).append("Not wired yet:").append(newline);
+            text.append(newline).append("Not wired:").append(newline);
             notWired.forEach(reason -> text.append("  - ").append(reason).append(newline));
         }
         return text.toString();
@@ -219,6 +225,9 @@ public final class Stack implements AutoCloseable {
     private void writeEnvironmentFile() {
         Map<String, String> variables = new LinkedHashMap<>();
         variables.put("VFLEET_ASSIGNMENT_URL", assignmentUrl());
+        if (AppJar.read(settings.jars().assignment()).servesGrpc()) {
+            variables.put("VFLEET_ASSIGNMENT_GRPC", assignmentTarget());
+        }
         inventory.ifPresent(service -> {
             variables.put("VFLEET_INVENTORY_URL", inventoryUrl());
             variables.put("VFLEET_INVENTORY_GRPC", LOOPBACK + ":" + ports.inventoryGrpc());

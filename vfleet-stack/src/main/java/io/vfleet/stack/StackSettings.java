@@ -16,9 +16,11 @@ import java.util.Optional;
  * @param portBase         see {@link PortPlan}; 0 for free ports
  * @param jvmOptions       options for every child JVM
  * @param startupTimeout   how long each application may take to become healthy
+ * @param reconcileInterval how often the assignment service reconciles every node; empty keeps its own default
  */
 public record StackSettings(Path stateDirectory, AppJars jars, List<SimulatedHost> hosts,
-        Optional<ExternalDatabase> externalDatabase, int portBase, List<String> jvmOptions, Duration startupTimeout) {
+        Optional<ExternalDatabase> externalDatabase, int portBase, List<String> jvmOptions, Duration startupTimeout,
+        Optional<Duration> reconcileInterval) {
 
     /**
      * Small heaps, one GC thread and the C1 compiler only: six JVMs share a laptop or a two-core
@@ -29,10 +31,19 @@ public record StackSettings(Path stateDirectory, AppJars jars, List<SimulatedHos
 
     public static final Duration DEFAULT_STARTUP_TIMEOUT = Duration.ofMinutes(3);
 
+    /**
+     * Tests crash the assignment service between states and wait for reconciliation to repair what
+     * it left; the service's own minute between runs would make every such test a minute longer.
+     */
+    public static final Duration TEST_RECONCILE_INTERVAL = Duration.ofSeconds(5);
+
     public StackSettings {
         stateDirectory = stateDirectory.toAbsolutePath().normalize();
         hosts = List.copyOf(hosts);
         jvmOptions = List.copyOf(jvmOptions);
+        if (reconcileInterval.filter(interval -> interval.toSeconds() < 1).isPresent()) {
+            throw new StackException("the reconciliation interval is whole seconds, at least one: " + reconcileInterval.get());
+        }
         if (hosts.isEmpty()) {
             throw new StackException("the stack needs at least one simulated host");
         }
@@ -41,13 +52,16 @@ public record StackSettings(Path stateDirectory, AppJars jars, List<SimulatedHos
         }
     }
 
-    /** The three default hosts from {@code deploy/topologies/}, the embedded database, free ports. */
+    /**
+     * The three default hosts from {@code deploy/topologies/}, the embedded database, free ports,
+     * and reconciliation every {@link #TEST_RECONCILE_INTERVAL}.
+     */
     public static StackSettings forTests(Path projectRoot, AppJars jars, Path stateDirectory) {
         Path topologies = projectRoot.resolve("deploy/topologies");
         List<SimulatedHost> hosts = SimulatedHost.DEFAULT_TOPOLOGIES.stream()
                 .map(name -> SimulatedHost.read(topologies.resolve(name)))
                 .toList();
         return new StackSettings(stateDirectory, jars, hosts, Optional.empty(), 0, DEFAULT_JVM_OPTIONS,
-                DEFAULT_STARTUP_TIMEOUT);
+                DEFAULT_STARTUP_TIMEOUT, Optional.of(TEST_RECONCILE_INTERVAL));
     }
 }

@@ -9,9 +9,9 @@ import java.util.Optional;
 
 /**
  * Builds each application's command line and environment so that they find each other: the
- * services' ports and database, the token tables, the assignment service's agent endpoints. What an
- * application's build cannot be given yet is collected as a reason, printed with the listing, rather
- * than passed and left to fail.
+ * services' ports and database, the token tables, the agents' registration with the inventory and
+ * the assignment service's feed from it. What an application's build cannot be given is collected
+ * as a reason, printed with the listing, rather than passed and left to fail.
  */
 final class StackWiring {
     private final StackSettings settings;
@@ -42,9 +42,7 @@ final class StackWiring {
         for (int index = 0; index < hosts.size(); index++) {
             agents.put(hosts.get(index).node(), agent(agentJar, hosts.get(index), index, inventory.isPresent()));
         }
-        ChildProcess assignment = assignment(AppJar.read(settings.jars().assignment()));
-        notWired.add("assignment-service <- inventory: this assignment build has no inventory feed;"
-                + " its agent endpoints are configured, its topology stays empty");
+        ChildProcess assignment = assignment(AppJar.read(settings.jars().assignment()), inventory.isPresent());
         return new Wired(inventory, agents, assignment, List.copyOf(notWired));
     }
 
@@ -84,7 +82,12 @@ final class StackWiring {
         return "agent-" + host.node();
     }
 
-    private ChildProcess assignment(AppJar jar) {
+    /**
+     * With an inventory, the assignment service follows it: nodes, liveness and each agent's endpoint
+     * come from the agents' own registrations, so a static endpoint would only hide a wrong one.
+     * Without it nothing fills the topology; the endpoints are still given, for reconciliation.
+     */
+    private ChildProcess assignment(AppJar jar, boolean followsInventory) {
         ApplicationProperties properties = new ApplicationProperties()
                 .set("server.port", Integer.toString(ports.assignmentHttp()));
         if (jar.servesGrpc()) {
@@ -92,10 +95,18 @@ final class StackWiring {
         }
         database(properties);
         DemoTokens.addTo(properties, tokens.assignmentGrants());
-        List<SimulatedHost> hosts = settings.hosts();
-        for (int index = 0; index < hosts.size(); index++) {
-            properties.set("vfleet.agents.endpoints." + hosts.get(index).node(), Stack.LOOPBACK + ":" + ports.agents().get(index));
+        if (followsInventory) {
+            properties.set("vfleet.inventory.target", Stack.LOOPBACK + ":" + ports.inventoryGrpc())
+                    .secret("vfleet.inventory.token", tokens.inventoryFeed());
+        } else {
+            List<SimulatedHost> hosts = settings.hosts();
+            for (int index = 0; index < hosts.size(); index++) {
+                properties.set("vfleet.agents.endpoints." + hosts.get(index).node(),
+                        Stack.LOOPBACK + ":" + ports.agents().get(index));
+            }
         }
+        settings.reconcileInterval().ifPresent(interval ->
+                properties.set("vfleet.reconcile.interval", interval.toSeconds() + "s"));
         return child("assignment-service", jar, properties, serviceProbes(jar, ports.assignmentHttp(), ports.assignmentGrpc()));
     }
 

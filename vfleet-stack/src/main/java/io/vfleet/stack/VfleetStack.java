@@ -108,6 +108,7 @@ public final class VfleetStack implements Callable<Integer> {
         Optional<ExternalDatabase> external = databaseUrl.map(url -> new ExternalDatabase(url, databaseUser,
                 databasePassword == null ? "" : databasePassword));
         return new StackSettings(stateDirectory, AppJars.under(root), files.stream().map(SimulatedHost::read).toList(),
-                external, portBase, jvmOptions.isEmpty() ? StackSettings.DEFAULT_JVM_OPTIONS : jvmOptions, startupTimeout);
+                external, portBase, jvmOptions.isEmpty() ? StackSettings.DEFAULT_JVM_OPTIONS : jvmOptions, startupTimeout,
+                Optional.empty());
     }
 }

@@ -46,7 +46,7 @@ class ChildProcessTest {
         try {
             assertThatThrownBy(child::start).isInstanceOf(StackException.class)
                     .hasMessageContaining("silent is not healthy after 3 s")
-                    .hasMessageContaining("/actuator/health answered 200");
+                    .hasMessageContaining("/actuator/health/readiness answered 200");
         } finally {
             child.kill();
         }
