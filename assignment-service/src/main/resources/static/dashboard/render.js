@@ -32,7 +32,12 @@ const DEVICE_STATES = {
   HELD: { label: 'Held', css: 'state-held' },
   RESETTING: { label: 'Resetting', css: 'state-resetting' },
   UNREACHABLE: { label: 'Unreachable', css: 'state-unreachable' },
+  HOST: { label: 'Host driver', css: 'state-host' },
+  NOT_ASSIGNABLE: { label: 'Group not viable', css: 'state-not-assignable' },
 };
+
+// The states of devices no assignment can ever open, whoever asks.
+const NEVER_ASSIGNABLE = ['HOST', 'NOT_ASSIGNABLE'];
 
 const ASSIGNMENT_STATES = {
   REQUESTED: 'state-pending',
@@ -141,7 +146,13 @@ function owner(device) {
   if (device.assignmentId) {
     return element('p', { class: 'owner muted' }, 'Fenced by reset of ', code(shortId(device.assignmentId), device.assignmentId));
   }
-  return element('p', { class: 'owner muted' }, device.assignable ? 'No owner' : 'Kept by a host driver');
+  if (device.state === 'HOST') {
+    return element('p', { class: 'owner muted' }, 'Kept by a host driver');
+  }
+  if (device.state === 'NOT_ASSIGNABLE') {
+    return element('p', { class: 'owner muted' }, 'Group has a host-driven member');
+  }
+  return element('p', { class: 'owner muted' }, 'No owner');
 }
 
 function deviceTile(device) {
@@ -150,14 +161,13 @@ function deviceTile(device) {
   if (device.unsafe) {
     notes.push(pill('Unsafe · noiommu', 'unsafe'));
   }
-  if (!device.assignable) {
-    notes.push(pill('Host', 'host'));
-  }
   if (device.scrubPendingFrom) {
     notes.push(pill(`Scrub pending · ${device.scrubPendingFrom}`, 'scrub'));
   }
+  // The reason is the tile's tooltip, so it shows wherever on the tile, badge included, the pointer rests.
   return element('li', {
     class: `device ${state.css}${device.unsafe ? ' is-unsafe' : ''}`,
+    title: device.stateReason,
     dataset: { bdf: device.bdf, state: device.state },
   },
   element('div', { class: 'device-top' }, element('span', { class: 'bdf' }, device.bdf), pill(state.label, state.css)),
@@ -167,8 +177,9 @@ function deviceTile(device) {
 }
 
 function nodeCard(node) {
-  const counts = { FREE: 0, HELD: 0, RESETTING: 0, UNREACHABLE: 0 };
+  const counts = { FREE: 0, HELD: 0, RESETTING: 0 };
   node.devices.forEach((device) => { counts[device.state] = (counts[device.state] ?? 0) + 1; });
+  const never = node.devices.filter((device) => NEVER_ASSIGNABLE.includes(device.state)).length;
   const { sets, setsOfGroup } = layout(node.devices);
   const titleId = `node-${node.node}`;
   const setBoxes = [...sets].map(([resetSet, groups]) => element('section', {
@@ -188,7 +199,8 @@ function nodeCard(node) {
       node.live ? pill('Agent live', 'state-free') : pill('Agent unreachable', 'state-unreachable'),
       node.noiommuEnabled ? pill('noiommu enabled', 'unsafe') : null,
       element('p', { class: 'node-counts' },
-        `${node.devices.length} devices · ${counts.FREE} free · ${counts.HELD} held · ${counts.RESETTING} resetting`)),
+        `${node.devices.length} devices · ${counts.FREE} free · ${counts.HELD} held · ${counts.RESETTING} resetting`
+        + (never ? ` · ${never} never assignable` : ''))),
     node.devices.length
       ? element('div', { class: 'reset-sets' }, setBoxes)
       : element('p', { class: 'empty' }, 'No devices reported.'));
@@ -205,6 +217,7 @@ function summary(snapshot) {
     ['Held', count('HELD'), 'state-held'],
     ['Resetting', count('RESETTING'), 'state-resetting'],
     ['Unreachable', count('UNREACHABLE'), 'state-unreachable'],
+    ['Never assignable', count('HOST') + count('NOT_ASSIGNABLE'), 'state-host'],
     ['Inventory revision', snapshot.inventoryRevision, ''],
   ];
   return entries.map(([term, value, css]) => element('div', { class: `metric ${css}` },

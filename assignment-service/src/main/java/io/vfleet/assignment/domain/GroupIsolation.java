@@ -41,9 +41,17 @@ public final class GroupIsolation {
         return violations;
     }
 
-    /** Whether the whole group of {@code bdf} can be handed out: no host-driver member besides bridges. */
+    /** Whether the group can be handed out whole: no member kept by a host driver, bridges aside. */
     public static boolean isViable(int group, NodeTopology topology) {
-        return topology.groupMembers(group).stream().allMatch(member -> member.assignable() || isBridge(member));
+        return hostDrivenMembers(group, topology).isEmpty();
+    }
+
+    /** The members that make the group not viable: those kept by a host driver, bridges aside; in BDF order. */
+    public static List<String> hostDrivenMembers(int group, NodeTopology topology) {
+        return topology.groupMembers(group).stream()
+                .filter(member -> !member.assignable() && !isBridge(member))
+                .map(TopologyDevice::bdf)
+                .toList();
     }
 
     private static boolean isBridge(TopologyDevice device) {

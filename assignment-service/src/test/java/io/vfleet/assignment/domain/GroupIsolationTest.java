@@ -43,6 +43,12 @@ class GroupIsolationTest {
     }
 
     @Test
+    void theHostDrivenMembersOfAGroupAreThoseThatMakeItUnviableBridgesAside() {
+        assertThat(GroupIsolation.hostDrivenMembers(14, topology)).containsExactly("0000:04:00.0");
+        assertThat(GroupIsolation.hostDrivenMembers(10, topology)).isEmpty();
+    }
+
+    @Test
     void devicesOfOneResetSetButSeparateGroupsMayBeRequestedAlone() {
         assertThat(GroupIsolation.check(List.of("0000:03:00.0"), topology)).isEmpty();
     }

@@ -14,6 +14,14 @@ import java.util.List;
  * group 15: 05:00.0 noiommu NIC                reset set root:05
  * group 16: 06:00.0 GPU                        reset set slot:06
  * </pre>
+ *
+ * <p>{@link #withHostDrivers} is a node where some functions stay with host drivers:
+ *
+ * <pre>
+ * group 20: 00:1c.0 bridge (pcieport) + 04:00.0 GPU   viable, bridges do not count
+ * group 21: 02:00.0 GPU + 02:00.1 audio (snd_hda_intel)  not viable
+ * group 22: 03:00.0 NIC (tg3)
+ * </pre>
  */
 public final class Fleet {
 
@@ -37,6 +45,18 @@ public final class Fleet {
                 device("0000:05:00.0", new TopologyDevice.PciId(0x8086, 0x1533, 0x020000), 15, "root:05",
                         TopologyDevice.Kind.NOIOMMU),
                 gpu("0000:06:00.0", 16, "slot:06")));
+    }
+
+    public static NodeTopology withHostDrivers(String name) {
+        return new NodeTopology(name, false, true, List.of(
+                new TopologyDevice("0000:00:1c.0", new TopologyDevice.PciId(0x8086, 0xa110, 0x060400), 20, "root:00",
+                        TopologyDevice.Kind.PHYSICAL, false, ""),
+                gpu("0000:04:00.0", 20, "slot:04"),
+                gpu("0000:02:00.0", 21, "bus:02"),
+                new TopologyDevice("0000:02:00.1", new TopologyDevice.PciId(NVIDIA, 0x22ba, 0x040300), 21, "bus:02",
+                        TopologyDevice.Kind.PHYSICAL, false, ""),
+                new TopologyDevice("0000:03:00.0", new TopologyDevice.PciId(0x14e4, 0x1657, 0x020000), 22, "slot:03",
+                        TopologyDevice.Kind.PHYSICAL, false, "")));
     }
 
     private static TopologyDevice gpu(String bdf, int group, String resetSet) {

@@ -4,8 +4,10 @@ import io.vfleet.assignment.domain.AssignedDevice;
 import io.vfleet.assignment.domain.Assignment;
 import io.vfleet.assignment.domain.AssignmentState;
 import io.vfleet.assignment.domain.AuditEvent;
+import io.vfleet.assignment.domain.GroupIsolation;
 import io.vfleet.assignment.domain.Hold;
 import io.vfleet.assignment.domain.NodeState;
+import io.vfleet.assignment.domain.NodeTopology;
 import io.vfleet.assignment.domain.TopologyDevice;
 import java.time.Instant;
 import java.util.List;
@@ -30,18 +32,39 @@ final class DashboardBodies {
         RESETTING,
         /** Opened for an assignment that is being prepared or is active. */
         HELD,
+        /** Bound to a host driver rather than vfio-pci: no assignment can open it. */
+        HOST,
+        /** Bound to vfio-pci, but its IOMMU group has a member kept by a host driver, so the group is not viable. */
+        NOT_ASSIGNABLE,
         FREE;
 
-        static DeviceState of(boolean live, Hold hold, Assignment owner) {
-            if (!live) {
+        static DeviceState of(NodeTopology topology, TopologyDevice device, Hold hold, Assignment owner) {
+            if (!topology.live()) {
                 return UNREACHABLE;
             }
-            if (hold == null) {
-                return FREE;
+            if (hold != null) {
+                return switch (hold.kind()) {
+                    case FENCE -> RESETTING;
+                    case OWNER -> owner != null && releasing(owner.state()) ? RESETTING : HELD;
+                };
             }
-            return switch (hold.kind()) {
-                case FENCE -> RESETTING;
-                case OWNER -> owner != null && releasing(owner.state()) ? RESETTING : HELD;
+            if (!device.assignable()) {
+                return HOST;
+            }
+            return GroupIsolation.isViable(device.iommuGroup(), topology) ? FREE : NOT_ASSIGNABLE;
+        }
+
+        /** Why the device can never be assigned, for the tile's tooltip; null for the states that say it all. */
+        String reason(NodeTopology topology, TopologyDevice device) {
+            return switch (this) {
+                case HOST -> device.bdf() + " is kept by a host driver, not vfio-pci: no tenant can be given it";
+                case NOT_ASSIGNABLE -> {
+                    List<String> blockers = GroupIsolation.hostDrivenMembers(device.iommuGroup(), topology);
+                    yield "IOMMU group " + device.iommuGroup() + " is not viable: " + String.join(", ", blockers)
+                            + (blockers.size() == 1 ? " is" : " are") + " kept by a host driver,"
+                            + " and a group goes whole to one tenant or not at all";
+                }
+                case UNREACHABLE, RESETTING, HELD, FREE -> null;
             };
         }
 
@@ -69,20 +92,22 @@ final class DashboardBodies {
 
     /**
      * One PCI function. {@code tenant} is the owner's, null for a free or fenced device;
-     * {@code assignmentId} is the owning assignment, or for a fenced device the one whose reset fences it.
+     * {@code assignmentId} is the owning assignment, or for a fenced device the one whose reset fences it;
+     * {@code stateReason} says why a {@code HOST} or {@code NOT_ASSIGNABLE} device can never be assigned.
      */
     record DeviceBody(String bdf, String vendorId, String deviceId, String classCode, int iommuGroup, String resetSet,
-            String kind, boolean unsafe, boolean assignable, String vfioName, DeviceState state, String tenant,
-            String assignmentId, String assignmentState, String scrubPendingFrom) {
+            String kind, boolean unsafe, boolean assignable, String vfioName, DeviceState state, String stateReason,
+            String tenant, String assignmentId, String assignmentState, String scrubPendingFrom) {
 
         static DeviceBody of(TopologyDevice device, NodeState state, Map<String, Assignment> owners) {
             Hold hold = state.hold(device.bdf()).orElse(null);
             Assignment owner = hold == null ? null : owners.get(hold.assignmentId());
             boolean owned = hold != null && hold.kind() == Hold.Kind.OWNER;
+            DeviceState where = DeviceState.of(state.topology(), device, hold, owner);
             return new DeviceBody(device.bdf(), hex(device.id().vendorId(), 4), hex(device.id().deviceId(), 4),
                     hex(device.id().classCode(), 6), device.iommuGroup(), device.resetSet(), device.kind().name(),
                     device.kind() == TopologyDevice.Kind.NOIOMMU, device.assignable(), device.vfioName(),
-                    DeviceState.of(state.topology().live(), hold, owner),
+                    where, where.reason(state.topology(), device),
                     owned ? hold.tenant() : null,
                     hold == null ? null : hold.assignmentId(),
                     owned && owner != null ? owner.state().name() : null,

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.jayway.jsonpath.JsonPath;
 import io.vfleet.assignment.application.port.Assignments;
+import io.vfleet.assignment.domain.NodeTopology;
 import io.vfleet.assignment.support.Fleet;
 import io.vfleet.assignment.support.ServiceTest;
 import io.vfleet.assignment.support.ServiceTestBase;
@@ -74,6 +75,7 @@ class DashboardApiTest extends ServiceTestBase {
                 .containsEntry("assignmentState", "ACTIVE");
         assertThat(device(snapshot, "n1", "0000:01:00.0"))
                 .containsEntry("state", "FREE")
+                .containsEntry("stateReason", null)
                 .containsEntry("tenant", null)
                 .containsEntry("assignmentId", null);
         assertThat(device(snapshot, "n2", "0000:02:00.0")).containsEntry("state", "FREE");
@@ -99,6 +101,56 @@ class DashboardApiTest extends ServiceTestBase {
         assertThat(device(snapshot, "n1", "0000:01:00.0")).containsEntry("state", "UNREACHABLE").containsEntry("tenant", "acme");
         assertThat(device(snapshot, "n1", "0000:06:00.0")).containsEntry("state", "UNREACHABLE");
         assertThat(JsonPath.<List<Boolean>>read(snapshot, "$.nodes[*].live")).containsExactly(false, true);
+    }
+
+    @Test
+    void aFunctionKeptByAHostDriverIsHostAndSaysWhy() throws Exception {
+        topologies.replace(Fleet.withHostDrivers("n3"), 3);
+
+        String snapshot = snapshot();
+
+        assertThat(device(snapshot, "n3", "0000:03:00.0"))
+                .containsEntry("state", "HOST")
+                .containsEntry("assignable", false)
+                .containsEntry("tenant", null)
+                .extractingByKey("stateReason").asString().contains("0000:03:00.0", "host driver", "vfio-pci");
+        assertThat(device(snapshot, "n3", "0000:02:00.1")).containsEntry("state", "HOST");
+        assertThat(device(snapshot, "n3", "0000:00:1c.0")).containsEntry("state", "HOST");
+    }
+
+    @Test
+    void aVfioDeviceWhoseGroupHasAHostDrivenMemberIsNotAssignableAndNamesThatMember() throws Exception {
+        topologies.replace(Fleet.withHostDrivers("n3"), 3);
+
+        String snapshot = snapshot();
+
+        assertThat(device(snapshot, "n3", "0000:02:00.0"))
+                .containsEntry("state", "NOT_ASSIGNABLE")
+                .containsEntry("assignable", true)
+                .extractingByKey("stateReason").asString()
+                .contains("IOMMU group 21 is not viable", "0000:02:00.1 is kept by a host driver")
+                .doesNotContain("0000:02:00.0 is");
+    }
+
+    @Test
+    void aBridgeInTheGroupLeavesItsOtherMembersFree() throws Exception {
+        topologies.replace(Fleet.withHostDrivers("n3"), 3);
+
+        assertThat(device(snapshot(), "n3", "0000:04:00.0"))
+                .containsEntry("state", "FREE")
+                .containsEntry("stateReason", null);
+    }
+
+    @Test
+    void aNodeThatIsNotLiveShowsItsHostDrivenFunctionsAsUnreachable() throws Exception {
+        NodeTopology workstation = Fleet.withHostDrivers("n3");
+        topologies.replace(new NodeTopology("n3", false, false, workstation.devices()), 3);
+
+        String snapshot = snapshot();
+
+        assertThat(device(snapshot, "n3", "0000:03:00.0")).containsEntry("state", "UNREACHABLE")
+                .containsEntry("stateReason", null);
+        assertThat(device(snapshot, "n3", "0000:02:00.0")).containsEntry("state", "UNREACHABLE");
     }
 
     @Test

@@ -52,6 +52,7 @@ class DashboardBrowserTest extends ServiceTestBase {
     void anAssignmentMadeThroughTheApiAppearsOnThePageWithItsTenantAndDevicesAndLaterOnesWithoutReload()
             throws Exception {
         topologies.replace(Fleet.node("n3", true, false), 3);
+        topologies.replace(Fleet.withHostDrivers("n4"), 4);
         String acme = assign("acme", "n1", "0000:02:00.0", "0000:02:00.1");
         assign("globex", "n2", "0000:01:00.0");
         String releasing = assign("globex", "n2", "0000:03:00.0");
@@ -82,6 +83,13 @@ class DashboardBrowserTest extends ServiceTestBase {
             assertThat(browser.text(deviceState("n2", "0000:03:00.0"))).isEqualTo("RESETTING");
             assertThat(browser.text(deviceState("n3", "0000:01:00.0"))).isEqualTo("UNREACHABLE");
             assertThat(browser.text(deviceState("n1", "0000:06:00.0"))).isEqualTo("FREE");
+            String hostDriven = "document.querySelector('#nodes [data-node=\"n4\"] [data-bdf=\"0000:03:00.0\"]')";
+            assertThat(browser.text(hostDriven + ".dataset.state")).isEqualTo("HOST");
+            assertThat(browser.text(hostDriven + ".innerText")).contains("Host driver").doesNotContain("Free");
+            String barred = "document.querySelector('#nodes [data-node=\"n4\"] [data-bdf=\"0000:02:00.0\"]')";
+            assertThat(browser.text(barred + ".dataset.state")).isEqualTo("NOT_ASSIGNABLE");
+            assertThat(browser.text(barred + ".innerText")).contains("Group not viable");
+            assertThat(browser.text(barred + ".title")).contains("IOMMU group 21 is not viable", "0000:02:00.1");
             assertThat(browser.text("document.querySelector('#nodes [data-node=\"n1\"] [data-bdf=\"0000:05:00.0\"]')"
                     + ".innerText")).contains("Unsafe");
             assertThat(browser.evaluate("document.querySelectorAll('#audit tbody tr').length").asInt())
