@@ -9,7 +9,7 @@ import io.vfleet.api.agent.v1.ListPreparedRequest;
 import io.vfleet.api.agent.v1.MmapRequest;
 import io.vfleet.api.agent.v1.PrepareResponse;
 import io.vfleet.api.agent.v1.PreparedAssignment;
-import io.vfleet.assignment.adapter.web.dashboard.StackBrowser;
+import io.vfleet.assignment.adapter.web.dashboard.HeadlessChromium;
 import io.vfleet.stack.Stack;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -200,7 +200,7 @@ class AssignmentFlowTest {
 
     @Test
     void theDashboardFromTheRunningStackShowsAnAssignmentMadeThroughTheApi() throws Exception {
-        try (StackBrowser browser = StackBrowser.launch()) {
+        try (HeadlessChromium browser = HeadlessChromium.launch()) {
             browser.navigate(stack.assignmentUrl() + "/dashboard/");
             browser.evaluate("""
                     document.getElementById('token').value = '%s';

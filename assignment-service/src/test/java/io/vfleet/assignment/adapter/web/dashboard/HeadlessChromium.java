@@ -35,8 +35,11 @@ import tools.jackson.databind.json.JsonMapper;
  *
  * <p>Each browser gets a fresh profile directory, removed on {@link #close()}, so no state (cookies,
  * session storage) leaks from one run to the next.
+ *
+ * <p>Public, and shipped in the service's test jar, so that the end-to-end tests drive the dashboard
+ * of a running stack with the same client as the service's own tests.
  */
-final class HeadlessChromium implements AutoCloseable {
+public final class HeadlessChromium implements AutoCloseable {
 
     static final Path BINARY = Path.of("/usr/bin/chromium");
 
@@ -57,7 +60,7 @@ final class HeadlessChromium implements AutoCloseable {
     }
 
     /** Starts Chromium on a blank page; fails, naming the package to install, when it is not there. */
-    static HeadlessChromium launch() throws IOException, InterruptedException {
+    public static HeadlessChromium launch() throws IOException, InterruptedException {
         if (!Files.isExecutable(BINARY)) {
             throw new AssertionError("Chromium is needed for the dashboard's browser test but " + BINARY
                     + " is missing: install it with `apt-get install -y chromium` (as root, or with sudo)");
@@ -109,7 +112,7 @@ final class HeadlessChromium implements AutoCloseable {
     }
 
     /** Loads the address and waits until the document and everything it loads are in. */
-    void navigate(String url) {
+    public void navigate(String url) {
         JsonNode navigated = send("Page.navigate", Map.of("url", url));
         if (navigated.hasNonNull("errorText")) {
             throw new AssertionError("Chromium could not load " + url + ": " + navigated.path("errorText").asString());
@@ -118,7 +121,7 @@ final class HeadlessChromium implements AutoCloseable {
     }
 
     /** The value of a JavaScript expression in the page (awaited when it is a promise), as JSON. */
-    JsonNode evaluate(String expression) {
+    public JsonNode evaluate(String expression) {
         JsonNode answer = send("Runtime.evaluate",
                 Map.of("expression", expression, "returnByValue", true, "awaitPromise", true));
         if (answer.hasNonNull("exceptionDetails")) {
@@ -127,12 +130,12 @@ final class HeadlessChromium implements AutoCloseable {
         return answer.path("result").path("value");
     }
 
-    String text(String expression) {
+    public String text(String expression) {
         return evaluate(expression).asString();
     }
 
     /** Polls until the expression is true, failing after {@code timeout} with the page's errors so far. */
-    void waitFor(String expression, Duration timeout) {
+    public void waitFor(String expression, Duration timeout) {
         Instant deadline = Instant.now().plus(timeout);
         while (!evaluate("Boolean(" + expression + ")").asBoolean()) {
             if (Instant.now().isAfter(deadline)) {
@@ -148,7 +151,7 @@ final class HeadlessChromium implements AutoCloseable {
     }
 
     /** A PNG of the whole page laid out {@code width} CSS pixels wide. */
-    void screenshot(Path file, int width) throws IOException {
+    public void screenshot(Path file, int width) throws IOException {
         send("Emulation.setDeviceMetricsOverride",
                 Map.of("width", width, "height", 900, "deviceScaleFactor", 1, "mobile", false));
         long height = Math.round(send("Page.getLayoutMetrics", Map.of()).path("cssContentSize").path("height").asDouble());
@@ -160,7 +163,7 @@ final class HeadlessChromium implements AutoCloseable {
     }
 
     /** Everything the page reported as an error since it was launched. */
-    List<String> errors() {
+    public List<String> errors() {
         return List.copyOf(errors);
     }
 
