@@ -4,6 +4,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.vfleet.agent.grpc.BearerTokenInterceptor;
 import io.vfleet.agent.grpc.NodeAgentService;
 import io.vfleet.agent.grpc.SyscallsService;
 import io.vfleet.agent.inventory.GrpcInventoryRegistration;
@@ -26,6 +27,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.grpc.server.GlobalServerInterceptor;
 
 /** Wires one host per process: its topology, its saved state, and the two gRPC services over it. */
 @Configuration(proxyBeanMethods = false)
@@ -72,6 +74,18 @@ class AgentConfiguration {
         Gauge.builder("vfleet.agent.prepared.assignments", preparations, prepared -> prepared.prepared().size())
                 .description("assignments prepared on this node").register(meters);
         return new NodeAgentService(host, preparations, meters);
+    }
+
+    /** Every {@code vfleet.agent.v1} call needs one of the caller tokens; without any, the agent serves anyone. */
+    @Bean
+    @GlobalServerInterceptor
+    BearerTokenInterceptor bearerTokenInterceptor(AgentProperties properties) {
+        BearerTokenInterceptor interceptor = new BearerTokenInterceptor(properties.callerTokens());
+        if (!interceptor.enforcing()) {
+            log.warn("No caller tokens configured (vfleet.agent.caller-tokens): this agent serves Syscalls and NodeAgent "
+                    + "to anyone who reaches its gRPC port");
+        }
+        return interceptor;
     }
 
     /** The inventory over gRPC, when a target is configured; plaintext inside the cluster network. */
