@@ -29,7 +29,7 @@ class AgentConfiguration {
 
     @Bean
     NodeAgents nodeAgents(Channels channels, AgentEndpoints endpoints) {
-        return new GrpcNodeAgents(channels::of, endpoints.deadline());
+        return new GrpcNodeAgents(channels::of, endpoints.deadline(), endpoints.token());
     }
 
     /** The open channels, by node; a node whose agent moved gets a channel to where it is now. */

@@ -1,7 +1,9 @@
 package io.vfleet.assignment.adapter.agent;
 
 import com.google.rpc.ErrorInfo;
+import io.grpc.CallCredentials;
 import io.grpc.Channel;
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
@@ -17,6 +19,7 @@ import io.vfleet.assignment.application.port.NodeAgents;
 import io.vfleet.assignment.domain.Preparation;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -27,15 +30,25 @@ import java.util.function.Supplier;
  * <p>Failures are translated once, here: UNAVAILABLE and DEADLINE_EXCEEDED mean the outcome is
  * unknown ({@link NodeAgents.AgentUnreachable}); every other status is a refusal whose
  * {@code ErrorInfo} reason (an errno name, or STALE_EPOCH) and {@code device} metadata are kept.
+ * Every call carries the service's bearer token, when one is configured, as the agents require it.
  */
 final class GrpcNodeAgents implements NodeAgents {
+    private static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
     private final Function<String, Channel> channels;
     private final Duration deadline;
+    private final CallCredentials credentials;
 
+    /** Calls without a token, for agents that accept anyone. */
     GrpcNodeAgents(Function<String, Channel> channels, Duration deadline) {
+        this(channels, deadline, "");
+    }
+
+    /** @param token the bearer token the agents accept from this service; empty sends none */
+    GrpcNodeAgents(Function<String, Channel> channels, Duration deadline, String token) {
         this.channels = channels;
         this.deadline = deadline;
+        this.credentials = token.isBlank() ? null : bearer(token.strip());
     }
 
     @Override
@@ -81,7 +94,20 @@ final class GrpcNodeAgents implements NodeAgents {
     }
 
     private NodeAgentGrpc.NodeAgentBlockingStub stub(String node) {
-        return NodeAgentGrpc.newBlockingStub(channels.apply(node)).withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
+        NodeAgentGrpc.NodeAgentBlockingStub stub = NodeAgentGrpc.newBlockingStub(channels.apply(node))
+                .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
+        return credentials == null ? stub : stub.withCallCredentials(credentials);
+    }
+
+    private static CallCredentials bearer(String token) {
+        return new CallCredentials() {
+            @Override
+            public void applyRequestMetadata(RequestInfo requestInfo, Executor executor, MetadataApplier applier) {
+                Metadata headers = new Metadata();
+                headers.put(AUTHORIZATION, "Bearer " + token);
+                applier.apply(headers);
+            }
+        };
     }
 
     private static Preparation preparation(PrepareResponse response) {
