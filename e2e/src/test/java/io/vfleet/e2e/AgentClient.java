@@ -1,34 +1,59 @@
 package io.vfleet.e2e;
 
+import io.grpc.CallCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.netty.NettyChannelBuilder;
 import io.vfleet.api.agent.v1.NodeAgentGrpc;
 import io.vfleet.api.agent.v1.SyscallsGrpc;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
 /**
  * An agent's two public gRPC services, as a VMM or the assignment service reaches them. A fresh
- * client is made after the agent restarts, so that no reconnect backoff delays the test.
+ * client is made after the agent restarts, so that no reconnect backoff delays the test. Every call
+ * carries the given bearer token, as the agents require of their callers.
  */
 final class AgentClient implements AutoCloseable {
     private static final long DEADLINE_SECONDS = 30;
+    private static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
     private final ManagedChannel channel;
+    private final CallCredentials credentials;
 
-    AgentClient(String target) {
+    /** @param token the agents' caller token; empty sends none, to see the refusal */
+    AgentClient(String target, String token) {
         this.channel = NettyChannelBuilder.forTarget(target).usePlaintext().build();
+        this.credentials = token.isEmpty() ? null : bearer(token);
     }
 
     NodeAgentGrpc.NodeAgentBlockingStub nodeAgent() {
-        return NodeAgentGrpc.newBlockingStub(channel).withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS);
+        NodeAgentGrpc.NodeAgentBlockingStub stub = NodeAgentGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS);
+        return credentials == null ? stub : stub.withCallCredentials(credentials);
     }
 
     NodeAgentGrpc.NodeAgentFutureStub nodeAgentAsync() {
-        return NodeAgentGrpc.newFutureStub(channel).withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS);
+        NodeAgentGrpc.NodeAgentFutureStub stub = NodeAgentGrpc.newFutureStub(channel)
+                .withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS);
+        return credentials == null ? stub : stub.withCallCredentials(credentials);
     }
 
     SyscallsGrpc.SyscallsBlockingStub syscalls() {
-        return SyscallsGrpc.newBlockingStub(channel).withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS);
+        SyscallsGrpc.SyscallsBlockingStub stub = SyscallsGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS);
+        return credentials == null ? stub : stub.withCallCredentials(credentials);
+    }
+
+    private static CallCredentials bearer(String token) {
+        return new CallCredentials() {
+            @Override
+            public void applyRequestMetadata(RequestInfo requestInfo, Executor executor, MetadataApplier applier) {
+                Metadata headers = new Metadata();
+                headers.put(AUTHORIZATION, "Bearer " + token);
+                applier.apply(headers);
+            }
+        };
     }
 
     @Override

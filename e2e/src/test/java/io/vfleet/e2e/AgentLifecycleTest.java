@@ -62,7 +62,7 @@ class AgentLifecycleTest {
     }
 
     private AgentClient agent(String node) {
-        return new AgentClient(stack.agentTarget(node));
+        return new AgentClient(stack.agentTarget(node), stack.tokens().agentCaller());
     }
 
     private static PrepareRequest prepare(String id, String tenant, List<String> devices, long epoch) {
@@ -81,6 +81,25 @@ class AgentLifecycleTest {
 
                 assertThat(topology.getHostname()).isEqualTo(node);
                 assertThat(topology.getVfioDevicesList()).isNotEmpty();
+            }
+        }
+    }
+
+    @Test
+    void everyAgentRefusesCallsWithoutItsCallerTokenAsUnauthenticated() throws Exception {
+        for (String node : stack.agents().keySet()) {
+            try (AgentClient anonymous = new AgentClient(stack.agentTarget(node), "");
+                    AgentClient guessing = new AgentClient(stack.agentTarget(node), "vf-agent-caller-guessed")) {
+                AgentRefusal withoutToken = AgentRefusal.of(catchThrowable(() ->
+                        anonymous.nodeAgent().getTopology(GetTopologyRequest.getDefaultInstance())));
+                AgentRefusal wrongToken = AgentRefusal.of(catchThrowable(() ->
+                        guessing.syscalls().mmap(MmapRequest.newBuilder().setPid(1).setLength(TWO_MIB)
+                                .setProt(PROT_READ_WRITE).build())));
+
+                assertThat(withoutToken.code()).isEqualTo(Status.Code.UNAUTHENTICATED);
+                assertThat(withoutToken.reason()).isEqualTo("UNAUTHENTICATED");
+                assertThat(wrongToken.code()).isEqualTo(Status.Code.UNAUTHENTICATED);
+                assertThat(wrongToken.reason()).isEqualTo("UNAUTHENTICATED");
             }
         }
     }

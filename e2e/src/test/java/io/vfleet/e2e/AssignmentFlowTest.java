@@ -84,7 +84,7 @@ class AssignmentFlowTest {
         assertActive(byDevice, 2);
         String id = byDevice.body().get("id").asString();
 
-        try (AgentClient agent = new AgentClient(stack.agentTarget(WORKSTATION))) {
+        try (AgentClient agent = new AgentClient(stack.agentTarget(WORKSTATION), stack.tokens().agentCaller())) {
             // The VMM maps guest memory into the IOAS the service returned, as the tenant's VM process.
             PrepareResponse prepared = prepared(agent, id);
             assertThat(prepared.getIoasId()).isEqualTo(byDevice.body().get("ioasId").asInt());
@@ -105,7 +105,7 @@ class AssignmentFlowTest {
         for (Rest.Response assignment : List.of(bySelector, byDevice)) {
             release(assignment.body().get("id").asString());
         }
-        try (AgentClient agent = new AgentClient(stack.agentTarget(WORKSTATION))) {
+        try (AgentClient agent = new AgentClient(stack.agentTarget(WORKSTATION), stack.tokens().agentCaller())) {
             assertThat(listPrepared(agent)).extracting(PreparedAssignment::getAssignmentId).doesNotContain(id);
         }
         assertThat(owners("0000:01:00.0", WORKSTATION)).isEmpty();
@@ -174,7 +174,7 @@ class AssignmentFlowTest {
                     .noneMatch(UNFINISHED::contains);
             Set<String> active = crashed.stream().filter(assignment -> assignment.get("state").asString().equals("ACTIVE"))
                     .map(assignment -> assignment.get("id").asString()).collect(Collectors.toSet());
-            try (AgentClient agent = new AgentClient(stack.agentTarget(GPU_SERVER))) {
+            try (AgentClient agent = new AgentClient(stack.agentTarget(GPU_SERVER), stack.tokens().agentCaller())) {
                 assertThat(listPrepared(agent)).extracting(PreparedAssignment::getAssignmentId)
                         .as("the agent holds exactly the ACTIVE assignments").containsExactlyInAnyOrderElementsOf(active);
             }

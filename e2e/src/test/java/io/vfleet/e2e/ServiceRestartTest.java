@@ -69,7 +69,8 @@ class ServiceRestartTest {
                 .containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
         assertThat(Files.readString(stack.environmentFile()))
                 .contains("VFLEET_ASSIGNMENT_URL='" + stack.assignmentUrl() + "'")
-                .contains("VFLEET_TOKEN_OPERATOR='" + stack.tokens().operator() + "'");
+                .contains("VFLEET_TOKEN_OPERATOR='" + stack.tokens().operator() + "'")
+                .contains("VFLEET_TOKEN_AGENT_CALLER='" + stack.tokens().agentCaller() + "'");
     }
 
     @Test

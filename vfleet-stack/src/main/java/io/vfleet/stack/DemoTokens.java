@@ -10,10 +10,13 @@ import java.util.Map;
 /**
  * Bearer tokens made afresh at every start of the stack, one per role a person uses
  * ({@code orchestrator} for every tenant, {@code operator}, {@code auditor}), one per agent for the
- * node it may register, and one the assignment service uses to follow the inventory. They live only
- * in the processes' environment and in the stack's state directory.
+ * node it may register, one the assignment service uses to follow the inventory, and one every agent
+ * accepts from its callers ({@code vfleet.agent.caller-tokens}): the assignment service, and whoever
+ * drives an agent's system calls directly. They live only in the processes' environment and in the
+ * stack's state directory.
  */
-public record DemoTokens(String orchestrator, String operator, String auditor, Map<String, String> agents, String inventoryFeed) {
+public record DemoTokens(String orchestrator, String operator, String auditor, Map<String, String> agents, String inventoryFeed,
+        String agentCaller) {
 
     /** One accepted token, as the services' {@code vfleet.security.tokens[n]} describe it. */
     public record Grant(String token, String role, String node) {}
@@ -27,7 +30,8 @@ public record DemoTokens(String orchestrator, String operator, String auditor, M
     public static DemoTokens generate(List<String> nodes) {
         Map<String, String> agents = new LinkedHashMap<>();
         nodes.forEach(node -> agents.put(node, token("agent")));
-        return new DemoTokens(token("orchestrator"), token("operator"), token("auditor"), agents, token("feed"));
+        return new DemoTokens(token("orchestrator"), token("operator"), token("auditor"), agents, token("feed"),
+                token("agent-caller"));
     }
 
     /** What the assignment service accepts: the people's roles. */

@@ -204,6 +204,7 @@ public final class Stack implements AutoCloseable {
         line(text, "orchestrator", tokens.orchestrator() + "  (every tenant)");
         line(text, "operator", tokens.operator());
         line(text, "auditor", tokens.auditor());
+        line(text, "agent caller", tokens.agentCaller() + "  (the agents' Syscalls and NodeAgent)");
         text.append("The same, as shell variables: ").append(environmentFile()).append(newline);
         if (!notWired.isEmpty()) {
             text.append(newline).append("Not wired:").append(newline);
@@ -237,6 +238,7 @@ public final class Stack implements AutoCloseable {
         variables.put("VFLEET_TOKEN_ORCHESTRATOR", tokens.orchestrator());
         variables.put("VFLEET_TOKEN_OPERATOR", tokens.operator());
         variables.put("VFLEET_TOKEN_AUDITOR", tokens.auditor());
+        variables.put("VFLEET_TOKEN_AGENT_CALLER", tokens.agentCaller());
         StringBuilder content = new StringBuilder();
         variables.forEach((name, value) -> content.append(name).append("='").append(value).append("'\n"));
         Path file = environmentFile();

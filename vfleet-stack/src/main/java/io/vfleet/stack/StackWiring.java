@@ -65,7 +65,8 @@ final class StackWiring {
                 .set("http-port", Integer.toString(httpPort))
                 .set("topology", host.topology().toString())
                 .set("state-dir", stateDirectory.resolve("state").toString())
-                .set("advertised-endpoint", endpoint);
+                .set("advertised-endpoint", endpoint)
+                .secret("vfleet.agent.caller-tokens[0]", tokens.agentCaller());
         if (registers) {
             properties.set("vfleet.agent.inventory-target", Stack.LOOPBACK + ":" + ports.inventoryGrpc())
                     .secret("vfleet.agent.inventory-token", tokens.agents().get(host.node()));
@@ -95,6 +96,7 @@ final class StackWiring {
         }
         database(properties);
         DemoTokens.addTo(properties, tokens.assignmentGrants());
+        properties.secret("vfleet.agents.token", tokens.agentCaller());
         if (followsInventory) {
             properties.set("vfleet.inventory.target", Stack.LOOPBACK + ":" + ports.inventoryGrpc())
                     .secret("vfleet.inventory.token", tokens.inventoryFeed());

@@ -67,6 +67,21 @@ class StackWiringTest {
     }
 
     @Test
+    void everyAgentRequiresTheCallerTokenAndTheAssignmentServiceSendsItBothOnlyInTheEnvironment() throws IOException {
+        StackWiring.Wired wired = wire(Optional.empty(), Optional.empty());
+
+        String secret = "\"vfleet.agent.caller-tokens[0]\":\"" + tokens.agentCaller() + "\"";
+        assertThat(wired.agents().values()).hasSize(3).allSatisfy(agent -> {
+            assertThat(agent.spec().environment().get(ApplicationProperties.ENVIRONMENT_VARIABLE)).contains(secret);
+            assertThat(agent.spec().arguments()).noneMatch(argument -> argument.contains(tokens.agentCaller()));
+        });
+        ChildProcess.Spec assignment = wired.assignment().spec();
+        assertThat(assignment.environment().get(ApplicationProperties.ENVIRONMENT_VARIABLE))
+                .contains("\"vfleet.agents.token\":\"" + tokens.agentCaller() + "\"");
+        assertThat(assignment.arguments()).noneMatch(argument -> argument.contains(tokens.agentCaller()));
+    }
+
+    @Test
     void withoutAnInventoryTheAgentsEndpointsAreGivenAndTheMissingFeedIsSaid() throws IOException {
         StackWiring.Wired wired = wire(Optional.empty(), Optional.of(Duration.ofSeconds(5)));
 
