@@ -4,6 +4,7 @@ import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
+import io.grpc.Status;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -54,7 +55,7 @@ public final class BearerTokenInterceptor implements ServerInterceptor {
         }
         String authorization = headers.get(AUTHORIZATION);
         if (!accepts(authorization)) {
-            var refusal = KernelStatus.refusal(io.grpc.Status.Code.UNAUTHENTICATED, "UNAUTHENTICATED", authorization == null
+            var refusal = KernelStatus.refusal(Status.Code.UNAUTHENTICATED, "UNAUTHENTICATED", authorization == null
                     ? "this call needs an authorization: Bearer token" : "the bearer token is not one this agent accepts", Map.of());
             call.close(refusal.getStatus(), refusal.getTrailers());
             return new ServerCall.Listener<>() {
