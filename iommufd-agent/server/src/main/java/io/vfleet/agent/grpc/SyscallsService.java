@@ -2,7 +2,7 @@ package io.vfleet.agent.grpc;
 
 import io.grpc.stub.StreamObserver;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.vfleet.agent.kernel.AgentHost;
+import io.vfleet.agent.kernel.HostKernel;
 import io.vfleet.agent.kernel.Syscall;
 import io.vfleet.api.agent.v1.CloseRequest;
 import io.vfleet.api.agent.v1.CloseResponse;
@@ -55,10 +55,10 @@ public final class SyscallsService extends SyscallsGrpc.SyscallsImplBase {
     /** RLIMIT_MEMLOCK a login gets on Linux since 5.16, for a Spawn that names none. */
     static final long DEFAULT_MEMLOCK_BYTES = 8L << 20;
 
-    private final AgentHost host;
+    private final HostKernel host;
     private final MeterRegistry meters;
 
-    public SyscallsService(AgentHost host, MeterRegistry meters) {
+    public SyscallsService(HostKernel host, MeterRegistry meters) {
         this.host = host;
         this.meters = meters;
     }

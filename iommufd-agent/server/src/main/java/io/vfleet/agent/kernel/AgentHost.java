@@ -3,21 +3,25 @@ package io.vfleet.agent.kernel;
 import io.vfleet.agent.state.SnapshotFile;
 import io.vfleet.engine.Host;
 import io.vfleet.engine.topology.HostTopology;
+import io.vfleet.engine.vfio.VfioDevice;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The agent's one host: every system call any caller makes goes through here, so that a call that
+ * The agent's host simulated by the engine: every system call any caller makes goes through here, so that a call that
  * may have changed state is counted for the host's {@link SnapshotFile}.
  *
  * <p>Locking: the host's own lock serialises the calls and is the only lock a call takes; the
  * snapshot file takes it again only to encode the host. So gRPC threads calling concurrently see
  * the kernel's one-call-at-a-time order, and a snapshot is always of a state between two calls.
  */
-public final class AgentHost implements AutoCloseable {
+public final class AgentHost implements HostKernel {
     private static final Logger log = LoggerFactory.getLogger(AgentHost.class);
 
     private final Host host;
@@ -48,6 +52,7 @@ public final class AgentHost implements AutoCloseable {
      * Makes {@code call}; when the host's state changed, even by a refused call (IOMMU_IOAS_UNMAP
      * removes areas before the one it refuses), the next snapshot is due.
      */
+    @Override
     public <R> R call(Syscall<R> call) {
         long before = host.changes();
         try {
@@ -60,11 +65,13 @@ public final class AgentHost implements AutoCloseable {
     }
 
     /** Writes the snapshot now if the host changed since the last one; after a batch whose answer needs it on disk. */
+    @Override
     public void save() {
         snapshot.write();
     }
 
     /** Has the snapshot written within the snapshot delay, at once when the delay is zero. */
+    @Override
     public void saveWithinDelay() {
         snapshot.writeWithinDelay();
     }
@@ -74,8 +81,34 @@ public final class AgentHost implements AutoCloseable {
         return host.inspect(() -> read.apply(host));
     }
 
+    @Override
     public HostTopology topology() {
         return host.topology();
+    }
+
+    @Override
+    public List<RegisteredDevice> vfioDevices() {
+        return inspect(kernel -> {
+            var config = kernel.config();
+            return kernel.vfioDevices().stream().map(device -> {
+                boolean hasCdev = config.vfioDeviceCdev()
+                        && (device.kind() != VfioDevice.Kind.NOIOMMU || config.profile().noiommuCdev());
+                return new RegisteredDevice(device.name(), device.kind(), device.cdevName(),
+                        hasCdev ? "/dev/vfio/devices/" + device.cdevName() : "",
+                        device.group() == null ? "" : "/dev/vfio/" + device.group().nodeName(), device.deviceSet().key());
+            }).toList();
+        });
+    }
+
+    @Override
+    public Map<Integer, String> processes() {
+        return inspect(kernel -> {
+            Map<Integer, String> names = new LinkedHashMap<>();
+            for (int pid : kernel.pids()) {
+                names.put(pid, kernel.process(pid).spec().name());
+            }
+            return names;
+        });
     }
 
     /** Writes the last snapshot: what was answered before shutdown is what the next start restores. */

@@ -31,8 +31,13 @@ import org.slf4j.LoggerFactory;
  * Reads the host the agent runs on from sysfs, read-only: {@code bus/pci/devices/*} (ids, class,
  * driver, {@code iommu_group}, {@code reset_method}, {@code physfn}, and the upstream bridge from
  * where the device sits in {@code /sys/devices}), {@code bus/pci/slots/*} (hotplug slots, which can
- * be slot-reset), {@code kernel/iommu_groups/*} ({@code devices}, {@code reserved_regions}),
- * {@code class/vfio}, {@code class/vfio-dev} and {@code module/vfio*} for the kernel configuration.
+ * be slot-reset), {@code kernel/iommu_groups/*} ({@code devices}, {@code reserved_regions}, {@code name}).
+ *
+ * <p>The kernel configuration is what the host shows, never assumed: {@code /dev/iommu} or the iommufd
+ * module for IOMMUFD, {@code class/vfio-dev} for the device cdev, {@code class/vfio} for groups,
+ * {@code /dev/vfio/vfio} with the type1 module for the legacy container and without it for iommufd's,
+ * the noiommu module parameter; the profile is chosen from the kernel release
+ * ({@code kernel/osrelease} under the procfs root): {@code linux-6.12} from 6.12 on, else {@code linux-6.6}.
  *
  * <p>Real hosts are untidy, so the reader is forgiving where the kernel is: a missing optional file
  * means the fact is absent (no driver, no IOMMU group, no function reset, the default reserved
@@ -45,9 +50,51 @@ public final class SysfsTopologyReader {
     private static final Set<String> FUNCTION_RESETS = Set.of("flr", "af_flr", "pm");
 
     private final Path root;
+    private final Path dev;
+    private final Path procSys;
 
+    /** The host's {@code /sys}, {@code /dev} and {@code /proc/sys}. */
     public SysfsTopologyReader(Path root) {
+        this(root, Path.of("/dev"), Path.of("/proc/sys"));
+    }
+
+    public SysfsTopologyReader(Path root, Path dev, Path procSys) {
         this.root = root;
+        this.dev = dev;
+        this.procSys = procSys;
+    }
+
+    /** A vfio-pci function as the kernel registered it: its cdev ({@code vfioN}, empty without cdev) and group node. */
+    public record VfioFunction(Bdf bdf, String cdevName, String groupNode) {
+    }
+
+    /**
+     * The functions vfio-pci drives now, in cdev order (registration order) when there are cdevs, else
+     * by address: the group node is {@code noiommu-N} for a group vfio made up for a function without an
+     * IOMMU (its name in sysfs is {@code vfio-noiommu}).
+     */
+    public List<VfioFunction> vfioFunctions() {
+        Map<Bdf, String> cdevs = vfioDeviceNodes();
+        List<VfioFunction> functions = new ArrayList<>();
+        for (var device : pciDevices().entrySet()) {
+            if (!"vfio-pci".equals(link(device.getValue().resolve("driver")).orElse(null))) {
+                continue;
+            }
+            Optional<Integer> group = link(device.getValue().resolve("iommu_group")).flatMap(SysfsTopologyReader::integer);
+            String node = group.map(number -> noiommuGroup(number) ? "noiommu-" + number : Integer.toString(number)).orElse("");
+            functions.add(new VfioFunction(device.getKey(), cdevs.getOrDefault(device.getKey(), ""), node));
+        }
+        functions.sort(java.util.Comparator.comparing((VfioFunction function) -> function.cdevName().isEmpty())
+                .thenComparingInt(function -> cdevIndex(function.cdevName())).thenComparing(VfioFunction::bdf));
+        return functions;
+    }
+
+    private boolean noiommuGroup(int group) {
+        return text(root.resolve("kernel/iommu_groups/" + group + "/name")).map(String::strip).filter("vfio-noiommu"::equals).isPresent();
+    }
+
+    private static int cdevIndex(String cdevName) {
+        return cdevName.isEmpty() ? Integer.MAX_VALUE : integer(cdevName.substring(cdevName.lastIndexOf('o') + 1)).orElse(Integer.MAX_VALUE);
     }
 
     public HostTopology read(String hostname) {
@@ -158,19 +205,39 @@ public final class SysfsTopologyReader {
         return IommuFacts.DEFAULTS.withReservedRegions(reserved);
     }
 
-    private KernelConfig kernelConfig() {
+    /** The kernel's configuration as the host shows it (KERNEL.md §1); see the class comment. */
+    KernelConfig kernelConfig() {
         boolean group = Files.isDirectory(root.resolve("class/vfio"));
         boolean cdev = Files.isDirectory(root.resolve("class/vfio-dev"));
+        boolean containerNode = Files.exists(dev.resolve("vfio/vfio"));
         boolean type1 = Files.isDirectory(root.resolve("module/vfio_iommu_type1"));
-        boolean iommufd = Files.isDirectory(root.resolve("module/iommufd"));
+        boolean iommufd = Files.exists(dev.resolve("iommu")) || Files.isDirectory(root.resolve("module/iommufd"));
         boolean noiommu = text(root.resolve("module/vfio/parameters/enable_unsafe_noiommu_mode"))
                 .map(value -> value.strip().equals("Y")).orElse(false);
         if (!group && !cdev) {
             throw new IllegalStateException("no vfio on this host: neither " + root.resolve("class/vfio") + " nor "
                     + root.resolve("class/vfio-dev") + " exists (load vfio-pci)");
         }
-        boolean container = group && type1;
-        return new KernelConfig(KernelProfile.LINUX_6_6, group, container, group && !type1 && iommufd, cdev, noiommu);
+        // /dev/vfio/vfio is the legacy container when type1 serves it, else iommufd's compat container.
+        boolean container = group && containerNode && type1;
+        boolean compat = group && containerNode && !type1 && iommufd;
+        return new KernelConfig(profile(), group, container, compat, cdev, noiommu);
+    }
+
+    /** linux-6.12 from release 6.12 on, linux-6.6 before it; a release that does not parse is the older. */
+    KernelProfile profile() {
+        String release = text(procSys.resolve("kernel/osrelease")).map(String::strip).orElse("");
+        java.util.regex.Matcher version = java.util.regex.Pattern.compile("^(\\d+)\\.(\\d+)").matcher(release);
+        if (version.find()) {
+            int major = Integer.parseInt(version.group(1));
+            int minor = Integer.parseInt(version.group(2));
+            if (major > 6 || major == 6 && minor >= 12) {
+                return KernelProfile.LINUX_6_12;
+            }
+        } else {
+            log.warn("Cannot read the kernel release from {}; taking the linux-6.6 profile", procSys.resolve("kernel/osrelease"));
+        }
+        return KernelProfile.LINUX_6_6;
     }
 
     private Optional<PciId> readId(Path device) {

@@ -1,9 +1,9 @@
 package io.vfleet.agent.vmm;
 
-import io.vfleet.agent.kernel.AgentHost;
+import io.vfleet.agent.kernel.HostKernel;
+import io.vfleet.agent.kernel.RegisteredDevice;
 import io.vfleet.agent.kernel.Syscall;
 import io.vfleet.agent.vmm.AssignmentRefused.Reason;
-import io.vfleet.engine.Host;
 import io.vfleet.engine.KernelException;
 import io.vfleet.engine.process.ProcessSpec;
 import io.vfleet.engine.topology.Bdf;
@@ -42,12 +42,12 @@ public final class Preparations {
     static final int FIRST_TENANT_UID = 100_000;
     private static final int O_RDWR = 2;
 
-    private final AgentHost host;
+    private final HostKernel host;
     private final AssignmentTable table;
     private final Map<String, Integer> tenantUids = new TreeMap<>();
     private final Map<String, Assignment> assignments = new LinkedHashMap<>();
 
-    public Preparations(AgentHost host, AssignmentTable table) {
+    public Preparations(HostKernel host, AssignmentTable table) {
         this.host = host;
         this.table = table;
         AssignmentTable.Content content = table.load();
@@ -151,7 +151,7 @@ public final class Preparations {
      */
     public synchronized void reconcile() {
         Set<Integer> owned = new HashSet<>();
-        Map<Integer, String> vmmProcesses = host.inspect(Preparations::vmmProcesses);
+        Map<Integer, String> vmmProcesses = vmmProcesses(host.processes());
         for (Assignment assignment : List.copyOf(assignments.values())) {
             if (!assignment.holdsDevices()) {
                 continue;
@@ -271,30 +271,32 @@ public final class Preparations {
     }
 
     private Map<String, String> cdevPaths(List<String> devices) {
-        return host.inspect(kernel -> {
-            Map<String, String> paths = new LinkedHashMap<>();
-            for (String bdf : devices) {
-                VfioDevice device = kernel.vfioDevices().stream()
-                        .filter(candidate -> candidate.name().equals(bdf)).findFirst().orElse(null);
-                if (device == null || device.kind() == VfioDevice.Kind.EMULATED) {
-                    String why = kernel.topology().function(Bdf.parse(bdf)).isPresent()
-                            ? bdf + " is not bound to vfio-pci on this host" : "this host has no PCI function " + bdf;
-                    throw new AssignmentRefused(Reason.UNKNOWN_DEVICE, bdf, why);
-                }
-                paths.put(bdf, "/dev/vfio/devices/" + device.cdevName());
+        List<RegisteredDevice> registered = host.vfioDevices();
+        Map<String, String> paths = new LinkedHashMap<>();
+        for (String bdf : devices) {
+            RegisteredDevice device = registered.stream()
+                    .filter(candidate -> candidate.name().equals(bdf)).findFirst().orElse(null);
+            if (device == null || device.kind() == VfioDevice.Kind.EMULATED) {
+                String why = host.topology().function(Bdf.parse(bdf)).isPresent()
+                        ? bdf + " is not bound to vfio-pci on this host" : "this host has no PCI function " + bdf;
+                throw new AssignmentRefused(Reason.UNKNOWN_DEVICE, bdf, why);
             }
-            return paths;
-        });
+            if (device.cdevPath().isEmpty()) {
+                throw new AssignmentRefused(Reason.UNKNOWN_DEVICE, bdf, bdf + " has no vfio device cdev on this host "
+                        + "(its kernel has no CONFIG_VFIO_DEVICE_CDEV, or the device is noiommu), and Prepare opens devices by their cdev");
+            }
+            paths.put(bdf, device.cdevPath());
+        }
+        return paths;
     }
 
-    private static Map<Integer, String> vmmProcesses(Host kernel) {
+    private static Map<Integer, String> vmmProcesses(Map<Integer, String> running) {
         Map<Integer, String> processes = new TreeMap<>();
-        for (int pid : kernel.pids()) {
-            String name = kernel.process(pid).spec().name();
+        running.forEach((pid, name) -> {
             if (name.startsWith(PROCESS_PREFIX)) {
                 processes.put(pid, name);
             }
-        }
+        });
         return processes;
     }
 

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vfleet.engine.Host;
 import io.vfleet.engine.IovaRange;
+import io.vfleet.engine.KernelConfig;
+import io.vfleet.engine.KernelProfile;
 import io.vfleet.engine.topology.Bdf;
 import io.vfleet.engine.topology.HostTopology;
 import io.vfleet.engine.topology.PciFunction;
@@ -24,9 +26,21 @@ import org.junit.jupiter.api.io.TempDir;
 class SysfsTopologyReaderTest {
     @TempDir
     Path sysfs;
+    @TempDir
+    Path dev;
+    @TempDir
+    Path procSys;
+
+    private SysfsTopologyReader reader() {
+        return new SysfsTopologyReader(sysfs, dev, procSys);
+    }
 
     @BeforeEach
     void buildTree() throws IOException {
+        Files.createDirectories(dev.resolve("vfio"));
+        Files.writeString(dev.resolve("vfio/vfio"), "");
+        Files.createDirectories(procSys.resolve("kernel"));
+        Files.writeString(procSys.resolve("kernel/osrelease"), "6.6.0-14-amd64\n");
         Files.createDirectories(sysfs.resolve("class/vfio-dev"));
         Files.createDirectories(sysfs.resolve("class/vfio"));
         Files.createDirectories(sysfs.resolve("module/vfio_iommu_type1"));
@@ -73,7 +87,7 @@ class SysfsTopologyReaderTest {
 
     @Test
     void readsIdsDriversGroupsBridgesAndResets() {
-        HostTopology topology = new SysfsTopologyReader(sysfs).read("workstation-real");
+        HostTopology topology = reader().read("workstation-real");
 
         PciFunction gpu = function(topology, "0000:01:00.0");
         assertThat(gpu.id().vendorId()).isEqualTo(0x10de);
@@ -91,7 +105,7 @@ class SysfsTopologyReaderTest {
 
     @Test
     void aGroupWithItsBridgeInItIsOneGroup() {
-        HostTopology topology = new SysfsTopologyReader(sysfs).read("workstation-real");
+        HostTopology topology = reader().read("workstation-real");
 
         assertThat(topology.iommuGroupMembers(1)).extracting(function -> function.bdf().toString())
                 .containsExactly("0000:00:01.0", "0000:01:00.0", "0000:01:00.1");
@@ -100,7 +114,7 @@ class SysfsTopologyReaderTest {
 
     @Test
     void aFunctionWithoutAnIommuGroupOrReadableIdentityIsHandled() {
-        HostTopology topology = new SysfsTopologyReader(sysfs).read("workstation-real");
+        HostTopology topology = reader().read("workstation-real");
 
         PciFunction nic = function(topology, "0000:00:1f.6");
         assertThat(nic.iommuGroup()).isNull();
@@ -113,10 +127,63 @@ class SysfsTopologyReaderTest {
 
     @Test
     void theTopologyBootsAHostAndNamesItsVfioNodes() {
-        SysfsTopologyReader reader = new SysfsTopologyReader(sysfs);
+        SysfsTopologyReader reader = reader();
         Host host = Host.boot(reader.read("workstation-real"));
 
         assertThat(host.vfioDevices()).extracting(device -> device.name()).containsExactly("0000:01:00.0", "0000:01:00.1");
         assertThat(reader.vfioDeviceNodes()).containsEntry(Bdf.parse("0000:01:00.0"), "vfio0");
+    }
+
+    @Test
+    void aStockDistributionKernelHasGroupsAndTheLegacyContainerButNoIommufdOrCdev() throws IOException {
+        deleteTree(sysfs.resolve("class/vfio-dev"));
+        Files.writeString(procSys.resolve("kernel/osrelease"), "6.12.118+deb12-amd64\n");
+
+        KernelConfig kernel = reader().kernelConfig();
+
+        assertThat(kernel).isEqualTo(new KernelConfig(KernelProfile.LINUX_6_12, true, true, false, false, false));
+    }
+
+    @Test
+    void iommufdServesTheContainerNodeWhenTypeOneIsAbsent() throws IOException {
+        deleteTree(sysfs.resolve("module/vfio_iommu_type1"));
+        Files.writeString(dev.resolve("iommu"), "");
+        Files.createDirectories(sysfs.resolve("module/vfio/parameters"));
+        Files.writeString(sysfs.resolve("module/vfio/parameters/enable_unsafe_noiommu_mode"), "Y\n");
+
+        KernelConfig kernel = reader().kernelConfig();
+
+        assertThat(kernel).isEqualTo(new KernelConfig(KernelProfile.LINUX_6_6, true, false, true, true, true));
+    }
+
+    @Test
+    void theProfileComesFromTheRelease() throws IOException {
+        assertThat(reader().profile()).isEqualTo(KernelProfile.LINUX_6_6);
+        Files.writeString(procSys.resolve("kernel/osrelease"), "6.12.0\n");
+        assertThat(reader().profile()).isEqualTo(KernelProfile.LINUX_6_12);
+        Files.writeString(procSys.resolve("kernel/osrelease"), "7.1.3-custom\n");
+        assertThat(reader().profile()).isEqualTo(KernelProfile.LINUX_6_12);
+        Files.writeString(procSys.resolve("kernel/osrelease"), "(unknown)\n");
+        assertThat(reader().profile()).as("unreadable: the older").isEqualTo(KernelProfile.LINUX_6_6);
+    }
+
+    @Test
+    void vfioFunctionsComeInCdevOrderWithTheirGroupNodes() throws IOException {
+        Path vfio1 = Files.createDirectories(sysfs.resolve("class/vfio-dev/vfio1"));
+        Files.createSymbolicLink(vfio1.resolve("device"), sysfs.resolve("bus/pci/devices/0000:01:00.1"));
+        Files.writeString(sysfs.resolve("kernel/iommu_groups/1/name"), "vfio-noiommu\n");
+
+        assertThat(reader().vfioFunctions()).containsExactly(
+                new SysfsTopologyReader.VfioFunction(Bdf.parse("0000:01:00.0"), "vfio0", "noiommu-1"),
+                new SysfsTopologyReader.VfioFunction(Bdf.parse("0000:01:00.1"), "vfio1", "noiommu-1"),
+                new SysfsTopologyReader.VfioFunction(Bdf.parse("0000:00:1f.6"), "", ""));
+    }
+
+    private static void deleteTree(Path directory) throws IOException {
+        try (var paths = Files.walk(directory)) {
+            for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(path);
+            }
+        }
     }
 }
