@@ -40,6 +40,11 @@ class AgentConfiguration {
 
     @Bean
     HostTopology hostTopology(AgentProperties properties) {
+        return readTopology(properties);
+    }
+
+    /** The topology file, or the host itself from sysfs. */
+    static HostTopology readTopology(AgentProperties properties) {
         if (AgentProperties.SYSFS.equals(properties.topology())) {
             return new SysfsTopologyReader(properties.sysfsRoot()).read(NodeName.of(properties.hostname(),
                     Path.of("/proc/sys/kernel/hostname")));
@@ -61,6 +66,10 @@ class AgentConfiguration {
         if (properties.inventoryTarget() == null || properties.inventoryTarget().isBlank()) {
             log.info("No inventory target configured (vfleet.agent.inventory-target): this node does not register");
         }
+        return openKernel(topology, properties);
+    }
+
+    static HostKernel openKernel(HostTopology topology, AgentProperties properties) {
         if (AgentProperties.LINUX.equals(properties.backend())) {
             log.info("Serving the real kernel of this host ({} profile): system calls are made on it", topology.kernel().profile().label());
             return new LinuxHost(LinuxKernel.open(), topology, new SysfsTopologyReader(properties.sysfsRoot()));
@@ -68,11 +77,16 @@ class AgentConfiguration {
         return AgentHost.start(topology, properties.stateDirectory(), properties.snapshotDelay());
     }
 
-    @Bean
-    Preparations preparations(HostKernel host, AgentProperties properties) {
-        Preparations preparations = new Preparations(host, new AssignmentTable(properties.stateDirectory()));
+    /** Prepare's table, with what a restart left reconciled. */
+    static Preparations preparations(HostKernel host, Path stateDirectory) {
+        Preparations preparations = new Preparations(host, new AssignmentTable(stateDirectory));
         preparations.reconcile();
         return preparations;
+    }
+
+    @Bean
+    Preparations preparations(HostKernel host, AgentProperties properties) {
+        return preparations(host, properties.stateDirectory());
     }
 
     @Bean
@@ -103,6 +117,10 @@ class AgentConfiguration {
     @Bean(destroyMethod = "close")
     @ConditionalOnProperty(prefix = "vfleet.agent", name = "inventory-target")
     GrpcInventoryRegistration inventoryRegistration(AgentProperties properties, HostKernel host) {
+        return registration(properties, host);
+    }
+
+    static GrpcInventoryRegistration registration(AgentProperties properties, HostKernel host) {
         if (properties.inventoryToken() == null || properties.inventoryToken().isBlank()) {
             throw new IllegalStateException("vfleet.agent.inventory-target is set but vfleet.agent.inventory-token is not: "
                     + "the inventory accepts a node's registration only with that node's agent token");

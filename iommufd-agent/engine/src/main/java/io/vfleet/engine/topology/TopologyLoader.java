@@ -30,7 +30,7 @@ import java.util.regex.Pattern;
 public final class TopologyLoader {
     static final List<String> TOP_KEYS = List.of("hostname", "kernel", "defaults", "devices", "emulatedDevices");
     static final List<String> KERNEL_KEYS = List.of("profile", "vfioGroup", "vfioContainer", "iommufdVfioContainer",
-            "vfioDeviceCdev", "unsafeNoiommuMode");
+            "vfioDeviceCdev", "unsafeNoiommuMode", "iommufd");
     static final List<String> DEVICE_KEYS = List.of("bdf", "id", "driver", "iommuGroup", "upstreamBridge", "physfn",
             "reset", "iommu");
     static final List<String> ID_KEYS = List.of("vendor", "device", "class");
@@ -100,14 +100,16 @@ public final class TopologyLoader {
             }
         }).orElse(KernelProfile.V11);
         KernelConfig defaults = KernelConfig.defaults(profile);
+        boolean iommufd = block.bool("iommufd", defaults.iommufd());
         boolean vfioGroup = block.bool("vfioGroup", defaults.vfioGroup());
         boolean iommufdVfioContainer = block.bool("iommufdVfioContainer", defaults.iommufdVfioContainer());
         // Defaults follow the Kconfig dependencies, so that naming one option does not force naming the others.
         boolean vfioContainer = block.bool("vfioContainer", defaults.vfioContainer() && vfioGroup && !iommufdVfioContainer);
-        boolean vfioDeviceCdev = block.bool("vfioDeviceCdev", defaults.vfioDeviceCdev() || !vfioGroup);
+        boolean vfioDeviceCdev = block.bool("vfioDeviceCdev", iommufd && (defaults.vfioDeviceCdev() || !vfioGroup));
         boolean unsafeNoiommuMode = block.bool("unsafeNoiommuMode", defaults.unsafeNoiommuMode());
         try {
-            return new KernelConfig(profile, vfioGroup, vfioContainer, iommufdVfioContainer, vfioDeviceCdev, unsafeNoiommuMode);
+            return new KernelConfig(profile, vfioGroup, vfioContainer, iommufdVfioContainer, vfioDeviceCdev, unsafeNoiommuMode,
+                    iommufd);
         } catch (IllegalArgumentException refused) {
             Matcher named = KERNEL_CONFIG_MESSAGE.matcher(String.valueOf(refused.getMessage()));
             String field = named.matches() ? named.group(1) : "kernel";

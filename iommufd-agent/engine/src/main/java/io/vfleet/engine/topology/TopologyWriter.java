@@ -36,6 +36,9 @@ public final class TopologyWriter {
                 .append("  iommufdVfioContainer: ").append(kernel.iommufdVfioContainer()).append('\n')
                 .append("  vfioDeviceCdev: ").append(kernel.vfioDeviceCdev()).append('\n')
                 .append("  unsafeNoiommuMode: ").append(kernel.unsafeNoiommuMode()).append('\n');
+        if (!kernel.iommufd()) {
+            out.append("  iommufd: false\n");
+        }
         IommuFacts hostDefaults = mostCommonIommuFacts(topology.functions());
         List<String> defaultLines = iommuLines(hostDefaults, IommuFacts.DEFAULTS);
         if (!defaultLines.isEmpty()) {

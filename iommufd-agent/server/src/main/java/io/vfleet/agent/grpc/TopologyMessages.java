@@ -29,7 +29,8 @@ final class TopologyMessages {
                         .setVfioContainer(kernel.vfioContainer())
                         .setIommufdVfioContainer(kernel.iommufdVfioContainer())
                         .setVfioDeviceCdev(kernel.vfioDeviceCdev())
-                        .setUnsafeNoiommuMode(kernel.unsafeNoiommuMode()));
+                        .setUnsafeNoiommuMode(kernel.unsafeNoiommuMode())
+                        .setIommufd(kernel.iommufd()));
         for (io.vfleet.engine.topology.PciFunction function : topology.functions()) {
             ResetDomain domain = topology.resetDomain(function.bdf());
             PciFunction.Builder message = PciFunction.newBuilder()

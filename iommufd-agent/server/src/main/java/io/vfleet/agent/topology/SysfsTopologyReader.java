@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * be slot-reset), {@code kernel/iommu_groups/*} ({@code devices}, {@code reserved_regions}, {@code name}).
  *
  * <p>The kernel configuration is what the host shows, never assumed: {@code /dev/iommu} or the iommufd
- * module for IOMMUFD, {@code class/vfio-dev} for the device cdev, {@code class/vfio} for groups,
+ * module for IOMMUFD, {@code /dev/vfio/devices} or a device number on a {@code class/vfio-dev} entry for
+ * the device cdev (the class itself exists without the cdev), {@code class/vfio} for groups,
  * {@code /dev/vfio/vfio} with the type1 module for the legacy container and without it for iommufd's,
  * the noiommu module parameter; the profile is chosen from the kernel release
  * ({@code kernel/osrelease} under the procfs root): {@code linux-6.12} from 6.12 on, else {@code linux-6.6}.
@@ -208,20 +209,23 @@ public final class SysfsTopologyReader {
     /** The kernel's configuration as the host shows it (KERNEL.md §1); see the class comment. */
     KernelConfig kernelConfig() {
         boolean group = Files.isDirectory(root.resolve("class/vfio"));
-        boolean cdev = Files.isDirectory(root.resolve("class/vfio-dev"));
         boolean containerNode = Files.exists(dev.resolve("vfio/vfio"));
         boolean type1 = Files.isDirectory(root.resolve("module/vfio_iommu_type1"));
         boolean iommufd = Files.exists(dev.resolve("iommu")) || Files.isDirectory(root.resolve("module/iommufd"));
         boolean noiommu = text(root.resolve("module/vfio/parameters/enable_unsafe_noiommu_mode"))
                 .map(value -> value.strip().equals("Y")).orElse(false);
+        // vfio registers its devices in the vfio-dev class with or without the cdev; only with it do they have a
+        // device number (a dev attribute) and a node under /dev/vfio/devices.
+        boolean cdev = iommufd && (Files.isDirectory(dev.resolve("vfio/devices"))
+                || list(root.resolve("class/vfio-dev")).stream().anyMatch(node -> Files.isRegularFile(node.resolve("dev"))));
         if (!group && !cdev) {
             throw new IllegalStateException("no vfio on this host: neither " + root.resolve("class/vfio") + " nor "
-                    + root.resolve("class/vfio-dev") + " exists (load vfio-pci)");
+                    + dev.resolve("vfio/devices") + " exists (load vfio-pci)");
         }
         // /dev/vfio/vfio is the legacy container when type1 serves it, else iommufd's compat container.
         boolean container = group && containerNode && type1;
         boolean compat = group && containerNode && !type1 && iommufd;
-        return new KernelConfig(profile(), group, container, compat, cdev, noiommu);
+        return new KernelConfig(profile(), group, container, compat, cdev, noiommu, iommufd);
     }
 
     /** linux-6.12 from release 6.12 on, linux-6.6 before it; a release that does not parse is the older. */

@@ -53,7 +53,9 @@ class SysfsTopologyReaderTest {
         Files.createDirectories(sysfs.resolve("kernel/iommu_groups/1"));
         Files.writeString(sysfs.resolve("kernel/iommu_groups/1/reserved_regions"),
                 "0x00000000fee00000 0x00000000feefffff msi\n0x000000fd00000000 0x000000ffffffffff reserved\n");
+        Files.writeString(dev.resolve("iommu"), "");
         Path vfio0 = Files.createDirectories(sysfs.resolve("class/vfio-dev/vfio0"));
+        Files.writeString(vfio0.resolve("dev"), "511:0\n");
         Files.createSymbolicLink(vfio0.resolve("device"), sysfs.resolve("bus/pci/devices/0000:01:00.0"));
         Files.createDirectories(sysfs.resolve("bus/pci/slots/1"));
         Files.writeString(sysfs.resolve("bus/pci/slots/1/address"), "0000:01:00\n");
@@ -136,18 +138,19 @@ class SysfsTopologyReaderTest {
 
     @Test
     void aStockDistributionKernelHasGroupsAndTheLegacyContainerButNoIommufdOrCdev() throws IOException {
-        deleteTree(sysfs.resolve("class/vfio-dev"));
+        // Its vfio devices are in the vfio-dev class all the same, without a device number.
+        Files.delete(sysfs.resolve("class/vfio-dev/vfio0/dev"));
+        Files.delete(dev.resolve("iommu"));
         Files.writeString(procSys.resolve("kernel/osrelease"), "6.12.118+deb12-amd64\n");
 
         KernelConfig kernel = reader().kernelConfig();
 
-        assertThat(kernel).isEqualTo(new KernelConfig(KernelProfile.LINUX_6_12, true, true, false, false, false));
+        assertThat(kernel).isEqualTo(new KernelConfig(KernelProfile.LINUX_6_12, true, true, false, false, false, false));
     }
 
     @Test
     void iommufdServesTheContainerNodeWhenTypeOneIsAbsent() throws IOException {
         deleteTree(sysfs.resolve("module/vfio_iommu_type1"));
-        Files.writeString(dev.resolve("iommu"), "");
         Files.createDirectories(sysfs.resolve("module/vfio/parameters"));
         Files.writeString(sysfs.resolve("module/vfio/parameters/enable_unsafe_noiommu_mode"), "Y\n");
 
