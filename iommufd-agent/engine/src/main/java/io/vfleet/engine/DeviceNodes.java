@@ -48,7 +48,7 @@ final class DeviceNodes {
         }
         FaultInjection.point("struct file for " + path);
         if (path.equals("/dev/iommu") && config.iommufd()) {
-            return new IommufdFile(new IommufdContext(false), config.unsafeNoiommuMode());
+            return new IommufdFile(new IommufdContext(false), config.unsafeNoiommuMode(), config.profile());
         }
         if (path.equals("/dev/kvm")) {
             return new KvmFiles.System(() -> nextVmId++);
@@ -73,7 +73,7 @@ final class DeviceNodes {
             return new VfioContainerFile(new VfioContainer(config.unsafeNoiommuMode()));
         }
         if (config.iommufdVfioContainer()) {
-            return new IommufdFile(new IommufdContext(true), config.unsafeNoiommuMode());
+            return new IommufdFile(new IommufdContext(true), config.unsafeNoiommuMode(), config.profile());
         }
         throw noSuchNode(path);
     }

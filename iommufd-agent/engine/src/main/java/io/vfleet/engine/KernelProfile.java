@@ -51,6 +51,15 @@ public enum KernelProfile {
         return this != V11;
     }
 
+    /**
+     * VFIO_IOMMU_UNMAP_DMA on iommufd's compat container succeeds with 0 bytes for a range with nothing
+     * mapped: the 2025 fix to {@code iommufd_vfio_unmap_dma}, in 6.12's stable series (KERNEL.md §6.2),
+     * which the differential suite saw 6.12.118 answer.
+     */
+    public boolean compatUnmapOfNothingSucceeds() {
+        return this == LINUX_6_12;
+    }
+
     public static KernelProfile ofLabel(String label) {
         for (KernelProfile profile : values()) {
             if (profile.label.equals(label)) {

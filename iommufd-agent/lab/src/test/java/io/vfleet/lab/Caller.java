@@ -30,6 +30,8 @@ import java.util.function.UnaryOperator;
 final class Caller {
     private final SyscallsGrpc.SyscallsBlockingStub syscalls;
     private final List<String> transcript = new ArrayList<>();
+    private final java.util.Map<Integer, Integer> processes = new java.util.HashMap<>();
+    private final List<long[]> memory = new ArrayList<>();
 
     Caller(SyscallsGrpc.SyscallsBlockingStub syscalls) {
         this.syscalls = syscalls;
@@ -48,19 +50,23 @@ final class Caller {
         SpawnRequest.Builder request = SpawnRequest.newBuilder().setName(name).setUid(uid).addAllCapabilities(capabilities)
                 .setMemlockLimitBytes(memlockLimitBytes);
         int pid = syscalls.spawn(request.build()).getPid();
-        // Pids are not written: the lab's agent numbers on across scenarios, a fresh engine starts again.
-        transcript.add("spawn " + name + " uid " + uid + " " + capabilities + " memlock " + memlockLimitBytes + " = ok");
+        // Processes are written by their order in the scenario: the lab's agent numbers pids on across
+        // scenarios, a fresh engine starts again.
+        processes.put(pid, processes.size() + 1);
+        transcript.add("spawn " + name + " uid " + uid + " " + capabilities + " memlock " + memlockLimitBytes
+                + " = process " + processes.get(pid));
         return pid;
     }
 
     void exit(int pid) {
         syscalls.exit(ExitRequest.newBuilder().setPid(pid).build());
-        transcript.add("exit " + pid);
+        transcript.add("exit process " + processes.get(pid));
     }
 
     long mmap(int pid, long length, int prot) {
         long address = syscalls.mmap(MmapRequest.newBuilder().setPid(pid).setLength(length).setProt(prot).build()).getAddr();
-        transcript.add("mmap " + length + " prot " + prot + " = ok");
+        memory.add(new long[] {address, length});
+        transcript.add("mmap " + length + " prot " + prot + " = mapping " + memory.size());
         return address;
     }
 
@@ -93,8 +99,8 @@ final class Caller {
     /** ioctl(2) with the request {@code request} fills in: the response, or null with the errno in the transcript. */
     IoctlResponse ioctl(int pid, int fd, UnaryOperator<IoctlRequest.Builder> request) {
         IoctlRequest built = request.apply(IoctlRequest.newBuilder().setPid(pid).setFd(fd)).build();
-        String asked = "ioctl " + fd + " " + TextFormat.printer().emittingSingleLine(true)
-                .printToString(built.toBuilder().clearPid().clearFd().build()).strip();
+        String asked = "ioctl " + fd + " " + withoutAddresses(TextFormat.printer().emittingSingleLine(true)
+                .printToString(built.toBuilder().clearPid().clearFd().build()).strip());
         try {
             IoctlResponse response = syscalls.ioctl(built);
             transcript.add(asked + " = " + TextFormat.printer().emittingSingleLine(true).printToString(response).strip());
@@ -103,6 +109,24 @@ final class Caller {
             transcript.add(asked + " = " + errno(refused));
             return null;
         }
+    }
+
+    /** User addresses differ between kernels by construction: each is written as its mapping and offset. */
+    private String withoutAddresses(String text) {
+        java.util.regex.Matcher number = java.util.regex.Pattern.compile("\\b\\d{9,}\\b").matcher(text);
+        StringBuilder out = new StringBuilder();
+        while (number.find()) {
+            long value = Long.parseUnsignedLong(number.group());
+            String replacement = number.group();
+            for (int index = 0; index < memory.size(); index++) {
+                long[] mapping = memory.get(index);
+                if (value >= mapping[0] && value - mapping[0] <= mapping[1]) {
+                    replacement = "mapping" + (index + 1) + "+" + (value - mapping[0]);
+                }
+            }
+            number.appendReplacement(out, replacement);
+        }
+        return number.appendTail(out).toString();
     }
 
     /** The errno name, and what the failed call still wrote, if it did. */

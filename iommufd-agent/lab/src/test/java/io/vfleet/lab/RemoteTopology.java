@@ -40,6 +40,7 @@ final class RemoteTopology {
                 facts.getReservedRegionsList().stream().map(region -> new ReservedRegion(
                         new IovaRange(region.getRange().getStart(), region.getRange().getLast()),
                         ReservedRegion.Type.ofSysfsName(region.getType()))).toList(),
-                facts.getPageSizeBitmap(), facts.getCacheCoherent(), facts.getMsiIsolated(), facts.getRequiresKvm());
+                facts.getPageSizeBitmap(), facts.getCacheCoherent(), facts.getMsiIsolated(), facts.getRequiresKvm(),
+                facts.hasEnforceCacheCoherency() ? facts.getEnforceCacheCoherency() : facts.getCacheCoherent());
     }
 }

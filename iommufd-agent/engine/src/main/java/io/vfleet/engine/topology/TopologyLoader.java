@@ -36,7 +36,7 @@ public final class TopologyLoader {
     static final List<String> ID_KEYS = List.of("vendor", "device", "class");
     static final List<String> RESET_KEYS = List.of("functionReset", "secondaryBusReset", "slotReset");
     static final List<String> IOMMU_KEYS = List.of("aperture", "reservedRegions", "pageSizes", "cacheCoherent",
-            "msiIsolated", "requiresKvm");
+            "msiIsolated", "requiresKvm", "enforceCacheCoherency");
     static final List<String> EMULATED_KEYS = List.of("name", "type", "parent", "requiresKvm");
     private static final List<String> RANGE_KEYS = List.of("start", "last");
     private static final List<String> REGION_KEYS = List.of("start", "last", "type");
@@ -164,6 +164,7 @@ public final class TopologyLoader {
             facts = facts.withPageSizeBitmap(pageSizeBitmap(block));
         }
         facts = facts.withCacheCoherent(block.bool("cacheCoherent", facts.cacheCoherent()));
+        facts = facts.withEnforceCacheCoherency(block.bool("enforceCacheCoherency", facts.enforceCacheCoherency()));
         facts = facts.withMsiIsolated(block.bool("msiIsolated", facts.msiIsolated()));
         return facts.withRequiresKvm(block.bool("requiresKvm", facts.requiresKvm()));
     }

@@ -135,6 +135,9 @@ public final class TopologyWriter {
         if (facts.cacheCoherent() != base.cacheCoherent()) {
             lines.add("cacheCoherent: " + facts.cacheCoherent());
         }
+        if (facts.enforceCacheCoherency() != facts.cacheCoherent()) {
+            lines.add("enforceCacheCoherency: " + facts.enforceCacheCoherency());
+        }
         if (facts.msiIsolated() != base.msiIsolated()) {
             lines.add("msiIsolated: " + facts.msiIsolated());
         }

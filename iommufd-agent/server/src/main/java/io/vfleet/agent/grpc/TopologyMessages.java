@@ -74,6 +74,7 @@ final class TopologyMessages {
                 .setAperture(IoctlMessages.range(facts.aperture()))
                 .setPageSizeBitmap(facts.pageSizeBitmap())
                 .setCacheCoherent(facts.cacheCoherent())
+                .setEnforceCacheCoherency(facts.enforceCacheCoherency())
                 .setMsiIsolated(facts.msiIsolated())
                 .setRequiresKvm(facts.requiresKvm());
         for (var region : facts.reservedRegions()) {

@@ -130,7 +130,7 @@ public final class SysfsTopologyReader {
             ResetCapabilities reset = new ResetCapabilities(functionReset, id.isBridge(), id.isBridge() && slotBridges.contains(bdf));
             Bdf physfn = link(directory.resolve("physfn")).flatMap(SysfsTopologyReader::bdf).filter(ids::containsKey).orElse(null);
             functions.add(new PciFunction(bdf, id, link(directory.resolve("driver")).orElse(null), group,
-                    bridges.get(bdf), physfn, reset, iommuFacts(group)));
+                    bridges.get(bdf), physfn, reset, iommuFacts(group, directory)));
         }
         return new HostTopology(hostname, kernelConfig(), functions, List.of());
     }
@@ -182,13 +182,14 @@ public final class SysfsTopologyReader {
         return addresses;
     }
 
-    private IommuFacts iommuFacts(Integer group) {
+    private IommuFacts iommuFacts(Integer group, Path device) {
         if (group == null) {
             return IommuFacts.DEFAULTS;
         }
+        IommuFacts defaults = snoopControl(device).map(IommuFacts.DEFAULTS::withEnforceCacheCoherency).orElse(IommuFacts.DEFAULTS);
         Optional<String> regions = text(root.resolve("kernel/iommu_groups/" + group + "/reserved_regions"));
         if (regions.isEmpty()) {
-            return IommuFacts.DEFAULTS;
+            return defaults;
         }
         List<ReservedRegion> reserved = new ArrayList<>();
         for (String line : regions.get().split("\n")) {
@@ -203,7 +204,25 @@ public final class SysfsTopologyReader {
                 log.warn("Ignoring reserved region '{}' of IOMMU group {}: {}", line, group, unreadable.getMessage());
             }
         }
-        return IommuFacts.DEFAULTS.withReservedRegions(reserved);
+        return defaults.withReservedRegions(reserved);
+    }
+
+    /**
+     * Whether the device's Intel IOMMU can enforce cache-coherent DMA (its DMA is coherent all the same, as
+     * intel_iommu_capable() says of every device): Snoop Control, bit 7 of its extended
+     * capability register ({@code class/iommu/dmarN/intel-iommu/ecap}), which vfio reports as
+     * VFIO_DMA_CC_IOMMU. Empty for other IOMMUs, which keep the default.
+     */
+    private Optional<Boolean> snoopControl(Path device) {
+        return link(device.resolve("iommu"))
+                .flatMap(iommu -> text(root.resolve("class/iommu/" + iommu + "/intel-iommu/ecap")))
+                .flatMap(ecap -> {
+                    try {
+                        return Optional.of((Long.parseUnsignedLong(strip0x(ecap.strip()), 16) & (1L << 7)) != 0);
+                    } catch (NumberFormatException unreadable) {
+                        return Optional.empty();
+                    }
+                });
     }
 
     /** The kernel's configuration as the host shows it (KERNEL.md §1); see the class comment. */

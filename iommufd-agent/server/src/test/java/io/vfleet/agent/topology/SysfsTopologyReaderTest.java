@@ -182,6 +182,23 @@ class SysfsTopologyReaderTest {
                 new SysfsTopologyReader.VfioFunction(Bdf.parse("0000:00:1f.6"), "", ""));
     }
 
+    @Test
+    void anIntelIommuWithoutSnoopControlCannotEnforceCoherency() throws IOException {
+        Path dmar = Files.createDirectories(sysfs.resolve("devices/virtual/iommu/dmar0/intel-iommu"));
+        Files.writeString(dmar.resolve("ecap"), "12ca9a00f0ef5e\n");
+        Files.createDirectories(sysfs.resolve("class/iommu"));
+        Files.createSymbolicLink(sysfs.resolve("class/iommu/dmar0"), dmar.getParent());
+        Files.createSymbolicLink(sysfs.resolve("devices/pci0000:00/0000:00:01.0/0000:01:00.0/iommu"), dmar.getParent());
+
+        HostTopology topology = reader().read("lab");
+
+        assertThat(function(topology, "0000:01:00.0").iommu().enforceCacheCoherency()).as("ecap bit 7 clear").isFalse();
+        assertThat(function(topology, "0000:01:00.0").iommu().cacheCoherent()).as("the DMA is coherent all the same").isTrue();
+        assertThat(function(topology, "0000:01:00.1").iommu().enforceCacheCoherency()).as("no iommu link: the default").isTrue();
+        Files.writeString(dmar.resolve("ecap"), "f020de\n");
+        assertThat(function(reader().read("lab"), "0000:01:00.0").iommu().enforceCacheCoherency()).isTrue();
+    }
+
     private static void deleteTree(Path directory) throws IOException {
         try (var paths = Files.walk(directory)) {
             for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
