@@ -187,6 +187,8 @@ public final class SysfsTopologyReader {
             return IommuFacts.DEFAULTS;
         }
         IommuFacts defaults = snoopControl(device).map(IommuFacts.DEFAULTS::withEnforceCacheCoherency).orElse(IommuFacts.DEFAULTS);
+        defaults = addressWidth(device).map(bits -> new IovaRange(0, bits >= 64 ? -1L : (1L << bits) - 1))
+                .map(defaults::withAperture).orElse(defaults);
         Optional<String> regions = text(root.resolve("kernel/iommu_groups/" + group + "/reserved_regions"));
         if (regions.isEmpty()) {
             return defaults;
@@ -208,21 +210,34 @@ public final class SysfsTopologyReader {
     }
 
     /**
+     * The input address width of the device's Intel IOMMU, its Maximum Guest Address Width (bits 21:16 of
+     * its capability register, plus one): a paging domain's aperture ends there (intel_iommu's domain
+     * geometry). A virtual IOMMU often has 39 bits where hardware has 48 or 57. Empty for other IOMMUs.
+     */
+    private Optional<Integer> addressWidth(Path device) {
+        return intelIommuRegister(device, "cap").map(cap -> (int) ((cap >>> 16) & 0x3f) + 1);
+    }
+
+    private Optional<Long> intelIommuRegister(Path device, String register) {
+        return link(device.resolve("iommu"))
+                .flatMap(iommu -> text(root.resolve("class/iommu/" + iommu + "/intel-iommu/" + register)))
+                .flatMap(value -> {
+                    try {
+                        return Optional.of(Long.parseUnsignedLong(strip0x(value.strip()), 16));
+                    } catch (NumberFormatException unreadable) {
+                        return Optional.empty();
+                    }
+                });
+    }
+
+    /**
      * Whether the device's Intel IOMMU can enforce cache-coherent DMA (its DMA is coherent all the same, as
      * intel_iommu_capable() says of every device): Snoop Control, bit 7 of its extended
      * capability register ({@code class/iommu/dmarN/intel-iommu/ecap}), which vfio reports as
      * VFIO_DMA_CC_IOMMU. Empty for other IOMMUs, which keep the default.
      */
     private Optional<Boolean> snoopControl(Path device) {
-        return link(device.resolve("iommu"))
-                .flatMap(iommu -> text(root.resolve("class/iommu/" + iommu + "/intel-iommu/ecap")))
-                .flatMap(ecap -> {
-                    try {
-                        return Optional.of((Long.parseUnsignedLong(strip0x(ecap.strip()), 16) & (1L << 7)) != 0);
-                    } catch (NumberFormatException unreadable) {
-                        return Optional.empty();
-                    }
-                });
+        return intelIommuRegister(device, "ecap").map(ecap -> (ecap & (1L << 7)) != 0);
     }
 
     /** The kernel's configuration as the host shows it (KERNEL.md §1); see the class comment. */

@@ -8,6 +8,7 @@ import io.vfleet.engine.KernelConfig;
 import io.vfleet.engine.KernelProfile;
 import io.vfleet.engine.topology.Bdf;
 import io.vfleet.engine.topology.HostTopology;
+import io.vfleet.engine.topology.IommuFacts;
 import io.vfleet.engine.topology.PciFunction;
 import io.vfleet.engine.topology.ReservedRegion;
 import java.io.IOException;
@@ -186,6 +187,7 @@ class SysfsTopologyReaderTest {
     void anIntelIommuWithoutSnoopControlCannotEnforceCoherency() throws IOException {
         Path dmar = Files.createDirectories(sysfs.resolve("devices/virtual/iommu/dmar0/intel-iommu"));
         Files.writeString(dmar.resolve("ecap"), "12ca9a00f0ef5e\n");
+        Files.writeString(dmar.resolve("cap"), "d2008c22260286\n");
         Files.createDirectories(sysfs.resolve("class/iommu"));
         Files.createSymbolicLink(sysfs.resolve("class/iommu/dmar0"), dmar.getParent());
         Files.createSymbolicLink(sysfs.resolve("devices/pci0000:00/0000:00:01.0/0000:01:00.0/iommu"), dmar.getParent());
@@ -195,6 +197,9 @@ class SysfsTopologyReaderTest {
         assertThat(function(topology, "0000:01:00.0").iommu().enforceCacheCoherency()).as("ecap bit 7 clear").isFalse();
         assertThat(function(topology, "0000:01:00.0").iommu().cacheCoherent()).as("the DMA is coherent all the same").isTrue();
         assertThat(function(topology, "0000:01:00.1").iommu().enforceCacheCoherency()).as("no iommu link: the default").isTrue();
+        assertThat(function(topology, "0000:01:00.0").iommu().aperture()).as("MGAW 38 + 1 bits")
+                .isEqualTo(new IovaRange(0, (1L << 39) - 1));
+        assertThat(function(topology, "0000:01:00.1").iommu().aperture()).isEqualTo(IommuFacts.DEFAULTS.aperture());
         Files.writeString(dmar.resolve("ecap"), "f020de\n");
         assertThat(function(reader().read("lab"), "0000:01:00.0").iommu().enforceCacheCoherency()).isTrue();
     }
