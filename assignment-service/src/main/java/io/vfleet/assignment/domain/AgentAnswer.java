@@ -20,6 +20,6 @@ public record AgentAnswer(String reason, Integer errno) {
 
     @Override
     public String toString() {
-        return errno == null ? reason : reason + " (errno " + errno + ")";
+        return errno == null ? reason : reason + ", errno " + errno;
     }
 }
