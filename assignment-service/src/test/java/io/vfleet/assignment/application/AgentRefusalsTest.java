@@ -1,19 +1,13 @@
 package io.vfleet.assignment.application;
 
+import static io.vfleet.assignment.support.ServiceGrpc.detail;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import com.google.protobuf.Any;
-import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.rpc.ErrorInfo;
 import com.jayway.jsonpath.JsonPath;
-import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.protobuf.StatusProto;
-import io.grpc.stub.MetadataUtils;
 import io.vfleet.agent.grpc.KernelStatus;
 import io.vfleet.agent.vmm.Checkpoints;
 import io.vfleet.api.agent.v1.NodeAgentGrpc;
@@ -23,12 +17,12 @@ import io.vfleet.api.assignment.v1.Violations;
 import io.vfleet.assignment.adapter.agent.AgentsOverGrpc;
 import io.vfleet.assignment.support.InProcessAgent;
 import io.vfleet.assignment.support.ScriptedFailures;
+import io.vfleet.assignment.support.ServiceGrpc;
 import io.vfleet.assignment.support.ServiceTest;
 import io.vfleet.assignment.support.ServiceTestBase;
 import io.vfleet.engine.Errno;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -52,7 +46,6 @@ class AgentRefusalsTest extends ServiceTestBase {
 
     private static final String NODE = "gpu-server-01";
     private static final String GPU = "0000:18:00.0";
-    private static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
     @TempDir
     Path state;
@@ -161,12 +154,8 @@ class AgentRefusalsTest extends ServiceTestBase {
 
     @Test
     void overGrpcTheRuleIsTheReasonAndTheErrnoTravelsInTheErrorInfo() throws Exception {
-        ManagedChannel channel = InProcessChannelBuilder.forName(ServiceTest.GRPC_IN_PROCESS).build();
-        try {
-            Metadata headers = new Metadata();
-            headers.put(AUTHORIZATION, "Bearer operator-token");
-            AssignmentsGrpc.AssignmentsBlockingStub stub = AssignmentsGrpc.newBlockingStub(channel)
-                    .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+        try (ServiceGrpc grpc = new ServiceGrpc()) {
+            AssignmentsGrpc.AssignmentsBlockingStub stub = grpc.as("operator-token");
             AssignRequest request = AssignRequest.newBuilder().setTenant("acme").setNode(NODE).addDevices(GPU).build();
 
             failures.failNext(NodeAgentGrpc.getPrepareMethod(), kernel("EPERM"));
@@ -186,8 +175,6 @@ class AgentRefusalsTest extends ServiceTestBase {
             assertThat(superseded.getStatus().getCode()).isEqualTo(Status.Code.ABORTED);
             assertThat(detail(superseded, ErrorInfo.class).getReason()).isEqualTo("SUPERSEDED");
             assertThat(detail(superseded, ErrorInfo.class).getMetadataMap()).containsEntry("agent_reason", "STALE_EPOCH");
-        } finally {
-            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
     }
 
@@ -248,18 +235,5 @@ class AgentRefusalsTest extends ServiceTestBase {
         assertThat(mvc.delete().uri("/api/v1/assignments/" + id).header("Authorization", "Bearer operator-token"))
                 .hasStatusOk().bodyJson().extractingPath("$.state").isEqualTo("RELEASED");
         assertThat(held()).isZero();
-    }
-
-    private static <T extends com.google.protobuf.Message> T detail(StatusRuntimeException failure, Class<T> type) {
-        for (Any detail : StatusProto.fromThrowable(failure).getDetailsList()) {
-            if (detail.is(type)) {
-                try {
-                    return detail.unpack(type);
-                } catch (InvalidProtocolBufferException unreadable) {
-                    throw new AssertionError(unreadable);
-                }
-            }
-        }
-        throw new AssertionError("no " + type.getSimpleName() + " in " + failure);
     }
 }

@@ -3,25 +3,20 @@ package io.vfleet.assignment.application;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.jayway.jsonpath.JsonPath;
-import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
-import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.stub.MetadataUtils;
 import io.vfleet.api.assignment.v1.AssignRequest;
 import io.vfleet.api.assignment.v1.AssignResponse;
 import io.vfleet.api.assignment.v1.AssignedDevice;
 import io.vfleet.api.assignment.v1.AssignmentState;
-import io.vfleet.api.assignment.v1.AssignmentsGrpc;
 import io.vfleet.api.assignment.v1.DeviceKind;
 import io.vfleet.assignment.adapter.agent.AgentsOverGrpc;
 import io.vfleet.assignment.support.InProcessAgent;
+import io.vfleet.assignment.support.ServiceGrpc;
 import io.vfleet.assignment.support.ServiceTest;
 import io.vfleet.assignment.support.ServiceTestBase;
 import io.vfleet.engine.process.Capability;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -43,7 +38,6 @@ class NoiommuAssignmentTest extends ServiceTestBase {
     private static final String PORT_1 = "0000:00:03.0";
     private static final String PORT_2 = "0000:00:04.0";
     private static final String NVME = "0000:01:00.0";
-    private static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
     @TempDir
     Path state;
@@ -106,13 +100,8 @@ class NoiommuAssignmentTest extends ServiceTestBase {
 
     @Test
     void aNoiommuDeviceBecomesActiveThroughGrpcAndTheAnswerSaysItIsUnsafe() throws Exception {
-        ManagedChannel channel = InProcessChannelBuilder.forName(ServiceTest.GRPC_IN_PROCESS).build();
-        try {
-            Metadata headers = new Metadata();
-            headers.put(AUTHORIZATION, "Bearer acme-token");
-            AssignResponse response = AssignmentsGrpc.newBlockingStub(channel)
-                    .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
-                    .assign(AssignRequest.newBuilder().setTenant("acme").setNode(NODE).addDevices(PORT_2).build());
+        try (ServiceGrpc grpc = new ServiceGrpc()) {
+            AssignResponse response = grpc.as("acme-token").assign(AssignRequest.newBuilder().setTenant("acme").setNode(NODE).addDevices(PORT_2).build());
 
             assertThat(response.getAssignment().getState()).isEqualTo(AssignmentState.ACTIVE);
             AssignedDevice device = response.getAssignment().getDevices(0);
@@ -120,8 +109,6 @@ class NoiommuAssignmentTest extends ServiceTestBase {
             assertThat(device.getKind()).isEqualTo(DeviceKind.NOIOMMU);
             assertThat(device.hasDevid()).isTrue();
             assertThat(device.hasHwptId()).as("attached to no page table").isFalse();
-        } finally {
-            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
         assertThat(capabilitiesOfTheVmmHolding(PORT_2)).containsExactly(Capability.CAP_SYS_RAWIO);
     }

@@ -4,18 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.jayway.jsonpath.JsonPath;
-import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
-import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.stub.MetadataUtils;
 import io.vfleet.agent.vmm.Checkpoints;
-import io.vfleet.api.assignment.v1.AssignmentsGrpc;
 import io.vfleet.api.assignment.v1.ResetRequest;
 import io.vfleet.api.assignment.v1.ResetResponse;
 import io.vfleet.assignment.adapter.agent.AgentsOverGrpc;
 import io.vfleet.assignment.support.Gate;
 import io.vfleet.assignment.support.HeldNodeAgents;
 import io.vfleet.assignment.support.InProcessAgent;
+import io.vfleet.assignment.support.ServiceGrpc;
 import io.vfleet.assignment.support.ServiceTest;
 import io.vfleet.assignment.support.ServiceTestBase;
 import io.vfleet.engine.vfio.VfioDevice;
@@ -49,7 +45,6 @@ class SharedResetSetTest extends ServiceTestBase {
     private static final String NODE = "legacy-03";
     private static final String PORT_0 = "0000:04:00.0";
     private static final String PORT_1 = "0000:04:00.1";
-    private static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
     @TempDir
     Path state;
@@ -144,18 +139,11 @@ class SharedResetSetTest extends ServiceTestBase {
     @Test
     void theSameResetGoesThroughGrpc() throws Exception {
         String acme = activeId(assign("acme", PORT_0));
-        ManagedChannel channel = InProcessChannelBuilder.forName(ServiceTest.GRPC_IN_PROCESS).build();
-        try {
-            Metadata headers = new Metadata();
-            headers.put(AUTHORIZATION, "Bearer acme-token");
-            ResetResponse reset = AssignmentsGrpc.newBlockingStub(channel)
-                    .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
-                    .reset(ResetRequest.newBuilder().setId(acme).setDevice(PORT_0).build());
+        try (ServiceGrpc grpc = new ServiceGrpc()) {
+            ResetResponse reset = grpc.as("acme-token").reset(ResetRequest.newBuilder().setId(acme).setDevice(PORT_0).build());
 
             assertThat(reset.getAffectedList()).containsExactly(PORT_0, PORT_1);
             assertThat(reset.getAssignment().getState().name()).isEqualTo("ACTIVE");
-        } finally {
-            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
         assertPort1UnboundAndFree();
     }
