@@ -6,10 +6,16 @@ import io.vfleet.engine.KernelException;
 import io.vfleet.engine.process.ProcessSpec;
 import io.vfleet.engine.uapi.Ioctl;
 import io.vfleet.linux.LibC.SystemCallFailed;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Predicate;
 
 /**
  * The real kernel of the host the agent runs on: each system call is made for real, through
@@ -161,6 +167,27 @@ public final class LinuxKernel implements Kernel, AutoCloseable {
             @SuppressWarnings("unchecked")
             R typed = (R) reply;
             return typed;
+        });
+    }
+
+    /**
+     * The fds of process {@code pid} whose file is one {@code target} accepts, by what {@code /proc/self/fd}
+     * names it: the path of a device node, or {@code anon_inode:[name]} for a file the kernel made.
+     */
+    public List<Integer> descriptorsOpenOn(int pid, Predicate<String> target) {
+        return locked(() -> {
+            LinuxProcess process = process(pid);
+            List<Integer> matching = new ArrayList<>();
+            for (int fd : process.openDescriptors()) {
+                try {
+                    if (target.test(Files.readSymbolicLink(Path.of("/proc/self/fd/" + process.real(fd))).toString())) {
+                        matching.add(fd);
+                    }
+                } catch (IOException closed) {
+                    // Not open any more: not one of them.
+                }
+            }
+            return matching;
         });
     }
 

@@ -4,6 +4,7 @@ import io.vfleet.agent.state.SnapshotFile;
 import io.vfleet.engine.Host;
 import io.vfleet.engine.topology.HostTopology;
 import io.vfleet.engine.vfio.VfioDevice;
+import io.vfleet.engine.vfio.VfioDeviceFile;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -95,9 +96,16 @@ public final class AgentHost implements HostKernel {
                         && (device.kind() != VfioDevice.Kind.NOIOMMU || config.profile().noiommuCdev());
                 return new RegisteredDevice(device.name(), device.kind(), device.cdevName(),
                         hasCdev ? "/dev/vfio/devices/" + device.cdevName() : "",
-                        device.group() == null ? "" : "/dev/vfio/" + device.group().nodeName(), device.deviceSet().key());
+                        device.group() == null ? "" : "/dev/vfio/" + device.group().nodeName(), device.deviceSet().key(),
+                        device.openCount() > 0);
             }).toList();
         });
+    }
+
+    @Override
+    public List<Integer> vfioDeviceFiles(int pid) {
+        return inspect(kernel -> kernel.process(pid).files().openDescriptors().stream()
+                .filter(fd -> kernel.process(pid).files().get(fd) instanceof VfioDeviceFile).toList());
     }
 
     @Override

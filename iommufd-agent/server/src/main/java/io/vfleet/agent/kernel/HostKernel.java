@@ -30,6 +30,9 @@ public interface HostKernel extends AutoCloseable {
     /** The vfio devices registered now, in registration order, with their device nodes. */
     List<RegisteredDevice> vfioDevices();
 
+    /** The fds of process {@code pid} that are vfio device files (a cdev or a group's device fd), ascending. */
+    List<Integer> vfioDeviceFiles(int pid);
+
     /** The running processes by pid, with their names. */
     Map<Integer, String> processes();
 

@@ -54,8 +54,14 @@ public final class LinuxHost implements HostKernel {
             return new RegisteredDevice(function.bdf().toString(), kind, function.cdevName(),
                     hasCdev ? "/dev/vfio/devices/" + function.cdevName() : "",
                     function.groupNode().isEmpty() || !topology.kernel().vfioGroup() ? "" : "/dev/vfio/" + function.groupNode(),
-                    topology.resetDomainKey(function.bdf()));
+                    topology.resetDomainKey(function.bdf()), false);
         }).toList();
+    }
+
+    /** A cdev file links to its node; a group's device fd is an anonymous inode named {@code [vfio-device]}. */
+    @Override
+    public List<Integer> vfioDeviceFiles(int pid) {
+        return kernel.descriptorsOpenOn(pid, target -> target.startsWith("/dev/vfio/devices/") || target.equals("anon_inode:[vfio-device]"));
     }
 
     @Override

@@ -10,7 +10,9 @@ import io.vfleet.engine.vfio.VfioDevice;
  * @param cdevPath     {@code /dev/vfio/devices/<cdevName>}, or empty when the kernel creates no cdev for it
  * @param groupPath    {@code /dev/vfio/<group>} or {@code /dev/vfio/noiommu-<group>}, or empty without groups
  * @param deviceSetKey the reset set it belongs to, as the topology names it
+ * @param open         whether some file has it open now, as far as the backend can tell (the real kernel
+ *                     does not say; it refuses a second open itself)
  */
 public record RegisteredDevice(String name, VfioDevice.Kind kind, String cdevName, String cdevPath, String groupPath,
-        String deviceSetKey) {
+        String deviceSetKey, boolean open) {
 }
