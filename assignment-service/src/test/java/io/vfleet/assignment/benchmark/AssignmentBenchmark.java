@@ -14,7 +14,7 @@ import io.vfleet.assignment.support.EmbeddedDatabase;
 import io.vfleet.assignment.support.FakeNodeAgents;
 import io.vfleet.assignment.support.InProcessAgent;
 import io.vfleet.engine.topology.HostTopology;
-import io.vfleet.engine.topology.TopologyLoader;
+import io.vfleet.engine.topology.yaml.TopologyLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;

@@ -5,7 +5,7 @@ import io.vfleet.engine.KernelException;
 import io.vfleet.engine.process.AddressSpace;
 import io.vfleet.engine.process.ProcessSpec;
 import io.vfleet.engine.topology.HostTopology;
-import io.vfleet.engine.topology.TopologyLoader;
+import io.vfleet.engine.topology.yaml.TopologyLoader;
 import io.vfleet.engine.uapi.Ioctl.IommuIoasAlloc;
 import io.vfleet.engine.uapi.Ioctl.IommuIoasIovaRanges;
 import io.vfleet.engine.uapi.Ioctl.IommuIoasMap;
@@ -26,7 +26,7 @@ import java.util.Set;
  * cdev, bind it to an iommufd, attach it to an IOAS, map guest memory, hot reset it through the
  * bound iommufd, and close it again, printing every system call and what the kernel answered.
  *
- * <p>Usage: {@code java -jar iommufd-engine.jar [topology.yaml] [BDF]}; the defaults are the
+ * <p>Usage: {@code java -jar engine-demo.jar [topology.yaml] [BDF]}; the defaults are the
  * 8-GPU server and its first vfio device.
  */
 public final class EngineDemo {

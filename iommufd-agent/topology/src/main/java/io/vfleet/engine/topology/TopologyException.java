@@ -28,9 +28,9 @@ public final class TopologyException extends IllegalArgumentException {
         this.column = column;
     }
 
-    /** A failure of the text itself (YAML syntax), which belongs to no field. */
-    static TopologyException syntax(String source, YamlNode.Mark mark, String reason) {
-        return new TopologyException("", reason, source, mark.line(), mark.column());
+    /** A failure of the text itself (its syntax), which belongs to no field; {@code line} and {@code column} 1-based. */
+    public static TopologyException syntax(String source, int line, int column, String reason) {
+        return new TopologyException("", reason, source, line, column);
     }
 
     /** The path of the field in the file, such as {@code devices[2].bdf}; empty for a syntax error. */
@@ -58,17 +58,17 @@ public final class TopologyException extends IllegalArgumentException {
     }
 
     /** The same failure, seen from the enclosing structure: {@code iommuGroup} inside {@code devices[3]}. */
-    TopologyException within(String parent) {
+    public TopologyException within(String parent) {
         String path = field.isEmpty() ? parent : field.startsWith("[") ? parent + field : parent + "." + field;
         return new TopologyException(path, reason, source, line, column);
     }
 
-    /** The same failure, located in the text; an already located one keeps its position. */
-    TopologyException at(String sourceName, YamlNode.Mark mark) {
-        if (line > 0 || mark == null) {
+    /** The same failure, located in the text ({@code line} and {@code column} 1-based); an already located one keeps its position. */
+    public TopologyException at(String sourceName, int line, int column) {
+        if (this.line > 0) {
             return this;
         }
-        return new TopologyException(field, reason, sourceName, mark.line(), mark.column());
+        return new TopologyException(field, reason, sourceName, line, column);
     }
 
     private static String render(String field, String reason, String source, int line, int column) {

@@ -3,6 +3,7 @@ package io.vfleet.engine.topology;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.vfleet.engine.topology.yaml.TopologyLoader;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

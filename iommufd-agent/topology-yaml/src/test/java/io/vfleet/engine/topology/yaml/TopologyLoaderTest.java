@@ -1,8 +1,17 @@
-package io.vfleet.engine.topology;
+package io.vfleet.engine.topology.yaml;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.vfleet.engine.topology.Bdf;
+import io.vfleet.engine.topology.EmulatedDeviceSpec;
+import io.vfleet.engine.topology.HostTopology;
+import io.vfleet.engine.topology.IommuFacts;
+import io.vfleet.engine.topology.PciFunction;
+import io.vfleet.engine.topology.PciId;
+import io.vfleet.engine.topology.ReservedRegion;
+import io.vfleet.engine.topology.ResetCapabilities;
+import io.vfleet.engine.topology.TopologyException;
 import io.vfleet.engine.IovaRange;
 import io.vfleet.engine.KernelConfig;
 import io.vfleet.engine.KernelProfile;
