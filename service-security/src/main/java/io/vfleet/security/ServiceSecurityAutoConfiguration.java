@@ -31,18 +31,19 @@ public class ServiceSecurityAutoConfiguration {
      * issuer, the validity period with Spring's default skew, and the audience.
      */
     static JwtDecoder decoder(SecurityProperties.Jwt jwt) {
+        return new SupplierJwtDecoder(() -> validating(jwt.jwkSetUri() != null
+                ? NimbusJwtDecoder.withJwkSetUri(jwt.jwkSetUri().toString()).build()
+                : NimbusJwtDecoder.withIssuerLocation(jwt.issuerUri().toString()).build(), jwt));
+    }
+
+    /** {@code decoder} checking the issuer, the validity period (Spring's default skew) and the audience. */
+    static JwtDecoder validating(NimbusJwtDecoder decoder, SecurityProperties.Jwt jwt) {
         List<OAuth2TokenValidator<Jwt>> validators = new ArrayList<>();
         validators.add(jwt.issuerUri() == null ? JwtValidators.createDefault()
                 : JwtValidators.createDefaultWithIssuer(jwt.issuerUri().toString()));
         validators.add(new JwtClaimValidator<List<String>>(JwtClaimNames.AUD,
                 audience -> audience != null && audience.stream().anyMatch(jwt.audiences()::contains)));
-        OAuth2TokenValidator<Jwt> validator = new DelegatingOAuth2TokenValidator<>(validators);
-        return new SupplierJwtDecoder(() -> {
-            NimbusJwtDecoder decoder = jwt.jwkSetUri() != null
-                    ? NimbusJwtDecoder.withJwkSetUri(jwt.jwkSetUri().toString()).build()
-                    : NimbusJwtDecoder.withIssuerLocation(jwt.issuerUri().toString()).build();
-            decoder.setJwtValidator(validator);
-            return decoder;
-        });
+        decoder.setJwtValidator(new DelegatingOAuth2TokenValidator<>(validators));
+        return decoder;
     }
 }
