@@ -70,8 +70,8 @@ public final class Preparations {
     private final SetReset setReset;
     private final Map<String, Integer> tenantUids = new TreeMap<>();
     private final Map<String, Assignment> assignments = new LinkedHashMap<>();
-    /** The prepared assignments by the digest of their credential; rebuilt from the table on start. */
-    private final Map<String, String> byCredential = new java.util.concurrent.ConcurrentHashMap<>();
+    /** What each prepared assignment's credential reaches, by the credential's digest; rebuilt from the table on start. */
+    private final Map<String, SyscallScope> byCredential = new java.util.concurrent.ConcurrentHashMap<>();
     private long nodeEpoch;
 
     public Preparations(AgentHost host, AssignmentTable table) {
@@ -192,19 +192,7 @@ public final class Preparations {
      * concurrent index, so a VMM's system calls never wait for another assignment's Prepare.
      */
     public Optional<SyscallScope> scopeOf(String credential) {
-        String id = byCredential.get(SyscallScope.digest(credential));
-        if (id == null) {
-            return Optional.empty();
-        }
-        Assignment assignment;
-        synchronized (this) {
-            assignment = assignments.get(id);
-        }
-        if (assignment == null || !assignment.holdsDevices()
-                || !SyscallScope.digest(assignment.prepared().syscallsCredential()).equals(SyscallScope.digest(credential))) {
-            return Optional.empty();
-        }
-        return Optional.of(SyscallScope.of(assignment));
+        return Optional.ofNullable(byCredential.get(SyscallScope.digest(credential)));
     }
 
     /** The prepared assignments, in the order they were first seen. */
@@ -397,7 +385,7 @@ public final class Preparations {
 
     private void indexCredential(Assignment assignment) {
         if (assignment.holdsDevices() && assignment.prepared().syscallsCredential() != null) {
-            byCredential.put(SyscallScope.digest(assignment.prepared().syscallsCredential()), assignment.id());
+            byCredential.put(SyscallScope.digest(assignment.prepared().syscallsCredential()), SyscallScope.of(assignment));
         }
     }
 
