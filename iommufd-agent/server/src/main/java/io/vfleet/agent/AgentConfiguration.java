@@ -23,7 +23,7 @@ import io.vfleet.security.BearerAuthenticator;
 import io.vfleet.security.Role;
 import io.vfleet.security.grpc.GrpcAccess;
 import io.vfleet.security.web.RestAccess;
-import io.vfleet.engine.topology.TopologyLoader;
+import io.vfleet.engine.topology.yaml.TopologyLoader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
