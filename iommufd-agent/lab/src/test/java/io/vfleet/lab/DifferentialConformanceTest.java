@@ -5,11 +5,15 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
+import io.grpc.ServerInterceptors;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vfleet.agent.grpc.SyscallsAccess;
 import io.vfleet.agent.grpc.SyscallsService;
 import io.vfleet.agent.kernel.AgentHost;
+import io.vfleet.agent.vmm.AssignmentTable;
+import io.vfleet.agent.vmm.Preparations;
 import io.vfleet.api.agent.v1.GetTopologyRequest;
 import io.vfleet.api.agent.v1.GetTopologyResponse;
 import io.vfleet.api.agent.v1.NodeAgentGrpc;
@@ -17,6 +21,8 @@ import io.vfleet.api.agent.v1.SyscallsGrpc;
 import io.vfleet.engine.topology.HostTopology;
 import io.vfleet.lab.Scenarios.Paths;
 import io.vfleet.lab.Scenarios.Scenario;
+import io.vfleet.security.SecurityProperties;
+import io.vfleet.security.StaticTokens;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -52,15 +58,17 @@ class DifferentialConformanceTest {
             Optional<String> missing = Lab.missingPrerequisite(kernel);
             skipUnless(missing.isEmpty(), kernel, "this machine cannot run it: " + missing.orElse(""));
         }
-        try (Lab lab = endpoint.isBlank() ? Lab.start(kernel) : Lab.attach(endpoint)) {
+        try (Lab lab = endpoint.isBlank() ? Lab.start(kernel)
+                : Lab.attach(endpoint, Path.of(System.getProperty("lab.tokens", System.getProperty("user.home") + "/.cache/vfleet-lab/tokens")))) {
             ManagedChannel labChannel = lab.channel();
             try {
-                GetTopologyResponse topology = NodeAgentGrpc.newBlockingStub(labChannel)
+                GetTopologyResponse topology = NodeAgentGrpc.newBlockingStub(labChannel).withInterceptors(lab.as(Lab.Token.CONTROLLER))
                         .withDeadlineAfter(2, TimeUnit.MINUTES).getTopology(GetTopologyRequest.getDefaultInstance());
                 boolean iommufd = topology.getKernel().getVfioDeviceCdev();
                 assumeTrue(endpoint.isBlank() || iommufd == (kernel == Lab.Kernel.IOMMUFD),
                         "the lab at " + endpoint + " runs the other kernel");
-                Report report = run(kernel, topology, SyscallsGrpc.newBlockingStub(labChannel), iommufd);
+                Report report = run(kernel, topology,
+                        SyscallsGrpc.newBlockingStub(labChannel).withInterceptors(lab.as(Lab.Token.OPERATOR)), iommufd);
                 report.write(lab.startup);
                 System.out.println(report.summary());
                 assertThat(report.undocumented()).as("differences neither fixed nor documented (see %s)", report.file()).isEmpty();
@@ -101,8 +109,12 @@ class DifferentialConformanceTest {
         return report;
     }
 
-    /** An agent on the engine, in process, serving {@code Syscalls} over the lab's topology. */
+    /**
+     * An agent on the engine, in process, serving {@code Syscalls} over the lab's topology behind the same
+     * authorization as the lab's agent: the calls are an operator's, which reach every process.
+     */
     private static final class EngineAgent implements AutoCloseable {
+        private static final String OPERATOR_TOKEN = "engine-operator";
         final SyscallsGrpc.SyscallsBlockingStub syscalls;
         private final AgentHost host;
         private final Server server;
@@ -110,11 +122,14 @@ class DifferentialConformanceTest {
 
         EngineAgent(HostTopology topology, Path state) throws IOException {
             host = AgentHost.start(topology, state, Duration.ZERO);
+            SyscallsAccess access = new SyscallsAccess(new Preparations(host, new AssignmentTable(state)),
+                    new StaticTokens(List.of(new SecurityProperties.StaticToken(OPERATOR_TOKEN, "operator", null, null, null))));
             String name = InProcessServerBuilder.generateName();
             server = InProcessServerBuilder.forName(name).directExecutor()
-                    .addService(new SyscallsService(host, new SimpleMeterRegistry())).build().start();
+                    .addService(ServerInterceptors.intercept(new SyscallsService(host, new SimpleMeterRegistry()), access))
+                    .build().start();
             channel = InProcessChannelBuilder.forName(name).directExecutor().build();
-            syscalls = SyscallsGrpc.newBlockingStub(channel);
+            syscalls = SyscallsGrpc.newBlockingStub(channel).withInterceptors(Lab.bearer(OPERATOR_TOKEN));
         }
 
         @Override

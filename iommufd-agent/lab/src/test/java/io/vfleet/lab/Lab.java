@@ -1,7 +1,10 @@
 package io.vfleet.lab;
 
+import io.grpc.ClientInterceptor;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.grpc.Metadata;
+import io.grpc.stub.MetadataUtils;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -10,16 +13,26 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 
 /**
  * One kernel lab for a test: {@code vfleet-lab up} started as a child process, ready when it says so,
  * stopped by closing its standard input (which stops QEMU), or a lab already running, named by
  * {@code -Dlab.endpoint=host:port}, which the test leaves running.
+ *
+ * <p>The lab's agent authenticates as every agent does, with the local profile's static tokens: a lab
+ * this starts gets fresh random ones for its operator and its controller ({@code VFLEET_LAB_*_TOKEN});
+ * a lab already running is called with the ones its script wrote ({@code -Dlab.tokens=file}, by default
+ * {@code ~/.cache/vfleet-lab/tokens}).
  */
 final class Lab implements AutoCloseable {
     /** The lab's kernels: Debian's stock 6.12 (groups and the type1 container) or the one built with iommufd. */
@@ -33,24 +46,51 @@ final class Lab implements AutoCloseable {
         }
     }
 
+    /** Who the suite calls the lab's agent as: NodeAgent is the controller's, system calls in any process an operator's. */
+    enum Token {
+        OPERATOR("VFLEET_LAB_OPERATOR_TOKEN"), CONTROLLER("VFLEET_LAB_CONTROLLER_TOKEN");
+
+        final String variable;
+
+        Token(String variable) {
+            this.variable = variable;
+        }
+    }
+
     static final Path DIRECTORY = Path.of("").toAbsolutePath();
     private static final Duration START_LIMIT = Duration.ofMinutes(12);
 
     final String endpoint;
     final Duration startup;
+    private final Map<Token, String> tokens;
     private final Process process;
     private final List<String> output;
 
-    private Lab(String endpoint, Duration startup, Process process, List<String> output) {
+    private Lab(String endpoint, Duration startup, Map<Token, String> tokens, Process process, List<String> output) {
         this.endpoint = endpoint;
         this.startup = startup;
+        this.tokens = tokens;
         this.process = process;
         this.output = output;
     }
 
-    /** A lab someone else started; the suite only talks to it. */
-    static Lab attach(String endpoint) {
-        return new Lab(endpoint, Duration.ZERO, null, List.of());
+    /** A lab someone else started, with the tokens its script wrote to {@code tokenFile}; the suite only talks to it. */
+    static Lab attach(String endpoint, Path tokenFile) {
+        Properties written = new Properties();
+        try (var reader = Files.newBufferedReader(tokenFile, StandardCharsets.UTF_8)) {
+            written.load(reader);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the lab's tokens from " + tokenFile + " (-Dlab.tokens=)", e);
+        }
+        Map<Token, String> tokens = new EnumMap<>(Token.class);
+        for (Token token : Token.values()) {
+            String value = written.getProperty(token.variable);
+            if (value == null || value.isBlank()) {
+                throw new IllegalStateException(tokenFile + " has no " + token.variable);
+            }
+            tokens.put(token, value.strip());
+        }
+        return new Lab(endpoint, Duration.ZERO, tokens, null, List.of());
     }
 
     /** What this machine lacks to boot {@code kernel}, or empty when it can. */
@@ -73,6 +113,14 @@ final class Lab implements AutoCloseable {
         ProcessBuilder builder = new ProcessBuilder("./vfleet-lab", "up", "--kernel=" + kernel.option, "--port=" + port)
                 .directory(DIRECTORY.toFile()).redirectErrorStream(true);
         builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        Map<Token, String> tokens = new EnumMap<>(Token.class);
+        SecureRandom random = new SecureRandom();
+        for (Token token : Token.values()) {
+            byte[] secret = new byte[24];
+            random.nextBytes(secret);
+            tokens.put(token, Base64.getUrlEncoder().withoutPadding().encodeToString(secret));
+            builder.environment().put(token.variable, tokens.get(token));
+        }
         long started = System.nanoTime();
         Process process;
         try {
@@ -112,11 +160,22 @@ final class Lab implements AutoCloseable {
                 }
             }
         }
-        return new Lab("127.0.0.1:" + port, Duration.ofNanos(System.nanoTime() - started), process, output);
+        return new Lab("127.0.0.1:" + port, Duration.ofNanos(System.nanoTime() - started), tokens, process, output);
     }
 
     ManagedChannel channel() {
         return ManagedChannelBuilder.forTarget(endpoint).usePlaintext().build();
+    }
+
+    /** Calls made with this interceptor are {@code token}'s. */
+    ClientInterceptor as(Token token) {
+        return bearer(tokens.get(token));
+    }
+
+    static ClientInterceptor bearer(String token) {
+        Metadata headers = new Metadata();
+        headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
+        return MetadataUtils.newAttachHeadersInterceptor(headers);
     }
 
     /** Stops the lab this started: closing its input stops QEMU; the script then exits. */

@@ -4,7 +4,8 @@ import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.vfleet.agent.grpc.BearerTokenInterceptor;
+import io.vfleet.agent.grpc.AgentAccess;
+import io.vfleet.agent.grpc.SyscallsAccess;
 import io.vfleet.agent.grpc.NodeAgentService;
 import io.vfleet.agent.grpc.SyscallsService;
 import io.vfleet.agent.inventory.GrpcInventoryRegistration;
@@ -18,6 +19,10 @@ import io.vfleet.agent.topology.SysfsTopologyReader;
 import io.vfleet.agent.vmm.AssignmentTable;
 import io.vfleet.agent.vmm.Preparations;
 import io.vfleet.engine.topology.HostTopology;
+import io.vfleet.security.BearerAuthenticator;
+import io.vfleet.security.Role;
+import io.vfleet.security.grpc.GrpcAccess;
+import io.vfleet.security.web.RestAccess;
 import io.vfleet.engine.topology.yaml.TopologyLoader;
 import io.vfleet.linux.LinuxKernel;
 import java.io.IOException;
@@ -31,6 +36,7 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.grpc.server.GlobalServerInterceptor;
+import org.springframework.http.HttpMethod;
 
 /** Wires one host per process: its topology, its kernel (the engine's or the real one), and the two gRPC services over it. */
 @Configuration(proxyBeanMethods = false)
@@ -101,16 +107,23 @@ class AgentConfiguration {
         return new NodeAgentService(host, preparations, meters);
     }
 
-    /** Every {@code vfleet.agent.v1} call needs one of the caller tokens; without any, the agent serves anyone. */
+    /** Who may call what ({@link AgentAccess}); the lean entry point serves the same table. */
+    @Bean
+    GrpcAccess grpcAccess() {
+        return AgentAccess.table();
+    }
+
     @Bean
     @GlobalServerInterceptor
-    BearerTokenInterceptor bearerTokenInterceptor(AgentProperties properties) {
-        BearerTokenInterceptor interceptor = new BearerTokenInterceptor(properties.callerTokens());
-        if (!interceptor.enforcing()) {
-            log.warn("No caller tokens configured (vfleet.agent.caller-tokens): this agent serves Syscalls and NodeAgent "
-                    + "to anyone who reaches its gRPC port");
-        }
-        return interceptor;
+    SyscallsAccess syscallsAccess(Preparations preparations, BearerAuthenticator tokens) {
+        return new SyscallsAccess(preparations, tokens);
+    }
+
+    /** The HTTP side: health open for the kubelet, the Prometheus scrape for operators and auditors. */
+    @Bean
+    RestAccess restAccess() {
+        return new RestAccess().open("/actuator/health", "/actuator/health/**")
+                .allow(HttpMethod.GET, "/actuator/prometheus", Role.OPERATOR, Role.AUDITOR);
     }
 
     /** The inventory over gRPC, when a target is configured; plaintext inside the cluster network. */

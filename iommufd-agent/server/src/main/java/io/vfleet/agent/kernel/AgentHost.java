@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,15 +19,17 @@ import org.slf4j.LoggerFactory;
  * The agent's host simulated by the engine: every system call any caller makes goes through here, so that a call that
  * may have changed state is counted for the host's {@link SnapshotFile}.
  *
- * <p>Locking: the host's own lock serialises the calls and is the only lock a call takes; the
- * snapshot file takes it again only to encode the host. So gRPC threads calling concurrently see
- * the kernel's one-call-at-a-time order, and a snapshot is always of a state between two calls.
+ * <p>Locking: a call passes its process's gate first ({@link ProcessGates}, see {@link #exclusively}); then
+ * the host's own lock serialises the calls, and the snapshot file takes it again only to encode the host.
+ * So gRPC threads calling concurrently see the kernel's one-call-at-a-time order, and a snapshot is
+ * always of a state between two calls. Lock order: gate, then the host's lock.
  */
 public final class AgentHost implements HostKernel {
     private static final Logger log = LoggerFactory.getLogger(AgentHost.class);
 
     private final Host host;
     private final SnapshotFile snapshot;
+    private final ProcessGates gates = new ProcessGates();
 
     private AgentHost(Host host, SnapshotFile snapshot) {
         this.host = host;
@@ -55,14 +58,21 @@ public final class AgentHost implements HostKernel {
      */
     @Override
     public <R> R call(Syscall<R> call) {
-        long before = host.changes();
-        try {
-            return call.applyTo(host);
-        } finally {
-            if (host.changes() != before) {
-                snapshot.changed();
+        return gates.pass(call, () -> {
+            long before = host.changes();
+            try {
+                return call.applyTo(host);
+            } finally {
+                if (host.changes() != before) {
+                    snapshot.changed();
+                }
             }
-        }
+        });
+    }
+
+    @Override
+    public <T> T exclusively(int pid, Supplier<T> work) {
+        return gates.exclusively(pid, work);
     }
 
     /** Writes the snapshot now if the host changed since the last one; after a batch whose answer needs it on disk. */

@@ -6,6 +6,7 @@ import io.vfleet.engine.vfio.VfioDevice;
 import io.vfleet.linux.LinuxKernel;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * The real kernel of the host the agent runs on, through {@link LinuxKernel}: calls are made for real,
@@ -19,6 +20,7 @@ public final class LinuxHost implements HostKernel {
     private final LinuxKernel kernel;
     private final HostTopology topology;
     private final SysfsTopologyReader sysfs;
+    private final ProcessGates gates = new ProcessGates();
 
     public LinuxHost(LinuxKernel kernel, HostTopology topology, SysfsTopologyReader sysfs) {
         this.kernel = kernel;
@@ -28,7 +30,12 @@ public final class LinuxHost implements HostKernel {
 
     @Override
     public <R> R call(Syscall<R> call) {
-        return call.applyTo(kernel);
+        return gates.pass(call, () -> call.applyTo(kernel));
+    }
+
+    @Override
+    public <T> T exclusively(int pid, Supplier<T> work) {
+        return gates.exclusively(pid, work);
     }
 
     @Override
