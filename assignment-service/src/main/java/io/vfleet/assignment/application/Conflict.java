@@ -14,7 +14,9 @@ public final class Conflict extends RuntimeException {
         /** The assignment, or its node, is not in a state that allows the operation. */
         WRONG_STATE,
         /** The node's agent refused the operation. */
-        AGENT_REFUSED
+        AGENT_REFUSED,
+        /** The audit log is not an extension of a checkpoint already signed: it will not be signed again. */
+        LOG_INCONSISTENT
     }
 
     private final Reason reason;

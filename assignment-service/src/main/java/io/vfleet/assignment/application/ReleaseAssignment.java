@@ -60,14 +60,17 @@ public final class ReleaseAssignment {
         Assignment assignment = assignments.find(id).filter(found -> caller.sees(found.tenant()))
                 .orElseThrow(() -> new NotFound("no assignment " + id));
         caller.requireToChange(assignment.tenant());
-        return complete(id);
+        return complete(id, caller.principal());
     }
 
-    /** Takes the release from wherever it stands to RELEASED (or leaves a finished assignment as it is). */
-    public Assignment complete(String id) {
+    /**
+     * Takes the release from wherever it stands to RELEASED (or leaves a finished assignment as it
+     * is), on behalf of {@code principal}.
+     */
+    public Assignment complete(String id, String principal) {
         try (Telemetry.Scope scope = telemetry.operation(id)) {
             try {
-                Assignment released = completeInScope(id);
+                Assignment released = completeInScope(id, principal);
                 if (released.state() == AssignmentState.RELEASED) {
                     log.info(() -> "released on node " + released.node() + ": " + released.bdfs());
                 }
@@ -80,19 +83,17 @@ public final class ReleaseAssignment {
         }
     }
 
-    private Assignment completeInScope(String id) {
+    private Assignment completeInScope(String id, String principal) {
         Step step = transactions.execute(status -> {
             Assignment locked = assignments.lock(id).orElseThrow(() -> new NotFound("no assignment " + id));
             return switch (locked.state()) {
                 case RELEASED, FAILED -> new Step(locked, 0);
                 // Nothing went to the agent yet, so there is nothing to undo there.
-                case REQUESTED -> new Step(transitions.store(locked.failed("released before it was prepared")), 0);
+                case REQUESTED -> new Step(transitions.store(locked.failed("released before it was prepared"), principal), 0);
                 case RESETTING -> new Step(locked, 0);
                 case PREPARING, ACTIVE -> {
-                    // The epoch before the audit event: every transaction takes the node's epoch row
-                    // before the chain's head, or two of them can wait for each other.
                     long epoch = epochs.next(locked.node());
-                    yield new Step(transitions.store(locked.to(AssignmentState.RELEASING)), epoch);
+                    yield new Step(transitions.store(locked.to(AssignmentState.RELEASING), principal), epoch);
                 }
                 case RELEASING -> new Step(locked, epochs.next(locked.node()));
             };
@@ -115,7 +116,7 @@ public final class ReleaseAssignment {
                     .ifPresent(locked -> {
                         Assignment resetting = locked.to(AssignmentState.RESETTING);
                         assignments.update(resetting);
-                        audit.append(AuditEvent.of(AuditEvent.Kind.ASSIGNMENT_STATE, resetting,
+                        audit.append(AuditEvent.of(principal, AuditEvent.Kind.ASSIGNMENT_STATE, resetting,
                                 AssignmentState.RESETTING.name() + ": " + detail));
                     }));
         }
@@ -126,8 +127,8 @@ public final class ReleaseAssignment {
                 return locked;
             }
             Assignment released = assignments.update(locked.to(AssignmentState.RELEASED));
-            settleScrubs(released, unscrubbed);
-            audit.append(AuditEvent.of(AuditEvent.Kind.ASSIGNMENT_STATE, released, AssignmentState.RELEASED.name()));
+            settleScrubs(released, unscrubbed, principal);
+            audit.append(AuditEvent.of(principal, AuditEvent.Kind.ASSIGNMENT_STATE, released, AssignmentState.RELEASED.name()));
             return released;
         });
     }
@@ -152,7 +153,7 @@ public final class ReleaseAssignment {
      * has closed: until then they wait for it, and any device that was waiting on a set this
      * release closed is scrubbed now.
      */
-    private void settleScrubs(Assignment released, List<String> leftToSetReset) {
+    private void settleScrubs(Assignment released, List<String> leftToSetReset, String principal) {
         NodeTopology topology = topologies.find(released.node()).orElse(null);
         if (topology == null) {
             assignments.markScrubPending(released.node(), tenantOf(released, leftToSetReset));
@@ -164,7 +165,7 @@ public final class ReleaseAssignment {
         Set<String> scrubbed = ScrubBetweenTenants.scrubbedNow(assignments.nodeState(topology));
         if (!scrubbed.isEmpty()) {
             assignments.clearScrubPending(released.node(), scrubbed);
-            audit.append(new AuditEvent(0, java.time.Instant.now(), AuditEvent.Kind.DEVICE_SCRUBBED, null,
+            audit.append(new AuditEvent(0, java.time.Instant.now(), principal, AuditEvent.Kind.DEVICE_SCRUBBED, null,
                     released.node(), List.copyOf(scrubbed), released.id(), "their reset set closed"));
         }
     }

@@ -75,28 +75,28 @@ public final class ResetAssignment {
         if (!visible.bdfs().contains(target)) {
             throw new InvalidRequest("device", target + " is not a device of assignment " + id);
         }
-        Started started = transactions.execute(status -> fence(id, target));
+        Started started = transactions.execute(status -> fence(id, target, caller.principal()));
         List<String> affected;
         try {
             affected = agents.hotReset(started.assignment().node(),
                     new NodeAgents.HotResetCall(id, target, started.epoch()));
         } catch (NodeAgents.AgentUnreachable unreachable) {
-            finish(started.assignment(), "failed: " + unreachable.getMessage(), List.of());
+            finish(started.assignment(), "failed: " + unreachable.getMessage(), List.of(), caller.principal());
             throw new AssignmentRefused(List.of(new Violation(Violation.Rule.NODE_UNREACHABLE, target,
                     unreachable.getMessage())), id);
         } catch (NodeAgents.AgentRefused refused) {
-            finish(started.assignment(), "refused by the agent: " + refused.reason(), List.of());
+            finish(started.assignment(), "refused by the agent: " + refused.reason(), List.of(), caller.principal());
             throw new AssignmentRefused(List.of(new Violation(Violation.Rule.RESET_SET,
                     refused.device() == null ? target : refused.device(),
                     "the agent refused the hot reset: " + refused.reason() + " " + refused.getMessage())), id);
         }
-        finish(started.assignment(), "reached " + affected.size() + " function(s)", affected);
+        finish(started.assignment(), "reached " + affected.size() + " function(s)", affected, caller.principal());
         return new Outcome(started.assignment(), affected);
     }
 
     private record Started(Assignment assignment, long epoch) {}
 
-    private Started fence(String id, String device) {
+    private Started fence(String id, String device, String principal) {
         Assignment locked = assignments.lock(id).orElseThrow(() -> new NotFound("no assignment " + id));
         if (locked.state() != AssignmentState.ACTIVE) {
             throw new Conflict(Conflict.Reason.WRONG_STATE, "only an ACTIVE assignment can be reset; " + id + " is " + locked.state());
@@ -114,15 +114,15 @@ public final class ResetAssignment {
                     "a free member of the reset set of " + device + " was taken while fencing it")), id);
         }
         long epoch = epochs.next(locked.node());
-        audit.append(new AuditEvent(0, Instant.now(), AuditEvent.Kind.RESET_STARTED, locked.tenant(), locked.node(),
+        audit.append(new AuditEvent(0, Instant.now(), principal, AuditEvent.Kind.RESET_STARTED, locked.tenant(), locked.node(),
                 fenced, id, "hot reset of " + device + " fences " + fenced.size() + " free function(s)"));
         return new Started(locked, epoch);
     }
 
-    private void finish(Assignment assignment, String detail, List<String> affected) {
+    private void finish(Assignment assignment, String detail, List<String> affected, String principal) {
         transactions.executeWithoutResult(status -> {
             assignments.unfence(assignment.id());
-            audit.append(new AuditEvent(0, Instant.now(), AuditEvent.Kind.RESET_FINISHED, assignment.tenant(),
+            audit.append(new AuditEvent(0, Instant.now(), principal, AuditEvent.Kind.RESET_FINISHED, assignment.tenant(),
                     assignment.node(), affected, assignment.id(), detail));
         });
     }

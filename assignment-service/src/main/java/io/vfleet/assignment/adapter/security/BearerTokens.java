@@ -20,7 +20,8 @@ public final class BearerTokens {
     private final List<Known> known = new ArrayList<>();
 
     public BearerTokens(SecurityProperties properties) {
-        for (SecurityProperties.Token token : properties.tokens()) {
+        for (int index = 0; index < properties.tokens().size(); index++) {
+            SecurityProperties.Token token = properties.tokens().get(index);
             if (token.token() == null || token.token().isBlank() || token.role() == null) {
                 throw new IllegalStateException("vfleet.security.tokens: every token needs a token and a role");
             }
@@ -28,7 +29,8 @@ public final class BearerTokens {
             if (token.tenant() != null && role != Caller.Role.ORCHESTRATOR) {
                 throw new IllegalStateException("vfleet.security.tokens: only an orchestrator is scoped to a tenant");
             }
-            known.add(new Known(token.token().getBytes(StandardCharsets.UTF_8), new Caller(role, token.tenant())));
+            String subject = token.subject() == null || token.subject().isBlank() ? "tokens[" + index + "]" : token.subject();
+            known.add(new Known(token.token().getBytes(StandardCharsets.UTF_8), new Caller(role, token.tenant(), subject)));
         }
     }
 
