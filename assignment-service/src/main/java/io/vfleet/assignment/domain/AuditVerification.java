@@ -91,18 +91,23 @@ public final class AuditVerification {
         return problem == null;
     }
 
-    /** Compares the tree with every checkpoint of its present size. */
+    /**
+     * Compares the tree with every checkpoint of its present size. A mismatch is placed after the
+     * largest smaller checkpoint that matched: the rewritten event is between the two.
+     */
     private void compareCheckpoints() {
+        long matchedBelow = lastMatched;
+        String matchedBelowBy = lastMatchedBy;
         while (problem == null && nextCheckpoint < checkpoints.size()
                 && checkpoints.get(nextCheckpoint).checkpoint().size() == frontier.size()) {
             Trusted trusted = checkpoints.get(nextCheckpoint++);
             if (!frontier.root().equals(trusted.checkpoint().root())) {
-                long first = lastMatched + 1;
+                long first = matchedBelow + 1;
                 problem = new Finding(Problem.REHASHED, first, "the first " + frontier.size()
                         + " events agree with their stored hashes, but not with the checkpoint of " + frontier.size()
                         + " events signed by " + trusted.keyName() + " (" + trusted.source() + "): an event from "
                         + first + " to " + frontier.size() + " was rewritten and the log re-hashed ("
-                        + lastMatchedBy + " still matched)");
+                        + matchedBelowBy + " still matched)");
             } else {
                 lastMatched = frontier.size();
                 lastMatchedBy = "the checkpoint of " + lastMatched + " (" + trusted.source() + ")";

@@ -32,14 +32,6 @@ import org.springframework.context.annotation.Import;
         "vfleet.reconcile.interval=0s",
         // Tests read the state gauges right after changing the states.
         "vfleet.metrics.state-counts-cached-for=0s",
-        // The audit log: a throwaway key, checkpoints in a directory of the build, signed when a test
-        // asks; the sequencer looks often, since a cached context of another test may be the one leading.
-        "vfleet.audit.signing.key-file=" + ServiceTest.AUDIT + "/signing.key",
-        "vfleet.audit.signing.generate-if-missing=true",
-        "vfleet.audit.checkpoints.directory=" + ServiceTest.AUDIT + "/checkpoints",
-        "vfleet.audit.checkpoints.interval=0s",
-        "vfleet.audit.sequencer.poll=20ms",
-        "vfleet.audit.sequencer.standby-retry=100ms",
         "logging.level.root=WARN",
         "logging.level.io.vfleet=INFO",
 })
@@ -50,6 +42,6 @@ public @interface ServiceTest {
     /** The name of the service's in-process gRPC server. */
     String GRPC_IN_PROCESS = "assignment-service-test";
 
-    /** Where the tests' audit signing key and checkpoints are kept: in the build's output. */
+    /** Where the tests' audit signing key and checkpoints are kept (src/test/resources/config/application.properties). */
     String AUDIT = "target/audit-test";
 }
