@@ -105,7 +105,7 @@ public final class AssignmentBenchmark {
     private static void measure() throws Exception {
         Duration warmup = Duration.ofSeconds(Long.getLong("warmup", 5));
         Duration measure = Duration.ofSeconds(Long.getLong("measure", 20));
-        String jdbcUrl = EmbeddedDatabase.jdbcUrl();
+        String jdbcUrl = EmbeddedDatabase.superuserJdbcUrl();
         System.out.printf(Locale.ROOT, "embedded PostgreSQL %s; %d clients; warm-up %ds, measured %ds%n", jdbcUrl,
                 CLIENTS, warmup.toSeconds(), measure.toSeconds());
 
@@ -183,8 +183,14 @@ public final class AssignmentBenchmark {
         HostTopology host = TopologyLoader.parse(sixteenGpuHost(), "bench-host");
         List<InProcessAgent> agents = new ArrayList<>();
         Map<String, String> properties = new HashMap<>();
-        properties.put("spring.datasource.url", jdbcUrl);
-        properties.put("spring.datasource.username", "postgres");
+        // The service on its own role, migrations on the owner's, and the audit log as deployed:
+        // checkpoints every minute, the sequencer polling at its default pace.
+        properties.put("spring.datasource.url", EmbeddedDatabase.jdbcUrl());
+        properties.put("spring.datasource.username", EmbeddedDatabase.SERVICE);
+        properties.put("spring.flyway.user", EmbeddedDatabase.OWNER);
+        properties.put("vfleet.audit.checkpoints.interval", "60s");
+        properties.put("vfleet.audit.sequencer.poll", "200ms");
+        properties.put("vfleet.audit.checkpoints.directory", state.resolve("audit-checkpoints").toString());
         properties.put("spring.datasource.hikari.maximum-pool-size", "24");
         properties.put("server.port", "0");
         int port = freeLoopbackPort();

@@ -63,6 +63,11 @@ public final class EmbeddedDatabase {
         return "jdbc:postgresql://localhost:" + server().getPort() + "/postgres";
     }
 
+    /** The URL that connects as the superuser, for tools that take a URL alone. */
+    public static String superuserJdbcUrl() {
+        return jdbcUrl() + "?user=" + SUPERUSER;
+    }
+
     private static DataSource as(String role) {
         PGSimpleDataSource source = new PGSimpleDataSource();
         source.setUrl(jdbcUrl());

@@ -259,14 +259,21 @@ public final class AuditSequencer implements SmartLifecycle {
             }
             // In batches, all in this round's snapshot: the horizon moves only once it is all linked.
             List<Committed> committed;
+            boolean linkedAny = false;
             do {
                 committed = committedSince(horizon);
                 if (!committed.isEmpty()) {
                     hook.beforeLink(committed.stream().map(Committed::id).toList());
                     link(committed, snapshotHorizon);
                 }
+                linkedAny |= !committed.isEmpty();
             } while (committed.size() == ROUND_LIMIT);
-            connection.commit();
+            // A round that linked nothing wrote nothing: it only ends its snapshot.
+            if (linkedAny) {
+                connection.commit();
+            } else {
+                connection.rollback();
+            }
             horizon = Math.max(horizon, snapshotHorizon);
         } catch (SQLException | RuntimeException | InterruptedException failed) {
             frontier = null;
