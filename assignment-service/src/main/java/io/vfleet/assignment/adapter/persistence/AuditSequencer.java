@@ -4,18 +4,14 @@ import io.vfleet.assignment.domain.AuditEvent;
 import io.vfleet.tlog.Frontier;
 import io.vfleet.tlog.Hash;
 import io.vfleet.tlog.MerkleTree;
-import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.time.OffsetDateTime;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -23,6 +19,8 @@ import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
+import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
+import org.springframework.jdbc.datasource.SingleConnectionDataSource;
 
 /**
  * Links committed audit events into the log: numbers them in commit order, computes their leaves and
@@ -255,7 +253,8 @@ public final class AuditSequencer implements SmartLifecycle {
             }
             long size = storedSize();
             if (frontier == null || frontier.size() != size) {
-                frontier = Frontier.of(size, new TreeOnConnection(connection));
+                frontier = Frontier.of(size, new JdbcAuditLog.StoredTree(new NamedParameterJdbcTemplate(
+                        new SingleConnectionDataSource(connection, true))));
             }
             // In batches, all in this round's snapshot: the horizon moves only once it is all linked.
             List<Committed> committed;
@@ -294,7 +293,7 @@ public final class AuditSequencer implements SmartLifecycle {
     private List<Committed> committedSince(long since) throws SQLException {
         List<Committed> committed = new ArrayList<>();
         try (PreparedStatement query = connection.prepareStatement("""
-                select e.id, e.at, e.principal, e.kind, e.tenant, e.node, e.devices, e.assignment_id, e.detail
+                select e.id, 0 as sequence, e.at, e.principal, e.kind, e.tenant, e.node, e.devices, e.assignment_id, e.detail
                 from assignment.audit_events e
                 where e.writer >= cast(? as xid8)
                   and not exists (select 1 from assignment.audit_log l where l.event_id = e.id)
@@ -305,12 +304,7 @@ public final class AuditSequencer implements SmartLifecycle {
             query.setInt(2, ROUND_LIMIT);
             try (ResultSet rows = query.executeQuery()) {
                 while (rows.next()) {
-                    Array devices = rows.getArray("devices");
-                    committed.add(new Committed(rows.getLong("id"), new AuditEvent(0,
-                            rows.getObject("at", OffsetDateTime.class).toInstant(), rows.getString("principal"),
-                            AuditEvent.Kind.valueOf(rows.getString("kind")), rows.getString("tenant"),
-                            rows.getString("node"), List.of((String[]) devices.getArray()),
-                            rows.getString("assignment_id"), rows.getString("detail"))));
+                    committed.add(new Committed(rows.getLong("id"), JdbcAuditLog.event(rows)));
                 }
             }
         }
@@ -355,42 +349,6 @@ public final class AuditSequencer implements SmartLifecycle {
         }
         if (Thread.interrupted()) {
             throw new InterruptedException();
-        }
-    }
-
-    /** Stored subtree hashes read on the leader's own connection, inside its round. */
-    private record TreeOnConnection(Connection connection) implements MerkleTree.SubtreeHashes {
-
-        @Override
-        public List<Hash> read(List<MerkleTree.Subtree> subtrees) {
-            Map<MerkleTree.Subtree, Hash> found = new HashMap<>();
-            try (PreparedStatement query = connection.prepareStatement("""
-                    select t.level, t.index, t.hash
-                    from unnest(cast(? as smallint[]), cast(? as bigint[])) as wanted(level, index)
-                    join assignment.audit_tree t on t.level = wanted.level and t.index = wanted.index
-                    """)) {
-                query.setArray(1, connection.createArrayOf("int2",
-                        subtrees.stream().map(subtree -> (short) subtree.level()).toArray(Short[]::new)));
-                query.setArray(2, connection.createArrayOf("int8",
-                        subtrees.stream().map(MerkleTree.Subtree::index).toArray(Long[]::new)));
-                try (ResultSet rows = query.executeQuery()) {
-                    while (rows.next()) {
-                        found.put(new MerkleTree.Subtree(rows.getInt(1), rows.getLong(2)), Hash.of(rows.getBytes(3)));
-                    }
-                }
-            } catch (SQLException failed) {
-                throw new IllegalStateException("cannot read the stored audit tree: " + failed.getMessage(), failed);
-            }
-            List<Hash> hashes = new ArrayList<>();
-            for (MerkleTree.Subtree subtree : subtrees) {
-                Hash hash = found.get(subtree);
-                if (hash == null) {
-                    throw new IllegalStateException("the stored audit tree has no hash of " + subtree
-                            + ": it was changed underneath the sequencer");
-                }
-                hashes.add(hash);
-            }
-            return hashes;
         }
     }
 }
