@@ -80,6 +80,7 @@ public final class AuditSequencer implements SmartLifecycle {
     private volatile boolean running;
     private volatile boolean leading;
     private volatile long rounds;
+    private volatile long linked;
     private Thread thread;
 
     // Confined to the sequencer's thread.
@@ -131,6 +132,11 @@ public final class AuditSequencer implements SmartLifecycle {
     /** Rounds this sequencer ran as leader, for tests and metrics. */
     public long rounds() {
         return rounds;
+    }
+
+    /** Events this sequencer linked. */
+    public long linked() {
+        return linked;
     }
 
     /** Asks the leader to look for committed events now. */
@@ -270,6 +276,7 @@ public final class AuditSequencer implements SmartLifecycle {
             // A round that linked nothing wrote nothing: it only ends its snapshot.
             if (linkedAny) {
                 connection.commit();
+                linked += frontier.size() - size;
             } else {
                 connection.rollback();
             }
