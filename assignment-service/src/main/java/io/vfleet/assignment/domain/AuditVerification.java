@@ -4,7 +4,6 @@ import io.vfleet.tlog.Checkpoint;
 import io.vfleet.tlog.Frontier;
 import io.vfleet.tlog.Hash;
 import io.vfleet.tlog.MerkleTree;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -131,10 +130,5 @@ public final class AuditVerification {
                     + " events is not the tree of the stored events: proofs served from it would not verify");
         }
         return new Result(frontier.size(), storedSize, checkpoints, Optional.ofNullable(problem));
-    }
-
-    /** The checkpoints a walk holds the log to, newest last. */
-    public List<Trusted> checkpoints() {
-        return new ArrayList<>(checkpoints);
     }
 }

@@ -9,6 +9,7 @@ import io.vfleet.api.assignment.v1.AssignmentState;
 import io.vfleet.api.assignment.v1.AssignmentsGrpc;
 import io.vfleet.api.assignment.v1.ReleaseRequest;
 import io.vfleet.assignment.AssignmentApplication;
+import io.vfleet.assignment.adapter.persistence.AuditSequencer;
 import io.vfleet.assignment.application.port.Topologies;
 import io.vfleet.assignment.support.EmbeddedDatabase;
 import io.vfleet.assignment.support.FakeNodeAgents;
@@ -252,7 +253,12 @@ public final class AssignmentBenchmark {
             });
         }
         try {
-            return run(steps, warmup, measure);
+            Rate rate = run(steps, warmup, measure);
+            // Where the audit log's share of the time goes: one sequencer round links what committed since the last.
+            AuditSequencer sequencer = service.getBean(AuditSequencer.class);
+            System.out.printf(Locale.ROOT, "  audit sequencer (warm-up included): %d events linked in %d rounds, %.1f per round%n",
+                    sequencer.linked(), sequencer.rounds(), sequencer.linked() / (double) Math.max(1, sequencer.rounds()));
+            return rate;
         } finally {
             channel.shutdownNow();
             service.close();

@@ -25,7 +25,7 @@ class AuditPersistenceConfiguration {
     AuditSequencer auditSequencer(DataSource dataSource, SequencerProperties properties,
             ObjectProvider<AuditSequencer.Hook> hook, MeterRegistry registry) {
         AuditSequencer sequencer = new AuditSequencer(dataSource,
-                new AuditSequencer.Timing(properties.poll(), properties.standbyRetry()),
+                new AuditSequencer.Timing(properties.poll(), properties.linger(), properties.standbyRetry()),
                 hook.getIfAvailable(() -> AuditSequencer.Hook.NONE));
         Gauge.builder("vfleet.assignment.audit.sequencer.leading", sequencer, leader -> leader.leading() ? 1 : 0)
                 .description("1 while this replica's sequencer links the audit log").register(registry);

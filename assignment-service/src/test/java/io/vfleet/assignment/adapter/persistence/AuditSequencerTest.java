@@ -81,7 +81,7 @@ class AuditSequencerTest {
     }
 
     private AuditSequencer sequencer(AuditSequencer.Hook hook) {
-        AuditSequencer sequencer = new AuditSequencer(service, new AuditSequencer.Timing(POLL, POLL), hook);
+        AuditSequencer sequencer = new AuditSequencer(service, new AuditSequencer.Timing(POLL, Duration.ZERO, POLL), hook);
         sequencer.start();
         started.add(sequencer);
         return sequencer;
@@ -125,7 +125,7 @@ class AuditSequencerTest {
     /** The stored tree's root is the one its events give, and the sequence has no gap. */
     private static void assertTheLogIsWhole(int size) {
         NamedParameterJdbcTemplate jdbc = new NamedParameterJdbcTemplate(service);
-        JdbcAuditLog log = new JdbcAuditLog(jdbc, new AuditSequencer(service, new AuditSequencer.Timing(POLL, POLL),
+        JdbcAuditLog log = new JdbcAuditLog(jdbc, new AuditSequencer(service, new AuditSequencer.Timing(POLL, Duration.ZERO, POLL),
                 AuditSequencer.Hook.NONE));
         assertThat(log.size()).isEqualTo(size);
         Frontier recomputed = Frontier.empty();
@@ -286,7 +286,7 @@ class AuditSequencerTest {
     @Test
     void anEventIsOnlyAppendedInsideATransaction() {
         JdbcAuditLog log = new JdbcAuditLog(new NamedParameterJdbcTemplate(service),
-                new AuditSequencer(service, new AuditSequencer.Timing(POLL, POLL), AuditSequencer.Hook.NONE));
+                new AuditSequencer(service, new AuditSequencer.Timing(POLL, Duration.ZERO, POLL), AuditSequencer.Hook.NONE));
 
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> log.append(new AuditEvent(0, Instant.now(),
                 "test:sequencer", AuditEvent.Kind.TENANT_POLICY, null, null, List.of(), null, "outside")))

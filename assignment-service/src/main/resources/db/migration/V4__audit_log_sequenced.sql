@@ -94,10 +94,12 @@ create trigger audit_checkpoints_append_only before update or delete on audit_ch
 create trigger audit_checkpoints_no_truncate before truncate on audit_checkpoints
     for each statement execute function audit_append_only();
 
--- The service's role: everything it needs on its own tables, and on the audit tables only to read
--- and append. It owns nothing, so it can neither alter a table nor disable a trigger.
+-- The service's role: everything it needs on its own tables, now and those later migrations create,
+-- and on the audit tables only to read and append. It owns nothing, so it can neither alter a table
+-- nor disable a trigger.
 grant usage on schema assignment to ${service_role};
-grant select, insert, update, delete on tenants, quotas, nodes, node_devices, inventory_revision, assignments,
-    assignment_devices, scrub_pending, tenant_ioas, fencing_epochs, idempotency_keys to ${service_role};
-grant select, insert on audit_events, audit_log, audit_tree, audit_checkpoints to ${service_role};
+grant select, insert, update, delete on all tables in schema assignment to ${service_role};
 grant usage on all sequences in schema assignment to ${service_role};
+alter default privileges in schema assignment grant select, insert, update, delete on tables to ${service_role};
+alter default privileges in schema assignment grant usage on sequences to ${service_role};
+revoke update, delete, truncate on audit_events, audit_log, audit_tree, audit_checkpoints from ${service_role};
