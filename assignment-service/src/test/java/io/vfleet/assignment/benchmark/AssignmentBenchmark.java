@@ -11,11 +11,12 @@ import io.vfleet.api.assignment.v1.ReleaseRequest;
 import io.vfleet.assignment.AssignmentApplication;
 import io.vfleet.assignment.adapter.persistence.AuditSequencer;
 import io.vfleet.assignment.application.port.Topologies;
-import io.vfleet.assignment.support.EmbeddedDatabase;
+import io.vfleet.assignment.support.AssignmentDatabase;
 import io.vfleet.assignment.support.FakeNodeAgents;
 import io.vfleet.assignment.support.InProcessAgent;
 import io.vfleet.engine.topology.HostTopology;
-import io.vfleet.engine.topology.TopologyLoader;
+import io.vfleet.engine.topology.yaml.TopologyLoader;
+import io.vfleet.testsupport.database.TestDatabase;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -106,7 +107,9 @@ public final class AssignmentBenchmark {
     private static void measure() throws Exception {
         Duration warmup = Duration.ofSeconds(Long.getLong("warmup", 5));
         Duration measure = Duration.ofSeconds(Long.getLong("measure", 20));
-        String jdbcUrl = EmbeddedDatabase.superuserJdbcUrl();
+        // The embedded server, whose URL carries its user, on this machine's disk, where Docker may be elsewhere.
+        System.setProperty("vfleet.test.embeddedDatabase", "true");
+        String jdbcUrl = TestDatabase.connection().url();
         System.out.printf(Locale.ROOT, "embedded PostgreSQL %s; %d clients; warm-up %ds, measured %ds%n", jdbcUrl,
                 CLIENTS, warmup.toSeconds(), measure.toSeconds());
 
@@ -186,9 +189,11 @@ public final class AssignmentBenchmark {
         Map<String, String> properties = new HashMap<>();
         // The service on its own role, migrations on the owner's, and the audit log as deployed:
         // checkpoints every minute, the sequencer polling at its default pace.
-        properties.put("spring.datasource.url", EmbeddedDatabase.jdbcUrl());
-        properties.put("spring.datasource.username", EmbeddedDatabase.SERVICE);
-        properties.put("spring.flyway.user", EmbeddedDatabase.OWNER);
+        properties.put("spring.datasource.url", AssignmentDatabase.jdbcUrl());
+        properties.put("spring.datasource.username", AssignmentDatabase.SERVICE);
+        properties.put("spring.datasource.password", AssignmentDatabase.password());
+        properties.put("spring.flyway.user", AssignmentDatabase.OWNER);
+        properties.put("spring.flyway.password", AssignmentDatabase.password());
         properties.put("vfleet.audit.checkpoints.interval", "60s");
         properties.put("vfleet.audit.sequencer.poll", "200ms");
         properties.put("vfleet.audit.checkpoints.directory", state.resolve("audit-checkpoints").toString());

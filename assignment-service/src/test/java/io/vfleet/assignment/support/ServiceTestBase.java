@@ -30,7 +30,7 @@ public abstract class ServiceTestBase {
         // As the superuser, with triggers off: the service's own role may not touch the audit tables.
         // A sequencer linking in the middle of the truncation can deadlock with it: one of the two is
         // then chosen to give way, and when it is the truncation it is tried again.
-        JdbcTemplate superuser = new JdbcTemplate(EmbeddedDatabase.superuser());
+        JdbcTemplate superuser = new JdbcTemplate(AssignmentDatabase.superuser());
         for (int attempt = 1; ; attempt++) {
             try {
                 superuser.execute("""

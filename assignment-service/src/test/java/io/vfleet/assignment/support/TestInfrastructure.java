@@ -7,8 +7,8 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Primary;
 
 /**
- * The shared embedded PostgreSQL, the service on its own role and the migrations on the owner's, and
- * the fake agents (primary over the gRPC ones), for {@link ServiceTest}.
+ * The test JVM's PostgreSQL, the service on its own role and the migrations on the owner's
+ * ({@link AssignmentDatabase}), and the fake agents (primary over the gRPC ones), for {@link ServiceTest}.
  */
 @TestConfiguration(proxyBeanMethods = false)
 public class TestInfrastructure {
@@ -17,8 +17,7 @@ public class TestInfrastructure {
     @Primary
     DataSource dataSource() {
         com.zaxxer.hikari.HikariDataSource pool = new com.zaxxer.hikari.HikariDataSource();
-        pool.setJdbcUrl(EmbeddedDatabase.jdbcUrl());
-        pool.setUsername(EmbeddedDatabase.SERVICE);
+        pool.setDataSource(AssignmentDatabase.service());
         pool.setSchema("assignment");
         pool.setMaximumPoolSize(20);
         return pool;
@@ -27,7 +26,7 @@ public class TestInfrastructure {
     @Bean
     @FlywayDataSource
     DataSource migrations() {
-        return EmbeddedDatabase.owner();
+        return AssignmentDatabase.owner();
     }
 
     @Bean

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.vfleet.assignment.domain.AuditEvent;
-import io.vfleet.assignment.support.EmbeddedDatabase;
+import io.vfleet.assignment.support.AssignmentDatabase;
 import io.vfleet.tlog.Frontier;
 import io.vfleet.tlog.MerkleTree;
 import java.sql.Connection;
@@ -29,7 +29,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.postgresql.ds.PGSimpleDataSource;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 
@@ -49,21 +48,10 @@ class AuditSequencerTest {
 
     @BeforeAll
     static void migrateADatabaseOfItsOwn() {
-        JdbcTemplate cluster = new JdbcTemplate(EmbeddedDatabase.superuser());
-        if (cluster.queryForList("select 1 from pg_database where datname = ?", Integer.class, DATABASE).isEmpty()) {
-            cluster.execute("create database " + DATABASE + " owner " + EmbeddedDatabase.OWNER);
-        }
-        Flyway.configure().dataSource(on(DATABASE, EmbeddedDatabase.OWNER)).schemas("assignment")
-                .placeholders(Map.of("service_role", EmbeddedDatabase.SERVICE)).load().migrate();
-        service = on(DATABASE, EmbeddedDatabase.SERVICE);
-        superuser = on(DATABASE, "postgres");
-    }
-
-    private static DataSource on(String database, String role) {
-        PGSimpleDataSource source = new PGSimpleDataSource();
-        source.setUrl(EmbeddedDatabase.jdbcUrl().replace("/postgres", "/" + database));
-        source.setUser(role);
-        return source;
+        Flyway.configure().dataSource(AssignmentDatabase.separate(DATABASE, AssignmentDatabase.OWNER)).schemas("assignment")
+                .placeholders(Map.of("service_role", AssignmentDatabase.SERVICE)).load().migrate();
+        service = AssignmentDatabase.separate(DATABASE, AssignmentDatabase.SERVICE);
+        superuser = AssignmentDatabase.separate(DATABASE, AssignmentDatabase.SUPERUSER);
     }
 
     @BeforeEach

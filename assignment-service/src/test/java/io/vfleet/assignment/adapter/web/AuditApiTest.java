@@ -119,7 +119,7 @@ class AuditApiTest extends ServiceTestBase {
         assignAndRelease("acme", "0000:01:00.0");
         mvc.post().uri("/api/v1/audit/checkpoints").header("Authorization", "Bearer auditor-token").exchange();
         org.springframework.jdbc.core.JdbcTemplate owner =
-                new org.springframework.jdbc.core.JdbcTemplate(io.vfleet.assignment.support.EmbeddedDatabase.owner());
+                new org.springframework.jdbc.core.JdbcTemplate(io.vfleet.assignment.support.AssignmentDatabase.owner());
 
         for (String statement : java.util.List.of(
                 "update assignment.audit_events set detail = 'x'",

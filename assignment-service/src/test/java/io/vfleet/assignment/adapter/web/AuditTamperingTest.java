@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.jayway.jsonpath.JsonPath;
 import io.vfleet.assignment.domain.AuditEvent;
-import io.vfleet.assignment.support.EmbeddedDatabase;
+import io.vfleet.assignment.support.AssignmentDatabase;
 import io.vfleet.assignment.support.ServiceTest;
 import io.vfleet.assignment.support.ServiceTestBase;
 import io.vfleet.tlog.Checkpoint;
@@ -37,7 +37,7 @@ class AuditTamperingTest extends ServiceTestBase {
     MockMvcTester mvc;
 
     /** The attacker: the superuser, triggers off (the schema's owner can do as much by disabling them). */
-    final JdbcTemplate attacker = new JdbcTemplate(EmbeddedDatabase.superuser());
+    final JdbcTemplate attacker = new JdbcTemplate(AssignmentDatabase.superuser());
 
     String checkpoint;
 
@@ -107,7 +107,7 @@ class AuditTamperingTest extends ServiceTestBase {
 
     @Test
     void aTruncatedTableIsNamedEvenWhenItsOwnerDidIt() {
-        JdbcTemplate owner = new JdbcTemplate(EmbeddedDatabase.owner());
+        JdbcTemplate owner = new JdbcTemplate(AssignmentDatabase.owner());
         for (String table : List.of("audit_checkpoints", "audit_tree", "audit_log", "audit_events")) {
             owner.execute("alter table assignment." + table + " disable trigger user");
         }
