@@ -62,7 +62,7 @@ class AgentLifecycleTest {
     }
 
     private AgentClient agent(String node) {
-        return new AgentClient(stack.agentTarget(node), stack.tokens().agentCaller());
+        return AgentClient.of(stack, node);
     }
 
     private static PrepareRequest prepare(String id, String tenant, List<String> devices, long epoch) {

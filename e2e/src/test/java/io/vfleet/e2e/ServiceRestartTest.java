@@ -74,7 +74,7 @@ class ServiceRestartTest {
         assertThat(Files.readString(stack.environmentFile()))
                 .contains("VFLEET_ASSIGNMENT_URL='" + stack.assignmentUrl() + "'")
                 .contains("VFLEET_TOKEN_OPERATOR='" + stack.tokens().operator() + "'")
-                .contains("VFLEET_TOKEN_AGENT_CALLER='" + stack.tokens().agentCaller() + "'");
+                .doesNotContain(stack.tokens().controller());
     }
 
     /** The witness jar as an operator runs it from cron; its exit code, a space, and what it printed. */

@@ -3,6 +3,8 @@ package io.vfleet.assignment.application;
 import io.vfleet.assignment.application.port.AuditCheckpoints;
 import io.vfleet.assignment.application.port.AuditLog;
 import io.vfleet.assignment.domain.AuditEvent;
+import io.vfleet.security.Caller;
+import io.vfleet.security.Role;
 import io.vfleet.tlog.Hash;
 import io.vfleet.tlog.Proofs;
 import java.util.List;
@@ -34,20 +36,20 @@ public final class ProveAudit {
 
     /** The note of the largest checkpoint signed. */
     public String latestCheckpoint(Caller caller) {
-        caller.requireRole(Caller.Role.AUDITOR, Caller.Role.OPERATOR);
+        caller.requireRole(Role.AUDITOR, Role.OPERATOR);
         return transactions.execute(status -> checkpoints.latest())
                 .orElseThrow(() -> new NotFound("no checkpoint is signed yet; an operator or auditor can ask for one"));
     }
 
     public String checkpoint(Caller caller, long size) {
-        caller.requireRole(Caller.Role.AUDITOR, Caller.Role.OPERATOR);
+        caller.requireRole(Role.AUDITOR, Role.OPERATOR);
         return transactions.execute(status -> checkpoints.ofSize(size))
                 .orElseThrow(() -> new NotFound("no checkpoint of " + size + " events is signed"));
     }
 
     /** Proves event {@code sequence} in the tree of {@code treeSize} events. */
     public Inclusion inclusion(Caller caller, long sequence, long treeSize) {
-        caller.requireRole(Caller.Role.AUDITOR, Caller.Role.OPERATOR);
+        caller.requireRole(Role.AUDITOR, Role.OPERATOR);
         if (sequence < 1) {
             throw new InvalidRequest("sequence", "events are numbered from 1");
         }
@@ -63,7 +65,7 @@ public final class ProveAudit {
     }
 
     public Consistency consistency(Caller caller, long from, long to) {
-        caller.requireRole(Caller.Role.AUDITOR, Caller.Role.OPERATOR);
+        caller.requireRole(Role.AUDITOR, Role.OPERATOR);
         if (from < 0) {
             throw new InvalidRequest("from", "a tree size is not negative");
         }

@@ -8,6 +8,8 @@ import io.vfleet.assignment.application.port.Page;
 import io.vfleet.assignment.application.port.Paging;
 import io.vfleet.assignment.domain.AuditEvent;
 import io.vfleet.assignment.domain.AuditVerification;
+import io.vfleet.security.Caller;
+import io.vfleet.security.Role;
 import io.vfleet.tlog.Checkpoint;
 import io.vfleet.tlog.Hash;
 import io.vfleet.tlog.MerkleTree;
@@ -58,13 +60,13 @@ public final class QueryAudit {
     public record Answer<T>(T value, long unlinked) {}
 
     public Answer<Page<AuditEvent>> events(Caller caller, AuditLog.Query query, Paging paging) {
-        caller.requireRole(Caller.Role.AUDITOR, Caller.Role.OPERATOR);
+        caller.requireRole(Role.AUDITOR, Role.OPERATOR);
         long unlinked = audit.awaitLinked(patience);
         return new Answer<>(transactions.execute(status -> audit.search(query, paging)), unlinked);
     }
 
     public Answer<List<AuditLog.Owner>> owners(Caller caller, String device, String node, Instant at) {
-        caller.requireRole(Caller.Role.AUDITOR, Caller.Role.OPERATOR);
+        caller.requireRole(Role.AUDITOR, Role.OPERATOR);
         long unlinked = audit.awaitLinked(patience);
         return new Answer<>(transactions.execute(status -> audit.ownersAt(device, node, at)), unlinked);
     }
@@ -74,7 +76,7 @@ public final class QueryAudit {
      * the latest kept outside it, and {@code presented} (a note the caller kept, or null).
      */
     public Answer<AuditVerification.Result> verify(Caller caller, String presented) {
-        caller.requireRole(Caller.Role.AUDITOR, Caller.Role.OPERATOR);
+        caller.requireRole(Role.AUDITOR, Role.OPERATOR);
         long unlinked = audit.awaitLinked(patience);
         return new Answer<>(snapshots.execute(status -> walk(presented)), unlinked);
     }

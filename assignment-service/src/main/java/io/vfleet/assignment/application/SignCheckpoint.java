@@ -4,6 +4,8 @@ import io.vfleet.assignment.application.port.AuditCheckpoints;
 import io.vfleet.assignment.application.port.AuditLog;
 import io.vfleet.assignment.application.port.CheckpointArchive;
 import io.vfleet.assignment.application.port.CheckpointKeys;
+import io.vfleet.security.Caller;
+import io.vfleet.security.Role;
 import io.vfleet.tlog.Checkpoint;
 import io.vfleet.tlog.Hash;
 import io.vfleet.tlog.MerkleTree;
@@ -48,7 +50,7 @@ public final class SignCheckpoint {
      * everything committed before the request, unless the log lags by more than the patience.
      */
     public Checkpoint.Signed sign(Caller caller) {
-        caller.requireRole(Caller.Role.OPERATOR, Caller.Role.AUDITOR);
+        caller.requireRole(Role.OPERATOR, Role.AUDITOR);
         audit.awaitLinked(patience);
         return sign();
     }

@@ -15,8 +15,10 @@ import org.springframework.context.annotation.Import;
 @Target(ElementType.TYPE)
 @Retention(RetentionPolicy.RUNTIME)
 @SpringBootTest(properties = {
+        "spring.profiles.active=local",
         "vfleet.security.tokens[0].token=operator-token",
         "vfleet.security.tokens[0].role=operator",
+        "vfleet.security.tokens[0].subject=ops-team",
         "vfleet.security.tokens[1].token=orchestrator-token",
         "vfleet.security.tokens[1].role=orchestrator",
         "vfleet.security.tokens[2].token=acme-token",

@@ -1,6 +1,5 @@
 package io.vfleet.assignment.adapter.web;
 
-import io.vfleet.assignment.application.Caller;
 import io.vfleet.assignment.application.InvalidRequest;
 import io.vfleet.assignment.application.ProveAudit;
 import io.vfleet.assignment.application.QueryAudit;
@@ -10,6 +9,7 @@ import io.vfleet.assignment.application.port.Page;
 import io.vfleet.assignment.application.port.Paging;
 import io.vfleet.assignment.domain.AuditEvent;
 import io.vfleet.assignment.domain.AuditVerification;
+import io.vfleet.security.Caller;
 import io.vfleet.tlog.Checkpoint;
 import io.vfleet.tlog.Hash;
 import io.vfleet.tlog.Note;

@@ -67,7 +67,7 @@ class AssignmentsGrpcTest extends ServiceTestBase {
 
     private AssignmentsGrpc.AssignmentsBlockingStub as(String token) {
         Metadata headers = new Metadata();
-        headers.put(BearerTokenInterceptor.AUTHORIZATION, "Bearer " + token);
+        headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
         return AssignmentsGrpc.newBlockingStub(channel).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
     }
 
@@ -284,7 +284,7 @@ class AssignmentsGrpcTest extends ServiceTestBase {
         assertThat(six.getSize()).isEqualTo(6);
         assertThat(auditor.getCheckpoint(GetCheckpointRequest.newBuilder().setSize(3).build()).getNote()).isEqualTo(three.getNote());
         assertThat(auditor.getCheckpoint(GetCheckpointRequest.getDefaultInstance()).getNote()).isEqualTo(six.getNote());
-        assertThat(inclusion.getEvent().getPrincipal()).isEqualTo("operator:tokens[0]");
+        assertThat(inclusion.getEvent().getPrincipal()).isEqualTo("operator:ops-team");
         assertThat(Proofs.verifyInclusion(Hash.of(inclusion.getLeafHash().toByteArray()), 1, 6,
                 inclusion.getPathList().stream().map(hash -> Hash.of(hash.toByteArray())).toList(),
                 Hash.of(six.getRootHash().toByteArray()))).isTrue();

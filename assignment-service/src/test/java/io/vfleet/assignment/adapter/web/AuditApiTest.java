@@ -76,7 +76,7 @@ class AuditApiTest extends ServiceTestBase {
 
         java.util.List<String> principals = com.jayway.jsonpath.JsonPath.read(events.getResponse().getContentAsString(),
                 "$.items[*].principal");
-        assertThat(principals).hasSize(6).containsOnly("operator:tokens[0]");
+        assertThat(principals).hasSize(6).containsOnly("operator:ops-team");
         assertThat(events).bodyJson().extractingPath("$.unlinked").isEqualTo(0);
     }
 
