@@ -14,7 +14,6 @@ final class KnownDifferences {
     }
 
     /** Keyed by kernel and scenario: {@code "stock/kvm-vfio-device"}. */
-    /** Keyed by kernel and scenario: {@code "stock/kvm-vfio-device"}. */
     static final Map<String, String> DOCUMENTED = Map.of(
             "stock/kvm-vfio-device",
             "The lab runs under TCG, which emulates no VMX: kvm_intel does not load and /dev/kvm does not exist "
