@@ -50,9 +50,11 @@ final class StackWiring {
         ApplicationProperties properties = new ApplicationProperties()
                 .set("server.port", Integer.toString(ports.inventoryHttp()))
                 .set("spring.grpc.server.port", Integer.toString(ports.inventoryGrpc()));
-        database(properties);
+        database(properties, ServiceSchema.INVENTORY);
         DemoTokens.addTo(properties, tokens.inventoryGrants());
-        return child("inventory-service", jar, properties, serviceProbes(jar, ports.inventoryHttp(), ports.inventoryGrpc()));
+        settings.timing().heartbeatTimeout().ifPresent(timeout ->
+                properties.set("vfleet.inventory.heartbeat-timeout", Durations.asSetting(timeout)));
+        return child("inventory-service", jar, properties, servicePorts(jar, ports.inventoryHttp(), ports.inventoryGrpc()));
     }
 
     private ChildProcess agent(AppJar jar, SimulatedHost host, int index, boolean registers) {
@@ -76,7 +78,7 @@ final class StackWiring {
         if (jar.servesActuator()) {
             probes.add(new HealthProbe.Actuator(httpPort));
         }
-        return child(agentName(host), jar, properties, probes);
+        return child(agentName(host), jar, properties, new Serving(ports("grpc", grpcPort, "http", httpPort), probes));
     }
 
     static String agentName(SimulatedHost host) {
@@ -94,7 +96,7 @@ final class StackWiring {
         if (jar.servesGrpc()) {
             properties.set("spring.grpc.server.port", Integer.toString(ports.assignmentGrpc()));
         }
-        database(properties);
+        database(properties, ServiceSchema.ASSIGNMENT);
         DemoTokens.addTo(properties, tokens.assignmentGrants());
         properties.secret("vfleet.agents.token", tokens.agentCaller());
         if (followsInventory) {
@@ -107,18 +109,23 @@ final class StackWiring {
                         Stack.LOOPBACK + ":" + ports.agents().get(index));
             }
         }
-        settings.reconcileInterval().ifPresent(interval ->
-                properties.set("vfleet.reconcile.interval", interval.toSeconds() + "s"));
-        return child("assignment-service", jar, properties, serviceProbes(jar, ports.assignmentHttp(), ports.assignmentGrpc()));
+        settings.timing().reconcileInterval().ifPresent(interval ->
+                properties.set("vfleet.reconcile.interval", Durations.asSetting(interval)));
+        return child("assignment-service", jar, properties, servicePorts(jar, ports.assignmentHttp(), ports.assignmentGrpc()));
     }
 
-    private void database(ApplicationProperties properties) {
+    /** The service's own role, which owns its schema and nothing else; the password as a secret. */
+    private void database(ApplicationProperties properties, ServiceSchema schema) {
+        DatabaseRole role = database.role(schema);
         properties.set("spring.datasource.url", database.jdbcUrl())
-                .set("spring.datasource.username", database.user())
-                .secret("spring.datasource.password", database.password());
+                .set("spring.datasource.username", role.user())
+                .secret("spring.datasource.password", role.password());
     }
 
-    private List<HealthProbe> serviceProbes(AppJar jar, int httpPort, int grpcPort) {
+    /** Where a child listens (for listings) and what "healthy" means for it. */
+    private record Serving(Map<String, Integer> ports, List<HealthProbe> probes) {}
+
+    private Serving servicePorts(AppJar jar, int httpPort, int grpcPort) {
         List<HealthProbe> probes = new ArrayList<>();
         if (jar.servesActuator()) {
             probes.add(new HealthProbe.Actuator(httpPort));
@@ -126,19 +133,34 @@ final class StackWiring {
             probes.add(new HealthProbe.HttpAnswer(httpPort));
             notWired.add(jar.path().getFileName() + " has no actuator: its health is taken from its HTTP port answering");
         }
-        if (jar.servesGrpc()) {
-            probes.add(new HealthProbe.Grpc(grpcPort));
+        if (!jar.servesGrpc()) {
+            return new Serving(ports("http", httpPort), probes);
         }
-        return probes;
+        probes.add(new HealthProbe.Grpc(grpcPort));
+        return new Serving(ports("http", httpPort, "grpc", grpcPort), probes);
     }
 
-    private ChildProcess child(String name, AppJar jar, ApplicationProperties properties, List<HealthProbe> probes) {
+    private static Map<String, Integer> ports(String use, int port) {
+        Map<String, Integer> ports = new LinkedHashMap<>();
+        ports.put(use, port);
+        return ports;
+    }
+
+    private static Map<String, Integer> ports(String firstUse, int firstPort, String secondUse, int secondPort) {
+        Map<String, Integer> ports = ports(firstUse, firstPort);
+        ports.put(secondUse, secondPort);
+        return ports;
+    }
+
+    private ChildProcess child(String name, AppJar jar, ApplicationProperties properties, Serving serving) {
         List<String> arguments = new ArrayList<>(settings.jvmOptions());
         arguments.add("-jar");
         arguments.add(jar.path().toString());
         arguments.addAll(properties.arguments());
         Path workingDirectory = settings.stateDirectory().resolve(name);
-        ChildProcess.Spec spec = new ChildProcess.Spec(name, arguments, properties.environment(), workingDirectory, probes);
-        return new ChildProcess(spec, settings.stateDirectory().resolve("logs").resolve(name + ".log"), settings.startupTimeout());
+        ChildProcess.Spec spec = ChildProcess.Spec.java(name, arguments, properties.environment(), workingDirectory)
+                .serving(serving.ports(), serving.probes());
+        return new ChildProcess(spec, settings.stateDirectory().resolve("logs").resolve(name + ".log"),
+                settings.timing().startupTimeout());
     }
 }

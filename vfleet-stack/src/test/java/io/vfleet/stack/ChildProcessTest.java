@@ -18,7 +18,8 @@ class ChildProcessTest {
     Path directory;
 
     private ChildProcess child(String name, List<String> arguments, List<HealthProbe> probes, Duration timeout) {
-        ChildProcess.Spec spec = new ChildProcess.Spec(name, arguments, Map.of("VFLEET_TEST", "yes"), directory.resolve(name), probes);
+        ChildProcess.Spec spec = ChildProcess.Spec.java(name, arguments, Map.of("VFLEET_TEST", "yes"), directory.resolve(name))
+                .serving(Map.of(), probes);
         return new ChildProcess(spec, directory.resolve("logs").resolve(name + ".log"), timeout);
     }
 
@@ -33,7 +34,7 @@ class ChildProcessTest {
                 List.of(new HealthProbe.HttpAnswer(1)), Duration.ofSeconds(30));
 
         assertThatThrownBy(child::start).isInstanceOf(StackException.class)
-                .hasMessageContaining("broken exited with code 1 before it was healthy")
+                .hasMessageContaining("broken exited with status 1 before it was healthy")
                 .hasMessageContaining("no.such.MainClass");
         assertThat(child.exitCode()).contains(1);
     }
