@@ -199,6 +199,26 @@ class AssignmentFlowTest {
     }
 
     @Test
+    void aDemoTenantsTokenActsForThatTenantOnly() {
+        Rest acme = new Rest(stack.assignmentUrl(), stack.tokens().tenant("acme"));
+        Rest globex = new Rest(stack.assignmentUrl(), stack.tokens().tenant("globex"));
+        String id = activeId(acme.post("/api/v1/assignments",
+                "{\"tenant\":\"acme\",\"node\":\"" + WORKSTATION + "\",\"devices\":[\"0000:01:00.0\",\"0000:01:00.1\"]}"));
+
+        assertThat(acme.get("/api/v1/assignments/" + id).status()).isEqualTo(200);
+        assertThat(globex.get("/api/v1/assignments/" + id).status()).isEqualTo(404);
+        assertThat(globex.get("/api/v1/assignments?size=200").body().get("items").valueStream()
+                .map(assignment -> assignment.get("id").asString())).doesNotContain(id);
+        assertThat(globex.delete("/api/v1/assignments/" + id).status()).isEqualTo(404);
+        Rest.Response forAnother = globex.post("/api/v1/assignments",
+                "{\"tenant\":\"acme\",\"node\":\"" + LEGACY + "\",\"devices\":[\"0000:02:00.0\"]}");
+        assertThat(forAnother.status()).as(forAnother.body().toString()).isEqualTo(403);
+
+        Rest.Response released = acme.delete("/api/v1/assignments/" + id);
+        assertThat(released.status()).as(released.body().toString()).isEqualTo(200);
+    }
+
+    @Test
     void theDashboardFromTheRunningStackShowsAnAssignmentMadeThroughTheApi() throws Exception {
         try (HeadlessChromium browser = HeadlessChromium.launch()) {
             browser.navigate(stack.assignmentUrl() + "/dashboard/");

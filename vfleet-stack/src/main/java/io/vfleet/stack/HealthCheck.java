@@ -30,7 +30,7 @@ import tools.jackson.databind.json.JsonMapper;
  * closed so that polling does not open a connection per look.
  */
 final class HealthCheck implements AutoCloseable {
-    private static final Duration LOOK_TIMEOUT = Duration.ofSeconds(2);
+    private static final Duration LOOK_TIMEOUT = Duration.ofSeconds(5);
     private static final String LOOPBACK = "127.0.0.1";
     private static final JsonMapper JSON = JsonMapper.builder().build();
 

@@ -33,6 +33,7 @@ final class Launcher {
     private final ExecutorService statusWriter =
             Executors.newSingleThreadExecutor(Thread.ofPlatform().name("vfleet-status").daemon().factory());
     private volatile StackStatus.Phase phase = StackStatus.Phase.STARTING;
+    private LauncherLock lock;
     private volatile Stack stack;
     private volatile Supervisor supervisor;
     private boolean stopped;
@@ -45,11 +46,13 @@ final class Launcher {
 
     /** Runs until stopped; the exit status. */
     int run() {
-        try (LauncherLock lock = LauncherLock.acquire(settings.stateDirectory())) {
+        try {
+            // Never released by hand: the kernel drops it when this process ends, which is what ./vfleet down waits for.
+            lock = LauncherLock.acquire(settings.stateDirectory());
             stack = Stack.create(settings);
             say("Starting vfleet: " + (settings.externalDatabase().isEmpty() ? "PostgreSQL, " : "")
                     + (settings.jars().inventory().isPresent() ? "inventory-service, " : "") + settings.hosts().size()
-                    + " agents and assignment-service (logs in " + settings.stateDirectory().resolve("logs") + ")");
+                    + (settings.hosts().size() == 1 ? " agent" : " agents") + " and assignment-service (logs in " + settings.stateDirectory().resolve("logs") + ")");
             // Installed before anything starts, so that a signal during the start stops what already runs.
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 finished.complete(0);
