@@ -10,6 +10,7 @@ import io.vfleet.api.agent.v1.MmapRequest;
 import io.vfleet.api.agent.v1.PrepareResponse;
 import io.vfleet.api.agent.v1.PreparedAssignment;
 import io.vfleet.assignment.adapter.web.dashboard.HeadlessChromium;
+import io.vfleet.stack.SelfTest;
 import io.vfleet.stack.Stack;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -196,6 +197,15 @@ class AssignmentFlowTest {
         // Nothing leaked: all eight GPUs go to another tenant, and come back.
         String all = activeId(orchestrator.post("/api/v1/assignments", devicesRequest("after-crash", GPU_SERVER, gpus)));
         release(all);
+    }
+
+    @Test
+    void theLaunchersSelfTestPassesOnTheRunningStack() {
+        List<String> console = new ArrayList<>();
+
+        assertThat(new SelfTest(stack, console::add).run()).as(String.join("\n", console)).isTrue();
+        assertThat(console).last().isEqualTo("self-test passed");
+        assertThat(console).anyMatch(line -> line.contains("as acme's orchestrator: 201"));
     }
 
     @Test

@@ -9,12 +9,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
+import io.vfleet.stack.ChildProcess;
+import io.vfleet.stack.StateDirectory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
@@ -67,7 +67,7 @@ class LauncherTest {
     /** Starts a stack of one simulated host in the background; the launcher's pid. */
     private long upInTheBackground(String name) throws Exception {
         state = Path.of(System.getProperty("vfleet.e2e.state-root")).resolve(name);
-        deleteRecursively(state);
+        StateDirectory.delete(state);
         Run up = launcher("up", "--detach", "--project-root=" + PROJECT_ROOT, "--state-dir=" + state, "--port-base=0",
                 "--topology=" + PROJECT_ROOT.resolve("deploy/topologies/workstation-gpu-audio.yaml"));
         assertThat(up.status()).as(up.output()).isZero();
@@ -87,17 +87,6 @@ class LauncherTest {
 
     private String launcherLog() throws IOException {
         return Files.readString(state.resolve("logs/launcher.log"));
-    }
-
-    /** Gone, or a zombie that only waits for whoever adopted it to reap it. */
-    private static boolean ended(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-            char processState = stat.charAt(stat.lastIndexOf(')') + 2);
-            return processState == 'Z' || processState == 'X';
-        } catch (IOException gone) {
-            return true;
-        }
     }
 
     @Test
@@ -127,10 +116,10 @@ class LauncherTest {
         Run down = launcher("down", "--state-dir=" + state);
         assertThat(down.status()).as(down.output()).isZero();
         assertThat(down.output()).contains("Stopping vfleet (SIGTERM to its launcher, pid " + launcherPid + ")", "vfleet stopped");
-        assertThat(ended(launcherPid)).isTrue();
+        assertThat(ChildProcess.running(launcherPid)).isFalse();
         assertThat(state.resolve("stack.json")).doesNotExist();
         assertThat(List.of(children.get("postgresql"), children.get("inventory-service"), children.get("agent-workstation-07"), restarted))
-                .allMatch(LauncherTest::ended);
+                .noneMatch(ChildProcess::running);
         assertThat(launcherLog()).containsSubsequence("Stopping vfleet in reverse order", "vfleet stopped");
         Run stopped = launcher("status", "--state-dir=" + state);
         assertThat(stopped.status()).as(stopped.output()).isEqualTo(3);
@@ -141,26 +130,15 @@ class LauncherTest {
     void aLauncherKilledWithSigkillTakesEveryProcessItStartedWithIt() throws Exception {
         long launcherPid = upInTheBackground("LauncherTest-sigkill");
         Map<String, Long> children = children();
-        assertThat(children.values()).hasSize(4).noneMatch(LauncherTest::ended);
+        assertThat(children.values()).hasSize(4).allMatch(ChildProcess::running);
 
         ProcessHandle.of(launcherPid).orElseThrow().destroyForcibly();
 
-        await().atMost(Duration.ofMinutes(1)).until(() -> children.values().stream().allMatch(LauncherTest::ended));
+        await().atMost(Duration.ofMinutes(1)).until(() -> children.values().stream().noneMatch(ChildProcess::running));
         Run status = launcher("status", "--state-dir=" + state);
         assertThat(status.status()).as(status.output()).isEqualTo(3);
         Run down = launcher("down", "--state-dir=" + state);
         assertThat(down.status()).as(down.output()).isZero();
         assertThat(down.output()).contains("nothing to stop");
-    }
-
-    private static void deleteRecursively(Path directory) throws IOException {
-        if (!Files.exists(directory)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(directory)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(path);
-            }
-        }
     }
 }

@@ -3,13 +3,9 @@ package io.vfleet.e2e;
 import io.vfleet.stack.AppJars;
 import io.vfleet.stack.Stack;
 import io.vfleet.stack.StackSettings;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
+import io.vfleet.stack.StateDirectory;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.Optional;
-import java.util.stream.Stream;
 
 /**
  * Starts the stack for one test class with the launcher's own process code: the executable jars the
@@ -24,7 +20,7 @@ final class StackUnderTest {
         AppJars jars = new AppJars(Path.of(required("vfleet.e2e.agent-jar")), Path.of(required("vfleet.e2e.assignment-jar")),
                 optional("vfleet.e2e.inventory-jar").map(Path::of));
         Path state = Path.of(required("vfleet.e2e.state-root")).resolve(testClass.getSimpleName());
-        deleteRecursively(state);
+        StateDirectory.delete(state);
         return Stack.start(StackSettings.forTests(projectRoot, jars, state));
     }
 
@@ -36,18 +32,5 @@ final class StackUnderTest {
     /** Unset, or left as an unresolved Maven expression when the build has no such artifact. */
     private static Optional<String> optional(String name) {
         return Optional.ofNullable(System.getProperty(name)).filter(value -> !value.isBlank() && !value.startsWith("${"));
-    }
-
-    private static void deleteRecursively(Path directory) {
-        if (!Files.exists(directory)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(directory)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(path);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot clear " + directory, e);
-        }
     }
 }

@@ -242,6 +242,21 @@ public final class ChildProcess {
         }
     }
 
+    /**
+     * Whether {@code pid} names a running process. A zombie, one that ended and waits to be reaped by
+     * whoever adopted it after its parent died, counts as ended (the JDK calls it alive).
+     */
+    public static boolean running(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            // "pid (command) state ...": the command may hold spaces and parentheses, the state follows the last ')'.
+            char state = stat.charAt(stat.lastIndexOf(')') + 2);
+            return state != 'Z' && state != 'X';
+        } catch (IOException | IndexOutOfBoundsException gone) {
+            return false;
+        }
+    }
+
     private static boolean waitFor(Process running, Duration timeout) {
         try {
             return running.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);

@@ -30,7 +30,7 @@ final class Detached {
                     + "): ./vfleet status shows it, ./vfleet down stops it");
             return 1;
         }
-        Stack.createStateDirectory(state);
+        StateDirectory.create(state);
         Path log = state.resolve(LOG);
         Process launcher;
         long offset;

@@ -30,7 +30,7 @@ final class LauncherLock implements AutoCloseable {
 
     /** Takes the lock for this process, or fails naming the launcher that holds it. */
     static LauncherLock acquire(Path stateDirectory) {
-        Stack.createStateDirectory(stateDirectory);
+        StateDirectory.create(stateDirectory);
         Path file = stateDirectory.resolve(FILE);
         try {
             FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);

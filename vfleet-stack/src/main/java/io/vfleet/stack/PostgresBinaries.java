@@ -13,10 +13,8 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.Optional;
-import java.util.stream.Stream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.tukaani.xz.XZInputStream;
@@ -55,7 +53,7 @@ final class PostgresBinaries {
             } catch (AtomicMoveNotSupportedException e) {
                 throw new StackException("cannot move the unpacked PostgreSQL into place in " + cache, e);
             } finally {
-                deleteRecursively(unpacking);
+                StateDirectory.delete(unpacking);
             }
             return directory;
         } catch (IOException e) {
@@ -108,16 +106,5 @@ final class PostgresBinaries {
     private static Path cacheDirectory() {
         return Optional.ofNullable(System.getenv("XDG_CACHE_HOME")).filter(value -> !value.isBlank()).map(Path::of)
                 .orElseGet(() -> Path.of(System.getProperty("user.home"), ".cache"));
-    }
-
-    static void deleteRecursively(Path directory) throws IOException {
-        if (!Files.exists(directory)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(directory)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(path);
-            }
-        }
     }
 }

@@ -11,19 +11,19 @@ import tools.jackson.databind.JsonNode;
  * device now, and verify the audit chain. Each step is said on the console; the first that does not
  * answer as documented fails the test, naming the call and the answer.
  */
-final class SelfTest {
+public final class SelfTest {
     private final Stack stack;
     private final StackApi api;
     private final Consumer<String> console;
 
-    SelfTest(Stack stack, Consumer<String> console) {
+    public SelfTest(Stack stack, Consumer<String> console) {
         this.stack = stack;
         this.api = new StackApi(stack.assignmentUrl());
         this.console = console;
     }
 
     /** True when every step answered as documented. */
-    boolean run() {
+    public boolean run() {
         try {
             check();
             console.accept("self-test passed");

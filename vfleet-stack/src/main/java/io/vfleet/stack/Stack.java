@@ -67,7 +67,7 @@ public final class Stack implements AutoCloseable {
     /** Starts everything and returns once every application is healthy; on failure stops what it started. */
     public void start() {
         try {
-            createStateDirectory(settings.stateDirectory());
+            StateDirectory.create(settings.stateDirectory());
             runUnlessClosed(database::start);
             List<ChildProcess> first = new ArrayList<>();
             inventory.ifPresent(first::add);
@@ -276,15 +276,4 @@ public final class Stack implements AutoCloseable {
         return name.toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9]", "_");
     }
 
-    /** The state holds the database's password, tokens and logs: its owner's only, when the stack creates it. */
-    static void createStateDirectory(Path directory) {
-        try {
-            if (!Files.isDirectory(directory)) {
-                Files.createDirectories(directory.getParent());
-                Files.createDirectory(directory, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            }
-        } catch (IOException e) {
-            throw new StackException("cannot create the state directory " + directory + ": " + e.getMessage(), e);
-        }
-    }
 }

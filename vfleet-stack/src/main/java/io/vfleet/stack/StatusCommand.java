@@ -58,8 +58,7 @@ final class StatusCommand implements Callable<Integer> {
     }
 
     private static String health(StackStatus.Entry process, HealthCheck check) {
-        boolean alive = process.pid() != null && ProcessHandle.of(process.pid()).map(ProcessHandle::isAlive).orElse(false);
-        if (!alive) {
+        if (process.pid() == null || !ChildProcess.running(process.pid())) {
             return process.supervision() == Supervisor.State.GAVE_UP ? "stopped: given up on" : "not running";
         }
         return check.notReady(process.probes()).map(problem -> "unhealthy: " + problem).orElse("healthy");

@@ -1,6 +1,5 @@
 package io.vfleet.stack;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -140,10 +139,6 @@ final class UpCommand implements Callable<Integer> {
         if (LauncherLock.holder(state).isPresent()) {
             return;
         }
-        try {
-            PostgresBinaries.deleteRecursively(state);
-        } catch (IOException e) {
-            throw new StackException("cannot empty " + state + ": " + e.getMessage(), e);
-        }
+        StateDirectory.delete(state);
     }
 }

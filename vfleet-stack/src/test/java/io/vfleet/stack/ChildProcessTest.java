@@ -58,10 +58,12 @@ class ChildProcessTest {
         ChildProcess server = server(PortPlan.from(0, 0).database());
         server.start();
         long pid = server.pid();
+        assertThat(ChildProcess.running(pid)).isTrue();
 
         server.stop();
 
         assertThat(ProcessHandle.of(pid)).isEmpty();
+        assertThat(ChildProcess.running(pid)).isFalse();
         assertThat(server.exitCode()).contains(143);
         assertThat(Files.readString(server.log())).contains("stopped by a signal").contains("serving");
     }

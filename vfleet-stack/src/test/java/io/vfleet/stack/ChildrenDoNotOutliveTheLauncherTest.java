@@ -9,7 +9,6 @@ import java.io.InputStreamReader;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -20,17 +19,6 @@ class ChildrenDoNotOutliveTheLauncherTest {
 
     @TempDir
     Path directory;
-
-    /** Gone, or a zombie that only waits for whoever adopted it to reap it. */
-    static boolean ended(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-            char state = stat.charAt(stat.lastIndexOf(')') + 2);
-            return state == 'Z' || state == 'X';
-        } catch (IOException gone) {
-            return true;
-        }
-    }
 
     @Test
     void aLauncherKilledWithSigkillTakesItsChildrenWithItEvenOnesStartedFromAThreadThatEnded() throws Exception {
@@ -50,14 +38,14 @@ class ChildrenDoNotOutliveTheLauncherTest {
             children = List.of(Long.parseLong(words[1]), Long.parseLong(words[2]));
             databasePort = Integer.parseInt(words[3]);
 
-            assertThat(children).as("alive after the thread that started the server ended").noneMatch(ChildrenDoNotOutliveTheLauncherTest::ended);
+            assertThat(children).as("alive after the thread that started the server ended").allMatch(ChildProcess::running);
             launcher.destroyForcibly();
             launcher.waitFor();
         } finally {
             launcher.destroyForcibly();
         }
 
-        await().atMost(Duration.ofSeconds(30)).until(() -> children.stream().allMatch(ChildrenDoNotOutliveTheLauncherTest::ended));
+        await().atMost(Duration.ofSeconds(30)).until(() -> children.stream().noneMatch(ChildProcess::running));
         assertThat(accepts(databasePort)).as("PostgreSQL's port after its launcher died").isFalse();
     }
 
