@@ -60,13 +60,12 @@ final class Launcher {
             }, "vfleet-stop"));
             writeStatus();
             stack.start();
-            writeStatus();
+            supervise();
             if (stack.inventory().isPresent()) {
                 say("Every process is healthy; waiting for the assignment service to learn every node from the inventory");
                 new StackApi(stack.assignmentUrl()).awaitNodesLive(stack.tokens().operator(), stack.agents().keySet(),
                         settings.timing().startupTimeout());
             }
-            supervise();
             out.println(stack.describe());
             // Up only now: a launcher started with --detach waits for this, then its caller reads the listing above.
             phase = StackStatus.Phase.UP;
@@ -108,6 +107,7 @@ final class Launcher {
                 finished.complete(1);
             }
         });
+        writeStatus();
     }
 
     /** Stops supervising, then the stack in reverse order; once, whoever asks first (the others wait for it). */
