@@ -20,10 +20,12 @@ import io.vfleet.api.agent.v1.PreparedDevice;
 import io.vfleet.api.agent.v1.ReleaseRequest;
 import io.vfleet.api.agent.v1.ReleaseResponse;
 import io.vfleet.stack.Stack;
+import io.vfleet.stack.StackSettings;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -51,7 +53,10 @@ class AgentLifecycleTest {
 
     @BeforeAll
     void startStack() {
-        stack = StackUnderTest.start(AgentLifecycleTest.class);
+        // These tests prepare assignments on the agents directly, which the assignment service never made:
+        // its periodic reconciliation would release them under the tests' feet.
+        stack = StackUnderTest.start(AgentLifecycleTest.class, settings -> settings.withTiming(
+                new StackSettings.Timing(settings.timing().startupTimeout(), Optional.of(Duration.ZERO), Optional.empty())));
     }
 
     @AfterAll

@@ -6,22 +6,36 @@ import io.vfleet.stack.StackSettings;
 import io.vfleet.stack.StateDirectory;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 
 /**
  * Starts the stack for one test class with the launcher's own process code: the executable jars the
  * build resolved (system properties set by the e2e pom), the default simulated hosts, free ports,
  * and a fresh state directory under {@code e2e/target/e2e/<class>}, whose logs stay for a failed run.
+ * It returns, as {@code ./vfleet up} does, once the assignment service knows every node.
  */
 final class StackUnderTest {
     private StackUnderTest() {}
 
     static Stack start(Class<?> testClass) {
+        return start(testClass, UnaryOperator.identity());
+    }
+
+    /** With settings of its own: {@code adjust} changes the tests' defaults. */
+    static Stack start(Class<?> testClass, UnaryOperator<StackSettings> adjust) {
         Path projectRoot = Path.of(required("vfleet.e2e.project-root")).toAbsolutePath().normalize();
         AppJars jars = new AppJars(Path.of(required("vfleet.e2e.agent-jar")), Path.of(required("vfleet.e2e.assignment-jar")),
                 optional("vfleet.e2e.inventory-jar").map(Path::of));
         Path state = Path.of(required("vfleet.e2e.state-root")).resolve(testClass.getSimpleName());
         StateDirectory.delete(state);
-        return Stack.start(StackSettings.forTests(projectRoot, jars, state));
+        Stack stack = Stack.start(adjust.apply(StackSettings.forTests(projectRoot, jars, state)));
+        try {
+            stack.awaitNodesKnown();
+        } catch (RuntimeException e) {
+            stack.close();
+            throw e;
+        }
+        return stack;
     }
 
     private static String required(String name) {

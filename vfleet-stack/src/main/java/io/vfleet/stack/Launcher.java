@@ -61,11 +61,8 @@ final class Launcher {
             writeStatus();
             stack.start();
             supervise();
-            if (stack.inventory().isPresent()) {
-                say("Every process is healthy; waiting for the assignment service to learn every node from the inventory");
-                new StackApi(stack.assignmentUrl()).awaitNodesLive(stack.tokens().operator(), stack.agents().keySet(),
-                        settings.timing().startupTimeout());
-            }
+            say("Every process is healthy; waiting for the assignment service to learn every node from the inventory");
+            stack.awaitNodesKnown();
             out.println(stack.describe());
             // Up only now: a launcher started with --detach waits for this, then its caller reads the listing above.
             phase = StackStatus.Phase.UP;

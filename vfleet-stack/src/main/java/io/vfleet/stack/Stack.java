@@ -135,6 +135,16 @@ public final class Stack implements AutoCloseable {
         return database;
     }
 
+    /**
+     * Waits until the assignment service knows every node as live, from the inventory's feed: only then
+     * can assignments be placed on them. Nothing to wait for without an inventory.
+     */
+    public void awaitNodesKnown() {
+        if (inventory.isPresent()) {
+            new StackApi(assignmentUrl()).awaitNodesLive(tokens.operator(), agents.keySet(), settings.timing().startupTimeout());
+        }
+    }
+
     /** Every process the stack runs, in the order they start: PostgreSQL (when embedded), inventory, agents, assignment. */
     public List<ChildProcess> processes() {
         List<ChildProcess> processes = new ArrayList<>();

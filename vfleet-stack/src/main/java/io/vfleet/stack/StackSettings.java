@@ -26,7 +26,8 @@ public record StackSettings(Path stateDirectory, AppJars jars, List<SimulatedHos
 
     /**
      * @param startupTimeout    how long each application may take to become healthy
-     * @param reconcileInterval how often the assignment service reconciles every node; empty keeps its own default
+     * @param reconcileInterval how often the assignment service reconciles every node, zero for never; empty
+     *                          keeps its own default
      * @param heartbeatTimeout  how long the inventory waits for an agent's heartbeat before it takes the
      *                          node for dead; empty keeps its own default
      */
@@ -36,8 +37,8 @@ public record StackSettings(Path stateDirectory, AppJars jars, List<SimulatedHos
         static final Duration SHORTEST_HEARTBEAT_TIMEOUT = Duration.ofSeconds(20);
 
         public Timing {
-            if (reconcileInterval.filter(interval -> interval.toSeconds() < 1 || interval.toMillisPart() != 0).isPresent()) {
-                throw new StackException("the reconciliation interval is whole seconds, at least one, not "
+            if (reconcileInterval.filter(interval -> interval.isNegative() || interval.toMillisPart() != 0).isPresent()) {
+                throw new StackException("the reconciliation interval is whole seconds (0s for never), not "
                         + Durations.describe(reconcileInterval.get()));
             }
             if (heartbeatTimeout.filter(timeout -> timeout.compareTo(SHORTEST_HEARTBEAT_TIMEOUT) < 0
@@ -90,6 +91,10 @@ public record StackSettings(Path stateDirectory, AppJars jars, List<SimulatedHos
                 throw new StackException("the tenants " + tenants + " would share the shell variable " + Stack.tenantVariable(tenant));
             }
         }
+    }
+
+    public StackSettings withTiming(Timing changed) {
+        return new StackSettings(stateDirectory, jars, hosts, tenants, externalDatabase, portBase, jvmOptions, changed);
     }
 
     /**

@@ -157,6 +157,13 @@ class StackWiringTest {
         assertThatThrownBy(() -> new StackSettings.Timing(Duration.ofMinutes(1), Optional.empty(), Optional.of(Duration.ofSeconds(10))))
                 .isInstanceOf(StackException.class).hasMessageContaining("at least 20 s (agents heartbeat every 10 s)");
         assertThatThrownBy(() -> new StackSettings.Timing(Duration.ofMinutes(1), Optional.of(Duration.ofMillis(1500)), Optional.empty()))
-                .isInstanceOf(StackException.class).hasMessageContaining("whole seconds");
+                .isInstanceOf(StackException.class).hasMessageContaining("whole seconds (0s for never)");
+    }
+
+    @Test
+    void aReconcileIntervalOfZeroTellsTheServiceNeverToReconcileOnATimer() throws IOException {
+        StackWiring.Wired wired = wire(Optional.empty(), Optional.of(Duration.ZERO));
+
+        assertThat(wired.assignment().spec().command()).contains("--vfleet.reconcile.interval=0s");
     }
 }
