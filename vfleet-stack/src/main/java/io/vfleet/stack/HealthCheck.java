@@ -31,6 +31,7 @@ import tools.jackson.databind.json.JsonMapper;
  */
 final class HealthCheck implements AutoCloseable {
     private static final Duration LOOK_TIMEOUT = Duration.ofSeconds(5);
+    private static final Duration FIRST_GRPC_LOOK_TIMEOUT = Duration.ofSeconds(15);
     private static final String LOOPBACK = "127.0.0.1";
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
@@ -117,11 +118,15 @@ final class HealthCheck implements AutoCloseable {
     }
 
     private Optional<String> grpc(int port) {
+        // The first call on a channel also connects it and, in a JVM that just started (./vfleet status),
+        // loads gRPC and Netty: seconds on a busy machine that say nothing about the server's health.
+        boolean first = !channels.containsKey(port);
         ManagedChannel channel = channels.computeIfAbsent(port,
                 p -> NettyChannelBuilder.forAddress(LOOPBACK, p).usePlaintext().build());
+        Duration timeout = first ? FIRST_GRPC_LOOK_TIMEOUT : LOOK_TIMEOUT;
         try {
             HealthCheckResponse.ServingStatus status = HealthGrpc.newBlockingStub(channel)
-                    .withDeadlineAfter(LOOK_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                    .withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)
                     .check(HealthCheckRequest.getDefaultInstance())
                     .getStatus();
             return status == HealthCheckResponse.ServingStatus.SERVING ? Optional.empty()

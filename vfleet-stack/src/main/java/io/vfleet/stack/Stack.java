@@ -285,5 +285,4 @@ public final class Stack implements AutoCloseable {
     private static String variableName(String name) {
         return name.toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9]", "_");
     }
-
 }

@@ -43,10 +43,10 @@ class ChildProcessTest {
     void aChildThatNeverBecomesHealthyFailsAfterTheTimeoutSayingWhatItSaw() throws Exception {
         int port = PortPlan.from(0, 0).database();
         ChildProcess child = child("silent", List.of("-cp", TEST_CLASSES, TinyHttpServer.class.getName(), Integer.toString(port)),
-                List.of(new HealthProbe.Actuator(port)), Duration.ofSeconds(3));
+                List.of(new HealthProbe.Actuator(port)), Duration.ofSeconds(10));
         try {
             assertThatThrownBy(child::start).isInstanceOf(StackException.class)
-                    .hasMessageContaining("silent is not healthy after 3 s")
+                    .hasMessageContaining("silent is not healthy after 10 s")
                     .hasMessageContaining("/actuator/health/readiness answered 200");
         } finally {
             child.kill();

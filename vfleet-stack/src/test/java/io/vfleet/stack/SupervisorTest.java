@@ -3,9 +3,13 @@ package io.vfleet.stack;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -50,9 +54,8 @@ class SupervisorTest {
         }
     }
 
-    private ChildProcess server(int port, String... more) {
-        List<String> arguments = new ArrayList<>(List.of("-cp", CLASS_PATH, TinyHttpServer.class.getName(), Integer.toString(port)));
-        arguments.addAll(List.of(more));
+    private ChildProcess server(int port) {
+        List<String> arguments = List.of("-cp", CLASS_PATH, TinyHttpServer.class.getName(), Integer.toString(port));
         ChildProcess.Spec spec = ChildProcess.Spec.java("server", arguments, Map.of(), directory.resolve("server"))
                 .serving(Map.of("http", port), List.of(new HealthProbe.HttpAnswer(port)));
         return new ChildProcess(spec, directory.resolve("logs/server.log"), Duration.ofSeconds(30));
@@ -83,12 +86,19 @@ class SupervisorTest {
 
     @Test
     void aChildThatKeepsCrashingSoonAfterItsStartIsGivenUpOnWithTheEndOfItsLog() throws Exception {
-        child = server(PortPlan.from(0, 0).database(), "1500");
+        int port = PortPlan.from(0, 0).database();
+        child = server(port);
         child.start();
         supervisor = new Supervisor(List.of(child), QUICK, listener);
 
-        assertThat(gaveUp.get(60, TimeUnit.SECONDS)).isSameAs(child);
+        for (int crash = 0; crash < QUICK.fastCrashesToGiveUp(); crash++) {
+            int restarts = crash;
+            await().atMost(Duration.ofSeconds(30)).until(() -> supervisor.status(child).state() == Supervisor.State.RUNNING
+                    && supervisor.status(child).restarts() == restarts);
+            crash(port);
+        }
 
+        assertThat(gaveUp.get(60, TimeUnit.SECONDS)).isSameAs(child);
         Supervisor.ChildStatus status = supervisor.status(child);
         assertThat(status.state()).isEqualTo(Supervisor.State.GAVE_UP);
         assertThat(status.restarts()).isEqualTo(2);
@@ -99,5 +109,17 @@ class SupervisorTest {
         assertThat(console.get(4)).contains("exited with status 3 after",
                 "It crashed 3 times in a row, each within 10 s of its start: not starting it again",
                 "The end of its log, " + child.log(), "crashing");
+    }
+
+    /** Asks the server to crash; the answer never comes, as the process ends while it handles the request. */
+    private static void crash(int port) {
+        try {
+            HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/crash")).build(),
+                    HttpResponse.BodyHandlers.discarding());
+        } catch (IOException expected) {
+            // The connection ends with the process.
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }
