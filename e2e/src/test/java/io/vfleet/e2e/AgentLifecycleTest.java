@@ -25,7 +25,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -53,10 +52,9 @@ class AgentLifecycleTest {
 
     @BeforeAll
     void startStack() {
-        // These tests prepare assignments on the agents directly, which the assignment service never made:
-        // its periodic reconciliation would release them under the tests' feet.
-        stack = StackUnderTest.start(AgentLifecycleTest.class, settings -> settings.withTiming(
-                new StackSettings.Timing(settings.timing().startupTimeout(), Optional.of(Duration.ZERO), Optional.empty())));
+        // These tests are the agents' controller: the service must not release their preparations as orphans,
+        // neither when it starts, nor on a timer, nor when an agent registers again.
+        stack = StackUnderTest.start(AgentLifecycleTest.class, StackSettings::withoutReconciliation);
     }
 
     @AfterAll
@@ -67,7 +65,7 @@ class AgentLifecycleTest {
     }
 
     private AgentClient agent(String node) {
-        return new AgentClient(stack.agentTarget(node), stack.tokens().agentCaller());
+        return AgentClient.of(stack, node);
     }
 
     private static PrepareRequest prepare(String id, String tenant, List<String> devices, long epoch) {

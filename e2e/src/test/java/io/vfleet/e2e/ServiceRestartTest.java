@@ -76,7 +76,7 @@ class ServiceRestartTest {
         assertThat(Files.readString(stack.environmentFile()))
                 .contains("VFLEET_ASSIGNMENT_URL='" + stack.assignmentUrl() + "'")
                 .contains("VFLEET_TOKEN_OPERATOR='" + stack.tokens().operator() + "'")
-                .contains("VFLEET_TOKEN_AGENT_CALLER='" + stack.tokens().agentCaller() + "'")
+                .doesNotContain(stack.tokens().controller())
                 .contains("VFLEET_TOKEN_TENANT_ACME='" + stack.tokens().tenant("acme") + "'")
                 .contains("VFLEET_TOKEN_TENANT_GLOBEX='" + stack.tokens().tenant("globex") + "'");
     }

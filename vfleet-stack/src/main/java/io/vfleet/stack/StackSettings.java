@@ -26,8 +26,9 @@ public record StackSettings(Path stateDirectory, AppJars jars, List<SimulatedHos
 
     /**
      * @param startupTimeout    how long each application may take to become healthy
-     * @param reconcileInterval how often the assignment service reconciles every node, zero for never; empty
-     *                          keeps its own default
+     * @param reconcileInterval how often the assignment service reconciles every node; empty keeps its own
+     *                          default; zero turns its reconciliation off altogether (at start, periodically and
+     *                          on an agent's re-registration), for tests that act as the agents' controller
      * @param heartbeatTimeout  how long the inventory waits for an agent's heartbeat before it takes the
      *                          node for dead; empty keeps its own default
      */
@@ -93,10 +94,6 @@ public record StackSettings(Path stateDirectory, AppJars jars, List<SimulatedHos
         }
     }
 
-    public StackSettings withTiming(Timing changed) {
-        return new StackSettings(stateDirectory, jars, hosts, tenants, externalDatabase, portBase, jvmOptions, changed);
-    }
-
     /**
      * The three default hosts from {@code deploy/topologies/}, the demo tenants, the embedded database,
      * free ports, and reconciliation every {@link #TEST_RECONCILE_INTERVAL}.
@@ -108,5 +105,15 @@ public record StackSettings(Path stateDirectory, AppJars jars, List<SimulatedHos
                 .toList();
         return new StackSettings(stateDirectory, jars, hosts, DEFAULT_TENANTS, Optional.empty(), 0, DEFAULT_JVM_OPTIONS,
                 new Timing(DEFAULT_STARTUP_TIMEOUT, Optional.of(TEST_RECONCILE_INTERVAL), Optional.empty()));
+    }
+
+    /**
+     * The same stack with the assignment service's reconciliation off: a test that prepares and
+     * releases on the agents itself acts as the node's controller, and a reconciling service would
+     * release its preparations as orphans under it.
+     */
+    public StackSettings withoutReconciliation() {
+        Timing off = new Timing(timing.startupTimeout(), Optional.of(Duration.ZERO), timing.heartbeatTimeout());
+        return new StackSettings(stateDirectory, jars, hosts, tenants, externalDatabase, portBase, jvmOptions, off);
     }
 }

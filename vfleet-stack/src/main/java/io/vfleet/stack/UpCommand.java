@@ -53,7 +53,7 @@ final class UpCommand implements Callable<Integer> {
     @Option(names = "--startup-timeout", paramLabel = "DURATION", defaultValue = "3m", converter = Durations.class, description = "How long each application may take to become healthy (default: ${DEFAULT-VALUE}).")
     Duration startupTimeout;
 
-    @Option(names = "--reconcile-interval", paramLabel = "DURATION", converter = Durations.class, description = "How often the assignment service reconciles every node with its agent, whole seconds, 0s for never (default: the service's own, 60s).")
+    @Option(names = "--reconcile-interval", paramLabel = "DURATION", converter = Durations.class, description = "How often the assignment service reconciles every node with its agent, whole seconds; 0s turns its reconciliation off altogether, at start and on an agent's re-registration too (default: the service's own, 60s).")
     Optional<Duration> reconcileInterval;
 
     @Option(names = "--heartbeat-timeout", paramLabel = "DURATION", converter = Durations.class, description = "How long the inventory waits for an agent's heartbeat before it takes the node for dead, at least 20s (default: the inventory's own, 30s).")

@@ -56,8 +56,8 @@ class ApplicationPropertiesTest {
         DemoTokens second = DemoTokens.generate(List.of("a", "b"), List.of("acme", "globex"));
 
         assertThat(List.of(first.orchestrator(), first.operator(), first.auditor(), first.agents().get("a"),
-                first.agents().get("b"), first.inventoryFeed(), first.tenant("acme"), first.tenant("globex"),
-                first.agentCaller())).doesNotHaveDuplicates();
+                first.agents().get("b"), first.controller(), first.tenant("acme"), first.tenant("globex")))
+                .doesNotHaveDuplicates();
         assertThat(first.orchestrator()).isNotEqualTo(second.orchestrator()).startsWith("vf-orchestrator-");
         assertThat(first.toString()).doesNotContain(first.orchestrator()).doesNotContain(first.tenant("acme"));
     }

@@ -74,25 +74,29 @@ class StackWiringTest {
                         "--vfleet.inventory.target=127.0.0.1:" + ports.inventoryGrpc())
                 .noneMatch(argument -> argument.startsWith("--vfleet.agents.endpoints."))
                 .noneMatch(argument -> argument.startsWith("--vfleet.reconcile.interval="))
-                .noneMatch(argument -> argument.contains(tokens.inventoryFeed()));
-        assertThat(String.join(" ", assignment.environment().values())).contains(tokens.inventoryFeed());
-        assertThat(tokens.inventoryGrants()).contains(new DemoTokens.Grant(tokens.inventoryFeed(), "operator", null, null));
+                .noneMatch(argument -> argument.contains(tokens.controller()));
+        assertThat(String.join(" ", assignment.environment().values())).contains(tokens.controller());
+        assertThat(tokens.inventoryGrants()).contains(new DemoTokens.Grant(tokens.controller(), "controller", null, null));
         assertThat(wired.notWired()).isEmpty();
     }
 
     @Test
-    void everyAgentRequiresTheCallerTokenAndTheAssignmentServiceSendsItBothOnlyInTheEnvironment() throws IOException {
+    void everyAgentTakesTheControllersTokenWhichTheAssignmentServiceSendsBothOnlyInTheEnvironmentAndInTheLocalProfile()
+            throws IOException {
         StackWiring.Wired wired = wire(Optional.empty(), Optional.empty());
 
-        String secret = "\"vfleet.agent.caller-tokens[0]\":\"" + tokens.agentCaller() + "\"";
+        String controller = "\"vfleet.security.tokens[0].token\":\"" + tokens.controller() + "\"";
         assertThat(wired.agents().values()).hasSize(3).allSatisfy(agent -> {
-            assertThat(agent.spec().environment().get(ApplicationProperties.ENVIRONMENT_VARIABLE)).contains(secret);
-            assertThat(agent.spec().command()).noneMatch(argument -> argument.contains(tokens.agentCaller()));
+            assertThat(agent.spec().environment().get(ApplicationProperties.ENVIRONMENT_VARIABLE))
+                    .contains(controller).contains("\"vfleet.security.tokens[0].role\":\"controller\"");
+            assertThat(agent.spec().command()).contains("--spring.profiles.active=local")
+                    .noneMatch(argument -> argument.contains(tokens.controller()));
         });
         ChildProcess.Spec assignment = wired.assignment().spec();
         assertThat(assignment.environment().get(ApplicationProperties.ENVIRONMENT_VARIABLE))
-                .contains("\"vfleet.agents.token\":\"" + tokens.agentCaller() + "\"");
-        assertThat(assignment.command()).noneMatch(argument -> argument.contains(tokens.agentCaller()));
+                .contains("\"vfleet.agents.token\":\"" + tokens.controller() + "\"");
+        assertThat(assignment.command()).contains("--spring.profiles.active=local")
+                .noneMatch(argument -> argument.contains(tokens.controller()));
     }
 
     @Test
@@ -161,9 +165,25 @@ class StackWiringTest {
     }
 
     @Test
-    void aReconcileIntervalOfZeroTellsTheServiceNeverToReconcileOnATimer() throws IOException {
+    void aReconcileIntervalOfZeroTurnsEveryReconciliationOfTheServiceOff() throws IOException {
         StackWiring.Wired wired = wire(Optional.empty(), Optional.of(Duration.ZERO));
 
-        assertThat(wired.assignment().spec().command()).contains("--vfleet.reconcile.interval=0s");
+        assertThat(wired.assignment().spec().command()).contains("--vfleet.reconcile.interval=0s",
+                "--vfleet.reconcile.on-start=false", "--vfleet.reconcile.on-registration=false");
+        assertThat(wire(Optional.empty(), Optional.of(Duration.ofSeconds(5))).assignment().spec().command())
+                .noneMatch(argument -> argument.startsWith("--vfleet.reconcile.on-"));
+    }
+
+    @Test
+    void withoutReconciliationKeepsTheOtherSettingsAndSaysZero() throws IOException {
+        Path jar = jar("app.jar");
+        StackSettings settings = StackSettings.forTests(Path.of(".."), new AppJars(jar, jar, Optional.empty()),
+                directory.resolve("state"));
+        StackSettings off = settings.withoutReconciliation();
+
+        assertThat(off.timing().reconcileInterval()).contains(Duration.ZERO);
+        assertThat(off.timing().startupTimeout()).isEqualTo(settings.timing().startupTimeout());
+        assertThat(off.hosts()).isEqualTo(settings.hosts());
+        assertThat(off.tenants()).isEqualTo(settings.tenants());
     }
 }
