@@ -6,12 +6,15 @@ import static org.awaitility.Awaitility.await;
 import io.vfleet.stack.DatabaseRole;
 import io.vfleet.stack.EmbeddedDatabase;
 import io.vfleet.stack.Stack;
+import io.vfleet.tlog.NoteSigner;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -22,6 +25,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
@@ -82,7 +86,7 @@ class ServiceRestartTest {
     }
 
     @Test
-    void eachServiceConnectsToPostgresqlAsItsOwnRoleWhichOwnsItsSchemaAndNothingElse() throws Exception {
+    void eachServiceConnectsToPostgresqlAsItsOwnRolesWhichOwnItsSchemaOrNothingAtAll() throws Exception {
         EmbeddedDatabase database = (EmbeddedDatabase) stack.database();
         DatabaseRole superuser = database.superuser();
         try (Connection connection = DriverManager.getConnection(database.jdbcUrl(), superuser.user(), superuser.password());
@@ -94,7 +98,8 @@ class ServiceRestartTest {
                     applications.put(sessions.getString(1), "connected");
                 }
             }
-            assertThat(applications.keySet()).containsExactlyInAnyOrder("vfleet_inventory", "vfleet_assignment");
+            // The assignment service connects as a role that owns nothing; its schema's owner only ran the migrations.
+            assertThat(applications.keySet()).containsExactlyInAnyOrder("vfleet_inventory", "vfleet_assignment_service");
 
             Map<String, String> owners = new HashMap<>();
             try (ResultSet schemas = statement.executeQuery("select nspname, pg_get_userbyid(nspowner) from pg_namespace"
@@ -109,7 +114,49 @@ class ServiceRestartTest {
                 tables.next();
                 assertThat(tables.getInt(1)).as("tables owned by another role than their schema's").isZero();
             }
+            try (ResultSet owned = statement.executeQuery("select count(*) from pg_class"
+                    + " where relowner = (select oid from pg_roles where rolname = 'vfleet_assignment_service')")) {
+                owned.next();
+                assertThat(owned.getInt(1)).as("relations the assignment service's role owns").isZero();
+            }
         }
+    }
+
+    /** The witness jar as an operator runs it from cron; its exit code, a space, and what it printed. */
+    private String witness(Path directory) throws Exception {
+        Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+                System.getProperty("vfleet.e2e.witness-jar"), "witness",
+                "--log", stack.assignmentUrl() + "/api/v1/audit",
+                "--verifier-keys", directory.resolve("verifier-keys").toString(),
+                "--state", directory.resolve("witness.checkpoint").toString(),
+                "--token-file", directory.resolve("auditor.token").toString())
+                .redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        return process.exitValue() + " " + output;
+    }
+
+    @Test
+    void aWitnessFollowsTheAuditLogsCheckpointsAcrossAKilledService() throws Exception {
+        Path directory = Files.createTempDirectory(stack.settings().stateDirectory(), "witness");
+        NoteSigner key = NoteSigner.parse(Files.readString(
+                stack.settings().stateDirectory().resolve("assignment-service").resolve("audit-signing.key")));
+        Files.writeString(directory.resolve("verifier-keys"), key.verifier().encoded() + "\n");
+        Files.writeString(directory.resolve("auditor.token"), stack.tokens().auditor());
+        assertThat(operator.put("/api/v1/tenants/witnessed-1", policy(1)).status()).isEqualTo(200);
+        assertThat(auditor.post("/api/v1/audit/checkpoints", "").status()).isEqualTo(201);
+
+        assertThat(witness(directory)).startsWith("0 FIRST");
+
+        stack.assignment().kill();
+        stack.assignment().start();
+        assertThat(operator.put("/api/v1/tenants/witnessed-2", policy(2)).status()).isEqualTo(200);
+        assertThat(auditor.post("/api/v1/audit/checkpoints", "").status()).isEqualTo(201);
+
+        assertThat(witness(directory)).startsWith("0 EXTENDED");
+        assertThat(Files.readString(directory.resolve("witness.checkpoint")))
+                .isEqualTo(Files.readString(stack.settings().stateDirectory().resolve("audit-checkpoints/latest.checkpoint")));
+        assertAuditChainIntact();
     }
 
     @Test

@@ -31,8 +31,9 @@ import org.postgresql.PGConnection;
  * <p>Nothing gets in without a password. The superuser's is generated when the data directory is
  * created and kept, readable by its owner only, in {@code <data directory>.password}; the server
  * listens on the loopback address only and asks every connection for a password (SCRAM). Each
- * service connects as a role of its own ({@link ServiceSchema}), which owns its schema and nothing
- * else, with a password generated afresh for every run of the launcher.
+ * service has a role of its own ({@link ServiceSchema}), which owns its schema and nothing else (the
+ * assignment service connects as a second one, which owns nothing), each with a password generated
+ * afresh for every run of the launcher. Commits are timestamped, as the audit log needs.
  */
 public final class EmbeddedDatabase implements Database {
     static final String DATABASE = "vfleet";
@@ -45,6 +46,7 @@ public final class EmbeddedDatabase implements Database {
     private final int port;
     private final Duration startupTimeout;
     private final Map<ServiceSchema, DatabaseRole> roles = new EnumMap<>(ServiceSchema.class);
+    private final Map<ServiceSchema, DatabaseRole> serviceRoles = new EnumMap<>(ServiceSchema.class);
     private ChildProcess server;
 
     /** A server to run on {@code port} (0 for a free port chosen now), its data in {@code dataDirectory}; not started yet. */
@@ -55,6 +57,7 @@ public final class EmbeddedDatabase implements Database {
         this.startupTimeout = startupTimeout;
         for (ServiceSchema schema : ServiceSchema.values()) {
             roles.put(schema, new DatabaseRole(schema.defaultRole(), password()));
+            schema.defaultServiceRole().ifPresent(role -> serviceRoles.put(schema, new DatabaseRole(role, password())));
         }
     }
 
@@ -136,9 +139,14 @@ public final class EmbeddedDatabase implements Database {
     }
 
     @Override
+    public DatabaseRole serviceRole(ServiceSchema schema) {
+        return serviceRoles.getOrDefault(schema, roles.get(schema));
+    }
+
+    @Override
     public String describe() {
-        return jdbcUrl() + " (embedded PostgreSQL; roles " + role(ServiceSchema.INVENTORY).user() + " and "
-                + role(ServiceSchema.ASSIGNMENT).user() + "; superuser " + SUPERUSER + ", its password in "
+        return jdbcUrl() + " (embedded PostgreSQL; roles " + role(ServiceSchema.INVENTORY).user() + ", "
+                + role(ServiceSchema.ASSIGNMENT).user() + " and " + serviceRole(ServiceSchema.ASSIGNMENT).user() + "; superuser " + SUPERUSER + ", its password in "
                 + passwordFile() + "; data in " + dataDirectory + ")";
     }
 
@@ -188,7 +196,9 @@ public final class EmbeddedDatabase implements Database {
                 "-p", Integer.toString(port),
                 // TCP on the loopback address only, and no Unix socket in a directory shared with other users.
                 "-c", "listen_addresses=" + Stack.LOOPBACK, "-c", "unix_socket_directories=",
-                "-c", "max_connections=200", "-c", "timezone=UTC");
+                "-c", "max_connections=200", "-c", "timezone=UTC",
+                // The assignment service's audit log is ordered by commit.
+                "-c", "track_commit_timestamp=on");
         HealthProbe probe = new HealthProbe.Postgres(port, SUPERUSER, passwordFile());
         return new ChildProcess.Spec("postgresql", command, Map.of(), dataDirectory.getParent(),
                 Map.of("postgresql", port), List.of(probe), Signal.SIGINT, true);
@@ -210,18 +220,17 @@ public final class EmbeddedDatabase implements Database {
                     }
                 }
             }
-            for (ServiceSchema schema : ServiceSchema.values()) {
-                String role = role(schema).user();
+            for (DatabaseRole role : allRoles()) {
                 try (PreparedStatement exists = admin.prepareStatement("select 1 from pg_roles where rolname = ?")) {
-                    exists.setString(1, role);
+                    exists.setString(1, role.user());
                     try (ResultSet found = exists.executeQuery(); Statement create = admin.createStatement()) {
                         if (!found.next()) {
-                            create.execute("create role " + role + " login");
+                            create.execute("create role " + role.user() + " login");
                         }
                     }
                 }
                 // The driver hashes the password (SCRAM) before sending it: the server never sees it.
-                admin.unwrap(PGConnection.class).alterUserPassword(role, role(schema).password().toCharArray(), "scram-sha-256");
+                admin.unwrap(PGConnection.class).alterUserPassword(role.user(), role.password().toCharArray(), "scram-sha-256");
             }
         } catch (SQLException e) {
             throw new StackException("cannot prepare the services' roles in the embedded PostgreSQL: " + e.getMessage(), e);
@@ -230,14 +239,22 @@ public final class EmbeddedDatabase implements Database {
              Statement statement = vfleet.createStatement()) {
             statement.execute("revoke all on database " + DATABASE + " from public");
             statement.execute("revoke all on schema public from public");
+            for (DatabaseRole role : allRoles()) {
+                statement.execute("grant connect, temporary on database " + DATABASE + " to " + role.user());
+            }
+            // A service role that is not the owner gets its rights in the schema from the migrations.
             for (ServiceSchema schema : ServiceSchema.values()) {
-                String role = role(schema).user();
-                statement.execute("grant connect, temporary on database " + DATABASE + " to " + role);
-                statement.execute("create schema if not exists " + schema.schema() + " authorization " + role);
+                statement.execute("create schema if not exists " + schema.schema() + " authorization " + role(schema).user());
             }
         } catch (SQLException e) {
             throw new StackException("cannot prepare the services' schemas in the embedded PostgreSQL: " + e.getMessage(), e);
         }
+    }
+
+    private List<DatabaseRole> allRoles() {
+        List<DatabaseRole> all = new ArrayList<>(roles.values());
+        all.addAll(serviceRoles.values());
+        return all;
     }
 
     private static String password() {

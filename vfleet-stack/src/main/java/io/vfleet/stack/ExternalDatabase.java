@@ -10,25 +10,42 @@ import java.util.Map;
 /**
  * A PostgreSQL server the stack does not run: only checked, then handed to the services. It expects
  * one login role per service ({@link ServiceSchema}), each owning that service's schema, or allowed
- * to create it ({@code CREATE} on the database):
+ * to create it ({@code CREATE} on the database), and the login role the assignment service connects
+ * as, which owns nothing (its migrations grant it what it needs); the server keeps commit timestamps:
  *
  * <pre>
  * create role vfleet_inventory login password '...';
  * create role vfleet_assignment login password '...';
+ * create role vfleet_assignment_service login password '...';
  * create schema inventory authorization vfleet_inventory;
  * create schema assignment authorization vfleet_assignment;
+ * alter system set track_commit_timestamp = on;  -- then restart the server
  * </pre>
+ *
+ * @param roles        the owner of each service's schema
+ * @param serviceRoles the role each service connects as where that is not its owner
  */
-public record ExternalDatabase(String jdbcUrl, Map<ServiceSchema, DatabaseRole> roles) implements Database {
+public record ExternalDatabase(String jdbcUrl, Map<ServiceSchema, DatabaseRole> roles,
+        Map<ServiceSchema, DatabaseRole> serviceRoles) implements Database {
 
     public ExternalDatabase {
         if (!jdbcUrl.startsWith("jdbc:postgresql://")) {
             throw new StackException("--database-url must be a PostgreSQL JDBC URL (jdbc:postgresql://host:port/database), not " + jdbcUrl);
         }
         roles = Map.copyOf(roles);
+        serviceRoles = Map.copyOf(serviceRoles);
         for (ServiceSchema schema : ServiceSchema.values()) {
             if (!roles.containsKey(schema)) {
                 throw new StackException("no database role for the " + schema.schema() + " schema");
+            }
+            if (schema.defaultServiceRole().isPresent() != serviceRoles.containsKey(schema)) {
+                throw new StackException(serviceRoles.containsKey(schema)
+                        ? "the " + schema.schema() + " service connects as the owner of its schema, not as another role"
+                        : "no database role for the " + schema.schema() + " service to connect as");
+            }
+            if (serviceRoles.containsKey(schema) && serviceRoles.get(schema).user().equals(roles.get(schema).user())) {
+                throw new StackException("the " + schema.schema() + " service must not connect as " + roles.get(schema).user()
+                        + ", the owner of its schema: it connects as a role that owns nothing");
             }
         }
     }
@@ -42,6 +59,23 @@ public record ExternalDatabase(String jdbcUrl, Map<ServiceSchema, DatabaseRole> 
                 checkSchema(connection, schema, role);
             } catch (SQLException e) {
                 throw new StackException("cannot connect to " + jdbcUrl + " as " + role.user() + ": " + e.getMessage(), e);
+            }
+        }
+        for (DatabaseRole role : serviceRoles.values()) {
+            try (Connection connection = DriverManager.getConnection(jdbcUrl, role.user(), role.password())) {
+                checkCommitTimestamps(connection);
+            } catch (SQLException e) {
+                throw new StackException("cannot connect to " + jdbcUrl + " as " + role.user() + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    private void checkCommitTimestamps(Connection connection) throws SQLException {
+        try (PreparedStatement setting = connection.prepareStatement("show track_commit_timestamp");
+             ResultSet value = setting.executeQuery()) {
+            if (!value.next() || !value.getString(1).equals("on")) {
+                throw new StackException(jdbcUrl + " does not keep commit timestamps, which the assignment service's audit"
+                        + " log is ordered by: alter system set track_commit_timestamp = on, then restart the server");
             }
         }
     }
@@ -77,9 +111,14 @@ public record ExternalDatabase(String jdbcUrl, Map<ServiceSchema, DatabaseRole> 
     }
 
     @Override
+    public DatabaseRole serviceRole(ServiceSchema schema) {
+        return serviceRoles.getOrDefault(schema, roles.get(schema));
+    }
+
+    @Override
     public String describe() {
-        return jdbcUrl + " (external; roles " + roles.get(ServiceSchema.INVENTORY).user() + " and "
-                + roles.get(ServiceSchema.ASSIGNMENT).user() + ")";
+        return jdbcUrl + " (external; roles " + roles.get(ServiceSchema.INVENTORY).user() + ", "
+                + roles.get(ServiceSchema.ASSIGNMENT).user() + " and " + serviceRole(ServiceSchema.ASSIGNMENT).user() + ")";
     }
 
     @Override
@@ -89,6 +128,6 @@ public record ExternalDatabase(String jdbcUrl, Map<ServiceSchema, DatabaseRole> 
 
     @Override
     public String toString() {
-        return "ExternalDatabase[" + jdbcUrl + ", roles " + roles.values() + "]";
+        return "ExternalDatabase[" + jdbcUrl + ", roles " + roles.values() + ", service roles " + serviceRoles.values() + "]";
     }
 }

@@ -102,6 +102,12 @@ final class StackWiring {
             properties.set("spring.grpc.server.port", Integer.toString(ports.assignmentGrpc()));
         }
         database(properties, ServiceSchema.ASSIGNMENT);
+        // A throwaway key for the audit log's checkpoints, made on first start, and the checkpoints
+        // kept in the stack's state, outside the database.
+        properties.set("vfleet.audit.signing.key-file",
+                        settings.stateDirectory().resolve("assignment-service").resolve("audit-signing.key").toString())
+                .set("vfleet.audit.signing.generate-if-missing", "true")
+                .set("vfleet.audit.checkpoints.directory", settings.stateDirectory().resolve("audit-checkpoints").toString());
         DemoTokens.addTo(properties, tokens.assignmentGrants());
         properties.secret("vfleet.agents.token", tokens.controller());
         if (followsInventory) {
@@ -123,12 +129,20 @@ final class StackWiring {
         return child("assignment-service", jar, properties, servicePorts(jar, ports.assignmentHttp(), ports.assignmentGrpc()));
     }
 
-    /** The service's own role, which owns its schema and nothing else; the password as a secret. */
+    /**
+     * The role the service connects as; where that is not its schema's owner, the owner runs the
+     * migrations. Passwords as secrets.
+     */
     private void database(ApplicationProperties properties, ServiceSchema schema) {
-        DatabaseRole role = database.role(schema);
+        DatabaseRole owner = database.role(schema);
+        DatabaseRole service = database.serviceRole(schema);
         properties.set("spring.datasource.url", database.jdbcUrl())
-                .set("spring.datasource.username", role.user())
-                .secret("spring.datasource.password", role.password());
+                .set("spring.datasource.username", service.user())
+                .secret("spring.datasource.password", service.password());
+        if (!service.equals(owner)) {
+            properties.set("spring.flyway.user", owner.user())
+                    .secret("spring.flyway.password", owner.password());
+        }
     }
 
     /** Where a child listens (for listings) and what "healthy" means for it. */

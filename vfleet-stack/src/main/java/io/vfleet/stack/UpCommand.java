@@ -35,14 +35,17 @@ final class UpCommand implements Callable<Integer> {
     @Option(names = "--tenant", paramLabel = "NAME", description = "A demo tenant, repeatable: it gets an orchestrator token that acts for it only (default: acme and globex).")
     List<String> tenants = new ArrayList<>();
 
-    @Option(names = "--database-url", paramLabel = "JDBC_URL", description = "An external PostgreSQL (jdbc:postgresql://host:port/database) instead of the embedded one; the passwords of its roles come from VFLEET_INVENTORY_DATABASE_PASSWORD and VFLEET_ASSIGNMENT_DATABASE_PASSWORD.")
+    @Option(names = "--database-url", paramLabel = "JDBC_URL", description = "An external PostgreSQL (jdbc:postgresql://host:port/database) instead of the embedded one; the passwords of its roles come from VFLEET_INVENTORY_DATABASE_PASSWORD, VFLEET_ASSIGNMENT_DATABASE_PASSWORD and VFLEET_ASSIGNMENT_SERVICE_DATABASE_PASSWORD.")
     Optional<String> databaseUrl;
 
     @Option(names = "--inventory-database-user", paramLabel = "ROLE", defaultValue = "vfleet_inventory", description = "With --database-url: the inventory's role, owner of the schema inventory (default: ${DEFAULT-VALUE}).")
     String inventoryDatabaseUser;
 
-    @Option(names = "--assignment-database-user", paramLabel = "ROLE", defaultValue = "vfleet_assignment", description = "With --database-url: the assignment service's role, owner of the schema assignment (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--assignment-database-user", paramLabel = "ROLE", defaultValue = "vfleet_assignment", description = "With --database-url: the owner of the schema assignment, which runs the assignment service's migrations (default: ${DEFAULT-VALUE}).")
     String assignmentDatabaseUser;
+
+    @Option(names = "--assignment-service-database-user", paramLabel = "ROLE", defaultValue = "vfleet_assignment_service", description = "With --database-url: the role the assignment service connects as, which owns nothing and may only read and append its audit log (default: ${DEFAULT-VALUE}).")
+    String assignmentServiceDatabaseUser;
 
     @Option(names = "--port-base", paramLabel = "N", description = "Assignment HTTP on N, its gRPC N+1, inventory N+2/+3, agents gRPC N+10.. and HTTP N+30.., PostgreSQL N+20; 0 for free ports (default: " + PortPlan.DEFAULT_BASE + "; 0 with --self-test).")
     Optional<Integer> portBase;
@@ -111,7 +114,9 @@ final class UpCommand implements Callable<Integer> {
             Map<ServiceSchema, DatabaseRole> roles = new EnumMap<>(ServiceSchema.class);
             roles.put(ServiceSchema.INVENTORY, new DatabaseRole(inventoryDatabaseUser, password("VFLEET_INVENTORY_DATABASE_PASSWORD")));
             roles.put(ServiceSchema.ASSIGNMENT, new DatabaseRole(assignmentDatabaseUser, password("VFLEET_ASSIGNMENT_DATABASE_PASSWORD")));
-            return new ExternalDatabase(url, roles);
+            DatabaseRole assignmentService = new DatabaseRole(assignmentServiceDatabaseUser,
+                    password("VFLEET_ASSIGNMENT_SERVICE_DATABASE_PASSWORD"));
+            return new ExternalDatabase(url, roles, Map.of(ServiceSchema.ASSIGNMENT, assignmentService));
         });
     }
 

@@ -116,6 +116,35 @@ class EmbeddedDatabaseTest {
     }
 
     @Test
+    void theAssignmentServiceConnectsAsARoleOfItsOwnThatOwnsNothingAndCommitsAreTimestamped() throws Exception {
+        DatabaseRole owner = shared.role(ServiceSchema.ASSIGNMENT);
+        DatabaseRole service = shared.serviceRole(ServiceSchema.ASSIGNMENT);
+        assertThat(service.user()).isEqualTo("vfleet_assignment_service").isNotEqualTo(owner.user());
+        assertThat(service.password()).isNotEqualTo(owner.password());
+        assertThat(shared.serviceRole(ServiceSchema.INVENTORY)).isEqualTo(shared.role(ServiceSchema.INVENTORY));
+        try (Connection connection = connect(shared, owner.user(), owner.password()); Statement statement = connection.createStatement()) {
+            statement.execute("create table assignment.granted_probe (value text)");
+            statement.execute("grant usage on schema assignment to " + service.user());
+            statement.execute("grant select, insert on assignment.granted_probe to " + service.user());
+        }
+        try (Connection connection = connect(shared, service.user(), service.password()); Statement statement = connection.createStatement()) {
+            statement.execute("insert into assignment.granted_probe values ('appended')");
+            try (ResultSet setting = statement.executeQuery("show track_commit_timestamp")) {
+                setting.next();
+                assertThat(setting.getString(1)).isEqualTo("on");
+            }
+            // What the owner granted, and nothing more: no table of its own, no change to another's.
+            assertThatThrownBy(() -> statement.execute("create table assignment.planted (value text)"))
+                    .hasMessageContaining("permission denied for schema assignment");
+            assertThatThrownBy(() -> statement.execute("delete from assignment.granted_probe"))
+                    .hasMessageContaining("permission denied for table granted_probe");
+            assertThatThrownBy(() -> statement.execute("select * from inventory.any_table"))
+                    .hasMessageContaining("permission denied for schema inventory");
+        }
+        assertThat(shared.describe()).contains(service.user()).doesNotContain(service.password());
+    }
+
+    @Test
     void aDataDirectoryStartedAgainKeepsTheSuperusersPasswordGivesTheRolesNewOnesAndIsRefusedOnceThatPasswordIsLost()
             throws Exception {
         EmbeddedDatabase first = new EmbeddedDatabase(directory.resolve("postgres"), directory.resolve("postgres.log"), 0, STARTUP);
@@ -146,18 +175,22 @@ class EmbeddedDatabaseTest {
     void anExternalDatabaseIsTakenWithTheRolesThatOwnTheirSchemas() {
         ExternalDatabase external = new ExternalDatabase(shared.jdbcUrl(), Map.of(
                 ServiceSchema.INVENTORY, shared.role(ServiceSchema.INVENTORY),
-                ServiceSchema.ASSIGNMENT, shared.role(ServiceSchema.ASSIGNMENT)));
+                ServiceSchema.ASSIGNMENT, shared.role(ServiceSchema.ASSIGNMENT)),
+                Map.of(ServiceSchema.ASSIGNMENT, shared.serviceRole(ServiceSchema.ASSIGNMENT)));
 
         external.start();
-        assertThat(external.describe()).contains("vfleet_inventory", "vfleet_assignment")
+        assertThat(external.describe()).contains("vfleet_inventory", "vfleet_assignment", "vfleet_assignment_service")
                 .doesNotContain(shared.role(ServiceSchema.INVENTORY).password());
+        assertThat(external.serviceRole(ServiceSchema.ASSIGNMENT)).isEqualTo(shared.serviceRole(ServiceSchema.ASSIGNMENT));
+        assertThat(external.serviceRole(ServiceSchema.INVENTORY)).isEqualTo(shared.role(ServiceSchema.INVENTORY));
     }
 
     @Test
     void anExternalDatabaseWhoseSchemaIsAnotherRolesIsRefusedSayingWhichOwnerItNeeds() {
         ExternalDatabase swapped = new ExternalDatabase(shared.jdbcUrl(), Map.of(
                 ServiceSchema.INVENTORY, shared.role(ServiceSchema.ASSIGNMENT),
-                ServiceSchema.ASSIGNMENT, shared.role(ServiceSchema.INVENTORY)));
+                ServiceSchema.ASSIGNMENT, shared.role(ServiceSchema.INVENTORY)),
+                Map.of(ServiceSchema.ASSIGNMENT, shared.serviceRole(ServiceSchema.ASSIGNMENT)));
 
         assertThatThrownBy(swapped::start).isInstanceOf(StackException.class)
                 .hasMessageContaining("the schema inventory in " + shared.jdbcUrl() + " is owned by vfleet_inventory")
@@ -168,7 +201,8 @@ class EmbeddedDatabaseTest {
     void anExternalDatabaseThatDoesNotAnswerFailsTheStartNamingItsUrl() {
         ExternalDatabase external = new ExternalDatabase("jdbc:postgresql://127.0.0.1:1/vfleet", Map.of(
                 ServiceSchema.INVENTORY, new DatabaseRole("vfleet_inventory", "x"),
-                ServiceSchema.ASSIGNMENT, new DatabaseRole("vfleet_assignment", "y")));
+                ServiceSchema.ASSIGNMENT, new DatabaseRole("vfleet_assignment", "y")),
+                Map.of(ServiceSchema.ASSIGNMENT, new DatabaseRole("vfleet_assignment_service", "z")));
 
         assertThatThrownBy(external::start).isInstanceOf(StackException.class)
                 .hasMessageContaining("cannot connect to jdbc:postgresql://127.0.0.1:1/vfleet as vfleet_inventory");
@@ -176,10 +210,19 @@ class EmbeddedDatabaseTest {
 
     @Test
     void anExternalDatabaseMustBeGivenAsAPostgresqlJdbcUrlWithARolePerSchema() {
-        assertThatThrownBy(() -> new ExternalDatabase("postgres://localhost/vfleet", Map.of()))
+        assertThatThrownBy(() -> new ExternalDatabase("postgres://localhost/vfleet", Map.of(), Map.of()))
                 .isInstanceOf(StackException.class).hasMessageContaining("jdbc:postgresql://");
         assertThatThrownBy(() -> new ExternalDatabase("jdbc:postgresql://localhost/vfleet",
-                Map.of(ServiceSchema.INVENTORY, new DatabaseRole("vfleet_inventory", "x"))))
+                Map.of(ServiceSchema.INVENTORY, new DatabaseRole("vfleet_inventory", "x")), Map.of()))
                 .isInstanceOf(StackException.class).hasMessageContaining("no database role for the assignment schema");
+        Map<ServiceSchema, DatabaseRole> owners = Map.of(ServiceSchema.INVENTORY, new DatabaseRole("vfleet_inventory", "x"),
+                ServiceSchema.ASSIGNMENT, new DatabaseRole("vfleet_assignment", "y"));
+        assertThatThrownBy(() -> new ExternalDatabase("jdbc:postgresql://localhost/vfleet", owners, Map.of()))
+                .isInstanceOf(StackException.class)
+                .hasMessageContaining("no database role for the assignment service to connect as");
+        assertThatThrownBy(() -> new ExternalDatabase("jdbc:postgresql://localhost/vfleet", owners,
+                Map.of(ServiceSchema.ASSIGNMENT, new DatabaseRole("vfleet_assignment", "y"))))
+                .isInstanceOf(StackException.class)
+                .hasMessageContaining("must not connect as vfleet_assignment, the owner of its schema");
     }
 }

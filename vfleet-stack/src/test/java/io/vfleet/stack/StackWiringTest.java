@@ -53,7 +53,8 @@ class StackWiringTest {
         DemoTokens tokens = DemoTokens.generate(hosts.stream().map(SimulatedHost::node).toList(), settings.tenants());
         Database database = new ExternalDatabase("jdbc:postgresql://db.example:5432/vfleet", Map.of(
                 ServiceSchema.INVENTORY, new DatabaseRole("vfleet_inventory", "inventory-secret"),
-                ServiceSchema.ASSIGNMENT, new DatabaseRole("vfleet_assignment", "assignment-secret")));
+                ServiceSchema.ASSIGNMENT, new DatabaseRole("vfleet_assignment", "owner-secret")),
+                Map.of(ServiceSchema.ASSIGNMENT, new DatabaseRole("vfleet_assignment_service", "assignment-secret")));
         this.ports = ports;
         this.tokens = tokens;
         return new StackWiring(settings, ports, tokens, database).wire();
@@ -76,6 +77,11 @@ class StackWiringTest {
                 .noneMatch(argument -> argument.startsWith("--vfleet.reconcile.interval="))
                 .noneMatch(argument -> argument.contains(tokens.controller()));
         assertThat(String.join(" ", assignment.environment().values())).contains(tokens.controller());
+        Path state = directory.resolve("state").toAbsolutePath().normalize();
+        assertThat(assignment.command()).contains(
+                "--vfleet.audit.signing.key-file=" + state.resolve("assignment-service/audit-signing.key"),
+                "--vfleet.audit.signing.generate-if-missing=true",
+                "--vfleet.audit.checkpoints.directory=" + state.resolve("audit-checkpoints"));
         assertThat(tokens.inventoryGrants()).contains(new DemoTokens.Grant(tokens.controller(), "controller", null, null));
         assertThat(wired.notWired()).isEmpty();
     }
@@ -120,12 +126,17 @@ class StackWiringTest {
         ChildProcess inventory = wired.inventory().orElseThrow();
         assertThat(inventory.spec().command())
                 .contains("--spring.datasource.url=jdbc:postgresql://db.example:5432/vfleet", "--spring.datasource.username=vfleet_inventory")
+                .noneMatch(argument -> argument.startsWith("--spring.flyway.user="))
                 .noneMatch(argument -> argument.contains("secret"));
-        assertThat(secrets(inventory)).contains("\"spring.datasource.password\":\"inventory-secret\"").doesNotContain("assignment-secret");
+        assertThat(secrets(inventory)).contains("\"spring.datasource.password\":\"inventory-secret\"")
+                .doesNotContain("assignment-secret", "owner-secret");
+        // The assignment service connects as a role that owns nothing; its schema's owner runs the migrations.
         ChildProcess assignment = wired.assignment();
-        assertThat(assignment.spec().command()).contains("--spring.datasource.username=vfleet_assignment")
+        assertThat(assignment.spec().command())
+                .contains("--spring.datasource.username=vfleet_assignment_service", "--spring.flyway.user=vfleet_assignment")
                 .noneMatch(argument -> argument.contains("secret"));
-        assertThat(secrets(assignment)).contains("\"spring.datasource.password\":\"assignment-secret\"").doesNotContain("inventory-secret");
+        assertThat(secrets(assignment)).contains("\"spring.datasource.password\":\"assignment-secret\"",
+                "\"spring.flyway.password\":\"owner-secret\"").doesNotContain("inventory-secret");
     }
 
     @Test
