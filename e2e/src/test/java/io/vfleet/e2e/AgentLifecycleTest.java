@@ -52,7 +52,8 @@ class AgentLifecycleTest {
 
     @BeforeAll
     void startStack() {
-        // These tests are the agents' controller: the service must not release their preparations as orphans.
+        // These tests are the agents' controller: the service must not release their preparations as orphans,
+        // neither when it starts, nor on a timer, nor when an agent registers again.
         stack = StackUnderTest.start(AgentLifecycleTest.class, StackSettings::withoutReconciliation);
     }
 

@@ -23,6 +23,7 @@ import io.vfleet.api.assignment.v1.AssignmentsGrpc;
 import io.vfleet.api.assignment.v1.ResetRequest;
 import io.vfleet.api.assignment.v1.ResetResponse;
 import io.vfleet.assignment.adapter.web.dashboard.HeadlessChromium;
+import io.vfleet.stack.SelfTest;
 import io.vfleet.stack.Stack;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -267,6 +268,35 @@ class AssignmentFlowTest {
         // Nothing leaked: all eight GPUs go to another tenant, and come back.
         String all = activeId(orchestrator.post("/api/v1/assignments", devicesRequest("after-crash", GPU_SERVER, gpus)));
         release(all);
+    }
+
+    @Test
+    void theLaunchersSelfTestPassesOnTheRunningStack() {
+        List<String> console = new ArrayList<>();
+
+        assertThat(new SelfTest(stack, console::add).run()).as(String.join("\n", console)).isTrue();
+        assertThat(console).last().isEqualTo("self-test passed");
+        assertThat(console).anyMatch(line -> line.contains("as acme's orchestrator: 201"));
+    }
+
+    @Test
+    void aDemoTenantsTokenActsForThatTenantOnly() {
+        Rest acme = new Rest(stack.assignmentUrl(), stack.tokens().tenant("acme"));
+        Rest globex = new Rest(stack.assignmentUrl(), stack.tokens().tenant("globex"));
+        String id = activeId(acme.post("/api/v1/assignments",
+                "{\"tenant\":\"acme\",\"node\":\"" + WORKSTATION + "\",\"devices\":[\"0000:01:00.0\",\"0000:01:00.1\"]}"));
+
+        assertThat(acme.get("/api/v1/assignments/" + id).status()).isEqualTo(200);
+        assertThat(globex.get("/api/v1/assignments/" + id).status()).isEqualTo(404);
+        assertThat(globex.get("/api/v1/assignments?size=200").body().get("items").valueStream()
+                .map(assignment -> assignment.get("id").asString())).doesNotContain(id);
+        assertThat(globex.delete("/api/v1/assignments/" + id).status()).isEqualTo(404);
+        Rest.Response forAnother = globex.post("/api/v1/assignments",
+                "{\"tenant\":\"acme\",\"node\":\"" + LEGACY + "\",\"devices\":[\"0000:02:00.0\"]}");
+        assertThat(forAnother.status()).as(forAnother.body().toString()).isEqualTo(403);
+
+        Rest.Response released = acme.delete("/api/v1/assignments/" + id);
+        assertThat(released.status()).as(released.body().toString()).isEqualTo(200);
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.vfleet.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.vfleet.stack.DatabaseRole;
 import io.vfleet.stack.EmbeddedDatabase;
 import io.vfleet.stack.Stack;
 import io.vfleet.tlog.NoteSigner;
@@ -10,8 +11,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -74,7 +80,46 @@ class ServiceRestartTest {
         assertThat(Files.readString(stack.environmentFile()))
                 .contains("VFLEET_ASSIGNMENT_URL='" + stack.assignmentUrl() + "'")
                 .contains("VFLEET_TOKEN_OPERATOR='" + stack.tokens().operator() + "'")
-                .doesNotContain(stack.tokens().controller());
+                .doesNotContain(stack.tokens().controller())
+                .contains("VFLEET_TOKEN_TENANT_ACME='" + stack.tokens().tenant("acme") + "'")
+                .contains("VFLEET_TOKEN_TENANT_GLOBEX='" + stack.tokens().tenant("globex") + "'");
+    }
+
+    @Test
+    void eachServiceConnectsToPostgresqlAsItsOwnRolesWhichOwnItsSchemaOrNothingAtAll() throws Exception {
+        EmbeddedDatabase database = (EmbeddedDatabase) stack.database();
+        DatabaseRole superuser = database.superuser();
+        try (Connection connection = DriverManager.getConnection(database.jdbcUrl(), superuser.user(), superuser.password());
+             Statement statement = connection.createStatement()) {
+            Map<String, String> applications = new HashMap<>();
+            try (ResultSet sessions = statement.executeQuery("select distinct usename from pg_stat_activity"
+                    + " where datname = 'vfleet' and pid <> pg_backend_pid()")) {
+                while (sessions.next()) {
+                    applications.put(sessions.getString(1), "connected");
+                }
+            }
+            // The assignment service connects as a role that owns nothing; its schema's owner only ran the migrations.
+            assertThat(applications.keySet()).containsExactlyInAnyOrder("vfleet_inventory", "vfleet_assignment_service");
+
+            Map<String, String> owners = new HashMap<>();
+            try (ResultSet schemas = statement.executeQuery("select nspname, pg_get_userbyid(nspowner) from pg_namespace"
+                    + " where pg_get_userbyid(nspowner) like 'vfleet%' or nspname in ('inventory', 'assignment')")) {
+                while (schemas.next()) {
+                    owners.put(schemas.getString(1), schemas.getString(2));
+                }
+            }
+            assertThat(owners).containsExactlyInAnyOrderEntriesOf(Map.of("inventory", "vfleet_inventory", "assignment", "vfleet_assignment"));
+            try (ResultSet tables = statement.executeQuery("select count(*) from pg_tables where schemaname = 'assignment'"
+                    + " and tableowner <> 'vfleet_assignment' or schemaname = 'inventory' and tableowner <> 'vfleet_inventory'")) {
+                tables.next();
+                assertThat(tables.getInt(1)).as("tables owned by another role than their schema's").isZero();
+            }
+            try (ResultSet owned = statement.executeQuery("select count(*) from pg_class"
+                    + " where relowner = (select oid from pg_roles where rolname = 'vfleet_assignment_service')")) {
+                owned.next();
+                assertThat(owned.getInt(1)).as("relations the assignment service's role owns").isZero();
+            }
+        }
     }
 
     /** The witness jar as an operator runs it from cron; its exit code, a space, and what it printed. */

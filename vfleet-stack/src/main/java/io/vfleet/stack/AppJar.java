@@ -20,8 +20,9 @@ public record AppJar(Path path, List<String> libraries) {
 
     public static AppJar read(Path path) {
         if (!Files.isRegularFile(path)) {
-            throw new StackException(path + " does not exist; build it with ./mvnw -B -q install -Dmaven.test.skip=true"
-                    + " (./vfleet up does when a jar is missing)");
+            throw new StackException(path + " does not exist: ./vfleet up builds the applications when a jar is missing"
+                    + " (./mvnw -B -q package -Dmaven.test.skip=true -pl vfleet-stack,iommufd-agent/server,inventory-service,"
+                    + "assignment-service -am)");
         }
         try (ZipFile jar = new ZipFile(path.toFile())) {
             List<String> libraries = jar.stream()

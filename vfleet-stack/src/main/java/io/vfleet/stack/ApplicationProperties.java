@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Spring properties for one child application. Plain settings go on its command line
@@ -12,6 +13,7 @@ import java.util.Map;
  */
 final class ApplicationProperties {
     static final String ENVIRONMENT_VARIABLE = "SPRING_APPLICATION_JSON";
+    private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private final Map<String, String> plain = new LinkedHashMap<>();
     private final Map<String, String> secrets = new LinkedHashMap<>();
@@ -36,39 +38,8 @@ final class ApplicationProperties {
         return secrets.isEmpty() ? Map.of() : Map.of(ENVIRONMENT_VARIABLE, json(secrets));
     }
 
-    /** A flat JSON object of strings: Spring binds {@code a.b[0].c} keys as written. */
+    /** A flat JSON object of strings, in insertion order: Spring binds {@code a.b[0].c} keys as written. */
     static String json(Map<String, String> values) {
-        StringBuilder json = new StringBuilder("{");
-        values.forEach((name, value) -> {
-            if (json.length() > 1) {
-                json.append(',');
-            }
-            quote(json, name);
-            json.append(':');
-            quote(json, value);
-        });
-        return json.append('}').toString();
-    }
-
-    private static void quote(StringBuilder json, String text) {
-        json.append('"');
-        for (int index = 0; index < text.length(); index++) {
-            char character = text.charAt(index);
-            switch (character) {
-                case '"' -> json.append("\\\"");
-                case '\\' -> json.append("\\\\");
-                case '\n' -> json.append("\\n");
-                case '\r' -> json.append("\\r");
-                case '\t' -> json.append("\\t");
-                default -> {
-                    if (character < 0x20) {
-                        json.append(String.format("\\u%04x", (int) character));
-                    } else {
-                        json.append(character);
-                    }
-                }
-            }
-        }
-        json.append('"');
+        return JSON.writeValueAsString(values);
     }
 }

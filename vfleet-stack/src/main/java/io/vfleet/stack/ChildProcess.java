@@ -9,43 +9,78 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
- * One application of the stack run as a child process {@code java ...}, with its output appended to a
- * log file of its own. It can be started again after a stop or a kill, with the same command, so a
- * restart keeps its ports and state directory.
+ * One application of the stack run as a child process, with its output appended to a log file of
+ * its own. It can be started again after a stop, a kill or a crash, with the same command, so a
+ * restart keeps its ports and state directory. Children are started through {@link Spawner}: each
+ * in a session of its own, and none outlives the launcher.
  *
- * <p>Each child runs in a session of its own ({@code setsid}), so the terminal's Ctrl-C reaches only
- * the launcher, which then stops the children in reverse order instead of all of them at once.
+ * <p>An exit nobody asked for (not {@link #stop()} nor {@link #kill()}) is a crash: it is told to
+ * the {@link #onCrash} listeners, which is how the supervisor learns of it.
  */
 public final class ChildProcess {
     private static final Duration POLL = Duration.ofMillis(250);
     private static final Duration STOP_GRACE = Duration.ofSeconds(20);
     private static final int LOG_TAIL_LINES = 40;
-    private static final Path SETSID = Path.of("/usr/bin/setsid");
 
     /**
-     * What to run: {@code arguments} follow the java executable (JVM options, {@code -jar}, the jar,
-     * the application's arguments); {@code environment} is added to the launcher's.
+     * What to run.
+     *
+     * @param command      the program and its arguments
+     * @param environment  added to the launcher's
+     * @param ports        what each port it listens on is for ({@code http}, {@code grpc}), for listings
+     * @param probes       what "healthy" means for it
+     * @param stopSignal   asks it to stop; SIGKILL follows after a grace period
+     * @param unprivileged run it in a user namespace where it is not root, when the launcher is root
      */
-    public record Spec(String name, List<String> arguments, Map<String, String> environment,
-            Path workingDirectory, List<HealthProbe> probes) {
+    public record Spec(String name, List<String> command, Map<String, String> environment, Path workingDirectory,
+            Map<String, Integer> ports, List<HealthProbe> probes, Signal stopSignal, boolean unprivileged) {
 
         public Spec {
-            arguments = List.copyOf(arguments);
+            command = List.copyOf(command);
             environment = Map.copyOf(environment);
+            ports = Collections.unmodifiableMap(new LinkedHashMap<>(ports));
             probes = List.copyOf(probes);
+        }
+
+        /** A Java application: {@code arguments} follow this JVM's java executable; SIGTERM stops it. */
+        public static Spec java(String name, List<String> arguments, Map<String, String> environment, Path workingDirectory) {
+            List<String> command = new ArrayList<>();
+            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            command.addAll(arguments);
+            return new Spec(name, command, environment, workingDirectory, Map.of(), List.of(), Signal.SIGTERM, false);
+        }
+
+        public Spec serving(Map<String, Integer> ports, List<HealthProbe> probes) {
+            return new Spec(name, command, environment, workingDirectory, ports, probes, stopSignal, unprivileged);
+        }
+    }
+
+    /** How a run ended: its exit status (128 + n for signal n) and how long it had run. */
+    public record Exit(ChildProcess child, long pid, int status, Duration ran) {
+        public String describe() {
+            return child.name() + " (pid " + pid + ") exited with status " + Signal.describeExitStatus(status)
+                    + " after " + Durations.describe(ran);
         }
     }
 
     private final Spec spec;
     private final Path log;
     private final Duration startupTimeout;
+    private final List<Consumer<Exit>> crashListeners = new CopyOnWriteArrayList<>();
     private volatile Process process;
+    private volatile Instant startedAt;
+    /** Set by stop() and kill() before they signal, so that the exit they cause is not taken for a crash. */
+    private volatile boolean exitRequested;
 
     public ChildProcess(Spec spec, Path log, Duration startupTimeout) {
         this.spec = spec;
@@ -65,6 +100,11 @@ public final class ChildProcess {
         return log;
     }
 
+    /** Called, on a thread of the JVM's, with every exit nobody asked for. */
+    public void onCrash(Consumer<Exit> listener) {
+        crashListeners.add(listener);
+    }
+
     /** Starts the process and waits until it is healthy. */
     public void start() {
         launch();
@@ -76,12 +116,7 @@ public final class ChildProcess {
         if (isAlive()) {
             throw new IllegalStateException(name() + " is already running as pid " + process.pid());
         }
-        List<String> command = new ArrayList<>();
-        if (Files.isExecutable(SETSID)) {
-            command.add(SETSID.toString());
-        }
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(spec.arguments());
+        List<String> command = Spawner.guarded(spec.command(), spec.stopSignal(), spec.unprivileged());
         try {
             Files.createDirectories(spec.workingDirectory());
             Files.createDirectories(log.getParent());
@@ -94,10 +129,24 @@ public final class ChildProcess {
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                     .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
             builder.environment().putAll(spec.environment());
-            process = builder.start();
+            exitRequested = false;
+            Process started = Spawner.start(builder);
+            Instant at = Instant.now();
+            process = started;
+            startedAt = at;
+            started.onExit().thenAccept(ended -> exited(ended, at));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + name(), e);
         }
+    }
+
+    private void exited(Process ended, Instant at) {
+        // Only the current run's crash counts: a run replaced since by a restart has nothing to say.
+        if (exitRequested || ended != process) {
+            return;
+        }
+        Exit exit = new Exit(this, ended.pid(), ended.exitValue(), Duration.between(at, Instant.now()));
+        crashListeners.forEach(listener -> listener.accept(exit));
     }
 
     /** Waits until every probe passes; fails early, with the end of the log, if the process exits. */
@@ -107,7 +156,8 @@ public final class ChildProcess {
             while (true) {
                 Process running = process;
                 if (running == null || !running.isAlive()) {
-                    throw new StackException(name() + " exited" + (running == null ? "" : " with code " + running.exitValue())
+                    throw new StackException(name() + " exited"
+                            + (running == null ? "" : " with status " + Signal.describeExitStatus(running.exitValue()))
                             + " before it was healthy; the end of " + log + ":" + System.lineSeparator() + logTail());
                 }
                 Optional<String> problem = check.notReady(spec.probes());
@@ -123,25 +173,27 @@ public final class ChildProcess {
         }
     }
 
-    /** SIGTERM, then SIGKILL if the process has not exited within the grace period. */
+    /** The stop signal, then SIGKILL if the process has not exited within the grace period. */
     public synchronized void stop() {
         Process running = process;
         if (running == null || !running.isAlive()) {
             return;
         }
-        running.destroy();
+        exitRequested = true;
+        spec.stopSignal().send(running.pid());
         if (!waitFor(running, STOP_GRACE)) {
             running.destroyForcibly();
             waitFor(running, STOP_GRACE);
         }
     }
 
-    /** SIGKILL, as a crash would end it: no shutdown hooks, nothing saved on the way out. */
+    /** SIGKILL, as a crash would end it: no shutdown hooks, nothing saved on the way out; but asked for. */
     public synchronized void kill() {
         Process running = process;
         if (running == null || !running.isAlive()) {
             return;
         }
+        exitRequested = true;
         running.destroyForcibly();
         waitFor(running, STOP_GRACE);
     }
@@ -165,7 +217,12 @@ public final class ChildProcess {
         return running.pid();
     }
 
-    /** The exit code of the last run, empty while it runs or before it ever ran. */
+    /** When the current (or last) run started; empty before the first. */
+    public Optional<Instant> startedAt() {
+        return Optional.ofNullable(startedAt);
+    }
+
+    /** The exit status of the last run, empty while it runs or before it ever ran. */
     public Optional<Integer> exitCode() {
         Process running = process;
         return running == null || running.isAlive() ? Optional.empty() : Optional.of(running.exitValue());
@@ -173,11 +230,30 @@ public final class ChildProcess {
 
     /** The last lines of the log, for messages about a failed start. */
     public String logTail() {
+        return logTail(LOG_TAIL_LINES);
+    }
+
+    public String logTail(int lineCount) {
         try {
             List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
-            return String.join(System.lineSeparator(), lines.subList(Math.max(0, lines.size() - LOG_TAIL_LINES), lines.size()));
+            return String.join(System.lineSeparator(), lines.subList(Math.max(0, lines.size() - lineCount), lines.size()));
         } catch (IOException e) {
             return "(cannot read " + log + ": " + e.getMessage() + ")";
+        }
+    }
+
+    /**
+     * Whether {@code pid} names a running process. A zombie, one that ended and waits to be reaped by
+     * whoever adopted it after its parent died, counts as ended (the JDK calls it alive).
+     */
+    public static boolean running(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            // "pid (command) state ...": the command may hold spaces and parentheses, the state follows the last ')'.
+            char state = stat.charAt(stat.lastIndexOf(')') + 2);
+            return state != 'Z' && state != 'X';
+        } catch (IOException | IndexOutOfBoundsException gone) {
+            return false;
         }
     }
 

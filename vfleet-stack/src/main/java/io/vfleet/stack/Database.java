@@ -1,32 +1,25 @@
 package io.vfleet.stack;
 
 /**
- * The PostgreSQL server the services keep their schemas in: one server, one schema per service,
- * each created by the service that owns it.
+ * The PostgreSQL server the services keep their schemas in: one server, one database, one schema per
+ * service, each owned by that service's own role, which can reach nothing else; the assignment
+ * service connects as a second role of its own, which owns nothing (see {@link ServiceSchema}).
  */
 public sealed interface Database extends AutoCloseable permits EmbeddedDatabase, ExternalDatabase {
 
-    /** Makes the server ready for the services: runs it, or checks that it answers. */
+    /** Makes the server ready for the services: runs it and prepares their roles, or checks that they are there. */
     void start();
 
     String jdbcUrl();
 
-    String user();
-
-    String password();
+    /** The role that owns the schema of {@code schema} and runs its migrations. */
+    DatabaseRole role(ServiceSchema schema);
 
     /**
-     * The role the assignment service connects as: it may read and append the audit log, never change
-     * it, so it is not the role that owns the schema ({@link #assignmentOwner()}), which runs its migrations.
-     * A server that offers no such pair gives its one user for both, and the service refuses to start.
+     * The role the service of {@code schema} connects as: its owner, or a role of its own that owns
+     * nothing where the schema names one ({@link ServiceSchema#defaultServiceRole()}).
      */
-    default String assignmentService() {
-        return user();
-    }
-
-    default String assignmentOwner() {
-        return user();
-    }
+    DatabaseRole serviceRole(ServiceSchema schema);
 
     /** One line for the listing of where everything runs. */
     String describe();

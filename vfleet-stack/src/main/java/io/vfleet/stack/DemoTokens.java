@@ -2,6 +2,7 @@ package io.vfleet.stack;
 
 import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -10,45 +11,68 @@ import java.util.Map;
 /**
  * The local stack's static bearer tokens (the applications accept them only in the profile
  * {@code local}), made afresh at every start: one per role a person uses ({@code orchestrator} for
- * every tenant, {@code operator}, {@code auditor}), one per agent for the node it may register, and
- * the controller's, with which the assignment service drives the agents' NodeAgent and follows the
- * inventory. An operator's token also reaches every agent's system calls. They live only in the
- * processes' environment and in the stack's state directory.
+ * every tenant, {@code operator}, {@code auditor}), an orchestrator's token for each demo tenant that
+ * acts for that tenant only, one per agent for the node it may register, and the controller's, with
+ * which the assignment service drives the agents' NodeAgent and follows the inventory. An operator's
+ * token also reaches every agent's system calls. They live only in the processes' environment and in
+ * the stack's state directory.
+ *
+ * @param tenants each demo tenant's orchestrator token, in the order the tenants were given
  */
-public record DemoTokens(String orchestrator, String operator, String auditor, Map<String, String> agents, String controller) {
+public record DemoTokens(String orchestrator, String operator, String auditor, Map<String, String> tenants,
+        Map<String, String> agents, String controller) {
 
-    /** One accepted token, as the services' {@code vfleet.security.tokens[n]} describe it. */
-    public record Grant(String token, String role, String node) {}
+    /** One accepted token, as the services' {@code vfleet.security.tokens[n]} describe it; node and tenant may be null. */
+    public record Grant(String token, String role, String node, String tenant) {}
 
     private static final SecureRandom RANDOM = new SecureRandom();
 
     public DemoTokens {
+        tenants = Collections.unmodifiableMap(new LinkedHashMap<>(tenants));
         agents = Map.copyOf(agents);
     }
 
-    public static DemoTokens generate(List<String> nodes) {
+    public static DemoTokens generate(List<String> nodes, List<String> tenants) {
         Map<String, String> agents = new LinkedHashMap<>();
         nodes.forEach(node -> agents.put(node, token("agent")));
-        return new DemoTokens(token("orchestrator"), token("operator"), token("auditor"), agents, token("controller"));
+        Map<String, String> tenantTokens = new LinkedHashMap<>();
+        tenants.forEach(tenant -> tenantTokens.put(tenant, token("tenant")));
+        return new DemoTokens(token("orchestrator"), token("operator"), token("auditor"), tenantTokens, agents,
+                token("controller"));
     }
 
-    /** What the assignment service accepts: the people's roles. */
+    /** The orchestrator's token that acts for {@code tenant} only. */
+    public String tenant(String tenant) {
+        String token = tenants.get(tenant);
+        if (token == null) {
+            throw new StackException("no token for tenant " + tenant + "; the demo tenants are " + tenants.keySet());
+        }
+        return token;
+    }
+
+    /** What the assignment service accepts: the people's roles, and the orchestrator of each demo tenant. */
     public List<Grant> assignmentGrants() {
-        return List.of(new Grant(orchestrator, "orchestrator", null), new Grant(operator, "operator", null),
-                new Grant(auditor, "auditor", null));
+        List<Grant> grants = new ArrayList<>(peopleGrants());
+        tenants.forEach((tenant, token) -> grants.add(new Grant(token, "orchestrator", null, tenant)));
+        return List.copyOf(grants);
     }
 
     /** What the inventory accepts: the people's roles, each agent for its node, and the controller's watch. */
     public List<Grant> inventoryGrants() {
-        List<Grant> grants = new ArrayList<>(assignmentGrants());
-        agents.forEach((node, token) -> grants.add(new Grant(token, "agent", node)));
-        grants.add(new Grant(controller, "controller", null));
+        List<Grant> grants = new ArrayList<>(peopleGrants());
+        agents.forEach((node, token) -> grants.add(new Grant(token, "agent", node, null)));
+        grants.add(new Grant(controller, "controller", null, null));
         return List.copyOf(grants);
     }
 
     /** What every agent accepts: the controller on NodeAgent, an operator on every process's system calls. */
     public List<Grant> agentGrants() {
-        return List.of(new Grant(controller, "controller", null), new Grant(operator, "operator", null));
+        return List.of(new Grant(controller, "controller", null, null), new Grant(operator, "operator", null, null));
+    }
+
+    private List<Grant> peopleGrants() {
+        return List.of(new Grant(orchestrator, "orchestrator", null, null), new Grant(operator, "operator", null, null),
+                new Grant(auditor, "auditor", null, null));
     }
 
     /**
@@ -65,6 +89,9 @@ public record DemoTokens(String orchestrator, String operator, String auditor, M
             if (grant.node() != null) {
                 properties.secret(prefix + "node", grant.node());
             }
+            if (grant.tenant() != null) {
+                properties.secret(prefix + "tenant", grant.tenant());
+            }
         }
     }
 
@@ -76,6 +103,6 @@ public record DemoTokens(String orchestrator, String operator, String auditor, M
 
     @Override
     public String toString() {
-        return "DemoTokens[" + agents.size() + " agents, values hidden]";
+        return "DemoTokens[" + tenants.size() + " tenants, " + agents.size() + " agents, values hidden]";
     }
 }

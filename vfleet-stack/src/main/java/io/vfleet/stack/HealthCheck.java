@@ -7,6 +7,10 @@ import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -18,14 +22,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Performs {@link HealthProbe}s against 127.0.0.1, keeping one gRPC channel per probed port until
  * closed so that polling does not open a connection per look.
  */
 final class HealthCheck implements AutoCloseable {
-    private static final Duration LOOK_TIMEOUT = Duration.ofSeconds(2);
+    private static final Duration LOOK_TIMEOUT = Duration.ofSeconds(5);
+    private static final Duration FIRST_GRPC_LOOK_TIMEOUT = Duration.ofSeconds(15);
     private static final String LOOPBACK = "127.0.0.1";
+    private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(LOOK_TIMEOUT).build();
     private final Map<Integer, ManagedChannel> channels = new HashMap<>();
@@ -46,6 +54,7 @@ final class HealthCheck implements AutoCloseable {
             case HealthProbe.Actuator actuator -> actuator(actuator.port());
             case HealthProbe.HttpAnswer answer -> httpAnswer(answer.port());
             case HealthProbe.Grpc grpc -> grpc(grpc.port());
+            case HealthProbe.Postgres postgres -> postgres(postgres);
         };
     }
 
@@ -56,10 +65,34 @@ final class HealthCheck implements AutoCloseable {
         if (response.isEmpty()) {
             return Optional.of(uri + " does not answer yet");
         }
-        // Compact JSON written by the actuator: the first "status" is the aggregate of all components.
         String body = response.get().body();
-        boolean up = response.get().statusCode() == 200 && body.replace(" ", "").contains("\"status\":\"UP\"");
+        boolean up = response.get().statusCode() == 200 && "UP".equals(aggregateStatus(body));
         return up ? Optional.empty() : Optional.of(uri + " answered " + response.get().statusCode() + " " + body);
+    }
+
+    /** The top-level {@code status} of an actuator health answer: the aggregate of all its components. */
+    private static String aggregateStatus(String body) {
+        try {
+            return JSON.readTree(body).path("status").asString("");
+        } catch (JacksonException e) {
+            return "";
+        }
+    }
+
+    private Optional<String> postgres(HealthProbe.Postgres probe) {
+        String url = "jdbc:postgresql://" + LOOPBACK + ":" + probe.port() + "/postgres?connectTimeout=" + LOOK_TIMEOUT.toSeconds();
+        String password;
+        try {
+            password = Files.readString(probe.passwordFile()).strip();
+        } catch (IOException e) {
+            return Optional.of("cannot read " + probe.passwordFile() + ": " + e.getMessage());
+        }
+        try (Connection connection = DriverManager.getConnection(url, probe.user(), password)) {
+            return connection.isValid((int) LOOK_TIMEOUT.toSeconds()) ? Optional.empty()
+                    : Optional.of("PostgreSQL on " + LOOPBACK + ":" + probe.port() + " does not answer a query");
+        } catch (SQLException e) {
+            return Optional.of("PostgreSQL on " + LOOPBACK + ":" + probe.port() + ": " + e.getMessage());
+        }
     }
 
     private Optional<String> httpAnswer(int port) {
@@ -85,11 +118,15 @@ final class HealthCheck implements AutoCloseable {
     }
 
     private Optional<String> grpc(int port) {
+        // The first call on a channel also connects it and, in a JVM that just started (./vfleet status),
+        // loads gRPC and Netty: seconds on a busy machine that say nothing about the server's health.
+        boolean first = !channels.containsKey(port);
         ManagedChannel channel = channels.computeIfAbsent(port,
                 p -> NettyChannelBuilder.forAddress(LOOPBACK, p).usePlaintext().build());
+        Duration timeout = first ? FIRST_GRPC_LOOK_TIMEOUT : LOOK_TIMEOUT;
         try {
             HealthCheckResponse.ServingStatus status = HealthGrpc.newBlockingStub(channel)
-                    .withDeadlineAfter(LOOK_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                    .withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)
                     .check(HealthCheckRequest.getDefaultInstance())
                     .getStatus();
             return status == HealthCheckResponse.ServingStatus.SERVING ? Optional.empty()

@@ -1,10 +1,21 @@
 package io.vfleet.stack;
 
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import java.nio.file.Path;
+
 /**
  * What "ready to serve" means for one child process: its actuator health says UP, its HTTP port
- * answers at all (for an application that has no actuator), or its gRPC health service says SERVING.
- * A description only; {@link HealthCheck} performs it.
+ * answers at all (for an application that has no actuator), its gRPC health service says SERVING,
+ * or PostgreSQL lets its superuser in. A description only, kept in the stack's state file for
+ * {@code ./vfleet status}; {@link HealthCheck} performs it.
  */
+@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "kind")
+@JsonSubTypes({
+        @JsonSubTypes.Type(value = HealthProbe.Actuator.class, name = "actuator"),
+        @JsonSubTypes.Type(value = HealthProbe.HttpAnswer.class, name = "http"),
+        @JsonSubTypes.Type(value = HealthProbe.Grpc.class, name = "grpc"),
+        @JsonSubTypes.Type(value = HealthProbe.Postgres.class, name = "postgres")})
 public sealed interface HealthProbe {
 
     /** {@code GET /actuator/health/readiness} answers 200 with status UP. */
@@ -15,4 +26,10 @@ public sealed interface HealthProbe {
 
     /** {@code grpc.health.v1.Health/Check} for the whole server answers SERVING. */
     record Grpc(int port) implements HealthProbe {}
+
+    /**
+     * A connection to the database {@code postgres} as {@code user}, with the password kept in
+     * {@code passwordFile} (owner-only), succeeds: the server accepts connections and checks passwords.
+     */
+    record Postgres(int port, String user, Path passwordFile) implements HealthProbe {}
 }

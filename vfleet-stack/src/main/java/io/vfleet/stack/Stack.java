@@ -49,10 +49,11 @@ public final class Stack implements AutoCloseable {
         List<String> nodes = settings.hosts().stream().map(SimulatedHost::node).toList();
         PortPlan ports = PortPlan.from(settings.portBase(), nodes.size());
         ports.requireFree(settings.externalDatabase().isEmpty());
-        DemoTokens tokens = DemoTokens.generate(nodes);
+        DemoTokens tokens = DemoTokens.generate(nodes, settings.tenants());
         Database database = settings.externalDatabase().<Database>map(external -> external)
                 .orElseGet(() -> new EmbeddedDatabase(settings.stateDirectory().resolve("postgres"),
-                        settings.stateDirectory().resolve("logs/postgres.log"), ports.database()));
+                        settings.stateDirectory().resolve("logs/postgresql.log"), ports.database(),
+                        settings.timing().startupTimeout()));
         return new Stack(settings, ports, tokens, database, new StackWiring(settings, ports, tokens, database).wire());
     }
 
@@ -66,6 +67,7 @@ public final class Stack implements AutoCloseable {
     /** Starts everything and returns once every application is healthy; on failure stops what it started. */
     public void start() {
         try {
+            StateDirectory.create(settings.stateDirectory());
             runUnlessClosed(database::start);
             List<ChildProcess> first = new ArrayList<>();
             inventory.ifPresent(first::add);
@@ -131,6 +133,28 @@ public final class Stack implements AutoCloseable {
 
     public Database database() {
         return database;
+    }
+
+    /**
+     * Waits until the assignment service knows every node as live, from the inventory's feed: only then
+     * can assignments be placed on them. Nothing to wait for without an inventory.
+     */
+    public void awaitNodesKnown() {
+        if (inventory.isPresent()) {
+            new StackApi(assignmentUrl()).awaitNodesLive(tokens.operator(), agents.keySet(), settings.timing().startupTimeout());
+        }
+    }
+
+    /** Every process the stack runs, in the order they start: PostgreSQL (when embedded), inventory, agents, assignment. */
+    public List<ChildProcess> processes() {
+        List<ChildProcess> processes = new ArrayList<>();
+        if (database instanceof EmbeddedDatabase embedded) {
+            embedded.process().ifPresent(processes::add);
+        }
+        inventory.ifPresent(processes::add);
+        processes.addAll(agents.values());
+        processes.add(assignment);
+        return processes;
     }
 
     public ChildProcess assignment() {
@@ -204,9 +228,10 @@ public final class Stack implements AutoCloseable {
         line(text, "orchestrator", tokens.orchestrator() + "  (every tenant)");
         line(text, "operator", tokens.operator());
         line(text, "auditor", tokens.auditor());
+        tokens.tenants().forEach((tenant, token) -> line(text, "orchestrator for " + tenant, token + "  (tenant " + tenant + " only)"));
         text.append("The operator's token also reaches every agent's Syscalls; a Prepare's answer carries the credential")
                 .append(" of one assignment's VMM.").append(newline);
-        text.append("The same, as shell variables: ").append(environmentFile()).append(newline);
+        text.append("The same, as shell variables: source ").append(environmentFile()).append(newline);
         if (!notWired.isEmpty()) {
             text.append(newline).append("Not wired:").append(newline);
             notWired.forEach(reason -> text.append("  - ").append(reason).append(newline));
@@ -239,6 +264,7 @@ public final class Stack implements AutoCloseable {
         variables.put("VFLEET_TOKEN_ORCHESTRATOR", tokens.orchestrator());
         variables.put("VFLEET_TOKEN_OPERATOR", tokens.operator());
         variables.put("VFLEET_TOKEN_AUDITOR", tokens.auditor());
+        tokens.tenants().forEach((tenant, token) -> variables.put(tenantVariable(tenant), token));
         StringBuilder content = new StringBuilder();
         variables.forEach((name, value) -> content.append(name).append("='").append(value).append("'\n"));
         Path file = environmentFile();
@@ -251,7 +277,12 @@ public final class Stack implements AutoCloseable {
         }
     }
 
-    private static String variableName(String node) {
-        return node.toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9]", "_");
+    /** The shell variable of {@code stack.env} that holds the tenant's orchestrator token. */
+    static String tenantVariable(String tenant) {
+        return "VFLEET_TOKEN_TENANT_" + variableName(tenant);
+    }
+
+    private static String variableName(String name) {
+        return name.toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9]", "_");
     }
 }

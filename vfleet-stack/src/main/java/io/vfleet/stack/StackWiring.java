@@ -53,9 +53,11 @@ final class StackWiring {
                 .set("server.port", Integer.toString(ports.inventoryHttp()))
                 .set("spring.grpc.server.port", Integer.toString(ports.inventoryGrpc()))
                 .set("spring.profiles.active", LOCAL_PROFILE);
-        database(properties);
+        database(properties, ServiceSchema.INVENTORY);
         DemoTokens.addTo(properties, tokens.inventoryGrants());
-        return child("inventory-service", jar, properties, serviceProbes(jar, ports.inventoryHttp(), ports.inventoryGrpc()));
+        settings.timing().heartbeatTimeout().ifPresent(timeout ->
+                properties.set("vfleet.inventory.heartbeat-timeout", Durations.asSetting(timeout)));
+        return child("inventory-service", jar, properties, servicePorts(jar, ports.inventoryHttp(), ports.inventoryGrpc()));
     }
 
     private ChildProcess agent(AppJar jar, SimulatedHost host, int index, boolean registers) {
@@ -80,7 +82,7 @@ final class StackWiring {
         if (jar.servesActuator()) {
             probes.add(new HealthProbe.Actuator(httpPort));
         }
-        return child(agentName(host), jar, properties, probes);
+        return child(agentName(host), jar, properties, new Serving(ports("grpc", grpcPort, "http", httpPort), probes));
     }
 
     static String agentName(SimulatedHost host) {
@@ -99,14 +101,10 @@ final class StackWiring {
         if (jar.servesGrpc()) {
             properties.set("spring.grpc.server.port", Integer.toString(ports.assignmentGrpc()));
         }
-        properties.set("spring.datasource.url", database.jdbcUrl())
-                .set("spring.datasource.username", database.assignmentService())
-                .secret("spring.datasource.password", database.password())
-                .set("spring.flyway.user", database.assignmentOwner())
-                .secret("spring.flyway.password", database.password())
-                // A throwaway key for the audit log's checkpoints, made on first start, and the
-                // checkpoints kept in the stack's state, outside the database.
-                .set("vfleet.audit.signing.key-file",
+        database(properties, ServiceSchema.ASSIGNMENT);
+        // A throwaway key for the audit log's checkpoints, made on first start, and the checkpoints
+        // kept in the stack's state, outside the database.
+        properties.set("vfleet.audit.signing.key-file",
                         settings.stateDirectory().resolve("assignment-service").resolve("audit-signing.key").toString())
                 .set("vfleet.audit.signing.generate-if-missing", "true")
                 .set("vfleet.audit.checkpoints.directory", settings.stateDirectory().resolve("audit-checkpoints").toString());
@@ -122,22 +120,35 @@ final class StackWiring {
                         Stack.LOOPBACK + ":" + ports.agents().get(index));
             }
         }
-        settings.reconcileInterval().ifPresent(interval -> {
-            properties.set("vfleet.reconcile.interval", interval.toSeconds() + "s");
+        settings.timing().reconcileInterval().ifPresent(interval -> {
+            properties.set("vfleet.reconcile.interval", Durations.asSetting(interval));
             if (interval.isZero()) {
                 properties.set("vfleet.reconcile.on-start", "false").set("vfleet.reconcile.on-registration", "false");
             }
         });
-        return child("assignment-service", jar, properties, serviceProbes(jar, ports.assignmentHttp(), ports.assignmentGrpc()));
+        return child("assignment-service", jar, properties, servicePorts(jar, ports.assignmentHttp(), ports.assignmentGrpc()));
     }
 
-    private void database(ApplicationProperties properties) {
+    /**
+     * The role the service connects as; where that is not its schema's owner, the owner runs the
+     * migrations. Passwords as secrets.
+     */
+    private void database(ApplicationProperties properties, ServiceSchema schema) {
+        DatabaseRole owner = database.role(schema);
+        DatabaseRole service = database.serviceRole(schema);
         properties.set("spring.datasource.url", database.jdbcUrl())
-                .set("spring.datasource.username", database.user())
-                .secret("spring.datasource.password", database.password());
+                .set("spring.datasource.username", service.user())
+                .secret("spring.datasource.password", service.password());
+        if (!service.equals(owner)) {
+            properties.set("spring.flyway.user", owner.user())
+                    .secret("spring.flyway.password", owner.password());
+        }
     }
 
-    private List<HealthProbe> serviceProbes(AppJar jar, int httpPort, int grpcPort) {
+    /** Where a child listens (for listings) and what "healthy" means for it. */
+    private record Serving(Map<String, Integer> ports, List<HealthProbe> probes) {}
+
+    private Serving servicePorts(AppJar jar, int httpPort, int grpcPort) {
         List<HealthProbe> probes = new ArrayList<>();
         if (jar.servesActuator()) {
             probes.add(new HealthProbe.Actuator(httpPort));
@@ -145,19 +156,34 @@ final class StackWiring {
             probes.add(new HealthProbe.HttpAnswer(httpPort));
             notWired.add(jar.path().getFileName() + " has no actuator: its health is taken from its HTTP port answering");
         }
-        if (jar.servesGrpc()) {
-            probes.add(new HealthProbe.Grpc(grpcPort));
+        if (!jar.servesGrpc()) {
+            return new Serving(ports("http", httpPort), probes);
         }
-        return probes;
+        probes.add(new HealthProbe.Grpc(grpcPort));
+        return new Serving(ports("http", httpPort, "grpc", grpcPort), probes);
     }
 
-    private ChildProcess child(String name, AppJar jar, ApplicationProperties properties, List<HealthProbe> probes) {
+    private static Map<String, Integer> ports(String use, int port) {
+        Map<String, Integer> ports = new LinkedHashMap<>();
+        ports.put(use, port);
+        return ports;
+    }
+
+    private static Map<String, Integer> ports(String firstUse, int firstPort, String secondUse, int secondPort) {
+        Map<String, Integer> ports = ports(firstUse, firstPort);
+        ports.put(secondUse, secondPort);
+        return ports;
+    }
+
+    private ChildProcess child(String name, AppJar jar, ApplicationProperties properties, Serving serving) {
         List<String> arguments = new ArrayList<>(settings.jvmOptions());
         arguments.add("-jar");
         arguments.add(jar.path().toString());
         arguments.addAll(properties.arguments());
         Path workingDirectory = settings.stateDirectory().resolve(name);
-        ChildProcess.Spec spec = new ChildProcess.Spec(name, arguments, properties.environment(), workingDirectory, probes);
-        return new ChildProcess(spec, settings.stateDirectory().resolve("logs").resolve(name + ".log"), settings.startupTimeout());
+        ChildProcess.Spec spec = ChildProcess.Spec.java(name, arguments, properties.environment(), workingDirectory)
+                .serving(serving.ports(), serving.probes());
+        return new ChildProcess(spec, settings.stateDirectory().resolve("logs").resolve(name + ".log"),
+                settings.timing().startupTimeout());
     }
 }

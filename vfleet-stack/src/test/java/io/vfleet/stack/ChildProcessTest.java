@@ -18,7 +18,8 @@ class ChildProcessTest {
     Path directory;
 
     private ChildProcess child(String name, List<String> arguments, List<HealthProbe> probes, Duration timeout) {
-        ChildProcess.Spec spec = new ChildProcess.Spec(name, arguments, Map.of("VFLEET_TEST", "yes"), directory.resolve(name), probes);
+        ChildProcess.Spec spec = ChildProcess.Spec.java(name, arguments, Map.of("VFLEET_TEST", "yes"), directory.resolve(name))
+                .serving(Map.of(), probes);
         return new ChildProcess(spec, directory.resolve("logs").resolve(name + ".log"), timeout);
     }
 
@@ -33,7 +34,7 @@ class ChildProcessTest {
                 List.of(new HealthProbe.HttpAnswer(1)), Duration.ofSeconds(30));
 
         assertThatThrownBy(child::start).isInstanceOf(StackException.class)
-                .hasMessageContaining("broken exited with code 1 before it was healthy")
+                .hasMessageContaining("broken exited with status 1 before it was healthy")
                 .hasMessageContaining("no.such.MainClass");
         assertThat(child.exitCode()).contains(1);
     }
@@ -42,10 +43,10 @@ class ChildProcessTest {
     void aChildThatNeverBecomesHealthyFailsAfterTheTimeoutSayingWhatItSaw() throws Exception {
         int port = PortPlan.from(0, 0).database();
         ChildProcess child = child("silent", List.of("-cp", TEST_CLASSES, TinyHttpServer.class.getName(), Integer.toString(port)),
-                List.of(new HealthProbe.Actuator(port)), Duration.ofSeconds(3));
+                List.of(new HealthProbe.Actuator(port)), Duration.ofSeconds(10));
         try {
             assertThatThrownBy(child::start).isInstanceOf(StackException.class)
-                    .hasMessageContaining("silent is not healthy after 3 s")
+                    .hasMessageContaining("silent is not healthy after 10 s")
                     .hasMessageContaining("/actuator/health/readiness answered 200");
         } finally {
             child.kill();
@@ -57,10 +58,12 @@ class ChildProcessTest {
         ChildProcess server = server(PortPlan.from(0, 0).database());
         server.start();
         long pid = server.pid();
+        assertThat(ChildProcess.running(pid)).isTrue();
 
         server.stop();
 
         assertThat(ProcessHandle.of(pid)).isEmpty();
+        assertThat(ChildProcess.running(pid)).isFalse();
         assertThat(server.exitCode()).contains(143);
         assertThat(Files.readString(server.log())).contains("stopped by a signal").contains("serving");
     }

@@ -67,7 +67,7 @@ class SimulatedHostTest {
     @Test
     void aMissingApplicationJarSaysHowToBuildIt() {
         assertThatThrownBy(() -> AppJar.read(directory.resolve("absent-exec.jar"))).isInstanceOf(StackException.class)
-                .hasMessageContaining("./mvnw -B -q install -Dmaven.test.skip=true");
+                .hasMessageContaining("./vfleet up builds the applications");
     }
 
     @Test

@@ -1,11 +1,13 @@
 package io.vfleet.stack;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -13,6 +15,8 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 class StackWiringTest {
     private static final Path TOPOLOGIES = Path.of("../deploy/topologies");
@@ -35,18 +39,29 @@ class StackWiringTest {
     }
 
     private StackWiring.Wired wire(Optional<Path> inventory, Optional<Duration> reconcileInterval) throws IOException {
+        return wire(inventory, new StackSettings.Timing(StackSettings.DEFAULT_STARTUP_TIMEOUT, reconcileInterval, Optional.empty()));
+    }
+
+    private StackWiring.Wired wire(Optional<Path> inventory, StackSettings.Timing timing) throws IOException {
         Path service = jar("service.jar", "spring-boot-grpc-server-1.0.0.jar", "spring-boot-actuator-4.0.0.jar");
         AppJars jars = new AppJars(jar("agent.jar", "spring-boot-grpc-server-1.0.0.jar"), service, inventory);
         List<SimulatedHost> hosts = SimulatedHost.DEFAULT_TOPOLOGIES.stream()
                 .map(name -> SimulatedHost.read(TOPOLOGIES.resolve(name))).toList();
-        StackSettings settings = new StackSettings(directory.resolve("state"), jars, hosts, Optional.empty(), 0,
-                StackSettings.DEFAULT_JVM_OPTIONS, StackSettings.DEFAULT_STARTUP_TIMEOUT, reconcileInterval);
+        StackSettings settings = new StackSettings(directory.resolve("state"), jars, hosts, StackSettings.DEFAULT_TENANTS,
+                Optional.empty(), 0, StackSettings.DEFAULT_JVM_OPTIONS, timing);
         PortPlan ports = PortPlan.from(0, hosts.size());
-        DemoTokens tokens = DemoTokens.generate(hosts.stream().map(SimulatedHost::node).toList());
-        Database database = new ExternalDatabase("jdbc:postgresql://db.example:5432/vfleet", "vfleet", "secret");
+        DemoTokens tokens = DemoTokens.generate(hosts.stream().map(SimulatedHost::node).toList(), settings.tenants());
+        Database database = new ExternalDatabase("jdbc:postgresql://db.example:5432/vfleet", Map.of(
+                ServiceSchema.INVENTORY, new DatabaseRole("vfleet_inventory", "inventory-secret"),
+                ServiceSchema.ASSIGNMENT, new DatabaseRole("vfleet_assignment", "owner-secret")),
+                Map.of(ServiceSchema.ASSIGNMENT, new DatabaseRole("vfleet_assignment_service", "assignment-secret")));
         this.ports = ports;
         this.tokens = tokens;
         return new StackWiring(settings, ports, tokens, database).wire();
+    }
+
+    private static String secrets(ChildProcess child) {
+        return child.spec().environment().get(ApplicationProperties.ENVIRONMENT_VARIABLE);
     }
 
     @Test
@@ -55,7 +70,7 @@ class StackWiringTest {
                 "spring-boot-grpc-server-1.0.0.jar", "spring-boot-actuator-4.0.0.jar")), Optional.empty());
 
         ChildProcess.Spec assignment = wired.assignment().spec();
-        assertThat(assignment.arguments())
+        assertThat(assignment.command())
                 .contains("--spring.grpc.server.port=" + ports.assignmentGrpc(),
                         "--vfleet.inventory.target=127.0.0.1:" + ports.inventoryGrpc())
                 .noneMatch(argument -> argument.startsWith("--vfleet.agents.endpoints."))
@@ -63,11 +78,11 @@ class StackWiringTest {
                 .noneMatch(argument -> argument.contains(tokens.controller()));
         assertThat(String.join(" ", assignment.environment().values())).contains(tokens.controller());
         Path state = directory.resolve("state").toAbsolutePath().normalize();
-        assertThat(assignment.arguments()).contains("--spring.flyway.user=vfleet",
+        assertThat(assignment.command()).contains(
                 "--vfleet.audit.signing.key-file=" + state.resolve("assignment-service/audit-signing.key"),
                 "--vfleet.audit.signing.generate-if-missing=true",
                 "--vfleet.audit.checkpoints.directory=" + state.resolve("audit-checkpoints"));
-        assertThat(tokens.inventoryGrants()).contains(new DemoTokens.Grant(tokens.controller(), "controller", null));
+        assertThat(tokens.inventoryGrants()).contains(new DemoTokens.Grant(tokens.controller(), "controller", null, null));
         assertThat(wired.notWired()).isEmpty();
     }
 
@@ -80,13 +95,13 @@ class StackWiringTest {
         assertThat(wired.agents().values()).hasSize(3).allSatisfy(agent -> {
             assertThat(agent.spec().environment().get(ApplicationProperties.ENVIRONMENT_VARIABLE))
                     .contains(controller).contains("\"vfleet.security.tokens[0].role\":\"controller\"");
-            assertThat(agent.spec().arguments()).contains("--spring.profiles.active=local")
+            assertThat(agent.spec().command()).contains("--spring.profiles.active=local")
                     .noneMatch(argument -> argument.contains(tokens.controller()));
         });
         ChildProcess.Spec assignment = wired.assignment().spec();
         assertThat(assignment.environment().get(ApplicationProperties.ENVIRONMENT_VARIABLE))
                 .contains("\"vfleet.agents.token\":\"" + tokens.controller() + "\"");
-        assertThat(assignment.arguments()).contains("--spring.profiles.active=local")
+        assertThat(assignment.command()).contains("--spring.profiles.active=local")
                 .noneMatch(argument -> argument.contains(tokens.controller()));
     }
 
@@ -94,13 +109,92 @@ class StackWiringTest {
     void withoutAnInventoryTheAgentsEndpointsAreGivenAndTheMissingFeedIsSaid() throws IOException {
         StackWiring.Wired wired = wire(Optional.empty(), Optional.of(Duration.ofSeconds(5)));
 
-        List<String> arguments = wired.assignment().spec().arguments();
+        List<String> arguments = wired.assignment().spec().command();
         assertThat(arguments).noneMatch(argument -> argument.startsWith("--vfleet.inventory."))
                 .contains("--vfleet.agents.endpoints.gpu-server-01=127.0.0.1:" + ports.agents().get(0),
                         "--vfleet.agents.endpoints.legacy-03=127.0.0.1:" + ports.agents().get(2),
                         "--vfleet.reconcile.interval=5s");
         assertThat(wired.notWired()).singleElement().asString().startsWith("inventory-service:");
         Map<String, ChildProcess> agents = wired.agents();
-        assertThat(agents.get("gpu-server-01").spec().arguments()).noneMatch(argument -> argument.contains("inventory"));
+        assertThat(agents.get("gpu-server-01").spec().command()).noneMatch(argument -> argument.contains("inventory"));
+    }
+
+    @Test
+    void eachServiceConnectsAsItsOwnRoleWithItsPasswordOnlyInTheEnvironment() throws IOException {
+        StackWiring.Wired wired = wire(Optional.of(jar("inventory.jar", "spring-boot-actuator-4.0.0.jar")), Optional.empty());
+
+        ChildProcess inventory = wired.inventory().orElseThrow();
+        assertThat(inventory.spec().command())
+                .contains("--spring.datasource.url=jdbc:postgresql://db.example:5432/vfleet", "--spring.datasource.username=vfleet_inventory")
+                .noneMatch(argument -> argument.startsWith("--spring.flyway.user="))
+                .noneMatch(argument -> argument.contains("secret"));
+        assertThat(secrets(inventory)).contains("\"spring.datasource.password\":\"inventory-secret\"")
+                .doesNotContain("assignment-secret", "owner-secret");
+        // The assignment service connects as a role that owns nothing; its schema's owner runs the migrations.
+        ChildProcess assignment = wired.assignment();
+        assertThat(assignment.spec().command())
+                .contains("--spring.datasource.username=vfleet_assignment_service", "--spring.flyway.user=vfleet_assignment")
+                .noneMatch(argument -> argument.contains("secret"));
+        assertThat(secrets(assignment)).contains("\"spring.datasource.password\":\"assignment-secret\"",
+                "\"spring.flyway.password\":\"owner-secret\"").doesNotContain("inventory-secret");
+    }
+
+    @Test
+    void theDemoTenantsTokensGoToTheAssignmentServiceScopedToTheirTenantsAndNotToTheInventory() throws IOException {
+        StackWiring.Wired wired = wire(Optional.of(jar("inventory.jar", "spring-boot-actuator-4.0.0.jar")), Optional.empty());
+
+        JsonNode secrets = JsonMapper.builder().build().readTree(secrets(wired.assignment()));
+        Map<String, String> tenantOf = new HashMap<>();
+        for (int index = 0; secrets.has("vfleet.security.tokens[" + index + "].token"); index++) {
+            String prefix = "vfleet.security.tokens[" + index + "].";
+            tenantOf.put(secrets.get(prefix + "token").asString(), secrets.get(prefix + "role").asString() + " "
+                    + secrets.path(prefix + "tenant").asString("every tenant"));
+        }
+        assertThat(tenantOf).containsEntry(tokens.tenant("acme"), "orchestrator acme")
+                .containsEntry(tokens.tenant("globex"), "orchestrator globex")
+                .containsEntry(tokens.orchestrator(), "orchestrator every tenant");
+        assertThat(secrets(wired.inventory().orElseThrow())).doesNotContain(tokens.tenant("acme"), tokens.tenant("globex"));
+    }
+
+    @Test
+    void theHeartbeatTimeoutAndTheReconcileIntervalGoToTheServicesThatKeepThem() throws IOException {
+        StackWiring.Wired wired = wire(Optional.of(jar("inventory.jar", "spring-boot-actuator-4.0.0.jar")),
+                new StackSettings.Timing(Duration.ofMinutes(1), Optional.of(Duration.ofSeconds(15)), Optional.of(Duration.ofSeconds(45))));
+
+        assertThat(wired.inventory().orElseThrow().spec().command()).contains("--vfleet.inventory.heartbeat-timeout=45s")
+                .noneMatch(argument -> argument.startsWith("--vfleet.reconcile."));
+        assertThat(wired.assignment().spec().command()).contains("--vfleet.reconcile.interval=15s")
+                .noneMatch(argument -> argument.startsWith("--vfleet.inventory.heartbeat"));
+    }
+
+    @Test
+    void aHeartbeatTimeoutAgentsCannotMeetAndAFractionalReconcileIntervalAreRefused() {
+        assertThatThrownBy(() -> new StackSettings.Timing(Duration.ofMinutes(1), Optional.empty(), Optional.of(Duration.ofSeconds(10))))
+                .isInstanceOf(StackException.class).hasMessageContaining("at least 20 s (agents heartbeat every 10 s)");
+        assertThatThrownBy(() -> new StackSettings.Timing(Duration.ofMinutes(1), Optional.of(Duration.ofMillis(1500)), Optional.empty()))
+                .isInstanceOf(StackException.class).hasMessageContaining("whole seconds (0s for never)");
+    }
+
+    @Test
+    void aReconcileIntervalOfZeroTurnsEveryReconciliationOfTheServiceOff() throws IOException {
+        StackWiring.Wired wired = wire(Optional.empty(), Optional.of(Duration.ZERO));
+
+        assertThat(wired.assignment().spec().command()).contains("--vfleet.reconcile.interval=0s",
+                "--vfleet.reconcile.on-start=false", "--vfleet.reconcile.on-registration=false");
+        assertThat(wire(Optional.empty(), Optional.of(Duration.ofSeconds(5))).assignment().spec().command())
+                .noneMatch(argument -> argument.startsWith("--vfleet.reconcile.on-"));
+    }
+
+    @Test
+    void withoutReconciliationKeepsTheOtherSettingsAndSaysZero() throws IOException {
+        Path jar = jar("app.jar");
+        StackSettings settings = StackSettings.forTests(Path.of(".."), new AppJars(jar, jar, Optional.empty()),
+                directory.resolve("state"));
+        StackSettings off = settings.withoutReconciliation();
+
+        assertThat(off.timing().reconcileInterval()).contains(Duration.ZERO);
+        assertThat(off.timing().startupTimeout()).isEqualTo(settings.timing().startupTimeout());
+        assertThat(off.hosts()).isEqualTo(settings.hosts());
+        assertThat(off.tenants()).isEqualTo(settings.tenants());
     }
 }
