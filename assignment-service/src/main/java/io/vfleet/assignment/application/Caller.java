@@ -3,13 +3,13 @@ package io.vfleet.assignment.application;
 import java.util.Objects;
 
 /**
- * Who is calling, as the edge authenticated them: a role, and for an orchestrator possibly the one
- * tenant it may act for.
+ * Who is calling, as the edge authenticated them: the principal (the name its credentials carry),
+ * a role, and for an orchestrator possibly the one tenant it may act for.
  *
  * <p>A tenant-scoped caller is told "not found" about other tenants' assignments, never "forbidden",
  * so it learns nothing about them.
  */
-public record Caller(Role role, String tenant) {
+public record Caller(String principal, Role role, String tenant) {
 
     public enum Role {
         /** A VM scheduler: assigns, releases and resets devices. */
@@ -21,11 +21,13 @@ public record Caller(Role role, String tenant) {
     }
 
     public Caller {
+        Objects.requireNonNull(principal, "principal");
         Objects.requireNonNull(role, "role");
     }
 
+    /** An operator acting as the service itself, for tests and tools in this JVM. */
     public static Caller operator() {
-        return new Caller(Role.OPERATOR, null);
+        return new Caller("operator", Role.OPERATOR, null);
     }
 
     /** Whether this caller may see what belongs to {@code owner}. */

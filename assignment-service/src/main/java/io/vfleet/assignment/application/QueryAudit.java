@@ -19,13 +19,27 @@ public final class QueryAudit {
         this.audit = audit;
     }
 
-    public Page<AuditEvent> events(Caller caller, AuditLog.Query query, Paging paging) {
+    /** A search as an edge read it: each filter null for any, page and size null for the defaults. */
+    public record Search(String device, String tenant, Instant from, Instant to, Long page, Long size) {}
+
+    /** A page of the events the search finds, or {@link InvalidRequest} naming every parameter at fault. */
+    public Page<AuditEvent> events(Caller caller, Search search) {
         caller.requireRole(Caller.Role.AUDITOR, Caller.Role.OPERATOR);
+        RequestFields fields = new RequestFields();
+        AuditLog.Query query = new AuditLog.Query(fields.bdf("device", search.device(), false),
+                fields.name("tenant", search.tenant(), false), search.from(), search.to());
+        Paging paging = fields.paging(search.page(), search.size());
+        fields.requireValid();
         return transactions.execute(status -> audit.search(query, paging));
     }
 
+    /** Who owned {@code device} (on {@code node}, or on any node when null) at {@code at}. */
     public List<AuditLog.Owner> owners(Caller caller, String device, String node, Instant at) {
         caller.requireRole(Caller.Role.AUDITOR, Caller.Role.OPERATOR);
+        RequestFields fields = new RequestFields();
+        fields.bdf("device", device, true);
+        fields.name("node", node, false);
+        fields.requireValid();
         return transactions.execute(status -> audit.ownersAt(device, node, at));
     }
 

@@ -2,19 +2,25 @@ package io.vfleet.assignment.application;
 
 import io.vfleet.assignment.application.port.Topologies;
 import io.vfleet.assignment.domain.NodeTopology;
-import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executor;
+import java.util.concurrent.Semaphore;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Runs {@link ReconcileNode} where it is due: on every known node (on start and periodically), and
- * on one node whose agent registered again (it may have restarted and lost or kept work).
+ * Runs {@link ReconcileNode} where it is due: on a node as soon as the service knows it (the first
+ * inventory list that has it, a statically configured agent at start), on a node whose agent came
+ * back, and on every known node periodically.
  *
- * <p>Every run goes through one executor, so that a node is reconciled by one run at a time in this
- * replica; runs in several replicas are safe because each step of a repair locks its assignment and
- * checks its state first.
+ * <p>Asking never waits: each node is reconciled on the executor, at most {@code parallelism} nodes
+ * at once, so that one slow or silent agent holds up neither the caller (the inventory feed) nor
+ * the other nodes, at any fleet size. A node is reconciled by one run at a time in this replica; a
+ * node asked for again while its run goes is run once more after it, so nothing asked is lost and
+ * nothing piles up. Runs in several replicas are safe because each step of a repair locks its
+ * assignment and checks its state first.
  */
 public final class ReconcileFleet {
 
@@ -23,28 +29,63 @@ public final class ReconcileFleet {
     private final Topologies topologies;
     private final ReconcileNode reconcile;
     private final Executor executor;
+    private final Semaphore running;
+    /** The nodes with a run queued or going, and whether they were asked for again meanwhile. Guarded by itself. */
+    private final Map<String, Boolean> due = new HashMap<>();
 
-    public ReconcileFleet(Topologies topologies, ReconcileNode reconcile, Executor executor) {
+    public ReconcileFleet(Topologies topologies, ReconcileNode reconcile, Executor executor, int parallelism) {
+        if (parallelism < 1) {
+            throw new IllegalArgumentException("parallelism must be at least 1, was " + parallelism);
+        }
         this.topologies = topologies;
         this.reconcile = reconcile;
         this.executor = executor;
+        this.running = new Semaphore(parallelism);
     }
 
-    /** Reconciles every node of the topology, one after the other, in the calling thread. */
-    public List<ReconcileNode.Report> reconcileAll() {
-        List<ReconcileNode.Report> reports = new ArrayList<>();
+    /** Every node of the topology is due. */
+    public void dueEverywhere() {
         for (NodeTopology node : topologies.all()) {
-            reports.add(reconcileLogged(node.node()));
+            due(node.node());
         }
-        return reports;
     }
 
-    /** The node's agent registered again: reconcile it soon, on the executor, not in the caller's thread. */
-    public void agentReregistered(String node) {
-        executor.execute(() -> reconcileLogged(node));
+    /** Every one of these nodes is due. */
+    public void dueOn(List<String> nodes) {
+        nodes.forEach(this::due);
     }
 
-    private ReconcileNode.Report reconcileLogged(String node) {
+    /** The node is due: reconciled soon, on the executor, never in the caller's thread. */
+    public void due(String node) {
+        synchronized (due) {
+            if (due.containsKey(node)) {
+                due.put(node, Boolean.TRUE);
+                return;
+            }
+            due.put(node, Boolean.FALSE);
+        }
+        executor.execute(() -> runWhileDue(node));
+    }
+
+    private void runWhileDue(String node) {
+        while (true) {
+            running.acquireUninterruptibly();
+            try {
+                reconcileLogged(node);
+            } finally {
+                running.release();
+            }
+            synchronized (due) {
+                if (!due.get(node)) {
+                    due.remove(node);
+                    return;
+                }
+                due.put(node, Boolean.FALSE);
+            }
+        }
+    }
+
+    private void reconcileLogged(String node) {
         try {
             ReconcileNode.Report report = reconcile.reconcile(node);
             if (!report.reachable()) {
@@ -52,11 +93,9 @@ public final class ReconcileFleet {
             } else if (!report.repairs().isEmpty()) {
                 log.info(() -> "reconciled " + node + ": " + report.repairs());
             }
-            return report;
         } catch (RuntimeException failed) {
             // One node's failure (its database rows, an agent's odd answer) must not stop the others'.
             log.log(Level.WARNING, "reconciliation of " + node + " failed", failed);
-            return new ReconcileNode.Report(node, false, List.of("failed: " + failed.getMessage()));
         }
     }
 }

@@ -31,19 +31,42 @@ import org.springframework.stereotype.Repository;
  * against the partial unique index {@code assignment_devices_held_once}: a reservation that finds
  * a device held (or waits for a concurrent holder to commit and then finds it) inserts nothing for
  * it, and the whole reservation is refused. So the database, not a Java lock, decides every race.
+ *
+ * <p>Every state stored and every fence is stamped with this run's {@link Incarnation}, so that
+ * reconciliation can tell a step whose run died (taken over at once) from one a live run is still
+ * driving (left to settle).
  */
 @Repository
 class JpaAssignments implements Assignments {
 
     private static final String INSERT_HOLD = """
             insert into assignment_devices
-                (assignment_id, tenant, node, bdf, role, held, position, vfio_name, iommu_group, reset_set)
-            values (:assignment, :tenant, :node, :bdf, :role, true, :position, :vfio, :group, :resetSet)
+                (assignment_id, tenant, node, bdf, role, held, position, vfio_name, iommu_group, reset_set, driver)
+            values (:assignment, :tenant, :node, :bdf, :role, true, :position, :vfio, :group, :resetSet,
+                    cast(:driver as integer))
             on conflict (node, bdf) where held do nothing
+            """;
+
+    /**
+     * Whether the run {@code <column>} names has gone: not this run, and holding no incarnation lock
+     * in this database. A null driver (stored before drivers were) counts as gone.
+     */
+    private static final String DRIVER_GONE = """
+            (%1$s is distinct from :self and not exists (
+                select 1 from pg_locks l
+                where l.locktype = 'advisory' and l.granted and l.objsubid = 2
+                  and l.database = (select oid from pg_database where datname = current_database())
+                  and l.classid = cast(:namespace as oid) and l.objid = cast(%1$s as oid)))
             """;
 
     @PersistenceContext
     private EntityManager entities;
+
+    private final Incarnation incarnation;
+
+    JpaAssignments(Incarnation incarnation) {
+        this.incarnation = incarnation;
+    }
 
     @Override
     public Assignment reserve(Assignment requested) {
@@ -57,6 +80,7 @@ class JpaAssignments implements Assignments {
         row.hwptIds = "";
         row.createdAt = now;
         row.updatedAt = now;
+        row.driver = incarnation.id();
         entities.persist(row);
         entities.flush();
         List<String> taken = new ArrayList<>();
@@ -72,6 +96,7 @@ class JpaAssignments implements Assignments {
                     .setParameter("vfio", device.vfioName())
                     .setParameter("group", device.iommuGroup())
                     .setParameter("resetSet", device.resetSet())
+                    .setParameter("driver", null)
                     .executeUpdate();
             if (inserted == 0) {
                 taken.add(device.bdf());
@@ -105,6 +130,7 @@ class JpaAssignments implements Assignments {
         row.hwptIds = String.join(",", changed.hwptIds().stream().map(String::valueOf).toList());
         row.failureReason = changed.failureReason();
         row.updatedAt = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        row.driver = incarnation.id();
         for (AssignmentDeviceRow device : ownedRows(changed.id())) {
             changed.devices().stream().filter(candidate -> candidate.bdf().equals(device.bdf)).findFirst()
                     .ifPresent(candidate -> {
@@ -153,15 +179,20 @@ class JpaAssignments implements Assignments {
     }
 
     @Override
+    @SuppressWarnings("unchecked")
     public List<Assignment> unfinishedOn(String node, Instant changedBefore) {
-        return entities.createQuery("""
-                        select a from AssignmentRow a
-                        where a.node = :node and a.state not in ('RELEASED', 'FAILED') and a.updatedAt < :before
-                        order by a.createdAt, a.id
-                        """, AssignmentRow.class)
+        List<String> ids = entities.createNativeQuery("""
+                        select a.id from assignments a
+                        where a.node = :node and a.state not in ('RELEASED', 'FAILED')
+                          and (a.updated_at < :before or %s)
+                        order by a.created_at, a.id
+                        """.formatted(DRIVER_GONE.formatted("a.driver")))
                 .setParameter("node", node)
                 .setParameter("before", changedBefore)
-                .getResultList().stream().map(this::toDomain).toList();
+                .setParameter("self", incarnation.id())
+                .setParameter("namespace", Incarnation.NAMESPACE)
+                .getResultList();
+        return ids.stream().map(id -> find(id).orElseThrow()).toList();
     }
 
     @Override
@@ -209,6 +240,7 @@ class JpaAssignments implements Assignments {
                     .setParameter("vfio", "")
                     .setParameter("group", -1)
                     .setParameter("resetSet", "")
+                    .setParameter("driver", incarnation.id())
                     .executeUpdate();
             if (inserted == 0) {
                 unfence(resetting.id());
@@ -229,12 +261,14 @@ class JpaAssignments implements Assignments {
     @SuppressWarnings("unchecked")
     public List<String> unfenceAbandoned(String node, Instant startedBefore) {
         return entities.createNativeQuery("""
-                        update assignment_devices set held = false
-                        where node = :node and role = 'FENCE' and held and created_at < :before
-                        returning bdf
-                        """)
+                        update assignment_devices d set held = false
+                        where d.node = :node and d.role = 'FENCE' and d.held and (d.created_at < :before or %s)
+                        returning d.bdf
+                        """.formatted(DRIVER_GONE.formatted("d.driver")))
                 .setParameter("node", node)
                 .setParameter("before", startedBefore)
+                .setParameter("self", incarnation.id())
+                .setParameter("namespace", Incarnation.NAMESPACE)
                 .getResultList();
     }
 

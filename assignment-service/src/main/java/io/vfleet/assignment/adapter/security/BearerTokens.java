@@ -28,7 +28,9 @@ public final class BearerTokens {
             if (token.tenant() != null && role != Caller.Role.ORCHESTRATOR) {
                 throw new IllegalStateException("vfleet.security.tokens: only an orchestrator is scoped to a tenant");
             }
-            known.add(new Known(token.token().getBytes(StandardCharsets.UTF_8), new Caller(role, token.tenant())));
+            String principal = token.name() != null && !token.name().isBlank() ? token.name()
+                    : role.name().toLowerCase(Locale.ROOT) + ":" + fingerprint(token.token());
+            known.add(new Known(token.token().getBytes(StandardCharsets.UTF_8), new Caller(principal, role, token.tenant())));
         }
     }
 
@@ -49,6 +51,16 @@ public final class BearerTokens {
             }
         }
         return caller.orElseThrow(() -> new Unauthenticated("the bearer token is not known"));
+    }
+
+    /** A token's stable, non-secret name: the start of its SHA-256 digest. */
+    private static String fingerprint(String token) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(digest, 0, 8);
+        } catch (java.security.NoSuchAlgorithmException missing) {
+            throw new AssertionError("every JDK provides SHA-256", missing);
+        }
     }
 
     /** No credentials, or unknown ones. */

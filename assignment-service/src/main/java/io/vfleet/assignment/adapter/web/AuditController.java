@@ -3,11 +3,7 @@ package io.vfleet.assignment.adapter.web;
 import io.vfleet.assignment.application.Caller;
 import io.vfleet.assignment.application.QueryAudit;
 import io.vfleet.assignment.application.port.AuditLog;
-import io.vfleet.assignment.application.port.Paging;
 import io.vfleet.assignment.domain.AuditEvent;
-import jakarta.validation.constraints.Max;
-import jakarta.validation.constraints.Min;
-import jakarta.validation.constraints.Pattern;
 import java.time.Instant;
 import java.util.List;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -43,20 +39,20 @@ class AuditController {
 
     @GetMapping("/events")
     PageBody<EventBody> events(Caller caller,
-            @RequestParam(required = false) @Pattern(regexp = AssignmentBodies.BDF) String device,
-            @RequestParam(required = false) @Pattern(regexp = AssignmentBodies.NAME) String tenant,
+            @RequestParam(required = false) String device,
+            @RequestParam(required = false) String tenant,
             @RequestParam(required = false) Instant from,
             @RequestParam(required = false) Instant to,
-            @RequestParam(defaultValue = "0") @Min(0) int page,
-            @RequestParam(defaultValue = "50") @Min(1) @Max(Paging.MAX_SIZE) int size) {
-        return PageBody.of(audit.events(caller, new AuditLog.Query(device, tenant, from, to), new Paging(page, size))
+            @RequestParam(required = false) Long page,
+            @RequestParam(required = false) Long size) {
+        return PageBody.of(audit.events(caller, new QueryAudit.Search(device, tenant, from, to, page, size))
                 .map(EventBody::of));
     }
 
     @GetMapping("/owner")
     OwnersBody owner(Caller caller,
-            @RequestParam @Pattern(regexp = AssignmentBodies.BDF) String device,
-            @RequestParam(required = false) @Pattern(regexp = AssignmentBodies.NAME) String node,
+            @RequestParam String device,
+            @RequestParam(required = false) String node,
             @RequestParam(required = false) Instant at) {
         Instant when = at == null ? Instant.now() : at;
         return new OwnersBody(device, when, audit.owners(caller, device, node, when));

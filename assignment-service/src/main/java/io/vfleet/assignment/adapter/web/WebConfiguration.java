@@ -2,6 +2,7 @@ package io.vfleet.assignment.adapter.web;
 
 import io.vfleet.assignment.adapter.security.BearerTokens;
 import io.vfleet.assignment.application.Caller;
+import io.vfleet.rest.ProblemWriter;
 import java.util.List;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
@@ -14,7 +15,6 @@ import org.springframework.web.method.support.HandlerMethodArgumentResolver;
 import org.springframework.web.method.support.ModelAndViewContainer;
 import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Bearer-token authentication on {@code /api/**} and on the Prometheus scrape, and the authenticated
@@ -35,8 +35,8 @@ class WebConfiguration implements WebMvcConfigurer {
     }
 
     @Bean
-    FilterRegistrationBean<MetricsTokenFilter> metricsTokenFilter(JsonMapper json) {
-        FilterRegistrationBean<MetricsTokenFilter> registration = new FilterRegistrationBean<>(new MetricsTokenFilter(tokens, json));
+    FilterRegistrationBean<MetricsTokenFilter> metricsTokenFilter(ProblemWriter problems) {
+        FilterRegistrationBean<MetricsTokenFilter> registration = new FilterRegistrationBean<>(new MetricsTokenFilter(tokens, problems));
         registration.addUrlPatterns("/actuator/prometheus");
         return registration;
     }
