@@ -33,8 +33,10 @@ import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.context.ApplicationListener;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.event.ContextClosedEvent;
 import org.springframework.core.env.Environment;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -61,6 +63,15 @@ class AssignmentConfiguration {
             log.warn("failpoints armed, for crash tests only: {}", configured);
         }
         return failpoints;
+    }
+
+    /**
+     * A stopping service ends the requests parked at failpoints first, before the web server waits
+     * for requests in flight, so that a test's stop of the service in its own JVM acts as a crash.
+     */
+    @Bean
+    ApplicationListener<ContextClosedEvent> crashParkedRequestsOnClose(Failpoints failpoints) {
+        return closed -> failpoints.crash();
     }
 
     /** The use cases' agents are timed wherever they come from, so a test's fake agents are measured too. */
@@ -121,7 +132,7 @@ class AssignmentConfiguration {
     @Bean
     ReconcileFleet reconcileFleet(ReleaseAssignment.Ports ports, ReconcileNode reconcile,
             ExecutorService reconciliationRuns, ReconcileProperties properties) {
-        return new ReconcileFleet(ports.topologies(), reconcile, reconciliationRuns, properties.parallelism());
+        return new ReconcileFleet(ports.topologies(), reconcile, reconciliationRuns, properties.fleetSettings());
     }
 
     @Bean

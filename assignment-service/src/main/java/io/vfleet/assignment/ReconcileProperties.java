@@ -1,5 +1,6 @@
 package io.vfleet.assignment;
 
+import io.vfleet.assignment.application.ReconcileFleet;
 import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
@@ -7,20 +8,29 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * {@code vfleet.reconcile.on-start} (default true): reconcile every node the service knows when it is
  * ready, and each node the inventory lists as soon as it does; {@code vfleet.reconcile.interval}
  * (default one minute; 0 turns periodic reconciliation off); {@code vfleet.reconcile.parallelism}
- * (default 16): how many nodes are reconciled at once.
+ * (default 16): how many nodes are reconciled at once; {@code vfleet.reconcile.settling} (default
+ * 30 s): how long a step that a live run of the service drives is left to it.
  */
 @ConfigurationProperties("vfleet.reconcile")
-record ReconcileProperties(Boolean onStart, Duration interval, Integer parallelism) {
+record ReconcileProperties(Boolean onStart, Duration interval, Integer parallelism, Duration settling) {
 
     ReconcileProperties {
         onStart = onStart == null ? Boolean.TRUE : onStart;
         interval = interval == null ? Duration.ofMinutes(1) : interval;
-        parallelism = parallelism == null ? 16 : parallelism;
+        parallelism = parallelism == null ? ReconcileFleet.Settings.DEFAULTS.parallelism() : parallelism;
+        settling = settling == null ? ReconcileFleet.Settings.DEFAULTS.settling() : settling;
         if (interval.isNegative()) {
             throw new IllegalStateException("vfleet.reconcile.interval must not be negative, was " + interval);
         }
         if (parallelism < 1) {
             throw new IllegalStateException("vfleet.reconcile.parallelism must be at least 1, was " + parallelism);
         }
+        if (settling.isNegative()) {
+            throw new IllegalStateException("vfleet.reconcile.settling must not be negative, was " + settling);
+        }
+    }
+
+    ReconcileFleet.Settings fleetSettings() {
+        return new ReconcileFleet.Settings(parallelism, settling);
     }
 }

@@ -43,7 +43,7 @@ class ReconciliationScheduleTest extends ServiceTestBase {
     }
 
     private ReconcileFleet fleet(int parallelism) {
-        return new ReconcileFleet(topologies, reconcile, runs, parallelism);
+        return new ReconcileFleet(topologies, reconcile, runs, new ReconcileFleet.Settings(parallelism, Duration.ZERO));
     }
 
     private void plantOrphan(String node, String id) {
@@ -64,7 +64,7 @@ class ReconciliationScheduleTest extends ServiceTestBase {
         plantOrphan("n1", "orphan-1");
         plantOrphan("n2", "orphan-2");
 
-        new ReconciliationSchedule(fleet(4), scheduler, new ReconcileProperties(true, Duration.ZERO, 4), List.of()).start();
+        new ReconciliationSchedule(fleet(4), scheduler, new ReconcileProperties(true, Duration.ZERO, 4, null), List.of()).start();
 
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
             assertThat(agents.preparedIds("n1")).isEmpty();
@@ -77,7 +77,7 @@ class ReconciliationScheduleTest extends ServiceTestBase {
     void startReconcilesAStaticallyConfiguredAgentTheTopologyDoesNotKnow() {
         plantOrphan("n9", "orphan-9");
 
-        new ReconciliationSchedule(fleet(4), scheduler, new ReconcileProperties(true, Duration.ZERO, 4), List.of("n9"))
+        new ReconciliationSchedule(fleet(4), scheduler, new ReconcileProperties(true, Duration.ZERO, 4, null), List.of("n9"))
                 .start();
 
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(agents.preparedIds("n9")).isEmpty());
@@ -85,7 +85,7 @@ class ReconciliationScheduleTest extends ServiceTestBase {
 
     @Test
     void theIntervalRepairsWhatGoesWrongLater() {
-        new ReconciliationSchedule(fleet(4), scheduler, new ReconcileProperties(false, Duration.ofMillis(100), 4), List.of())
+        new ReconciliationSchedule(fleet(4), scheduler, new ReconcileProperties(false, Duration.ofMillis(100), 4, null), List.of())
                 .start();
 
         plantOrphan("n1", "orphan-later");
@@ -101,7 +101,7 @@ class ReconciliationScheduleTest extends ServiceTestBase {
     void nothingRunsWhenStartAndIntervalAreOff() throws Exception {
         plantOrphan("n1", "orphan-1");
 
-        new ReconciliationSchedule(fleet(4), scheduler, new ReconcileProperties(false, Duration.ZERO, 4), List.of("n1"))
+        new ReconciliationSchedule(fleet(4), scheduler, new ReconcileProperties(false, Duration.ZERO, 4, null), List.of("n1"))
                 .start();
         scheduler.submit(() -> {}).get(10, TimeUnit.SECONDS);
 

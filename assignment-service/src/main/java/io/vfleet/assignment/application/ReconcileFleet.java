@@ -2,6 +2,8 @@ package io.vfleet.assignment.application;
 
 import io.vfleet.assignment.application.port.Topologies;
 import io.vfleet.assignment.domain.NodeTopology;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,18 +31,34 @@ public final class ReconcileFleet {
     private final Topologies topologies;
     private final ReconcileNode reconcile;
     private final Executor executor;
+    private final Duration settling;
     private final Semaphore running;
     /** The nodes with a run queued or going, and whether they were asked for again meanwhile. Guarded by itself. */
     private final Map<String, Boolean> due = new HashMap<>();
 
-    public ReconcileFleet(Topologies topologies, ReconcileNode reconcile, Executor executor, int parallelism) {
-        if (parallelism < 1) {
-            throw new IllegalArgumentException("parallelism must be at least 1, was " + parallelism);
+    /**
+     * How runs go: at most {@code parallelism} nodes at once, and a step a live run of the service
+     * drives is left alone for {@code settling} (see {@link ReconcileNode}).
+     */
+    public record Settings(int parallelism, Duration settling) {
+        public static final Settings DEFAULTS = new Settings(16, ReconcileNode.SETTLING);
+
+        public Settings {
+            if (parallelism < 1) {
+                throw new IllegalArgumentException("parallelism must be at least 1, was " + parallelism);
+            }
+            if (settling.isNegative()) {
+                throw new IllegalArgumentException("settling must not be negative, was " + settling);
+            }
         }
+    }
+
+    public ReconcileFleet(Topologies topologies, ReconcileNode reconcile, Executor executor, Settings settings) {
         this.topologies = topologies;
         this.reconcile = reconcile;
         this.executor = executor;
-        this.running = new Semaphore(parallelism);
+        this.settling = settings.settling();
+        this.running = new Semaphore(settings.parallelism());
     }
 
     /** Every node of the topology is due. */
@@ -87,7 +105,7 @@ public final class ReconcileFleet {
 
     private void reconcileLogged(String node) {
         try {
-            ReconcileNode.Report report = reconcile.reconcile(node);
+            ReconcileNode.Report report = reconcile.reconcile(node, Instant.now().minus(settling));
             if (!report.reachable()) {
                 log.fine(() -> "reconciliation of " + node + " skipped: its agent cannot be reached");
             } else if (!report.repairs().isEmpty()) {

@@ -27,4 +27,19 @@ public final class EmbeddedDatabase {
         dataSource();
         return postgres.getJdbcUrl("postgres", "postgres");
     }
+
+    /** A database of its own on the same server, created empty on first use, for tests that run the service whole. */
+    public static synchronized String jdbcUrl(String database) {
+        DataSource server = dataSource();
+        try (java.sql.Connection connection = server.getConnection();
+                java.sql.Statement statement = connection.createStatement()) {
+            java.sql.ResultSet exists = statement.executeQuery("select 1 from pg_database where datname = '" + database + "'");
+            if (!exists.next()) {
+                statement.execute("create database " + database);
+            }
+        } catch (java.sql.SQLException failed) {
+            throw new IllegalStateException("cannot create database " + database, failed);
+        }
+        return postgres.getJdbcUrl("postgres", database);
+    }
 }

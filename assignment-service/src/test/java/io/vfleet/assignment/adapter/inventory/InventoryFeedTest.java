@@ -63,7 +63,7 @@ class InventoryFeedTest extends ServiceTestBase {
                 device("gpu-a", GPU, "vfio-pci", 26, "slot:0000:17:00.0"),
                 device("gpu-a", NVME, "nvme", 31, "")));
         feed = new InventoryFeed(InventoryConfiguration.authenticated(InventoryGrpc.newBlockingStub(channel), "token"),
-                topologies, new ReconcileFleet(topologies, reconcile, reconciliation, 4),
+                topologies, new ReconcileFleet(topologies, reconcile, reconciliation, ReconcileFleet.Settings.DEFAULTS),
                 new InventoryFeed.Backoff(Duration.ofMillis(10), Duration.ofMillis(100)));
         feed.start();
     }
