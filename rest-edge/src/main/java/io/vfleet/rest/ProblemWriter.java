@@ -3,7 +3,6 @@ package io.vfleet.rest;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.springframework.http.MediaType;
@@ -33,8 +32,8 @@ public final class ProblemWriter {
             body.putAll(problem.getProperties());
         }
         response.setStatus(problem.getStatus());
+        // JSON is UTF-8 without saying so, as the advice's answers are.
         response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
-        response.setCharacterEncoding(StandardCharsets.UTF_8);
-        response.getWriter().write(json.writeValueAsString(body));
+        response.getOutputStream().write(json.writeValueAsBytes(body));
     }
 }

@@ -3,11 +3,11 @@ package io.vfleet.rest;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration;
-import org.springframework.boot.jackson.autoconfigure.JsonMapperBuilderCustomizer;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.boot.webmvc.autoconfigure.error.ErrorMvcAutoConfiguration;
 import org.springframework.context.annotation.Bean;
 import org.springframework.core.Ordered;
+import org.springframework.http.converter.HttpMessageConverters;
 import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 import tools.jackson.databind.json.JsonMapper;
@@ -17,16 +17,26 @@ import tools.jackson.databind.json.JsonMapper;
  * body limit, known query parameters only under {@code /api/}, and the container's error page as a
  * problem. The services' own advice extends {@link ProblemResponses}.
  */
-@AutoConfiguration(before = {ErrorMvcAutoConfiguration.class, JacksonAutoConfiguration.class})
+@AutoConfiguration(before = ErrorMvcAutoConfiguration.class, after = JacksonAutoConfiguration.class)
 @EnableConfigurationProperties(RestEdgeProperties.class)
 public class RestEdgeAutoConfiguration {
 
     /** Where the APIs live: the paths whose query parameters are checked. */
     static final String API_PATHS = "/api/**";
 
+    /**
+     * Request bodies are read strictly ({@link StrictJson}) by a converter of their own, ahead of the
+     * others; answers are written as before, and the application's own mapper is left as it is.
+     */
     @Bean
-    JsonMapperBuilderCustomizer strictJson() {
-        return new StrictJson();
+    WebMvcConfigurer strictJsonBodies(JsonMapper json) {
+        StrictJson.Reader reader = new StrictJson.Reader(StrictJson.strict(json));
+        return new WebMvcConfigurer() {
+            @Override
+            public void configureMessageConverters(HttpMessageConverters.ServerBuilder builder) {
+                builder.addCustomConverter(reader);
+            }
+        };
     }
 
     @Bean

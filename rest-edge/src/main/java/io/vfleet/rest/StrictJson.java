@@ -1,6 +1,8 @@
 package io.vfleet.rest;
 
-import org.springframework.boot.jackson.autoconfigure.JsonMapperBuilderCustomizer;
+import org.springframework.core.ResolvableType;
+import org.springframework.http.MediaType;
+import org.springframework.http.converter.json.JacksonJsonHttpMessageConverter;
 import tools.jackson.core.StreamReadFeature;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.MapperFeature;
@@ -10,16 +12,23 @@ import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.type.LogicalType;
 
 /**
- * JSON is read as written, or refused: a field the request does not have ({@code "withKVM"}), a
- * number that is not an integer where one is expected ({@code "count": 1.5}), a value of another
- * JSON type ({@code "count": "2"}, {@code "withKvm": "yes"}, {@code "tenant": 5}), a field given
- * twice, or anything after the document is a bad request naming the field, never a silent guess.
+ * How request bodies are read: as written, or refused. A field the request does not have
+ * ({@code "withKVM"}), a number that is not an integer where one is expected ({@code "count": 1.5}),
+ * a value of another JSON type ({@code "count": "2"}, {@code "withKvm": "yes"}, {@code "tenant": 5}),
+ * a field given twice, or anything after the document is a bad request naming the field, never a
+ * silent guess.
+ *
+ * <p>Only the HTTP edge reads this strictly: the application's own mapper, which may read what the
+ * service stored itself, keeps its configuration.
  */
-final class StrictJson implements JsonMapperBuilderCustomizer {
+final class StrictJson {
 
-    @Override
-    public void customize(JsonMapper.Builder builder) {
-        builder.enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES,
+    private StrictJson() {}
+
+    /** {@code json} as configured, made strict for reading requests. */
+    static JsonMapper strict(JsonMapper json) {
+        JsonMapper.Builder builder = json.rebuild()
+                .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES,
                         DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES,
                         DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
                 .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
@@ -40,5 +49,24 @@ final class StrictJson implements JsonMapperBuilderCustomizer {
                 .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
                 .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
                 .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail));
+        return builder.build();
+    }
+
+    /** Reads JSON bodies with a strict mapper and writes nothing: answers go to the converters that write them. */
+    static final class Reader extends JacksonJsonHttpMessageConverter {
+
+        Reader(JsonMapper strict) {
+            super(strict);
+        }
+
+        @Override
+        public boolean canWrite(Class<?> type, MediaType mediaType) {
+            return false;
+        }
+
+        @Override
+        public boolean canWrite(ResolvableType type, Class<?> valueClass, MediaType mediaType) {
+            return false;
+        }
     }
 }

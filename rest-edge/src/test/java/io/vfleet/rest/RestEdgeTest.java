@@ -264,6 +264,13 @@ class RestEdgeTest {
     }
 
     @Test
+    void theApplicationsOwnMapperStaysAsConfiguredForWhatTheServiceStoredItself() {
+        record Stored(String tenant) {}
+
+        assertThat(json.readValue("{\"tenant\":\"acme\",\"dropped\":1}", Stored.class).tenant()).isEqualTo("acme");
+    }
+
+    @Test
     void everyTypeHasItsOwnStatusAndTheFrameworkStatusesMapToTheGeneralOnes() {
         assertThat(ProblemType.forStatus(409)).isEqualTo(ProblemType.CONFLICT);
         assertThat(ProblemType.forStatus(429)).isEqualTo(ProblemType.BAD_REQUEST);

@@ -5,6 +5,7 @@ import com.google.rpc.Code;
 import com.google.rpc.ErrorInfo;
 import io.grpc.Status;
 import io.grpc.protobuf.StatusProto;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.vfleet.api.inventory.v1.Agent;
 import io.vfleet.api.inventory.v1.Change;
@@ -142,6 +143,8 @@ public final class FakeInventory extends InventoryGrpc.InventoryImplBase {
         }
         Change built = change.build();
         changes.add(built);
+        // A watcher that went away (its feed stopped) hears nothing more.
+        watchers.removeIf(watcher -> watcher instanceof ServerCallStreamObserver<?> call && call.isCancelled());
         watchers.forEach(watcher -> watcher.onNext(ListAndWatchResponse.newBuilder().setChange(built).build()));
     }
 

@@ -134,16 +134,16 @@ final class Incarnation implements AutoCloseable {
     }
 
     /**
-     * Closes the connection for good, never back into the pool: a pooled session would keep the lock
-     * (and this run would seem alive after it died).
+     * Closes the connection for good, never back into the pool for reuse: a pooled session would keep
+     * the lock (and this run would seem alive after it died). Evicted first, the pool closes it when
+     * it comes back.
      */
     private void discard(Connection held) {
         try {
             if (dataSource.isWrapperFor(HikariDataSource.class)) {
                 dataSource.unwrap(HikariDataSource.class).evictConnection(held);
-            } else {
-                held.close();
             }
+            held.close();
         } catch (SQLException ignored) {
             // A connection that is already gone.
         }

@@ -8,7 +8,7 @@ import org.springframework.web.servlet.HandlerInterceptor;
 /**
  * Authenticates every API request by its {@code Authorization: Bearer} token and leaves the
  * {@link io.vfleet.assignment.application.Caller} on the request; an unknown or missing token ends
- * the request with 401 (see {@link Problems}).
+ * the request with 401 (see {@link AssignmentProblems}).
  */
 final class BearerTokenInterceptor implements HandlerInterceptor {
 

@@ -125,6 +125,41 @@ class InventoryFeedTest extends ServiceTestBase {
     }
 
     @Test
+    void aRestartedFeedMakesEveryNodeOfItsFirstListDue() throws InterruptedException {
+        awaitSynced();
+        feed.stop();
+        inventory.register(node("gpu-b", NodeState.READY, "10.0.0.2:9090"), List.of(device("gpu-b", GPU, "vfio-pci", 26, "")));
+        agents.plant("gpu-a", new NodeAgents.PrepareCall("orphan-a", "acme", List.of(GPU), false, 1));
+        agents.plant("gpu-b", new NodeAgents.PrepareCall("orphan-b", "acme", List.of(GPU), false, 1));
+
+        feed = new InventoryFeed(InventoryConfiguration.authenticated(InventoryGrpc.newBlockingStub(channel), "token"),
+                topologies, new ReconcileFleet(topologies, reconcile, reconciliation, ReconcileFleet.Settings.DEFAULTS),
+                new InventoryFeed.Backoff(Duration.ofMillis(10), Duration.ofMillis(100)));
+        feed.start();
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            assertThat(agents.preparedIds("gpu-a")).isEmpty();
+            assertThat(agents.preparedIds("gpu-b")).isEmpty();
+        });
+    }
+
+    @Test
+    void aListAgainMakesDueOnlyTheNodesThatChanged() {
+        awaitSynced();
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                assertThat(agents.calls()).containsOnlyOnce("list-prepared gpu-a"));
+
+        inventory.disconnect();
+        inventory.register(node("gpu-b", NodeState.READY, "10.0.0.2:9090"), List.of(device("gpu-b", GPU, "vfio-pci", 26, "")));
+        inventory.forgetChangesUpTo(inventory.revision());
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                assertThat(agents.calls()).containsOnlyOnce("list-prepared gpu-b"));
+        assertThat(inventory.requests()).endsWith((Long) null);
+        assertThat(agents.calls()).containsOnlyOnce("list-prepared gpu-a");
+    }
+
+    @Test
     void anAgentBackFromUnreachableIsReconciled() {
         awaitSynced();
         agents.plant("gpu-a", new NodeAgents.PrepareCall("orphan", "acme", List.of(GPU), false, 1));

@@ -2,33 +2,32 @@ package io.vfleet.inventory.adapter.web;
 
 import io.vfleet.inventory.adapter.security.BearerTokens;
 import io.vfleet.inventory.domain.Caller;
+import io.vfleet.rest.ProblemType;
+import io.vfleet.rest.ProblemWriter;
+import io.vfleet.rest.Problems;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Optional;
 import org.springframework.http.HttpHeaders;
-import org.springframework.http.MediaType;
 import org.springframework.web.filter.OncePerRequestFilter;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Lets through only requests that carry a known bearer token, and hands the caller it names to the
- * controllers as the request attribute {@link #CALLER}. Anything else gets 401 as an RFC 9457 problem.
+ * controllers as the request attribute {@link #CALLER}. Anything else gets 401, a problem of the
+ * shared vocabulary.
  */
 public final class BearerTokenFilter extends OncePerRequestFilter {
     public static final String CALLER = Caller.class.getName();
 
     private final BearerTokens tokens;
-    private final JsonMapper json;
+    private final ProblemWriter problems;
 
-    public BearerTokenFilter(BearerTokens tokens, JsonMapper json) {
+    public BearerTokenFilter(BearerTokens tokens, ProblemWriter problems) {
         this.tokens = tokens;
-        this.json = json;
+        this.problems = problems;
     }
 
     @Override
@@ -37,18 +36,9 @@ public final class BearerTokenFilter extends OncePerRequestFilter {
         String authorization = request.getHeader(HttpHeaders.AUTHORIZATION);
         Optional<Caller> caller = tokens.authenticate(authorization);
         if (caller.isEmpty()) {
-            Map<String, Object> problem = new LinkedHashMap<>();
-            problem.put("type", "about:blank");
-            problem.put("title", "Unauthorized");
-            problem.put("status", HttpServletResponse.SC_UNAUTHORIZED);
-            problem.put("detail", authorization == null ? "this call needs an Authorization: Bearer token"
-                    : "the bearer token is not one this service knows");
-            problem.put("instance", request.getRequestURI());
-            response.setStatus(HttpServletResponse.SC_UNAUTHORIZED);
             response.setHeader(HttpHeaders.WWW_AUTHENTICATE, "Bearer realm=\"vfleet\"");
-            response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
-            response.setCharacterEncoding(StandardCharsets.UTF_8);
-            response.getWriter().write(json.writeValueAsString(problem));
+            problems.write(request, response, Problems.of(ProblemType.UNAUTHENTICATED, authorization == null
+                    ? "this call needs an Authorization: Bearer token" : "the bearer token is not one this service knows"));
             return;
         }
         request.setAttribute(CALLER, caller.get());

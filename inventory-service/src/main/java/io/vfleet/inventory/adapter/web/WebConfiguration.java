@@ -5,10 +5,10 @@ import io.swagger.v3.oas.models.OpenAPI;
 import io.swagger.v3.oas.models.info.Info;
 import io.swagger.v3.oas.models.security.SecurityScheme;
 import io.vfleet.inventory.adapter.security.BearerTokens;
+import io.vfleet.rest.ProblemWriter;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The REST edge's wiring: which paths need a bearer token, and the OpenAPI description's title and
@@ -18,8 +18,8 @@ import tools.jackson.databind.json.JsonMapper;
 class WebConfiguration {
 
     @Bean
-    FilterRegistrationBean<BearerTokenFilter> bearerTokenFilter(BearerTokens tokens, JsonMapper json) {
-        FilterRegistrationBean<BearerTokenFilter> registration = new FilterRegistrationBean<>(new BearerTokenFilter(tokens, json));
+    FilterRegistrationBean<BearerTokenFilter> bearerTokenFilter(BearerTokens tokens, ProblemWriter problems) {
+        FilterRegistrationBean<BearerTokenFilter> registration = new FilterRegistrationBean<>(new BearerTokenFilter(tokens, problems));
         registration.addUrlPatterns("/api/*", "/actuator/prometheus");
         return registration;
     }

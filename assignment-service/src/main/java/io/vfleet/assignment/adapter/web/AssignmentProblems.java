@@ -10,6 +10,7 @@ import io.vfleet.assignment.domain.AssignmentState;
 import io.vfleet.rest.FieldProblem;
 import io.vfleet.rest.ProblemResponses;
 import io.vfleet.rest.ProblemType;
+import io.vfleet.rest.Problems;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +27,7 @@ import org.springframework.web.bind.annotation.RestControllerAdvice;
  * something gets 404, one without credentials 401.
  */
 @RestControllerAdvice
-class Problems extends ProblemResponses {
+class AssignmentProblems extends ProblemResponses {
 
     /** Where the REST API names a field otherwise than the application does. */
     private static final Map<String, String> REST_NAMES = Map.of(
@@ -35,7 +36,7 @@ class Problems extends ProblemResponses {
 
     @ExceptionHandler
     ResponseEntity<Object> refused(AssignmentRefused refused) {
-        ProblemDetail problem = io.vfleet.rest.Problems.of(ProblemType.ASSIGNMENT_REFUSED, refused.getMessage());
+        ProblemDetail problem = Problems.of(ProblemType.ASSIGNMENT_REFUSED, refused.getMessage());
         problem.setProperty("violations", refused.violations().stream()
                 .map(violation -> {
                     Map<String, String> body = new LinkedHashMap<>();
@@ -51,29 +52,29 @@ class Problems extends ProblemResponses {
 
     @ExceptionHandler
     ResponseEntity<Object> notFound(NotFound notFound) {
-        return respond(io.vfleet.rest.Problems.of(ProblemType.NOT_FOUND, notFound.getMessage()));
+        return respond(Problems.of(ProblemType.NOT_FOUND, notFound.getMessage()));
     }
 
     @ExceptionHandler
     ResponseEntity<Object> denied(AccessDenied denied) {
-        return respond(io.vfleet.rest.Problems.of(ProblemType.FORBIDDEN, denied.getMessage()));
+        return respond(Problems.of(ProblemType.FORBIDDEN, denied.getMessage()));
     }
 
     @ExceptionHandler
     ResponseEntity<Object> unauthenticated(BearerTokens.Unauthenticated unauthenticated) {
         return ResponseEntity.status(ProblemType.UNAUTHENTICATED.status())
                 .header(HttpHeaders.WWW_AUTHENTICATE, "Bearer")
-                .body(io.vfleet.rest.Problems.of(ProblemType.UNAUTHENTICATED, unauthenticated.getMessage()));
+                .body(Problems.of(ProblemType.UNAUTHENTICATED, unauthenticated.getMessage()));
     }
 
     @ExceptionHandler
     ResponseEntity<Object> conflict(Conflict conflict) {
-        return respond(io.vfleet.rest.Problems.of(ProblemType.CONFLICT, conflict.getMessage()));
+        return respond(Problems.of(ProblemType.CONFLICT, conflict.getMessage()));
     }
 
     @ExceptionHandler
     ResponseEntity<Object> illegalTransition(AssignmentState.IllegalTransition illegal) {
-        return respond(io.vfleet.rest.Problems.of(ProblemType.CONFLICT, illegal.getMessage()));
+        return respond(Problems.of(ProblemType.CONFLICT, illegal.getMessage()));
     }
 
     @ExceptionHandler
@@ -81,12 +82,12 @@ class Problems extends ProblemResponses {
         List<FieldProblem> fields = invalid.faults().stream()
                 .map(fault -> new FieldProblem(REST_NAMES.getOrDefault(fault.field(), fault.field()), fault.reason()))
                 .toList();
-        return respond(io.vfleet.rest.Problems.badRequest(fields));
+        return respond(Problems.badRequest(fields));
     }
 
     /** A domain record refused an impossible value that no field check stopped first. */
     @ExceptionHandler
     ResponseEntity<Object> invalidArgument(IllegalArgumentException invalid) {
-        return respond(io.vfleet.rest.Problems.badRequest(List.of(new FieldProblem("request", invalid.getMessage()))));
+        return respond(Problems.badRequest(List.of(new FieldProblem("request", invalid.getMessage()))));
     }
 }
