@@ -172,28 +172,23 @@ class AssignmentFlowTest {
      */
     @Test
     void theServiceKilledWithPreparingStoredIsRepairedWithinSecondsOfItsRestart() throws Exception {
-        try {
-            AssignmentServiceRun crashed = AssignmentServiceRun.start(stack,
-                    with(RESTART_REPAIRS_ONLY, "vfleet.failpoints.assign.preparing-stored", "pause"));
-            Thread.ofVirtual().start(() -> postIgnoringTheAnswer("crash", GPU_SERVER, SOCKET_1_GPUS));
-            crashed.awaitParked("assign.preparing-stored", PARKED_WITHIN);
-            JsonNode inFlight = onlyAssignmentOf("crash");
-            assertThat(inFlight.get("state").asString()).isEqualTo("PREPARING");
-            String id = inFlight.get("id").asString();
-            assertThat(preparedOn(GPU_SERVER)).as("the agent was not called").doesNotContain(id);
-            crashed.kill();
-
-            try (AssignmentServiceRun restarted = AssignmentServiceRun.start(stack, RESTART_REPAIRS_ONLY)) {
-                await().atMost(REPAIRED_WITHIN).pollInterval(Duration.ofMillis(250)).untilAsserted(() ->
-                        assertThat(onlyAssignmentOf("crash").get("state").asString()).isEqualTo("FAILED"));
-                assertThat(preparedOn(GPU_SERVER)).doesNotContain(id);
-                for (String gpu : SOCKET_1_GPUS) {
-                    assertThat(owners(gpu, GPU_SERVER)).as(gpu).isEmpty();
-                }
-                assertAuditChainIntact();
-                // Nothing leaked: the four GPUs go to the next tenant.
-                release(activeId(orchestrator.post("/api/v1/assignments", devicesRequest("after-crash", GPU_SERVER, SOCKET_1_GPUS))));
+        String[] id = new String[1];
+        try (AssignmentServiceRun restarted = crashAndRestart("assign.preparing-stored",
+                () -> postIgnoringTheAnswer("crash", GPU_SERVER, SOCKET_1_GPUS), () -> {
+                    JsonNode inFlight = onlyAssignmentOf("crash");
+                    assertThat(inFlight.get("state").asString()).isEqualTo("PREPARING");
+                    id[0] = inFlight.get("id").asString();
+                    assertThat(preparedOn(GPU_SERVER)).as("the agent was not called").doesNotContain(id[0]);
+                })) {
+            await().atMost(REPAIRED_WITHIN).pollInterval(Duration.ofMillis(250)).untilAsserted(() ->
+                    assertThat(onlyAssignmentOf("crash").get("state").asString()).isEqualTo("FAILED"));
+            assertThat(preparedOn(GPU_SERVER)).doesNotContain(id[0]);
+            for (String gpu : SOCKET_1_GPUS) {
+                assertThat(owners(gpu, GPU_SERVER)).as(gpu).isEmpty();
             }
+            assertAuditChainIntact();
+            // Nothing leaked: the four GPUs go to the next tenant.
+            release(activeId(orchestrator.post("/api/v1/assignments", devicesRequest("after-crash", GPU_SERVER, SOCKET_1_GPUS))));
         } finally {
             stack.assignment().start();
         }
@@ -206,28 +201,46 @@ class AssignmentFlowTest {
     @Test
     void theServiceKilledWithReleasingStoredFinishesTheReleaseWithinSecondsOfItsRestart() throws Exception {
         String id = activeId(orchestrator.post("/api/v1/assignments", devicesRequest("leaving", GPU_SERVER, SOCKET_0_GPUS)));
-        try {
-            AssignmentServiceRun crashed = AssignmentServiceRun.start(stack,
-                    with(RESTART_REPAIRS_ONLY, "vfleet.failpoints.release.releasing-stored", "pause"));
-            Thread.ofVirtual().start(() -> deleteIgnoringTheAnswer(id));
-            crashed.awaitParked("release.releasing-stored", PARKED_WITHIN);
-            assertThat(onlyAssignmentOf("leaving").get("state").asString()).isEqualTo("RELEASING");
-            assertThat(preparedOn(GPU_SERVER)).as("the agent was not called").contains(id);
-            crashed.kill();
-
-            try (AssignmentServiceRun restarted = AssignmentServiceRun.start(stack, RESTART_REPAIRS_ONLY)) {
-                await().atMost(REPAIRED_WITHIN).pollInterval(Duration.ofMillis(250)).untilAsserted(() ->
-                        assertThat(onlyAssignmentOf("leaving").get("state").asString()).isEqualTo("RELEASED"));
-                assertThat(preparedOn(GPU_SERVER)).doesNotContain(id);
-                for (String gpu : SOCKET_0_GPUS) {
-                    assertThat(owners(gpu, GPU_SERVER)).as(gpu).isEmpty();
-                }
-                assertAuditChainIntact();
-                release(activeId(orchestrator.post("/api/v1/assignments", devicesRequest("after-release", GPU_SERVER, SOCKET_0_GPUS))));
+        try (AssignmentServiceRun restarted = crashAndRestart("release.releasing-stored", () -> deleteIgnoringTheAnswer(id),
+                () -> {
+                    assertThat(onlyAssignmentOf("leaving").get("state").asString()).isEqualTo("RELEASING");
+                    assertThat(preparedOn(GPU_SERVER)).as("the agent was not called").contains(id);
+                })) {
+            await().atMost(REPAIRED_WITHIN).pollInterval(Duration.ofMillis(250)).untilAsserted(() ->
+                    assertThat(onlyAssignmentOf("leaving").get("state").asString()).isEqualTo("RELEASED"));
+            assertThat(preparedOn(GPU_SERVER)).doesNotContain(id);
+            for (String gpu : SOCKET_0_GPUS) {
+                assertThat(owners(gpu, GPU_SERVER)).as(gpu).isEmpty();
             }
+            assertAuditChainIntact();
+            release(activeId(orchestrator.post("/api/v1/assignments", devicesRequest("after-release", GPU_SERVER, SOCKET_0_GPUS))));
         } finally {
             stack.assignment().start();
         }
+    }
+
+    /** What the test checks while the request is held in the window, before the kill. */
+    private interface Window {
+        void check() throws Exception;
+    }
+
+    /**
+     * Starts the service with the failpoint {@code point} armed, makes {@code request} (whose answer is
+     * lost with the process), waits until the service says the request is parked there, checks
+     * {@code window}, SIGKILLs the service, and starts it again with only its own reconciliation to
+     * repair what it left. The stack's own assignment service is stopped meanwhile; the caller starts
+     * it again.
+     */
+    private AssignmentServiceRun crashAndRestart(String point, Runnable request, Window window) throws Exception {
+        AssignmentServiceRun crashed = AssignmentServiceRun.start(stack, with(RESTART_REPAIRS_ONLY, "vfleet.failpoints." + point, "pause"));
+        try {
+            Thread.ofVirtual().start(request);
+            crashed.awaitParked(point, PARKED_WITHIN);
+            window.check();
+        } finally {
+            crashed.kill();
+        }
+        return AssignmentServiceRun.start(stack, RESTART_REPAIRS_ONLY);
     }
 
     @Test
