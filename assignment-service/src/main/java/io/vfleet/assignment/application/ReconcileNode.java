@@ -198,7 +198,7 @@ public final class ReconcileNode {
     private void fenceOut(Assignment preparing) {
         long epoch = transactions.execute(status -> epochs.next(preparing.node()));
         try {
-            agents.release(preparing.node(), new NodeAgents.ReleaseCall(preparing.id(), true, epoch));
+            agents.release(preparing.node(), new NodeAgents.ReleaseCall(preparing.id(), true, epoch, List.of()));
         } catch (NodeAgents.AgentUnreachable | NodeAgents.AgentRefused failed) {
             throw new Conflict(Conflict.Reason.AGENT_REFUSED, "the agent did not take the fence of "
                     + preparing.id() + ": " + failed.getMessage());
@@ -214,7 +214,7 @@ public final class ReconcileNode {
     private String releaseOrphan(String node, NodeAgents.Prepared orphan) {
         long epoch = transactions.execute(status -> epochs.next(node));
         try {
-            agents.release(node, new NodeAgents.ReleaseCall(orphan.assignmentId(), true, epoch));
+            agents.release(node, new NodeAgents.ReleaseCall(orphan.assignmentId(), true, epoch, List.of()));
         } catch (NodeAgents.AgentUnreachable | NodeAgents.AgentRefused failed) {
             return orphan.assignmentId() + ": held by the agent for no live assignment, release failed: "
                     + failed.getMessage();

@@ -5,6 +5,7 @@ import io.vfleet.assignment.application.AccessDenied;
 import io.vfleet.assignment.application.Conflict;
 import io.vfleet.assignment.application.InvalidRequest;
 import io.vfleet.assignment.application.NotFound;
+import io.vfleet.assignment.domain.AgentAnswer;
 import io.vfleet.assignment.domain.AssignmentRefused;
 import io.vfleet.assignment.domain.AssignmentState;
 import io.vfleet.rest.FieldProblem;
@@ -39,10 +40,11 @@ class AssignmentProblems extends ProblemResponses {
         ProblemDetail problem = Problems.of(ProblemType.ASSIGNMENT_REFUSED, refused.getMessage());
         problem.setProperty("violations", refused.violations().stream()
                 .map(violation -> {
-                    Map<String, String> body = new LinkedHashMap<>();
+                    Map<String, Object> body = new LinkedHashMap<>();
                     body.put("rule", violation.rule().name());
                     body.put("device", violation.device());
                     body.put("detail", violation.detail());
+                    putAgentAnswer(body, violation.agent());
                     return body;
                 })
                 .toList());
@@ -69,7 +71,30 @@ class AssignmentProblems extends ProblemResponses {
 
     @ExceptionHandler
     ResponseEntity<Object> conflict(Conflict conflict) {
-        return respond(Problems.of(ProblemType.CONFLICT, conflict.getMessage()));
+        ProblemDetail problem = Problems.of(ProblemType.CONFLICT, conflict.getMessage());
+        problem.setProperty("reason", conflict.reason().name());
+        if (conflict.agent() != null) {
+            Map<String, Object> answer = new LinkedHashMap<>();
+            putAgentAnswer(answer, conflict.agent());
+            answer.forEach(problem::setProperty);
+        }
+        return respond(problem);
+    }
+
+    /**
+     * What the node's agent said: {@code errno} (its name, EBUSY) and {@code errnoNumber} when its
+     * kernel refused, {@code agentReason} when the agent refused by a rule of its own (STALE_EPOCH).
+     */
+    private static void putAgentAnswer(Map<String, Object> body, AgentAnswer answer) {
+        if (answer == null) {
+            return;
+        }
+        if (answer.isErrno()) {
+            body.put("errno", answer.reason());
+            body.put("errnoNumber", answer.errno());
+        } else {
+            body.put("agentReason", answer.reason());
+        }
     }
 
     @ExceptionHandler

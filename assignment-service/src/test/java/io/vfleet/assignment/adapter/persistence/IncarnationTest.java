@@ -8,6 +8,7 @@ import io.vfleet.assignment.domain.AssignedDevice;
 import io.vfleet.assignment.domain.Assignment;
 import io.vfleet.assignment.domain.AssignmentState;
 import io.vfleet.assignment.domain.Hold;
+import io.vfleet.assignment.domain.TopologyDevice;
 import io.vfleet.assignment.support.EmbeddedDatabase;
 import io.vfleet.assignment.support.Fleet;
 import io.vfleet.assignment.support.ServiceTest;
@@ -46,7 +47,8 @@ class IncarnationTest extends ServiceTestBase {
     private void preparing(String id) {
         transactions.executeWithoutResult(status -> {
             Assignment reserved = assignments.reserve(Assignment.requested(id, "acme", "n1",
-                    List.of(new AssignedDevice("0000:01:00.0", "/dev/vfio/devices/vfio10", 10, "slot:01", null, null)), false));
+                    List.of(new AssignedDevice("0000:01:00.0", "/dev/vfio/devices/vfio10", 10, "slot:01",
+                            TopologyDevice.Kind.PHYSICAL, null, null, null)), false));
             assignments.update(reserved.to(AssignmentState.PREPARING));
         });
     }
@@ -112,7 +114,8 @@ class IncarnationTest extends ServiceTestBase {
     void theFencesOfAResetWhoseRunIsGoneAreLiftedAtOnce() {
         transactions.executeWithoutResult(status -> {
             Assignment reserved = assignments.reserve(Assignment.requested("resetting", "acme", "n1",
-                    List.of(new AssignedDevice("0000:03:00.0", "/dev/vfio/devices/vfio12", 12, "bus:03", null, null)), false));
+                    List.of(new AssignedDevice("0000:03:00.0", "/dev/vfio/devices/vfio12", 12, "bus:03",
+                            TopologyDevice.Kind.PHYSICAL, null, null, null)), false));
             assertThat(assignments.fence(reserved, List.of("0000:03:00.1"))).isTrue();
         });
         List<String> whileItsRunLives = transactions.execute(status -> assignments.unfenceAbandoned("n1", LONG_AGO));
