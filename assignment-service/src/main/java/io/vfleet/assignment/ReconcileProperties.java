@@ -5,11 +5,12 @@ import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
- * {@code vfleet.reconcile.on-start} (default true): reconcile every node the service knows when it is
- * ready, and each node the inventory lists as soon as it does; {@code vfleet.reconcile.interval}
- * (default one minute; 0 turns periodic reconciliation off); {@code vfleet.reconcile.parallelism}
- * (default 16): how many nodes are reconciled at once; {@code vfleet.reconcile.settling} (default
- * 30 s): how long a step that a live run of the service drives is left to it.
+ * {@code vfleet.reconcile.on-start} (default true): reconcile every node the service knows, and every
+ * statically configured agent, when it is ready (the inventory feed makes each node due when it first
+ * lists it, whatever this says); {@code vfleet.reconcile.interval} (default one minute; 0 turns
+ * periodic reconciliation off); {@code vfleet.reconcile.parallelism} (default 16): how many nodes are
+ * reconciled at once; {@code vfleet.reconcile.settling} (default 30 s): how long a step that a live
+ * run of the service drives is left to it.
  */
 @ConfigurationProperties("vfleet.reconcile")
 record ReconcileProperties(Boolean onStart, Duration interval, Integer parallelism, Duration settling) {
