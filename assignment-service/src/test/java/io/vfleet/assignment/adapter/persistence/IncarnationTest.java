@@ -9,10 +9,10 @@ import io.vfleet.assignment.domain.Assignment;
 import io.vfleet.assignment.domain.AssignmentState;
 import io.vfleet.assignment.domain.Hold;
 import io.vfleet.assignment.domain.TopologyDevice;
-import io.vfleet.assignment.support.EmbeddedDatabase;
 import io.vfleet.assignment.support.Fleet;
 import io.vfleet.assignment.support.ServiceTest;
 import io.vfleet.assignment.support.ServiceTestBase;
+import io.vfleet.testsupport.database.TestDatabase;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -63,7 +63,8 @@ class IncarnationTest extends ServiceTestBase {
 
     /** Another replica, alive: a session of its own holding an incarnation's lock. */
     private static Connection liveReplica(int incarnation) throws SQLException {
-        Connection session = DriverManager.getConnection(EmbeddedDatabase.jdbcUrl());
+        TestDatabase.Connection server = TestDatabase.connection();
+        Connection session = DriverManager.getConnection(server.url(), server.username(), server.password());
         try (PreparedStatement lock = session.prepareStatement("select pg_advisory_lock(?, ?)")) {
             lock.setInt(1, Incarnation.NAMESPACE);
             lock.setInt(2, incarnation);
