@@ -43,7 +43,7 @@ class ReconciliationScheduleTest extends ServiceTestBase {
     }
 
     private ReconcileFleet fleet(int parallelism) {
-        return new ReconcileFleet(topologies, reconcile, runs, new ReconcileFleet.Settings(parallelism, Duration.ZERO));
+        return new ReconcileFleet(topologies, reconcile, runs, new ReconcileFleet.Settings(parallelism, Duration.ZERO, true));
     }
 
     private void plantOrphan(String node, String id) {
@@ -64,7 +64,7 @@ class ReconciliationScheduleTest extends ServiceTestBase {
         plantOrphan("n1", "orphan-1");
         plantOrphan("n2", "orphan-2");
 
-        new ReconciliationSchedule(fleet(4), scheduler, new ReconcileProperties(true, Duration.ZERO, 4, null), List.of()).start();
+        new ReconciliationSchedule(fleet(4), scheduler, new ReconcileProperties(true, true, Duration.ZERO, 4, null), List.of()).start();
 
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
             assertThat(agents.preparedIds("n1")).isEmpty();
@@ -77,7 +77,7 @@ class ReconciliationScheduleTest extends ServiceTestBase {
     void startReconcilesAStaticallyConfiguredAgentTheTopologyDoesNotKnow() {
         plantOrphan("n9", "orphan-9");
 
-        new ReconciliationSchedule(fleet(4), scheduler, new ReconcileProperties(true, Duration.ZERO, 4, null), List.of("n9"))
+        new ReconciliationSchedule(fleet(4), scheduler, new ReconcileProperties(true, true, Duration.ZERO, 4, null), List.of("n9"))
                 .start();
 
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(agents.preparedIds("n9")).isEmpty());
@@ -85,7 +85,7 @@ class ReconciliationScheduleTest extends ServiceTestBase {
 
     @Test
     void theIntervalRepairsWhatGoesWrongLater() {
-        new ReconciliationSchedule(fleet(4), scheduler, new ReconcileProperties(false, Duration.ofMillis(100), 4, null), List.of())
+        new ReconciliationSchedule(fleet(4), scheduler, new ReconcileProperties(false, true, Duration.ofMillis(100), 4, null), List.of())
                 .start();
 
         plantOrphan("n1", "orphan-later");
@@ -101,7 +101,7 @@ class ReconciliationScheduleTest extends ServiceTestBase {
     void nothingRunsWhenStartAndIntervalAreOff() throws Exception {
         plantOrphan("n1", "orphan-1");
 
-        new ReconciliationSchedule(fleet(4), scheduler, new ReconcileProperties(false, Duration.ZERO, 4, null), List.of("n1"))
+        new ReconciliationSchedule(fleet(4), scheduler, new ReconcileProperties(false, false, Duration.ZERO, 4, null), List.of("n1"))
                 .start();
         scheduler.submit(() -> {}).get(10, TimeUnit.SECONDS);
 
@@ -118,6 +118,28 @@ class ReconciliationScheduleTest extends ServiceTestBase {
 
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(agents.preparedIds("n2")).isEmpty());
         assertThat(agents.preparedIds("n1")).containsExactly("orphan-1");
+    }
+
+    @Test
+    void aRegisteredAgentIsReconciledAtOnce() {
+        plantOrphan("n2", "orphan-2");
+
+        fleet(4).agentRegistered("n2");
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(agents.preparedIds("n2")).isEmpty());
+    }
+
+    @Test
+    void aRegisteredAgentIsLeftAloneWhenReconciliationOnRegistrationIsOff() throws Exception {
+        plantOrphan("n2", "orphan-2");
+
+        new ReconcileFleet(topologies, reconcile, runs, new ReconcileFleet.Settings(4, Duration.ZERO, false))
+                .agentRegistered("n2");
+        runs.shutdown();
+        assertThat(runs.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
+
+        assertThat(agents.preparedIds("n2")).containsExactly("orphan-2");
+        assertThat(listPreparedCalls("n2")).isZero();
     }
 
     @Test

@@ -1,5 +1,7 @@
 package io.vfleet.assignment.application;
 
+import io.vfleet.security.Caller;
+import io.vfleet.security.Role;
 import io.vfleet.assignment.application.port.AuditLog;
 import io.vfleet.assignment.application.port.Page;
 import io.vfleet.assignment.application.port.Paging;
@@ -24,7 +26,7 @@ public final class QueryAudit {
 
     /** A page of the events the search finds, or {@link InvalidRequest} naming every parameter at fault. */
     public Page<AuditEvent> events(Caller caller, Search search) {
-        caller.requireRole(Caller.Role.AUDITOR, Caller.Role.OPERATOR);
+        caller.requireRole(Role.AUDITOR, Role.OPERATOR);
         RequestFields fields = new RequestFields();
         AuditLog.Query query = new AuditLog.Query(fields.bdf("device", search.device(), false),
                 fields.name("tenant", search.tenant(), false), search.from(), search.to());
@@ -35,7 +37,7 @@ public final class QueryAudit {
 
     /** Who owned {@code device} (on {@code node}, or on any node when null) at {@code at}. */
     public List<AuditLog.Owner> owners(Caller caller, String device, String node, Instant at) {
-        caller.requireRole(Caller.Role.AUDITOR, Caller.Role.OPERATOR);
+        caller.requireRole(Role.AUDITOR, Role.OPERATOR);
         RequestFields fields = new RequestFields();
         fields.bdf("device", device, true);
         fields.name("node", node, false);
@@ -44,7 +46,7 @@ public final class QueryAudit {
     }
 
     public AuditLog.Verification verify(Caller caller) {
-        caller.requireRole(Caller.Role.AUDITOR, Caller.Role.OPERATOR);
+        caller.requireRole(Role.AUDITOR, Role.OPERATOR);
         return transactions.execute(status -> audit.verify());
     }
 }

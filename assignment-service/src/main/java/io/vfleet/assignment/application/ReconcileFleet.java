@@ -32,16 +32,19 @@ public final class ReconcileFleet {
     private final ReconcileNode reconcile;
     private final Executor executor;
     private final Duration settling;
+    private final boolean onRegistration;
     private final Semaphore running;
     /** The nodes with a run queued or going, and whether they were asked for again meanwhile. Guarded by itself. */
     private final Map<String, Boolean> due = new HashMap<>();
 
     /**
-     * How runs go: at most {@code parallelism} nodes at once, and a step a live run of the service
-     * drives is left alone for {@code settling} (see {@link ReconcileNode}).
+     * How runs go: at most {@code parallelism} nodes at once, a step a live run of the service drives
+     * is left alone for {@code settling} (see {@link ReconcileNode}), and {@code onRegistration} false
+     * leaves a node whose agent registered to the other runs, if any (for a test that is the agents'
+     * controller itself).
      */
-    public record Settings(int parallelism, Duration settling) {
-        public static final Settings DEFAULTS = new Settings(16, ReconcileNode.SETTLING);
+    public record Settings(int parallelism, Duration settling, boolean onRegistration) {
+        public static final Settings DEFAULTS = new Settings(16, ReconcileNode.SETTLING, true);
 
         public Settings {
             if (parallelism < 1) {
@@ -58,6 +61,7 @@ public final class ReconcileFleet {
         this.reconcile = reconcile;
         this.executor = executor;
         this.settling = settings.settling();
+        this.onRegistration = settings.onRegistration();
         this.running = new Semaphore(settings.parallelism());
     }
 
@@ -71,6 +75,17 @@ public final class ReconcileFleet {
     /** Every one of these nodes is due. */
     public void dueOn(List<String> nodes) {
         nodes.forEach(this::due);
+    }
+
+    /**
+     * The inventory lists the node with an agent this service has not reconciled with: the node is
+     * new to it (the first list after a start included), came back, or another agent process serves
+     * it. Due, unless reconciliation on registration is off.
+     */
+    public void agentRegistered(String node) {
+        if (onRegistration) {
+            due(node);
+        }
     }
 
     /** The node is due: reconciled soon, on the executor, never in the caller's thread. */

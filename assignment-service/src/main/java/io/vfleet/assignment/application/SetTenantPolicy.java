@@ -1,5 +1,7 @@
 package io.vfleet.assignment.application;
 
+import io.vfleet.security.Caller;
+import io.vfleet.security.Role;
 import io.vfleet.assignment.application.port.AuditLog;
 import io.vfleet.assignment.application.port.Tenants;
 import io.vfleet.assignment.domain.AuditEvent;
@@ -29,7 +31,7 @@ public final class SetTenantPolicy {
 
     /** Stores the policy the form describes, or refuses it with {@link InvalidRequest} naming every field at fault. */
     public TenantPolicy set(Caller caller, Form form) {
-        caller.requireRole(Caller.Role.OPERATOR);
+        caller.requireRole(Role.OPERATOR);
         RequestFields fields = new RequestFields();
         String tenant = fields.name("tenant", form.tenant(), true);
         Long maxDevices = fields.range("maxDevices", form.maxDevices(), 0, Integer.MAX_VALUE, true);

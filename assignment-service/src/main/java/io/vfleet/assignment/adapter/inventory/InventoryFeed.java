@@ -166,7 +166,7 @@ final class InventoryFeed {
     /**
      * A whole list: the copy becomes exactly it, nodes the inventory no longer lists included. Each
      * listed node new to this feed, or whose agent changed since it last heard, is due for
-     * reconciliation once written.
+     * reconciliation once written (see {@link ReconcileFleet#agentRegistered}).
      */
     private void replaceAll(List<Node> nodes, List<NodeDevice> devices, long revision) {
         Map<String, Node> before = new HashMap<>();
@@ -189,7 +189,7 @@ final class InventoryFeed {
             }
         }
         log.info("the inventory listed {} node(s) and {} device(s) at revision {}", nodes.size(), devices.size(), revision);
-        reconcile.dueOn(due);
+        due.forEach(reconcile::agentRegistered);
     }
 
     private void apply(Change change) {
@@ -214,7 +214,7 @@ final class InventoryFeed {
         write(node, revision);
         if (change.getObjectCase() == Change.ObjectCase.NODE && restarted(nodeBefore, change.getNode())) {
             // After the write, so that the run finds the node's agent where the inventory now says it is.
-            reconcile.due(node);
+            reconcile.agentRegistered(node);
         }
         // Changes come a whole revision at a time, but a stream may break inside one: resume before it.
         resumeAfter = Math.max(resumeAfter == null ? 0 : resumeAfter, revision - 1);

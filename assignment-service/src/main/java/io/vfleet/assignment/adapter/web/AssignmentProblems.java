@@ -1,7 +1,5 @@
 package io.vfleet.assignment.adapter.web;
 
-import io.vfleet.assignment.adapter.security.BearerTokens;
-import io.vfleet.assignment.application.AccessDenied;
 import io.vfleet.assignment.application.Conflict;
 import io.vfleet.assignment.application.InvalidRequest;
 import io.vfleet.assignment.application.NotFound;
@@ -12,10 +10,10 @@ import io.vfleet.rest.FieldProblem;
 import io.vfleet.rest.ProblemResponses;
 import io.vfleet.rest.ProblemType;
 import io.vfleet.rest.Problems;
+import io.vfleet.security.AccessDenied;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.springframework.http.HttpHeaders;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.ExceptionHandler;
@@ -25,7 +23,8 @@ import org.springframework.web.bind.annotation.RestControllerAdvice;
  * The assignment service's refusals as problems of the shared vocabulary ({@link ProblemResponses}
  * does the framework's): a refused assignment is 409 with its {@code violations}; bad input is 400
  * naming each field at fault in {@code errors}, in the REST API's names; a caller that may not see
- * something gets 404, one without credentials 401.
+ * something gets 404, one whose role may not do it 403 (401 and the access table's 403 are the
+ * security filter's, in the same vocabulary).
  */
 @RestControllerAdvice
 class AssignmentProblems extends ProblemResponses {
@@ -60,13 +59,6 @@ class AssignmentProblems extends ProblemResponses {
     @ExceptionHandler
     ResponseEntity<Object> denied(AccessDenied denied) {
         return respond(Problems.of(ProblemType.FORBIDDEN, denied.getMessage()));
-    }
-
-    @ExceptionHandler
-    ResponseEntity<Object> unauthenticated(BearerTokens.Unauthenticated unauthenticated) {
-        return ResponseEntity.status(ProblemType.UNAUTHENTICATED.status())
-                .header(HttpHeaders.WWW_AUTHENTICATE, "Bearer")
-                .body(Problems.of(ProblemType.UNAUTHENTICATED, unauthenticated.getMessage()));
     }
 
     @ExceptionHandler

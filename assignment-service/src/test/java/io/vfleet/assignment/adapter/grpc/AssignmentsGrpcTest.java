@@ -66,7 +66,7 @@ class AssignmentsGrpcTest extends ServiceTestBase {
 
     private AssignmentsGrpc.AssignmentsBlockingStub as(String token) {
         Metadata headers = new Metadata();
-        headers.put(BearerTokenInterceptor.AUTHORIZATION, "Bearer " + token);
+        headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
         return AssignmentsGrpc.newBlockingStub(channel).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
     }
 
@@ -330,7 +330,7 @@ class AssignmentsGrpcTest extends ServiceTestBase {
         ManagedChannel network = ManagedChannelBuilder.forAddress("127.0.0.1", grpcPort).usePlaintext().build();
         try {
             Metadata headers = new Metadata();
-            headers.put(BearerTokenInterceptor.AUTHORIZATION, "Bearer operator-token");
+            headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer operator-token");
             StatusRuntimeException tooLarge = failure(() -> AssignmentsGrpc.newBlockingStub(network)
                     .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
                     .assign(oneGpu("acme").toBuilder().setIdempotencyKey("k".repeat(20_000)).build()));

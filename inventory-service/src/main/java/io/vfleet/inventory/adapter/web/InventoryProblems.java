@@ -1,11 +1,11 @@
 package io.vfleet.inventory.adapter.web;
 
-import io.vfleet.inventory.domain.AccessDenied;
 import io.vfleet.inventory.domain.UnknownNode;
 import io.vfleet.rest.FieldProblem;
 import io.vfleet.rest.ProblemResponses;
 import io.vfleet.rest.ProblemType;
 import io.vfleet.rest.Problems;
+import io.vfleet.security.AccessDenied;
 import java.util.List;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.ExceptionHandler;
