@@ -142,11 +142,18 @@ class RestApiTest extends InventoryTest {
     void everyRefusalIsAProblemOfTheSharedVocabulary(TestInfo test) throws Exception {
         assertProblem(get("/api/v1/nodes", null), 401, "unauthenticated");
         assertProblem(get("/actuator/prometheus", null), 401, "unauthenticated");
+        assertProblem(get("/nothing-here", null), 403, "forbidden");
         assertProblem(get("/api/v1/nodes/" + nodeName(test), "operator-token"), 404, "not-found");
-        assertProblem(get("/api/v1/nothing-here", "operator-token"), 404, "not-found");
-        assertProblem(get("/nothing-here", null), 404, "not-found");
-        assertProblem(send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/api/v1/nodes"))
-                .header("Authorization", "Bearer operator-token").DELETE()), 405, "method-not-allowed");
+        // The access table names every call the API serves; anything else is refused before it is looked for.
+        assertProblem(get("/api/v1/nothing-here", "operator-token"), 403, "forbidden");
+        HttpResponse<String> unnamedMethod = send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/api/v1/nodes"))
+                .header("Authorization", "Bearer operator-token").DELETE());
+        assertProblem(unnamedMethod, 403, "forbidden");
+        assertThat(JSON.readTree(unnamedMethod.body()).get("detail").asString()).isEqualTo("no access rule serves DELETE /api/v1/nodes");
+        // The framework's own refusals, on the open paths that reach it.
+        assertProblem(get("/swagger-ui/nothing-here.js", null), 404, "not-found");
+        assertProblem(send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/actuator/health"))
+                .POST(HttpRequest.BodyPublishers.noBody())), 405, "method-not-allowed");
         assertProblem(send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/api/v1/nodes"))
                 .header("Authorization", "Bearer operator-token").header("Accept", "text/csv").GET()), 406, "not-acceptable");
     }
