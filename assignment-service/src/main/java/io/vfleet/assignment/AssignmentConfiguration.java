@@ -8,7 +8,6 @@ import io.vfleet.assignment.application.AssignDevices;
 import io.vfleet.assignment.application.Failpoints;
 import io.vfleet.assignment.application.ForgetExpiredIdempotencyKeys;
 import io.vfleet.assignment.application.QueryAssignments;
-import io.vfleet.assignment.application.QueryAudit;
 import io.vfleet.assignment.application.ReconcileFleet;
 import io.vfleet.assignment.application.ReconcileNode;
 import io.vfleet.assignment.application.ReleaseAssignment;
@@ -155,10 +154,5 @@ class AssignmentConfiguration {
     @Bean
     QueryAssignments queryAssignments(TransactionTemplate transactions, Assignments assignments) {
         return new QueryAssignments(transactions, assignments);
-    }
-
-    @Bean
-    QueryAudit queryAudit(TransactionTemplate transactions, AuditLog audit) {
-        return new QueryAudit(transactions, audit);
     }
 }

@@ -1,6 +1,9 @@
 package io.vfleet.assignment.application;
 
 import io.vfleet.assignment.application.port.Paging;
+import io.vfleet.tlog.Checkpoint;
+import io.vfleet.tlog.Note;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -124,6 +127,19 @@ public final class RequestFields {
             return null;
         }
         return new Paging(checkedPage.intValue(), checkedSize.intValue());
+    }
+
+    /** A signed checkpoint's form; whether a trusted key signed it is what verifying answers. */
+    public void checkpointNote(String field, String note) {
+        if (note.getBytes(StandardCharsets.UTF_8).length > Note.MAX_BYTES) {
+            fault(field, "must be a signed checkpoint of at most " + Note.MAX_BYTES + " bytes");
+            return;
+        }
+        try {
+            Checkpoint.parse(Note.parse(note).text());
+        } catch (Note.Refused | IllegalArgumentException malformed) {
+            fault(field, "must be a signed checkpoint: " + malformed.getMessage());
+        }
     }
 
     public void fault(String field, String reason) {
