@@ -2,17 +2,11 @@ package io.vfleet.assignment.support;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.vfleet.assignment.AssignmentApplication;
-import io.vfleet.testsupport.database.TestDatabase;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.springframework.boot.builder.SpringApplicationBuilder;
@@ -44,10 +38,18 @@ public final class ServiceRun implements AutoCloseable {
     /** Starts a run on {@code database} with the test's {@code settings} over the defaults of a test run. */
     public static ServiceRun start(String database, Map<String, String> settings) {
         Map<String, String> properties = new LinkedHashMap<>();
-        TestDatabase.Connection server = TestDatabase.connection();
-        properties.put("spring.datasource.url", createdIfMissing(server, database));
-        properties.put("spring.datasource.username", server.username());
-        properties.put("spring.datasource.password", server.password());
+        // As deployed: the service on its own role, the migrations on the schema owner's.
+        AssignmentDatabase.separate(database, AssignmentDatabase.OWNER);
+        String server = AssignmentDatabase.jdbcUrl();
+        String url = server.substring(0, server.lastIndexOf('/') + 1) + database;
+        properties.put("spring.profiles.active", "local");
+        properties.put("spring.datasource.url", url);
+        properties.put("spring.datasource.username", AssignmentDatabase.SERVICE);
+        properties.put("spring.datasource.password", AssignmentDatabase.password());
+        properties.put("spring.flyway.user", AssignmentDatabase.OWNER);
+        properties.put("spring.flyway.password", AssignmentDatabase.password());
+        // The run's checkpoints are of its database's log, kept apart from other tests' logs.
+        properties.put("vfleet.audit.checkpoints.directory", ServiceTest.AUDIT + "/" + database + "/checkpoints");
         properties.put("server.port", "0");
         properties.put("server.address", "127.0.0.1");
         properties.put("spring.grpc.server.port", "0");
@@ -65,23 +67,6 @@ public final class ServiceRun implements AutoCloseable {
         String[] arguments = properties.entrySet().stream()
                 .map(setting -> "--" + setting.getKey() + "=" + setting.getValue()).toArray(String[]::new);
         return new ServiceRun(new SpringApplicationBuilder(AssignmentApplication.class).run(arguments));
-    }
-
-    /** The URL of {@code database} on the test JVM's server, created empty on first use: a run's tables are its own. */
-    private static String createdIfMissing(TestDatabase.Connection server, String database) {
-        try (Connection connection = DriverManager.getConnection(server.url(), server.username(), server.password());
-                Statement statement = connection.createStatement()) {
-            ResultSet exists = statement.executeQuery("select 1 from pg_database where datname = '" + database + "'");
-            if (!exists.next()) {
-                statement.execute("create database " + database);
-            }
-        } catch (SQLException failed) {
-            throw new IllegalStateException("cannot create database " + database, failed);
-        }
-        // jdbc:postgresql://host:port/<database>?parameters
-        int parameters = server.url().indexOf('?');
-        String base = parameters < 0 ? server.url() : server.url().substring(0, parameters);
-        return base.substring(0, base.lastIndexOf('/') + 1) + database + (parameters < 0 ? "" : server.url().substring(parameters));
     }
 
     public <T> T bean(Class<T> type) {
