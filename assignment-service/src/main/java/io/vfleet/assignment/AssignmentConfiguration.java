@@ -1,8 +1,12 @@
 package io.vfleet.assignment;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.vfleet.assignment.adapter.agent.AgentEndpoints;
 import io.vfleet.assignment.adapter.agent.TimedNodeAgents;
+import io.vfleet.assignment.adapter.persistence.IdempotencyProperties;
 import io.vfleet.assignment.application.AssignDevices;
+import io.vfleet.assignment.application.Failpoints;
+import io.vfleet.assignment.application.ForgetExpiredIdempotencyKeys;
 import io.vfleet.assignment.application.QueryAssignments;
 import io.vfleet.assignment.application.ReconcileFleet;
 import io.vfleet.assignment.application.ReconcileNode;
@@ -18,11 +22,21 @@ import io.vfleet.assignment.application.port.NodeAgents;
 import io.vfleet.assignment.application.port.Telemetry;
 import io.vfleet.assignment.application.port.Tenants;
 import io.vfleet.assignment.application.port.Topologies;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.context.properties.bind.Bindable;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.context.ApplicationListener;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.event.ContextClosedEvent;
+import org.springframework.core.env.Environment;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
@@ -30,8 +44,34 @@ import org.springframework.transaction.support.TransactionTemplate;
  * so they are built here rather than scanned.
  */
 @Configuration(proxyBeanMethods = false)
-@EnableConfigurationProperties(ReconcileProperties.class)
+@EnableConfigurationProperties({ReconcileProperties.class, IdempotencyProperties.class})
 class AssignmentConfiguration {
+
+    private static final Logger log = LoggerFactory.getLogger(AssignmentConfiguration.class);
+
+    /**
+     * {@code vfleet.failpoints.<point>=pause}: where crash tests hold the service (see {@link Failpoints});
+     * none unless configured. Stopping the service ends the requests parked at them.
+     */
+    @Bean(destroyMethod = "crash")
+    Failpoints failpoints(Environment environment) {
+        Map<String, String> configured = Binder.get(environment)
+                .bind("vfleet.failpoints", Bindable.mapOf(String.class, String.class)).orElse(Map.of());
+        Failpoints failpoints = Failpoints.configured(configured);
+        if (failpoints.armed()) {
+            log.warn("failpoints armed, for crash tests only: {}", configured);
+        }
+        return failpoints;
+    }
+
+    /**
+     * A stopping service ends the requests parked at failpoints first, before the web server waits
+     * for requests in flight, so that a test's stop of the service in its own JVM acts as a crash.
+     */
+    @Bean
+    ApplicationListener<ContextClosedEvent> crashParkedRequestsOnClose(Failpoints failpoints) {
+        return closed -> failpoints.crash();
+    }
 
     /** The use cases' agents are timed wherever they come from, so a test's fake agents are measured too. */
     @Bean
@@ -42,15 +82,27 @@ class AssignmentConfiguration {
     }
 
     @Bean
-    ReleaseAssignment releaseAssignment(TransactionTemplate transactions, ReleaseAssignment.Ports ports) {
-        return new ReleaseAssignment(transactions, ports);
+    ReleaseAssignment releaseAssignment(TransactionTemplate transactions, ReleaseAssignment.Ports ports,
+            Failpoints failpoints) {
+        return new ReleaseAssignment(transactions, ports, failpoints);
     }
 
     @Bean
     AssignDevices assignDevices(TransactionTemplate transactions, ReleaseAssignment.Ports ports, Tenants tenants,
-            IdempotencyKeys idempotencyKeys, ReleaseAssignment release) {
+            IdempotencyKeys idempotencyKeys, ReleaseAssignment release, Failpoints failpoints) {
         return new AssignDevices(transactions, new AssignDevices.Ports(ports.assignments(), tenants, ports.topologies(),
-                idempotencyKeys, ports.epochs(), ports.agents(), ports.audit(), ports.telemetry()), release);
+                idempotencyKeys, ports.epochs(), ports.agents(), ports.audit(), ports.telemetry()), release, failpoints);
+    }
+
+    @Bean
+    ForgetExpiredIdempotencyKeys forgetExpiredIdempotencyKeys(TransactionTemplate transactions,
+            IdempotencyKeys idempotencyKeys) {
+        return new ForgetExpiredIdempotencyKeys(transactions, idempotencyKeys);
+    }
+
+    @Bean
+    IdempotencyKeyExpiry idempotencyKeyExpiry(ForgetExpiredIdempotencyKeys forget, IdempotencyProperties properties) {
+        return new IdempotencyKeyExpiry(forget, properties.purgeInterval());
     }
 
     @Bean
@@ -64,22 +116,29 @@ class AssignmentConfiguration {
         return new ReconcileNode(transactions, ports, tenants, release);
     }
 
-    /** The one thread reconciliation runs on, so that runs never overlap in this replica. */
+    /** The thread that says when reconciliation is due: on start and at its interval. */
     @Bean(destroyMethod = "shutdownNow")
-    ScheduledExecutorService reconciliationExecutor() {
-        return Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("reconcile").daemon().factory());
+    ScheduledExecutorService reconciliationScheduler() {
+        return Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("reconcile-schedule").daemon().factory());
+    }
+
+    /** Where the runs go: a virtual thread each, at most {@code vfleet.reconcile.parallelism} reconciling at once. */
+    @Bean(destroyMethod = "shutdownNow")
+    ExecutorService reconciliationRuns() {
+        return Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("reconcile-", 0).factory());
     }
 
     @Bean
     ReconcileFleet reconcileFleet(ReleaseAssignment.Ports ports, ReconcileNode reconcile,
-            ScheduledExecutorService reconciliationExecutor, ReconcileProperties properties) {
-        return new ReconcileFleet(ports.topologies(), reconcile, reconciliationExecutor, properties.onRegistration());
+            ExecutorService reconciliationRuns, ReconcileProperties properties) {
+        return new ReconcileFleet(ports.topologies(), reconcile, reconciliationRuns, properties.fleetSettings());
     }
 
     @Bean
-    ReconciliationSchedule reconciliationSchedule(ReconcileFleet fleet, ScheduledExecutorService reconciliationExecutor,
-            ReconcileProperties properties) {
-        return new ReconciliationSchedule(fleet, reconciliationExecutor, properties);
+    ReconciliationSchedule reconciliationSchedule(ReconcileFleet fleet, ScheduledExecutorService reconciliationScheduler,
+            ReconcileProperties properties, AgentEndpoints agentEndpoints) {
+        return new ReconciliationSchedule(fleet, reconciliationScheduler, properties,
+                List.copyOf(agentEndpoints.endpoints().keySet()));
     }
 
     @Bean

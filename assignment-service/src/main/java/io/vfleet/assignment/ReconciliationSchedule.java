@@ -2,36 +2,44 @@ package io.vfleet.assignment;
 
 import io.vfleet.assignment.application.ReconcileFleet;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.context.event.EventListener;
 
 /**
- * When {@link ReconcileFleet} runs on its own: once when the service is ready (a crash may have left
- * work half done on any node), then every {@code vfleet.reconcile.interval} (0 for never), on the
- * one reconciliation thread, which the inventory's re-registrations share.
+ * When {@link ReconcileFleet} runs on its own: on every known node and every statically configured
+ * agent as soon as the service is ready (a crash may have left work half done on any of them), then
+ * every {@code vfleet.reconcile.interval} (0 for never). The inventory feed asks for each node it
+ * lists besides. Asking is all this thread does: the runs themselves go on {@link ReconcileFleet}'s.
  */
 final class ReconciliationSchedule {
 
     private final ReconcileFleet fleet;
-    private final ScheduledExecutorService executor;
+    private final ScheduledExecutorService scheduler;
     private final ReconcileProperties properties;
+    private final List<String> configuredNodes;
 
-    ReconciliationSchedule(ReconcileFleet fleet, ScheduledExecutorService executor, ReconcileProperties properties) {
+    ReconciliationSchedule(ReconcileFleet fleet, ScheduledExecutorService scheduler, ReconcileProperties properties,
+            List<String> configuredNodes) {
         this.fleet = fleet;
-        this.executor = executor;
+        this.scheduler = scheduler;
         this.properties = properties;
+        this.configuredNodes = List.copyOf(configuredNodes);
     }
 
     @EventListener(ApplicationReadyEvent.class)
     void start() {
         if (properties.onStart()) {
-            executor.execute(fleet::reconcileAll);
+            scheduler.execute(() -> {
+                fleet.dueEverywhere();
+                fleet.dueOn(configuredNodes);
+            });
         }
         Duration interval = properties.interval();
         if (!interval.isZero()) {
-            executor.scheduleWithFixedDelay(fleet::reconcileAll, interval.toMillis(), interval.toMillis(),
+            scheduler.scheduleWithFixedDelay(fleet::dueEverywhere, interval.toMillis(), interval.toMillis(),
                     TimeUnit.MILLISECONDS);
         }
     }

@@ -8,7 +8,9 @@ import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.junit.AnalyzeClasses;
 import com.tngtech.archunit.junit.ArchTest;
 import com.tngtech.archunit.lang.ArchRule;
+import io.vfleet.rest.ProblemResponses;
 import jakarta.persistence.Entity;
+import org.springframework.web.bind.annotation.RestControllerAdvice;
 
 /** The hexagon: domain knows nothing, application knows the domain, adapters translate and never meet. */
 @AnalyzeClasses(packages = "io.vfleet.assignment", importOptions = ImportOption.DoNotIncludeTests.class)
@@ -50,4 +52,15 @@ class ArchitectureTest {
     @ArchTest
     static final ArchRule entitiesStayInPersistenceAndPackagePrivate = classes().that().areAnnotatedWith(Entity.class)
             .should().resideInAPackage("..adapter.persistence..").andShould().notBePublic();
+
+    @ArchTest
+    static final ArchRule oneCheckOfTheInputForEveryEdge = noClasses()
+            .that().resideInAnyPackage("..adapter.web..", "..adapter.grpc..")
+            .should().dependOnClassesThat().resideInAPackage("jakarta.validation..")
+            .because("what a field must be is checked once, by the application's RequestFields, for REST and gRPC alike");
+
+    @ArchTest
+    static final ArchRule problemsComeFromTheSharedRestEdge = classes().that().areAnnotatedWith(RestControllerAdvice.class)
+            .should().beAssignableTo(ProblemResponses.class)
+            .because("the problem types, strict JSON and the framework's refusals are rest-edge's, the same for every service");
 }

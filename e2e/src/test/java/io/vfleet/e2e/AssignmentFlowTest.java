@@ -9,8 +9,8 @@ import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.MetadataUtils;
 import io.vfleet.api.agent.v1.ExitRequest;
 import io.vfleet.api.agent.v1.GetTopologyRequest;
-import io.vfleet.api.agent.v1.IommuIoasMap;
 import io.vfleet.api.agent.v1.IoctlRequest;
+import io.vfleet.api.agent.v1.IommuIoasMap;
 import io.vfleet.api.agent.v1.ListPreparedRequest;
 import io.vfleet.api.agent.v1.MmapRequest;
 import io.vfleet.api.agent.v1.OpenRequest;
@@ -28,8 +28,9 @@ import io.vfleet.stack.Stack;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
@@ -42,7 +43,8 @@ import tools.jackson.databind.JsonNode;
  * Assignments as an orchestrator makes them, through the assignment service's REST API on the real
  * jars, with nodes and agents the service learnt from the inventory: assign, use the devices through
  * the agent's Syscalls, hot reset, release for the next tenant; the refusals with their violations;
- * the service killed with an assignment in flight; and the dashboard in headless Chromium.
+ * the service SIGKILLed in the window a failpoint holds it in, and repaired by its restart; and the
+ * dashboard in headless Chromium.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class AssignmentFlowTest {
@@ -51,7 +53,14 @@ class AssignmentFlowTest {
     private static final String LEGACY = "legacy-03";
     private static final List<String> SOCKET_0_GPUS = List.of("0000:18:00.0", "0000:19:00.0", "0000:1a:00.0", "0000:1b:00.0");
     private static final List<String> SOCKET_1_GPUS = List.of("0000:9a:00.0", "0000:9b:00.0", "0000:9c:00.0", "0000:9d:00.0");
-    private static final Set<String> UNFINISHED = Set.of("REQUESTED", "PREPARING", "RELEASING", "RESETTING");
+    /**
+     * A restart's own reconciliation is the only repair: none periodic, and a live run's step left
+     * alone longer than any test, so that a repair within seconds is the restart's, of a dead run's step.
+     */
+    private static final Map<String, String> RESTART_REPAIRS_ONLY = Map.of(
+            "vfleet.reconcile.interval", "0s", "vfleet.reconcile.settling", "1h");
+    private static final Duration PARKED_WITHIN = Duration.ofSeconds(60);
+    private static final Duration REPAIRED_WITHIN = Duration.ofSeconds(15);
     private static final long TWO_MIB = 2L << 20;
     private static final int PROT_READ_WRITE = 3;
     private static final int IOAS_MAP_WRITEABLE_READABLE = 2 | 4;
@@ -227,47 +236,83 @@ class AssignmentFlowTest {
         }
     }
 
+    /**
+     * The service is SIGKILLed with PREPARING committed and the agent not yet called (the failpoint
+     * holds the request there, and the test waits until the service says so), then started again
+     * with periodic reconciliation off and live runs' steps left alone for an hour: only the restart's
+     * own reconciliation of each node, knowing its predecessor gone, can repair it, within seconds.
+     */
     @Test
-    void theServiceKilledWithAssignmentsInFlightConvergesWithNoDeviceLostLeakedOrOwnedTwice() throws Exception {
-        Thread first = Thread.ofVirtual().start(() -> postIgnoringTheAnswer(GPU_SERVER, SOCKET_1_GPUS));
-        Thread.sleep(150);
-        Thread second = Thread.ofVirtual().start(() -> postIgnoringTheAnswer(GPU_SERVER, SOCKET_0_GPUS));
-        stack.assignment().kill();
-        first.join();
-        second.join();
-        stack.assignment().start();
-
-        List<String> gpus = new ArrayList<>(SOCKET_0_GPUS);
-        gpus.addAll(SOCKET_1_GPUS);
-        // Reconciliation takes over what was left unfinished once it has settled, within a minute.
-        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(2)).untilAsserted(() -> {
-            List<JsonNode> crashed = assignmentsOf("crash");
-            assertThat(crashed).extracting(assignment -> assignment.get("state").asString())
-                    .noneMatch(UNFINISHED::contains);
-            Set<String> active = crashed.stream().filter(assignment -> assignment.get("state").asString().equals("ACTIVE"))
-                    .map(assignment -> assignment.get("id").asString()).collect(Collectors.toSet());
-            try (AgentClient agent = AgentClient.of(stack, GPU_SERVER)) {
-                assertThat(listPrepared(agent)).extracting(PreparedAssignment::getAssignmentId)
-                        .as("the agent holds exactly the ACTIVE assignments").containsExactlyInAnyOrderElementsOf(active);
+    void theServiceKilledWithPreparingStoredIsRepairedWithinSecondsOfItsRestart() throws Exception {
+        String[] id = new String[1];
+        try (AssignmentServiceRun restarted = crashAndRestart("assign.preparing-stored",
+                () -> postIgnoringTheAnswer("crash", GPU_SERVER, SOCKET_1_GPUS), () -> {
+                    JsonNode inFlight = onlyAssignmentOf("crash");
+                    assertThat(inFlight.get("state").asString()).isEqualTo("PREPARING");
+                    id[0] = inFlight.get("id").asString();
+                    assertThat(preparedOn(GPU_SERVER)).as("the agent was not called").doesNotContain(id[0]);
+                })) {
+            await().atMost(REPAIRED_WITHIN).pollInterval(Duration.ofMillis(250)).untilAsserted(() ->
+                    assertThat(onlyAssignmentOf("crash").get("state").asString()).isEqualTo("FAILED"));
+            assertThat(preparedOn(GPU_SERVER)).doesNotContain(id[0]);
+            for (String gpu : SOCKET_1_GPUS) {
+                assertThat(owners(gpu, GPU_SERVER)).as(gpu).isEmpty();
             }
-            for (String gpu : gpus) {
-                List<String> owners = owners(gpu, GPU_SERVER);
-                assertThat(owners).as(gpu).hasSizeLessThanOrEqualTo(1);
-                boolean held = crashed.stream().anyMatch(assignment -> assignment.get("state").asString().equals("ACTIVE")
-                        && assignment.get("devices").valueStream().anyMatch(device -> device.get("bdf").asString().equals(gpu)));
-                assertThat(owners).as(gpu + " owned as the ACTIVE assignments say").hasSize(held ? 1 : 0);
-            }
-        });
-        assertAuditChainIntact();
-
-        for (JsonNode assignment : assignmentsOf("crash")) {
-            if (assignment.get("state").asString().equals("ACTIVE")) {
-                release(assignment.get("id").asString());
-            }
+            assertAuditChainIntact();
+            // Nothing leaked: the four GPUs go to the next tenant.
+            release(activeId(orchestrator.post("/api/v1/assignments", devicesRequest("after-crash", GPU_SERVER, SOCKET_1_GPUS))));
+        } finally {
+            stack.assignment().start();
         }
-        // Nothing leaked: all eight GPUs go to another tenant, and come back.
-        String all = activeId(orchestrator.post("/api/v1/assignments", devicesRequest("after-crash", GPU_SERVER, gpus)));
-        release(all);
+    }
+
+    /**
+     * The service is SIGKILLed with RELEASING committed and the agent not yet called; the restart
+     * finishes the release within seconds: the agent lets go of the devices and they are free.
+     */
+    @Test
+    void theServiceKilledWithReleasingStoredFinishesTheReleaseWithinSecondsOfItsRestart() throws Exception {
+        String id = activeId(orchestrator.post("/api/v1/assignments", devicesRequest("leaving", GPU_SERVER, SOCKET_0_GPUS)));
+        try (AssignmentServiceRun restarted = crashAndRestart("release.releasing-stored", () -> deleteIgnoringTheAnswer(id),
+                () -> {
+                    assertThat(onlyAssignmentOf("leaving").get("state").asString()).isEqualTo("RELEASING");
+                    assertThat(preparedOn(GPU_SERVER)).as("the agent was not called").contains(id);
+                })) {
+            await().atMost(REPAIRED_WITHIN).pollInterval(Duration.ofMillis(250)).untilAsserted(() ->
+                    assertThat(onlyAssignmentOf("leaving").get("state").asString()).isEqualTo("RELEASED"));
+            assertThat(preparedOn(GPU_SERVER)).doesNotContain(id);
+            for (String gpu : SOCKET_0_GPUS) {
+                assertThat(owners(gpu, GPU_SERVER)).as(gpu).isEmpty();
+            }
+            assertAuditChainIntact();
+            release(activeId(orchestrator.post("/api/v1/assignments", devicesRequest("after-release", GPU_SERVER, SOCKET_0_GPUS))));
+        } finally {
+            stack.assignment().start();
+        }
+    }
+
+    /** What the test checks while the request is held in the window, before the kill. */
+    private interface Window {
+        void check() throws Exception;
+    }
+
+    /**
+     * Starts the service with the failpoint {@code point} armed, makes {@code request} (whose answer is
+     * lost with the process), waits until the service says the request is parked there, checks
+     * {@code window}, SIGKILLs the service, and starts it again with only its own reconciliation to
+     * repair what it left. The stack's own assignment service is stopped meanwhile; the caller starts
+     * it again.
+     */
+    private AssignmentServiceRun crashAndRestart(String point, Runnable request, Window window) throws Exception {
+        AssignmentServiceRun crashed = AssignmentServiceRun.start(stack, with(RESTART_REPAIRS_ONLY, "vfleet.failpoints." + point, "pause"));
+        try {
+            Thread.ofVirtual().start(request);
+            crashed.awaitParked(point, PARKED_WITHIN);
+            window.check();
+        } finally {
+            crashed.kill();
+        }
+        return AssignmentServiceRun.start(stack, RESTART_REPAIRS_ONLY);
     }
 
     @Test
@@ -312,7 +357,8 @@ class AssignmentFlowTest {
             String id = activeId(orchestrator.post("/api/v1/assignments",
                     "{\"tenant\":\"umbrella\",\"node\":\"" + WORKSTATION + "\",\"devices\":[\"0000:01:00.0\",\"0000:01:00.1\"]}"));
             String row = "document.querySelector('#assignments tr[data-assignment=\"" + id + "\"]')";
-            browser.waitFor(row, Duration.ofSeconds(20));
+            // The row may first show the PREPARING the assignment went through before it was ACTIVE.
+            browser.waitFor(row + " && " + row + ".innerText.includes('ACTIVE')", Duration.ofSeconds(20));
             assertThat(browser.text(row + ".innerText")).contains("umbrella", WORKSTATION, "0000:01:00.0", "ACTIVE");
             String tile = "document.querySelector('#nodes [data-node=\"" + WORKSTATION + "\"] [data-bdf=\"0000:01:00.0\"]')";
             browser.waitFor(tile + ".dataset.state === 'HELD'", Duration.ofSeconds(20));
@@ -325,11 +371,37 @@ class AssignmentFlowTest {
         }
     }
 
-    private void postIgnoringTheAnswer(String node, List<String> devices) {
+    private void postIgnoringTheAnswer(String tenant, String node, List<String> devices) {
         try {
-            orchestrator.post("/api/v1/assignments", devicesRequest("crash", node, devices));
+            orchestrator.post("/api/v1/assignments", devicesRequest(tenant, node, devices));
         } catch (Rest.ServiceUnreachable killedMeanwhile) {
             // The answer is lost with the process; what the service did is read back afterwards.
+        }
+    }
+
+    private void deleteIgnoringTheAnswer(String id) {
+        try {
+            orchestrator.delete("/api/v1/assignments/" + id);
+        } catch (Rest.ServiceUnreachable killedMeanwhile) {
+            // As above.
+        }
+    }
+
+    private static Map<String, String> with(Map<String, String> settings, String name, String value) {
+        Map<String, String> more = new HashMap<>(settings);
+        more.put(name, value);
+        return more;
+    }
+
+    private JsonNode onlyAssignmentOf(String tenant) {
+        List<JsonNode> assignments = assignmentsOf(tenant);
+        assertThat(assignments).hasSize(1);
+        return assignments.getFirst();
+    }
+
+    private List<String> preparedOn(String node) throws InterruptedException {
+        try (AgentClient agent = AgentClient.of(stack, node)) {
+            return listPrepared(agent).stream().map(PreparedAssignment::getAssignmentId).toList();
         }
     }
 

@@ -6,6 +6,8 @@ import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 
 import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.junit.AnalyzeClasses;
+import io.vfleet.rest.ProblemResponses;
+import org.springframework.web.bind.annotation.RestControllerAdvice;
 import com.tngtech.archunit.junit.ArchTest;
 import com.tngtech.archunit.lang.ArchRule;
 import jakarta.persistence.Entity;
@@ -50,4 +52,9 @@ class ArchitectureTest {
     static final ArchRule noHelpersOrImplementations = noClasses().should().haveSimpleNameEndingWith("Impl")
             .orShould().haveSimpleNameEndingWith("Helper").orShould().haveSimpleNameEndingWith("Util")
             .orShould().haveSimpleNameEndingWith("Manager");
+
+    @ArchTest
+    static final ArchRule problemsComeFromTheSharedRestEdge = classes().that().areAnnotatedWith(RestControllerAdvice.class)
+            .should().beAssignableTo(ProblemResponses.class)
+            .because("the problem types, strict JSON and the framework's refusals are rest-edge's, the same for every service");
 }

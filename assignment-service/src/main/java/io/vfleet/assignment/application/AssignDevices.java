@@ -53,12 +53,18 @@ public final class AssignDevices {
     private final Transitions transitions;
     private final ReleaseAssignment release;
     private final Telemetry telemetry;
+    private final Failpoints failpoints;
 
     /** The stores and the agents this use case works with, and where it reports. */
     public record Ports(Assignments assignments, Tenants tenants, Topologies topologies, IdempotencyKeys idempotencyKeys,
             FencingEpochs epochs, NodeAgents agents, AuditLog audit, Telemetry telemetry) {}
 
     public AssignDevices(TransactionOperations transactions, Ports ports, ReleaseAssignment release) {
+        this(transactions, ports, release, Failpoints.OFF);
+    }
+
+    public AssignDevices(TransactionOperations transactions, Ports ports, ReleaseAssignment release, Failpoints failpoints) {
+        this.failpoints = failpoints;
         this.transactions = transactions;
         this.assignments = ports.assignments();
         this.tenants = ports.tenants();
@@ -78,18 +84,26 @@ public final class AssignDevices {
      */
     public record Outcome(Assignment assignment, boolean repeated) {}
 
-    /** The assignment, ACTIVE; or the earlier answer to the same Idempotency-Key and request, as it stands now. */
-    public Outcome assign(Caller caller, AssignRequest request, String idempotencyKey) {
+    /**
+     * The assignment, ACTIVE; or the earlier answer to the caller's same Idempotency-Key and request,
+     * as it stands now. The form and the key are checked first: a fault anywhere changes nothing.
+     */
+    public Outcome assign(Caller caller, AssignRequest.Form form, String idempotencyKey) {
+        RequestFields fields = new RequestFields();
+        String key = fields.idempotencyKey("idempotencyKey", idempotencyKey);
+        AssignRequest request = AssignRequest.read(form, fields);
+        fields.requireValid();
         caller.requireToChange(request.tenant());
         // The id exists before anything is decided, so that the log lines of a refusal name it too.
         String id = UUID.randomUUID().toString();
         try (Telemetry.Scope scope = telemetry.operation(id)) {
             try {
-                Reservation reservation = transactions.execute(status -> reserve(id, request, idempotencyKey, caller));
+                Reservation reservation = transactions.execute(status -> reserve(id, request, caller, key));
                 if (reservation.repeated()) {
-                    log.info(() -> "Idempotency-Key " + idempotencyKey + " answered by assignment " + reservation.assignment().id());
+                    log.info(() -> "Idempotency-Key " + key + " answered by assignment " + reservation.assignment().id());
                     return new Outcome(reservation.assignment(), true);
                 }
+                failpoints.reach(Failpoints.Point.ASSIGN_REQUESTED_STORED);
                 Assignment active = prepare(reservation.assignment(), caller.principal());
                 log.info(() -> active.state() + " on node " + active.node() + " for tenant " + active.tenant() + ": " + active.bdfs());
                 return new Outcome(active, false);
@@ -104,9 +118,10 @@ public final class AssignDevices {
 
     private record Reservation(Assignment assignment, boolean repeated) {}
 
-    private Reservation reserve(String id, AssignRequest request, String idempotencyKey, Caller caller) {
+    /** A key is the caller's own: another caller's same key is another key. */
+    private Reservation reserve(String id, AssignRequest request, Caller caller, String idempotencyKey) {
         if (idempotencyKey != null) {
-            var earlier = idempotencyKeys.claim(idempotencyKey, request.fingerprint(), id);
+            var earlier = idempotencyKeys.claim(caller.principal(), idempotencyKey, request.fingerprint(), id);
             if (earlier.isPresent()) {
                 if (!earlier.get().fingerprint().equals(request.fingerprint())) {
                     throw new Conflict(Conflict.Reason.IDEMPOTENCY_KEY_REUSED, "Idempotency-Key " + idempotencyKey + " was used for another request");
@@ -161,9 +176,9 @@ public final class AssignDevices {
         return new Target(state, choice.devices());
     }
 
+    /** A node nobody registered is the caller's mistake, not a placement that found nothing. */
     private NodeTopology known(String node) {
-        return topologies.find(node).orElseThrow(() -> AssignmentRefused.because(
-                new Violation(Violation.Rule.NO_MATCHING_DEVICE, null, "no node " + node + " is known")));
+        return topologies.find(node).orElseThrow(() -> new InvalidRequest("node", "is not a node this service knows: " + node));
     }
 
     private Assignment prepare(Assignment requested, String principal) {
@@ -172,6 +187,7 @@ public final class AssignDevices {
             long epoch = epochs.next(locked.node());
             return new Step(transitions.store(locked.to(AssignmentState.PREPARING), principal), epoch);
         });
+        failpoints.reach(Failpoints.Point.ASSIGN_PREPARING_STORED);
         Assignment preparing = step.assignment();
         Preparation preparation;
         try {
@@ -186,6 +202,7 @@ public final class AssignDevices {
                     principal);
             throw AgentRefusals.outcome(AgentRefusals.Operation.PREPARE, refused, preparing.id(), preparing.node(), null);
         }
+        failpoints.reach(Failpoints.Point.ASSIGN_AGENT_PREPARED);
         List<Violation> split = TenantIoas.check(preparing.devices(), preparation);
         if (!split.isEmpty()) {
             release.complete(preparing.id(), principal);

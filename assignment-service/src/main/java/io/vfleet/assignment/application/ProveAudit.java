@@ -43,6 +43,9 @@ public final class ProveAudit {
 
     public String checkpoint(Caller caller, long size) {
         caller.requireRole(Role.AUDITOR, Role.OPERATOR);
+        if (size < 0) {
+            throw new InvalidRequest("size", "a tree size is not negative");
+        }
         return transactions.execute(status -> checkpoints.ofSize(size))
                 .orElseThrow(() -> new NotFound("no checkpoint of " + size + " events is signed"));
     }

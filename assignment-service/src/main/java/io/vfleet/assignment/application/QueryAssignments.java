@@ -5,6 +5,7 @@ import io.vfleet.assignment.application.port.Assignments;
 import io.vfleet.assignment.application.port.Page;
 import io.vfleet.assignment.application.port.Paging;
 import io.vfleet.assignment.domain.Assignment;
+import io.vfleet.assignment.domain.AssignmentState;
 import org.springframework.transaction.support.TransactionOperations;
 
 /** Reads assignments, each caller seeing only what its scope allows. */
@@ -24,7 +25,16 @@ public final class QueryAssignments {
                 .orElseThrow(() -> new NotFound("no assignment " + id));
     }
 
-    public Page<Assignment> list(Caller caller, Assignments.Filter filter, Paging paging) {
+    /** A listing as an edge read it: each filter null for any, page and size null for the defaults. */
+    public record Listing(String tenant, String node, AssignmentState state, Long page, Long size) {}
+
+    /** A page of the assignments the caller may see, or {@link InvalidRequest} naming every parameter at fault. */
+    public Page<Assignment> list(Caller caller, Listing listing) {
+        RequestFields fields = new RequestFields();
+        Assignments.Filter filter = new Assignments.Filter(fields.name("tenant", listing.tenant(), false),
+                fields.name("node", listing.node(), false), listing.state());
+        Paging paging = fields.paging(listing.page(), listing.size());
+        fields.requireValid();
         Assignments.Filter scoped = filter;
         if (caller.tenant() != null) {
             if (filter.tenant() != null && !filter.tenant().equals(caller.tenant())) {

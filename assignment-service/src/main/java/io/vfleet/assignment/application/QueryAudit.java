@@ -59,14 +59,28 @@ public final class QueryAudit {
     /** An answer, and how many events committed before the question were not in the log yet. */
     public record Answer<T>(T value, long unlinked) {}
 
-    public Answer<Page<AuditEvent>> events(Caller caller, AuditLog.Query query, Paging paging) {
+    /** A search as an edge read it: each filter null for any, page and size null for the defaults. */
+    public record Search(String device, String tenant, Instant from, Instant to, Long page, Long size) {}
+
+    /** A page of the events the search finds, or {@link InvalidRequest} naming every parameter at fault. */
+    public Answer<Page<AuditEvent>> events(Caller caller, Search search) {
         caller.requireRole(Role.AUDITOR, Role.OPERATOR);
+        RequestFields fields = new RequestFields();
+        AuditLog.Query query = new AuditLog.Query(fields.bdf("device", search.device(), false),
+                fields.name("tenant", search.tenant(), false), search.from(), search.to());
+        Paging paging = fields.paging(search.page(), search.size());
+        fields.requireValid();
         long unlinked = audit.awaitLinked(patience);
         return new Answer<>(transactions.execute(status -> audit.search(query, paging)), unlinked);
     }
 
+    /** Who owned {@code device} (on {@code node}, or on any node when null) at {@code at}. */
     public Answer<List<AuditLog.Owner>> owners(Caller caller, String device, String node, Instant at) {
         caller.requireRole(Role.AUDITOR, Role.OPERATOR);
+        RequestFields fields = new RequestFields();
+        fields.bdf("device", device, true);
+        fields.name("node", node, false);
+        fields.requireValid();
         long unlinked = audit.awaitLinked(patience);
         return new Answer<>(transactions.execute(status -> audit.ownersAt(device, node, at)), unlinked);
     }
@@ -77,6 +91,11 @@ public final class QueryAudit {
      */
     public Answer<AuditVerification.Result> verify(Caller caller, String presented) {
         caller.requireRole(Role.AUDITOR, Role.OPERATOR);
+        if (presented != null) {
+            RequestFields fields = new RequestFields();
+            fields.checkpointNote("checkpoint", presented);
+            fields.requireValid();
+        }
         long unlinked = audit.awaitLinked(patience);
         return new Answer<>(snapshots.execute(status -> walk(presented)), unlinked);
     }

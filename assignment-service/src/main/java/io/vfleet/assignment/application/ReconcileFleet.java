@@ -2,19 +2,27 @@ package io.vfleet.assignment.application;
 
 import io.vfleet.assignment.application.port.Topologies;
 import io.vfleet.assignment.domain.NodeTopology;
-import java.util.ArrayList;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executor;
+import java.util.concurrent.Semaphore;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Runs {@link ReconcileNode} where it is due: on every known node (on start and periodically), and
- * on one node whose agent registered again (it may have restarted and lost or kept work).
+ * Runs {@link ReconcileNode} where it is due: on a node as soon as the service knows it (the first
+ * inventory list that has it, a statically configured agent at start), on a node whose agent came
+ * back, and on every known node periodically.
  *
- * <p>Every run goes through one executor, so that a node is reconciled by one run at a time in this
- * replica; runs in several replicas are safe because each step of a repair locks its assignment and
- * checks its state first.
+ * <p>Asking never waits: each node is reconciled on the executor, at most {@code parallelism} nodes
+ * at once, so that one slow or silent agent holds up neither the caller (the inventory feed) nor
+ * the other nodes, at any fleet size. A node is reconciled by one run at a time in this replica; a
+ * node asked for again while its run goes is run once more after it, so nothing asked is lost and
+ * nothing piles up. Runs in several replicas are safe because each step of a repair locks its
+ * assignment and checks its state first.
  */
 public final class ReconcileFleet {
 
@@ -23,50 +31,104 @@ public final class ReconcileFleet {
     private final Topologies topologies;
     private final ReconcileNode reconcile;
     private final Executor executor;
+    private final Duration settling;
     private final boolean onRegistration;
+    private final Semaphore running;
+    /** The nodes with a run queued or going, and whether they were asked for again meanwhile. Guarded by itself. */
+    private final Map<String, Boolean> due = new HashMap<>();
 
-    public ReconcileFleet(Topologies topologies, ReconcileNode reconcile, Executor executor) {
-        this(topologies, reconcile, executor, true);
+    /**
+     * How runs go: at most {@code parallelism} nodes at once, a step a live run of the service drives
+     * is left alone for {@code settling} (see {@link ReconcileNode}), and {@code onRegistration} false
+     * leaves a node whose agent registered to the other runs, if any (for a test that is the agents'
+     * controller itself).
+     */
+    public record Settings(int parallelism, Duration settling, boolean onRegistration) {
+        public static final Settings DEFAULTS = new Settings(16, ReconcileNode.SETTLING, true);
+
+        public Settings {
+            if (parallelism < 1) {
+                throw new IllegalArgumentException("parallelism must be at least 1, was " + parallelism);
+            }
+            if (settling.isNegative()) {
+                throw new IllegalArgumentException("settling must not be negative, was " + settling);
+            }
+        }
     }
 
-    /** {@code onRegistration} false leaves a re-registered node to the periodic runs, if any. */
-    public ReconcileFleet(Topologies topologies, ReconcileNode reconcile, Executor executor, boolean onRegistration) {
+    public ReconcileFleet(Topologies topologies, ReconcileNode reconcile, Executor executor, Settings settings) {
         this.topologies = topologies;
         this.reconcile = reconcile;
         this.executor = executor;
-        this.onRegistration = onRegistration;
+        this.settling = settings.settling();
+        this.onRegistration = settings.onRegistration();
+        this.running = new Semaphore(settings.parallelism());
     }
 
-    /** Reconciles every node of the topology, one after the other, in the calling thread. */
-    public List<ReconcileNode.Report> reconcileAll() {
-        List<ReconcileNode.Report> reports = new ArrayList<>();
+    /** Every node of the topology is due. */
+    public void dueEverywhere() {
         for (NodeTopology node : topologies.all()) {
-            reports.add(reconcileLogged(node.node()));
+            due(node.node());
         }
-        return reports;
     }
 
-    /** The node's agent registered again: reconcile it soon, on the executor, not in the caller's thread. */
-    public void agentReregistered(String node) {
-        if (!onRegistration) {
-            return;
-        }
-        executor.execute(() -> reconcileLogged(node));
+    /** Every one of these nodes is due. */
+    public void dueOn(List<String> nodes) {
+        nodes.forEach(this::due);
     }
 
-    private ReconcileNode.Report reconcileLogged(String node) {
+    /**
+     * The inventory lists the node with an agent this service has not reconciled with: the node is
+     * new to it (the first list after a start included), came back, or another agent process serves
+     * it. Due, unless reconciliation on registration is off.
+     */
+    public void agentRegistered(String node) {
+        if (onRegistration) {
+            due(node);
+        }
+    }
+
+    /** The node is due: reconciled soon, on the executor, never in the caller's thread. */
+    public void due(String node) {
+        synchronized (due) {
+            if (due.containsKey(node)) {
+                due.put(node, Boolean.TRUE);
+                return;
+            }
+            due.put(node, Boolean.FALSE);
+        }
+        executor.execute(() -> runWhileDue(node));
+    }
+
+    private void runWhileDue(String node) {
+        while (true) {
+            running.acquireUninterruptibly();
+            try {
+                reconcileLogged(node);
+            } finally {
+                running.release();
+            }
+            synchronized (due) {
+                if (!due.get(node)) {
+                    due.remove(node);
+                    return;
+                }
+                due.put(node, Boolean.FALSE);
+            }
+        }
+    }
+
+    private void reconcileLogged(String node) {
         try {
-            ReconcileNode.Report report = reconcile.reconcile(node);
+            ReconcileNode.Report report = reconcile.reconcile(node, Instant.now().minus(settling));
             if (!report.reachable()) {
                 log.fine(() -> "reconciliation of " + node + " skipped: its agent cannot be reached");
             } else if (!report.repairs().isEmpty()) {
                 log.info(() -> "reconciled " + node + ": " + report.repairs());
             }
-            return report;
         } catch (RuntimeException failed) {
             // One node's failure (its database rows, an agent's odd answer) must not stop the others'.
             log.log(Level.WARNING, "reconciliation of " + node + " failed", failed);
-            return new ReconcileNode.Report(node, false, List.of("failed: " + failed.getMessage()));
         }
     }
 }

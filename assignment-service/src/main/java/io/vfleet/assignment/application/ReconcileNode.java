@@ -30,8 +30,13 @@ import org.springframework.transaction.support.TransactionOperations;
  * finishes or rolls back each, then releases what the agent holds for no live assignment. Every
  * repair is an audit event, by {@link AuditEvent#RECONCILER}.
  *
- * <p>Assignments changed within {@link #SETTLING} are left alone: another request may be between
- * two of its steps right now, and its own next step will finish it.
+ * <p>A step that a live run of the service is driving is left alone until it has stood for
+ * {@link #SETTLING}: the request may be between two of its steps right now, and its own next step
+ * will finish it. A step whose run has died (the store knows which run stored it, and whether that
+ * run still lives) is taken over at once, so that a restarted service repairs what its predecessor
+ * left as soon as it reconciles the node, not a settling time later. Before a prepare the agent does
+ * not hold is failed, the agent is fenced with a newer epoch, so that a Prepare still on its way from
+ * the old run is refused rather than left behind.
  *
  * <p>A prepare finished here is finished as {@link AssignDevices} would have: the agent's answer is
  * checked for group isolation and the tenant's IOAS on the node is recorded with the activation.
@@ -138,6 +143,7 @@ public final class ReconcileNode {
                 if (onAgent != null) {
                     yield activate(assignment, onAgent);
                 }
+                fenceOut(assignment);
                 failIf(id, AssignmentState.PREPARING, "interrupted while preparing; the agent holds nothing");
                 yield repaired(Telemetry.Repair.FAILED_UNPREPARED, id + ": PREPARING → FAILED, the agent holds nothing");
             }
@@ -182,6 +188,21 @@ public final class ReconcileNode {
                     transitions.store(active, AuditEvent.RECONCILER);
                 }));
         return repaired(Telemetry.Repair.ACTIVATED, id + ": PREPARING → ACTIVE, the agent had prepared it");
+    }
+
+    /**
+     * Tells the agent, with a newer epoch than the interrupted prepare's, that nothing is prepared
+     * under the assignment: a Prepare still in flight is then refused as stale, and one that landed
+     * since ListPrepared answered is released.
+     */
+    private void fenceOut(Assignment preparing) {
+        long epoch = transactions.execute(status -> epochs.next(preparing.node()));
+        try {
+            agents.release(preparing.node(), new NodeAgents.ReleaseCall(preparing.id(), true, epoch, List.of()));
+        } catch (NodeAgents.AgentUnreachable | NodeAgents.AgentRefused failed) {
+            throw new Conflict(Conflict.Reason.AGENT_REFUSED, "the agent did not take the fence of "
+                    + preparing.id() + ": " + failed.getMessage());
+        }
     }
 
     private void failIf(String id, AssignmentState expected, String reason) {

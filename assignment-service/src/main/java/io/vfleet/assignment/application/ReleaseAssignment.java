@@ -57,12 +57,18 @@ public final class ReleaseAssignment {
     private final AuditLog audit;
     private final Transitions transitions;
     private final Telemetry telemetry;
+    private final Failpoints failpoints;
 
     /** The stores and the agents this use case works with, and where it reports. */
     public record Ports(Assignments assignments, Topologies topologies, FencingEpochs epochs, NodeAgents agents,
             AuditLog audit, Telemetry telemetry) {}
 
     public ReleaseAssignment(TransactionOperations transactions, Ports ports) {
+        this(transactions, ports, Failpoints.OFF);
+    }
+
+    public ReleaseAssignment(TransactionOperations transactions, Ports ports, Failpoints failpoints) {
+        this.failpoints = failpoints;
         this.transactions = transactions;
         this.assignments = ports.assignments();
         this.topologies = ports.topologies();
@@ -133,7 +139,9 @@ public final class ReleaseAssignment {
         // left to its set's reset: pending scrub is the safe side.
         List<String> leftToSetReset = assignment.bdfs();
         if (assignment.state() == AssignmentState.RELEASING) {
+            failpoints.reach(Failpoints.Point.RELEASE_RELEASING_STORED);
             NodeAgents.Released released = callAgent(assignment, step.epoch(), step.fenced());
+            failpoints.reach(Failpoints.Point.RELEASE_AGENT_RELEASED);
             if (released.released()) {
                 leftToSetReset = released.leftToSetReset();
             }

@@ -26,8 +26,19 @@ public final class SetTenantPolicy {
         this.audit = audit;
     }
 
-    public TenantPolicy set(Caller caller, TenantPolicy policy) {
+    /** A policy as an edge read it, nothing checked yet: absent fields null, numbers wider than their fields. */
+    public record Form(String tenant, Long maxDevices, Long maxPinnedBytes, Boolean noiommuAllowed) {}
+
+    /** Stores the policy the form describes, or refuses it with {@link InvalidRequest} naming every field at fault. */
+    public TenantPolicy set(Caller caller, Form form) {
         caller.requireRole(Role.OPERATOR);
+        RequestFields fields = new RequestFields();
+        String tenant = fields.name("tenant", form.tenant(), true);
+        Long maxDevices = fields.range("maxDevices", form.maxDevices(), 0, Integer.MAX_VALUE, true);
+        Long maxPinnedBytes = fields.range("maxPinnedBytes", form.maxPinnedBytes(), 0, Long.MAX_VALUE, true);
+        Boolean noiommuAllowed = fields.required("noiommuAllowed", form.noiommuAllowed());
+        fields.requireValid();
+        TenantPolicy policy = new TenantPolicy(tenant, maxDevices.intValue(), maxPinnedBytes, noiommuAllowed);
         return transactions.execute(status -> {
             tenants.lock(policy.tenant());
             TenantPolicy saved = tenants.save(policy);

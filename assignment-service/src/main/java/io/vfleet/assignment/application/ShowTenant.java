@@ -25,6 +25,9 @@ public final class ShowTenant {
     }
 
     public View show(Caller caller, String tenant) {
+        RequestFields fields = new RequestFields();
+        fields.name("tenant", tenant, true);
+        fields.requireValid();
         if (!caller.sees(tenant)) {
             throw new NotFound("no tenant " + tenant);
         }

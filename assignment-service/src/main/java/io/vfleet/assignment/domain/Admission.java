@@ -34,7 +34,7 @@ public final class Admission {
                     "no such device on node " + topology.node())));
         }
         violations.addAll(NoiommuPolicy.check(request.policy(), request.devices(), topology));
-        violations.addAll(Ownership.check(request.devices(), state));
+        violations.addAll(Ownership.check(request.tenant(), request.devices(), state));
         violations.addAll(ScrubBetweenTenants.check(request.tenant(), request.devices(), state));
         violations.addAll(GroupIsolation.check(request.devices(), topology));
         violations.addAll(Quotas.check(request.policy(), request.usage(),

@@ -52,7 +52,7 @@ class AssignmentRaceTest extends ServiceTestBase {
                         start.await();
                         try {
                             Assignment assignment = assign.assign(Caller.operator(),
-                                    new AssignRequest(tenant, "n1", List.of(device), null, false), null).assignment();
+                                    new AssignRequest.Form(tenant, "n1", List.of(device), null, false), null).assignment();
                             won.incrementAndGet();
                             String previous = ownerOf.putIfAbsent(device, assignment.id());
                             if (previous != null) {

@@ -166,7 +166,7 @@ class ReconcileNodeTest extends ServiceTestBase {
 
     @Test
     void aConvergedNodeNeedsNoRepair() {
-        assign.assign(Caller.operator(), new AssignRequest("acme", "n1", List.of("0000:01:00.0"), null, false), null);
+        assign.assign(Caller.operator(), new AssignRequest.Form("acme", "n1", List.of("0000:01:00.0"), null, false), null);
 
         assertThat(reconcile.reconcile("n1", Instant.now()).repairs()).isEmpty();
     }

@@ -5,10 +5,14 @@ import com.google.rpc.Code;
 import com.google.rpc.ErrorInfo;
 import io.grpc.Status;
 import io.grpc.protobuf.StatusProto;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.vfleet.api.inventory.v1.Agent;
 import io.vfleet.api.inventory.v1.Change;
 import io.vfleet.api.inventory.v1.ChangeType;
+import io.vfleet.api.inventory.v1.Device;
 import io.vfleet.api.inventory.v1.InventoryGrpc;
+import io.vfleet.api.inventory.v1.KernelConfig;
 import io.vfleet.api.inventory.v1.ListAndWatchRequest;
 import io.vfleet.api.inventory.v1.ListAndWatchResponse;
 import io.vfleet.api.inventory.v1.ListChunk;
@@ -16,6 +20,8 @@ import io.vfleet.api.inventory.v1.Node;
 import io.vfleet.api.inventory.v1.NodeDevice;
 import io.vfleet.api.inventory.v1.NodeState;
 import io.vfleet.api.inventory.v1.Synced;
+import io.vfleet.assignment.domain.NodeTopology;
+import io.vfleet.assignment.domain.TopologyDevice;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -74,6 +80,32 @@ public final class FakeInventory extends InventoryGrpc.InventoryImplBase {
         return revision;
     }
 
+    /**
+     * A node as its agent would register it: a ready node whose agent listens at {@code endpoint}, and
+     * the devices of {@code topology} (vfio-pci for the assignable ones, a host driver for the rest).
+     */
+    public long register(NodeTopology topology, String endpoint) {
+        Node node = Node.newBuilder().setName(topology.node()).setState(NodeState.READY)
+                .setAgent(Agent.newBuilder().setEndpoint(endpoint).setVersion("test"))
+                .setKernel(KernelConfig.newBuilder().setProfile("v11").setVfioDeviceCdev(true)
+                        .setUnsafeNoiommuMode(topology.noiommuEnabled()))
+                .build();
+        List<NodeDevice> nodeDevices = new ArrayList<>();
+        for (TopologyDevice device : topology.devices()) {
+            NodeDevice.Builder entry = NodeDevice.newBuilder().setNodeName(topology.node()).setResetSet(device.resetSet())
+                    .setDevice(Device.newBuilder().setBdf(device.bdf()).setVendorId(device.id().vendorId())
+                            .setDeviceId(device.id().deviceId()).setClassCode(device.id().classCode())
+                            .setDriver(device.assignable() ? "vfio-pci" : "host-driver")
+                            .setVfioDeviceName(device.vfioName().substring(device.vfioName().lastIndexOf('/') + 1))
+                            .setNoiommu(device.kind() == TopologyDevice.Kind.NOIOMMU));
+            if (device.kind() == TopologyDevice.Kind.PHYSICAL) {
+                entry.setIommuGroup(device.iommuGroup());
+            }
+            nodeDevices.add(entry.build());
+        }
+        return register(node, nodeDevices);
+    }
+
     public synchronized long state(String node, NodeState state) {
         revision++;
         Node changed = nodes.get(node).toBuilder().setState(state).setRevision(revision).build();
@@ -111,6 +143,8 @@ public final class FakeInventory extends InventoryGrpc.InventoryImplBase {
         }
         Change built = change.build();
         changes.add(built);
+        // A watcher that went away (its feed stopped) hears nothing more.
+        watchers.removeIf(watcher -> watcher instanceof ServerCallStreamObserver<?> call && call.isCancelled());
         watchers.forEach(watcher -> watcher.onNext(ListAndWatchResponse.newBuilder().setChange(built).build()));
     }
 

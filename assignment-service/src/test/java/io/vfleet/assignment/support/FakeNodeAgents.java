@@ -30,8 +30,12 @@ public final class FakeNodeAgents implements NodeAgents {
     private final List<String> doubleOwnership = new ArrayList<>();
     private final AtomicLong ids = new AtomicLong(100);
     private final List<String> calls = new ArrayList<>();
+    /** Nodes whose ListPrepared hangs until released, outside this object's lock. */
+    private final Map<String, java.util.concurrent.CountDownLatch> stalled = new java.util.concurrent.ConcurrentHashMap<>();
 
     public synchronized void reset() {
+        stalled.values().forEach(java.util.concurrent.CountDownLatch::countDown);
+        stalled.clear();
         preparedByNode.clear();
         epochs.clear();
         unreachable.clear();
@@ -48,6 +52,19 @@ public final class FakeNodeAgents implements NodeAgents {
         } else {
             unreachable.remove(node);
         }
+    }
+
+    /**
+     * Makes the node's agent slow as a silent host is: its ListPrepared waits until the returned
+     * release is run. Other nodes' calls are not held up.
+     */
+    public Runnable stall(String node) {
+        java.util.concurrent.CountDownLatch latch = new java.util.concurrent.CountDownLatch(1);
+        stalled.put(node, latch);
+        return () -> {
+            stalled.remove(node, latch);
+            latch.countDown();
+        };
     }
 
     public synchronized void withoutFunctionReset(String bdf) {
@@ -176,10 +193,22 @@ public final class FakeNodeAgents implements NodeAgents {
         if (real != null) {
             return real.listPrepared(node);
         }
-        synchronized (this) {
-            reach(node);
-            return List.copyOf(preparedByNode.getOrDefault(node, Map.of()).values());
+        java.util.concurrent.CountDownLatch stall = stalled.get(node);
+        if (stall != null) {
+            try {
+                stall.await();
+            } catch (InterruptedException interrupted) {
+                Thread.currentThread().interrupt();
+                throw new AgentUnreachable(node, interrupted);
+            }
         }
+        return listPreparedNow(node);
+    }
+
+    private synchronized List<Prepared> listPreparedNow(String node) {
+        reach(node);
+        calls.add("list-prepared " + node);
+        return List.copyOf(preparedByNode.getOrDefault(node, Map.of()).values());
     }
 
     private synchronized NodeAgents route(String node) {

@@ -74,11 +74,14 @@ public final class InProcessAgent implements AutoCloseable {
         return new InProcessAgent(host, server, InProcessChannelBuilder.forName(name).build(), null);
     }
 
-    /** The same, served over TCP on an ephemeral loopback port, as the service reaches agents in production. */
-    public static InProcessAgent serveOnLoopback(HostTopology topology, Path state) {
+    /**
+     * The same, served over TCP on an ephemeral loopback port, as the service reaches agents in
+     * production; {@code interceptors} see every call first (a test's hold on a call, for one).
+     */
+    public static InProcessAgent serveOnLoopback(HostTopology topology, Path state, ServerInterceptor... interceptors) {
         AgentHost host = host(topology, state);
         Server server = started(NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
-                .addService(service(host, state, Checkpoints.NONE)).build());
+                .addService(ServerInterceptors.intercept(service(host, state, Checkpoints.NONE), interceptors)).build());
         String endpoint = "127.0.0.1:" + server.getPort();
         return new InProcessAgent(host, server, ManagedChannelBuilder.forTarget(endpoint).usePlaintext().build(), endpoint);
     }

@@ -12,9 +12,9 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  *              on the agents); empty sends none, which only agents without caller tokens serve
  */
 @ConfigurationProperties("vfleet.agents")
-record AgentEndpoints(Map<String, String> endpoints, Duration deadline, String token) {
+public record AgentEndpoints(Map<String, String> endpoints, Duration deadline, String token) {
 
-    AgentEndpoints {
+    public AgentEndpoints {
         endpoints = endpoints == null ? Map.of() : Map.copyOf(endpoints);
         deadline = deadline == null ? Duration.ofSeconds(10) : deadline;
         token = token == null ? "" : token.strip();

@@ -11,6 +11,7 @@ import io.vfleet.api.assignment.v1.DeviceSelector;
 import io.vfleet.api.assignment.v1.Tenant;
 import io.vfleet.api.assignment.v1.TenantIoas;
 import io.vfleet.assignment.application.AssignRequest;
+import io.vfleet.assignment.application.InvalidRequest;
 import io.vfleet.assignment.application.ShowTenant;
 import io.vfleet.assignment.application.port.AuditLog;
 import io.vfleet.assignment.domain.AuditVerification;
@@ -20,33 +21,32 @@ import java.time.Instant;
 
 /**
  * Translates between {@code vfleet.assignment.v1} messages and the application's types, both ways,
- * and nothing else: the form of the input is checked by {@link RequestFields}, its meaning by the
- * use cases.
+ * and nothing else: what a field must be is checked by the application, for REST and gRPC alike.
+ * Proto3 has no null: an empty string or a zero where zero is no valid value stands for an absent
+ * field, and unsigned integers are widened so that none is read as a negative number.
  */
 final class AssignmentMessages {
 
+    private static final long MIN_SECONDS = -62_135_596_800L;
+    private static final long MAX_SECONDS = 253_402_300_799L;
+
     private AssignmentMessages() {}
 
-    static AssignRequest assignRequest(io.vfleet.api.assignment.v1.AssignRequest request, RequestFields fields) {
-        String tenant = fields.name("tenant", request.getTenant(), true);
-        String node = fields.name("node", request.getNode(), false);
-        var devices = fields.bdfs("devices", request.getDevicesList());
-        io.vfleet.assignment.domain.DeviceSelector selector = null;
+    static AssignRequest.Form assignForm(io.vfleet.api.assignment.v1.AssignRequest request) {
+        AssignRequest.SelectorForm selector = null;
         if (request.hasSelector()) {
             DeviceSelector given = request.getSelector();
-            int count = fields.count("selector.count", given.getCount());
-            fields.requireValid();
-            selector = new io.vfleet.assignment.domain.DeviceSelector(
-                    given.hasVendorId() ? given.getVendorId() : null,
-                    given.hasDeviceId() ? given.getDeviceId() : null,
-                    given.hasClassCode() ? given.getClassCode() : null,
-                    count);
+            selector = new AssignRequest.SelectorForm(
+                    given.hasVendorId() ? Integer.toUnsignedLong(given.getVendorId()) : null,
+                    given.hasDeviceId() ? Integer.toUnsignedLong(given.getDeviceId()) : null,
+                    given.hasClassCode() ? Integer.toUnsignedLong(given.getClassCode()) : null,
+                    given.getCount() == 0 ? null : Integer.toUnsignedLong(given.getCount()));
         }
-        fields.requireValid();
-        return new AssignRequest(tenant, node, devices, selector, request.getWithKvm());
+        return new AssignRequest.Form(absentIfEmpty(request.getTenant()), absentIfEmpty(request.getNode()),
+                request.getDevicesList(), selector, request.getWithKvm());
     }
 
-    static io.vfleet.assignment.domain.AssignmentState state(AssignmentState state, RequestFields fields) {
+    static io.vfleet.assignment.domain.AssignmentState state(AssignmentState state) {
         return switch (state) {
             case ASSIGNMENT_STATE_UNSPECIFIED -> null;
             case REQUESTED -> io.vfleet.assignment.domain.AssignmentState.REQUESTED;
@@ -56,11 +56,37 @@ final class AssignmentMessages {
             case RESETTING -> io.vfleet.assignment.domain.AssignmentState.RESETTING;
             case RELEASED -> io.vfleet.assignment.domain.AssignmentState.RELEASED;
             case FAILED -> io.vfleet.assignment.domain.AssignmentState.FAILED;
-            case UNRECOGNIZED -> {
-                fields.fault("state", "is not an assignment state");
-                yield null;
-            }
+            case UNRECOGNIZED -> throw new InvalidRequest("state", "is not an assignment state");
         };
+    }
+
+    /** An id a call cannot go without. */
+    static String required(String field, String value) {
+        if (value.isEmpty()) {
+            throw new InvalidRequest(field, "is required");
+        }
+        return value;
+    }
+
+    /** A timestamp within the range google.protobuf.Timestamp allows; null when absent. */
+    static Instant instant(String field, boolean present, Timestamp value) {
+        if (!present) {
+            return null;
+        }
+        if (value.getSeconds() < MIN_SECONDS || value.getSeconds() > MAX_SECONDS
+                || value.getNanos() < 0 || value.getNanos() > 999_999_999) {
+            throw new InvalidRequest(field, "must be between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999999999Z");
+        }
+        return Instant.ofEpochSecond(value.getSeconds(), value.getNanos());
+    }
+
+    /** A zero that proto3 cannot tell from absence: the default. */
+    static Long absentIfZero(int unsigned) {
+        return unsigned == 0 ? null : Integer.toUnsignedLong(unsigned);
+    }
+
+    static String absentIfEmpty(String text) {
+        return text.isEmpty() ? null : text;
     }
 
     static io.vfleet.api.assignment.v1.Assignment assignment(Assignment assignment) {

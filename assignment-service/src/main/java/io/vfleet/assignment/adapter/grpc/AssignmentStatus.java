@@ -17,6 +17,8 @@ import io.vfleet.assignment.domain.AssignmentRefused;
 import io.vfleet.assignment.domain.AssignmentState;
 import io.vfleet.assignment.domain.Violation;
 import java.util.List;
+import java.util.Locale;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,27 +32,11 @@ final class AssignmentStatus {
 
     static final String DOMAIN = "vfleet.io";
 
+    private static final Pattern CAMEL_HUMP = Pattern.compile("([a-z0-9])([A-Z])");
+
     private static final Logger log = LoggerFactory.getLogger(AssignmentStatus.class);
 
     private AssignmentStatus() {}
-
-    /** One field at fault and why; thrown before any use case is called, so nothing changed. */
-    static final class InvalidFields extends RuntimeException {
-        private final List<BadRequest.FieldViolation> fields;
-
-        InvalidFields(List<BadRequest.FieldViolation> fields) {
-            super(describe(fields));
-            this.fields = List.copyOf(fields);
-        }
-
-        private static String describe(List<BadRequest.FieldViolation> fields) {
-            StringBuilder text = new StringBuilder();
-            for (BadRequest.FieldViolation field : fields) {
-                text.append(text.isEmpty() ? "" : "; ").append(field.getField()).append(' ').append(field.getDescription());
-            }
-            return text.toString();
-        }
-    }
 
     static StatusRuntimeException of(RuntimeException failure) {
         return switch (failure) {
@@ -62,9 +48,8 @@ final class AssignmentStatus {
             case AccessDenied denied -> status(Code.PERMISSION_DENIED, "PERMISSION_DENIED", denied.getMessage());
             case Unauthenticated unauthenticated ->
                     status(Code.UNAUTHENTICATED, "UNAUTHENTICATED", unauthenticated.getMessage());
-            case InvalidFields invalid -> invalid(invalid.fields);
-            case InvalidRequest invalid -> invalid(List.of(field(invalid.field(),
-                    invalid.getMessage().substring(invalid.field().length() + 2))));
+            case InvalidRequest invalid -> invalid(invalid.faults().stream()
+                    .map(fault -> field(protoName(fault.field()), fault.reason())).toList());
             // The domain's records refuse impossible values (a count below 1) with this.
             case IllegalArgumentException invalid -> invalid(List.of(field("request", invalid.getMessage())));
             default -> {
@@ -72,6 +57,14 @@ final class AssignmentStatus {
                 yield status(Code.INTERNAL, "INTERNAL", "internal error; see the service's log");
             }
         };
+    }
+
+    /**
+     * A field as the application names it, in the contract's names: {@code selector.classCode} is
+     * {@code selector.class_code}, {@code maxPinnedBytes} is {@code max_pinned_bytes}.
+     */
+    static String protoName(String field) {
+        return CAMEL_HUMP.matcher(field).replaceAll("$1_$2").toLowerCase(Locale.ROOT);
     }
 
     static BadRequest.FieldViolation field(String field, String description) {
@@ -147,10 +140,13 @@ final class AssignmentStatus {
     }
 
     private static StatusRuntimeException invalid(List<BadRequest.FieldViolation> fields) {
-        String message = InvalidFields.describe(fields);
+        StringBuilder message = new StringBuilder();
+        for (BadRequest.FieldViolation field : fields) {
+            message.append(message.isEmpty() ? "" : "; ").append(field.getField()).append(' ').append(field.getDescription());
+        }
         return StatusProto.toStatusRuntimeException(com.google.rpc.Status.newBuilder()
                 .setCode(Code.INVALID_ARGUMENT_VALUE)
-                .setMessage(message)
+                .setMessage(message.toString())
                 .addDetails(Any.pack(ErrorInfo.newBuilder().setReason("INVALID_ARGUMENT").setDomain(DOMAIN)
                         .putMetadata("field", fields.getFirst().getField()).build()))
                 .addDetails(Any.pack(BadRequest.newBuilder().addAllFieldViolations(fields).build()))

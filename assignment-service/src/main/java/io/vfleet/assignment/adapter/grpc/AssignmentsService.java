@@ -27,7 +27,6 @@ import io.vfleet.api.assignment.v1.Tenant;
 import io.vfleet.api.assignment.v1.VerifyAuditRequest;
 import io.vfleet.api.assignment.v1.VerifyAuditResponse;
 import io.vfleet.assignment.application.AssignDevices;
-import io.vfleet.assignment.application.AssignRequest;
 import io.vfleet.security.Caller;
 import io.vfleet.security.grpc.Callers;
 import io.vfleet.assignment.application.QueryAssignments;
@@ -38,10 +37,8 @@ import io.vfleet.assignment.application.ResetAssignment;
 import io.vfleet.assignment.application.SetTenantPolicy;
 import io.vfleet.assignment.application.SignCheckpoint;
 import io.vfleet.assignment.application.ShowTenant;
-import io.vfleet.assignment.application.port.Assignments;
 import io.vfleet.assignment.application.port.AuditLog;
 import io.vfleet.assignment.application.port.Page;
-import io.vfleet.assignment.application.port.Paging;
 import io.vfleet.assignment.domain.Assignment;
 import io.vfleet.assignment.domain.AuditVerification;
 import io.vfleet.assignment.domain.TenantPolicy;
@@ -50,9 +47,10 @@ import java.util.function.Supplier;
 import org.springframework.stereotype.Component;
 
 /**
- * {@code vfleet.assignment.v1.Assignments}: each call checks the form of its fields, calls the use
- * case the REST controller calls, and translates the answer; failures are translated once, by
- * {@link AssignmentStatus}. The caller is the one the shared {@code CallerInterceptor} authenticated.
+ * {@code vfleet.assignment.v1.Assignments}: each call decodes its message, calls the use case the
+ * REST controller calls (which checks every field, the same for both), and translates the answer;
+ * failures are translated once, by {@link AssignmentStatus}. The caller is the one the shared
+ * {@code CallerInterceptor} authenticated.
  */
 @Component
 class AssignmentsService extends AssignmentsGrpc.AssignmentsImplBase {
@@ -72,10 +70,8 @@ class AssignmentsService extends AssignmentsGrpc.AssignmentsImplBase {
     @Override
     public void assign(io.vfleet.api.assignment.v1.AssignRequest request, StreamObserver<AssignResponse> responses) {
         answer(responses, () -> {
-            RequestFields fields = new RequestFields();
-            String key = fields.idempotencyKey("idempotency_key", request.getIdempotencyKey());
-            AssignRequest assignRequest = AssignmentMessages.assignRequest(request, fields);
-            AssignDevices.Outcome outcome = useCases.assign().assign(caller(), assignRequest, key);
+            AssignDevices.Outcome outcome = useCases.assign().assign(caller(), AssignmentMessages.assignForm(request),
+                    AssignmentMessages.absentIfEmpty(request.getIdempotencyKey()));
             return AssignResponse.newBuilder()
                     .setAssignment(AssignmentMessages.assignment(outcome.assignment()))
                     .setRepeated(outcome.repeated())
@@ -86,25 +82,17 @@ class AssignmentsService extends AssignmentsGrpc.AssignmentsImplBase {
     @Override
     public void getAssignment(GetAssignmentRequest request,
             StreamObserver<io.vfleet.api.assignment.v1.Assignment> responses) {
-        answer(responses, () -> {
-            RequestFields fields = new RequestFields();
-            String id = fields.required("id", request.getId());
-            fields.requireValid();
-            return AssignmentMessages.assignment(useCases.query().get(caller(), id));
-        });
+        answer(responses, () -> AssignmentMessages.assignment(
+                useCases.query().get(caller(), AssignmentMessages.required("id", request.getId()))));
     }
 
     @Override
     public void listAssignments(ListAssignmentsRequest request, StreamObserver<ListAssignmentsResponse> responses) {
         answer(responses, () -> {
-            RequestFields fields = new RequestFields();
-            Assignments.Filter filter = new Assignments.Filter(
-                    fields.name("tenant", request.getTenant(), false),
-                    fields.name("node", request.getNode(), false),
-                    AssignmentMessages.state(request.getState(), fields));
-            Paging paging = fields.paging(request.getPage(), request.getSize());
-            fields.requireValid();
-            Page<Assignment> page = useCases.query().list(caller(), filter, paging);
+            Page<Assignment> page = useCases.query().list(caller(), new QueryAssignments.Listing(
+                    AssignmentMessages.absentIfEmpty(request.getTenant()), AssignmentMessages.absentIfEmpty(request.getNode()),
+                    AssignmentMessages.state(request.getState()), Integer.toUnsignedLong(request.getPage()),
+                    AssignmentMessages.absentIfZero(request.getSize())));
             return ListAssignmentsResponse.newBuilder()
                     .addAllAssignments(page.items().stream().map(AssignmentMessages::assignment).toList())
                     .setPage(page.page())
@@ -116,22 +104,15 @@ class AssignmentsService extends AssignmentsGrpc.AssignmentsImplBase {
 
     @Override
     public void release(ReleaseRequest request, StreamObserver<io.vfleet.api.assignment.v1.Assignment> responses) {
-        answer(responses, () -> {
-            RequestFields fields = new RequestFields();
-            String id = fields.required("id", request.getId());
-            fields.requireValid();
-            return AssignmentMessages.assignment(useCases.release().release(caller(), id));
-        });
+        answer(responses, () -> AssignmentMessages.assignment(
+                useCases.release().release(caller(), AssignmentMessages.required("id", request.getId()))));
     }
 
     @Override
     public void reset(ResetRequest request, StreamObserver<ResetResponse> responses) {
         answer(responses, () -> {
-            RequestFields fields = new RequestFields();
-            String id = fields.required("id", request.getId());
-            String device = fields.bdf("device", request.getDevice(), false);
-            fields.requireValid();
-            ResetAssignment.Outcome outcome = useCases.reset().reset(caller(), id, device);
+            ResetAssignment.Outcome outcome = useCases.reset().reset(caller(),
+                    AssignmentMessages.required("id", request.getId()), AssignmentMessages.absentIfEmpty(request.getDevice()));
             return ResetResponse.newBuilder()
                     .setAssignment(AssignmentMessages.assignment(outcome.assignment()))
                     .addAllAffected(outcome.affected())
@@ -142,24 +123,19 @@ class AssignmentsService extends AssignmentsGrpc.AssignmentsImplBase {
     @Override
     public void setTenantPolicy(SetTenantPolicyRequest request, StreamObserver<Tenant> responses) {
         answer(responses, () -> {
-            RequestFields fields = new RequestFields();
-            String tenant = fields.name("tenant", request.getTenant(), true);
-            int maxDevices = fields.nonNegativeInt("max_devices", request.getMaxDevices());
-            long maxPinnedBytes = fields.nonNegativeLong("max_pinned_bytes", request.getMaxPinnedBytes());
-            fields.requireValid();
             Caller caller = caller();
-            useCases.setPolicy().set(caller, new TenantPolicy(tenant, maxDevices, maxPinnedBytes,
-                    request.getNoiommuAllowed()));
-            return AssignmentMessages.tenant(tenant, useCases.showTenant().show(caller, tenant));
+            // max_pinned_bytes is uint64: one over 2^63 arrives negative, and is refused as out of range.
+            TenantPolicy policy = useCases.setPolicy().set(caller, new SetTenantPolicy.Form(
+                    AssignmentMessages.absentIfEmpty(request.getTenant()), Integer.toUnsignedLong(request.getMaxDevices()),
+                    request.getMaxPinnedBytes(), request.getNoiommuAllowed()));
+            return AssignmentMessages.tenant(policy.tenant(), useCases.showTenant().show(caller, policy.tenant()));
         });
     }
 
     @Override
     public void getTenant(GetTenantRequest request, StreamObserver<Tenant> responses) {
         answer(responses, () -> {
-            RequestFields fields = new RequestFields();
-            String tenant = fields.name("tenant", request.getTenant(), true);
-            fields.requireValid();
+            String tenant = AssignmentMessages.absentIfEmpty(request.getTenant());
             return AssignmentMessages.tenant(tenant, useCases.showTenant().show(caller(), tenant));
         });
     }
@@ -167,16 +143,12 @@ class AssignmentsService extends AssignmentsGrpc.AssignmentsImplBase {
     @Override
     public void listAuditEvents(ListAuditEventsRequest request, StreamObserver<ListAuditEventsResponse> responses) {
         answer(responses, () -> {
-            RequestFields fields = new RequestFields();
-            AuditLog.Query query = new AuditLog.Query(
-                    fields.bdf("device", request.getDevice(), false),
-                    fields.name("tenant", request.getTenant(), false),
-                    fields.instant("from", request.hasFrom(), request.getFrom()),
-                    fields.instant("to", request.hasTo(), request.getTo()));
-            Paging paging = fields.paging(request.getPage(), request.getSize());
-            fields.requireValid();
-            QueryAudit.Answer<Page<io.vfleet.assignment.domain.AuditEvent>> answer =
-                    useCases.audit().events(caller(), query, paging);
+            QueryAudit.Answer<Page<io.vfleet.assignment.domain.AuditEvent>> answer = useCases.audit().events(caller(),
+                    new QueryAudit.Search(AssignmentMessages.absentIfEmpty(request.getDevice()),
+                            AssignmentMessages.absentIfEmpty(request.getTenant()),
+                            AssignmentMessages.instant("from", request.hasFrom(), request.getFrom()),
+                            AssignmentMessages.instant("to", request.hasTo(), request.getTo()),
+                            Integer.toUnsignedLong(request.getPage()), AssignmentMessages.absentIfZero(request.getSize())));
             Page<io.vfleet.assignment.domain.AuditEvent> page = answer.value();
             return ListAuditEventsResponse.newBuilder()
                     .addAllEvents(page.items().stream().map(AssignmentMessages::auditEvent).toList())
@@ -191,15 +163,13 @@ class AssignmentsService extends AssignmentsGrpc.AssignmentsImplBase {
     @Override
     public void getDeviceOwners(GetDeviceOwnersRequest request, StreamObserver<GetDeviceOwnersResponse> responses) {
         answer(responses, () -> {
-            RequestFields fields = new RequestFields();
-            String device = fields.bdf("device", request.getDevice(), true);
-            String node = fields.name("node", request.getNode(), false);
-            Instant at = fields.instant("at", request.hasAt(), request.getAt());
-            fields.requireValid();
+            String device = AssignmentMessages.absentIfEmpty(request.getDevice());
+            String node = AssignmentMessages.absentIfEmpty(request.getNode());
+            Instant at = AssignmentMessages.instant("at", request.hasAt(), request.getAt());
             Instant when = at == null ? Instant.now() : at;
             QueryAudit.Answer<java.util.List<AuditLog.Owner>> answer = useCases.audit().owners(caller(), device, node, when);
             return GetDeviceOwnersResponse.newBuilder()
-                    .setDevice(device)
+                    .setDevice(request.getDevice())
                     .setAt(AssignmentMessages.timestamp(when))
                     .addAllOwners(answer.value().stream().map(AssignmentMessages::owner).toList())
                     .setUnlinked(answer.unlinked())
@@ -210,13 +180,8 @@ class AssignmentsService extends AssignmentsGrpc.AssignmentsImplBase {
     @Override
     public void verifyAudit(VerifyAuditRequest request, StreamObserver<VerifyAuditResponse> responses) {
         answer(responses, () -> {
-            String presented = request.getCheckpoint().isEmpty() ? null : request.getCheckpoint();
-            if (presented != null) {
-                RequestFields fields = new RequestFields();
-                fields.checkpointNote("checkpoint", presented);
-                fields.requireValid();
-            }
-            QueryAudit.Answer<AuditVerification.Result> answer = useCases.audit().verify(caller(), presented);
+            QueryAudit.Answer<AuditVerification.Result> answer =
+                    useCases.audit().verify(caller(), AssignmentMessages.absentIfEmpty(request.getCheckpoint()));
             AuditVerification.Result result = answer.value();
             VerifyAuditResponse.Builder response = VerifyAuditResponse.newBuilder()
                     .setIntact(result.intact())
@@ -233,11 +198,9 @@ class AssignmentsService extends AssignmentsGrpc.AssignmentsImplBase {
     @Override
     public void getCheckpoint(GetCheckpointRequest request, StreamObserver<Checkpoint> responses) {
         answer(responses, () -> {
-            RequestFields fields = new RequestFields();
-            long size = fields.nonNegativeLong("size", request.getSize());
-            fields.requireValid();
+            // uint64: a size over 2^63 arrives negative, and is refused as one.
             String note = request.hasSize()
-                    ? useCases.proofs().checkpoint(caller(), size)
+                    ? useCases.proofs().checkpoint(caller(), request.getSize())
                     : useCases.proofs().latestCheckpoint(caller());
             return AssignmentMessages.checkpoint(note);
         });
@@ -251,11 +214,8 @@ class AssignmentsService extends AssignmentsGrpc.AssignmentsImplBase {
     @Override
     public void getInclusionProof(GetInclusionProofRequest request, StreamObserver<InclusionProof> responses) {
         answer(responses, () -> {
-            RequestFields fields = new RequestFields();
-            long sequence = fields.nonNegativeLong("sequence", request.getSequence());
-            long treeSize = fields.nonNegativeLong("tree_size", request.getTreeSize());
-            fields.requireValid();
-            ProveAudit.Inclusion inclusion = useCases.proofs().inclusion(caller(), sequence, treeSize);
+            ProveAudit.Inclusion inclusion =
+                    useCases.proofs().inclusion(caller(), request.getSequence(), request.getTreeSize());
             InclusionProof.Builder proof = InclusionProof.newBuilder()
                     .setEvent(AssignmentMessages.auditEvent(inclusion.event()))
                     .setTreeSize(inclusion.treeSize());
@@ -270,12 +230,9 @@ class AssignmentsService extends AssignmentsGrpc.AssignmentsImplBase {
     @Override
     public void getConsistencyProof(GetConsistencyProofRequest request, StreamObserver<ConsistencyProof> responses) {
         answer(responses, () -> {
-            RequestFields fields = new RequestFields();
-            long from = fields.nonNegativeLong("from", request.getFrom());
-            long to = fields.nonNegativeLong("to", request.getTo());
-            fields.requireValid();
-            ProveAudit.Consistency consistency = useCases.proofs().consistency(caller(), from, to);
-            ConsistencyProof.Builder proof = ConsistencyProof.newBuilder().setFrom(from).setTo(to);
+            ProveAudit.Consistency consistency =
+                    useCases.proofs().consistency(caller(), request.getFrom(), request.getTo());
+            ConsistencyProof.Builder proof = ConsistencyProof.newBuilder().setFrom(consistency.from()).setTo(consistency.to());
             consistency.proof().forEach(hash -> proof.addProof(com.google.protobuf.ByteString.copyFrom(hash.bytes())));
             return proof.build();
         });

@@ -18,9 +18,11 @@ import io.vfleet.assignment.domain.NodeTopology;
 import io.vfleet.retry.Backoff;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,8 +34,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>After a disconnect it resumes after the last revision it may have seen in full, so a revision
  * broken off halfway comes again whole; the inventory answers RELIST_REQUIRED when it no longer
- * keeps the changes since then, and the feed lists again. A node that appears, comes back from
- * UNREACHABLE, or names another agent has a new agent process: reconciliation runs on it.
+ * keeps the changes since then, and the feed lists again. A node that appears (in the first list
+ * after the service started, above all), comes back from UNREACHABLE, or names another agent is
+ * due for reconciliation: a restarted service repairs what its predecessor left on each node as soon
+ * as it knows the node. Asking for it never waits for it.
  *
  * <p>One thread runs the feed; it alone touches the view.
  */
@@ -159,15 +163,25 @@ final class InventoryFeed {
         throw Status.UNAVAILABLE.withDescription("the inventory ended ListAndWatch").asRuntimeException();
     }
 
-    /** A whole list: the copy becomes exactly it, nodes the inventory no longer lists included. */
+    /**
+     * A whole list: the copy becomes exactly it, nodes the inventory no longer lists included. Each
+     * listed node new to this feed, or whose agent changed since it last heard, is due for
+     * reconciliation once written (see {@link ReconcileFleet#agentRegistered}).
+     */
     private void replaceAll(List<Node> nodes, List<NodeDevice> devices, long revision) {
+        Map<String, Node> before = new HashMap<>();
+        view.nodeNames().forEach(name -> view.node(name).ifPresent(node -> before.put(name, node)));
         view.clear();
         nodes.forEach(view::put);
         devices.forEach(view::put);
         Set<String> listed = new HashSet<>();
+        List<String> due = new ArrayList<>();
         for (Node node : nodes) {
             listed.add(node.getName());
             write(node.getName(), revision);
+            if (restarted(before.get(node.getName()), node)) {
+                due.add(node.getName());
+            }
         }
         for (NodeTopology known : topologies.all()) {
             if (!listed.contains(known.node())) {
@@ -175,17 +189,16 @@ final class InventoryFeed {
             }
         }
         log.info("the inventory listed {} node(s) and {} device(s) at revision {}", nodes.size(), devices.size(), revision);
+        due.forEach(reconcile::agentRegistered);
     }
 
     private void apply(Change change) {
         long revision = change.getRevision();
+        Node nodeBefore = null;
         String node = switch (change.getObjectCase()) {
             case NODE -> {
                 Node after = change.getNode();
-                Node before = view.put(after).orElse(null);
-                if (restarted(before, after)) {
-                    reconcile.agentReregistered(after.getName());
-                }
+                nodeBefore = view.put(after).orElse(null);
                 yield after.getName();
             }
             case DEVICE -> {
@@ -199,6 +212,10 @@ final class InventoryFeed {
             return;
         }
         write(node, revision);
+        if (change.getObjectCase() == Change.ObjectCase.NODE && restarted(nodeBefore, change.getNode())) {
+            // After the write, so that the run finds the node's agent where the inventory now says it is.
+            reconcile.agentRegistered(node);
+        }
         // Changes come a whole revision at a time, but a stream may break inside one: resume before it.
         resumeAfter = Math.max(resumeAfter == null ? 0 : resumeAfter, revision - 1);
     }

@@ -41,5 +41,9 @@ class AssignmentRow {
     @Column(name = "updated_at", nullable = false)
     Instant updatedAt;
 
+    /** The incarnation of the run that stored this state. */
+    @Column(name = "driver")
+    Integer driver;
+
     protected AssignmentRow() {}
 }

@@ -32,19 +32,42 @@ import org.springframework.stereotype.Repository;
  * against the partial unique index {@code assignment_devices_held_once}: a reservation that finds
  * a device held (or waits for a concurrent holder to commit and then finds it) inserts nothing for
  * it, and the whole reservation is refused. So the database, not a Java lock, decides every race.
+ *
+ * <p>Every state stored and every fence is stamped with this run's {@link Incarnation}, so that
+ * reconciliation can tell a step whose run died (taken over at once) from one a live run is still
+ * driving (left to settle).
  */
 @Repository
 class JpaAssignments implements Assignments {
 
     private static final String INSERT_HOLD = """
             insert into assignment_devices
-                (assignment_id, tenant, node, bdf, role, held, position, vfio_name, iommu_group, reset_set, kind)
-            values (:assignment, :tenant, :node, :bdf, :role, true, :position, :vfio, :group, :resetSet, :kind)
+                (assignment_id, tenant, node, bdf, role, held, position, vfio_name, iommu_group, reset_set, kind, driver)
+            values (:assignment, :tenant, :node, :bdf, :role, true, :position, :vfio, :group, :resetSet, :kind,
+                    cast(:driver as integer))
             on conflict (node, bdf) where held do nothing
+            """;
+
+    /**
+     * Whether the run {@code <column>} names has gone: not this run, and holding no incarnation lock
+     * in this database. A null driver (stored before drivers were) counts as gone.
+     */
+    private static final String DRIVER_GONE = """
+            (%1$s is distinct from :self and not exists (
+                select 1 from pg_locks l
+                where l.locktype = 'advisory' and l.granted and l.objsubid = 2
+                  and l.database = (select oid from pg_database where datname = current_database())
+                  and l.classid = cast(:namespace as oid) and l.objid = cast(%1$s as oid)))
             """;
 
     @PersistenceContext
     private EntityManager entities;
+
+    private final Incarnation incarnation;
+
+    JpaAssignments(Incarnation incarnation) {
+        this.incarnation = incarnation;
+    }
 
     @Override
     public Assignment reserve(Assignment requested) {
@@ -58,6 +81,7 @@ class JpaAssignments implements Assignments {
         row.hwptIds = "";
         row.createdAt = now;
         row.updatedAt = now;
+        row.driver = incarnation.id();
         entities.persist(row);
         entities.flush();
         List<String> taken = new ArrayList<>();
@@ -74,6 +98,7 @@ class JpaAssignments implements Assignments {
                     .setParameter("group", device.iommuGroup())
                     .setParameter("resetSet", device.resetSet())
                     .setParameter("kind", device.kind().name())
+                    .setParameter("driver", null)
                     .executeUpdate();
             if (inserted == 0) {
                 taken.add(device.bdf());
@@ -107,6 +132,7 @@ class JpaAssignments implements Assignments {
         row.hwptIds = String.join(",", changed.hwptIds().stream().map(String::valueOf).toList());
         row.failureReason = changed.failureReason();
         row.updatedAt = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        row.driver = incarnation.id();
         for (AssignmentDeviceRow device : ownedRows(changed.id())) {
             changed.devices().stream().filter(candidate -> candidate.bdf().equals(device.bdf)).findFirst()
                     .ifPresent(candidate -> {
@@ -156,15 +182,20 @@ class JpaAssignments implements Assignments {
     }
 
     @Override
+    @SuppressWarnings("unchecked")
     public List<Assignment> unfinishedOn(String node, Instant changedBefore) {
-        return entities.createQuery("""
-                        select a from AssignmentRow a
-                        where a.node = :node and a.state not in ('RELEASED', 'FAILED') and a.updatedAt < :before
-                        order by a.createdAt, a.id
-                        """, AssignmentRow.class)
+        List<String> ids = entities.createNativeQuery("""
+                        select a.id from assignments a
+                        where a.node = :node and a.state not in ('RELEASED', 'FAILED')
+                          and (a.updated_at < :before or %s)
+                        order by a.created_at, a.id
+                        """.formatted(DRIVER_GONE.formatted("a.driver")))
                 .setParameter("node", node)
                 .setParameter("before", changedBefore)
-                .getResultList().stream().map(this::toDomain).toList();
+                .setParameter("self", incarnation.id())
+                .setParameter("namespace", Incarnation.NAMESPACE)
+                .getResultList();
+        return ids.stream().map(id -> find(id).orElseThrow()).toList();
     }
 
     @Override
@@ -213,6 +244,7 @@ class JpaAssignments implements Assignments {
                     .setParameter("group", -1)
                     .setParameter("resetSet", "")
                     .setParameter("kind", TopologyDevice.Kind.PHYSICAL.name())
+                    .setParameter("driver", incarnation.id())
                     .executeUpdate();
             if (inserted == 0) {
                 unfence(resetting.id());
@@ -244,12 +276,14 @@ class JpaAssignments implements Assignments {
     @SuppressWarnings("unchecked")
     public List<String> unfenceAbandoned(String node, Instant startedBefore) {
         return entities.createNativeQuery("""
-                        update assignment_devices set held = false
-                        where node = :node and role = 'FENCE' and held and created_at < :before
-                        returning bdf
-                        """)
+                        update assignment_devices d set held = false
+                        where d.node = :node and d.role = 'FENCE' and d.held and (d.created_at < :before or %s)
+                        returning d.bdf
+                        """.formatted(DRIVER_GONE.formatted("d.driver")))
                 .setParameter("node", node)
                 .setParameter("before", startedBefore)
+                .setParameter("self", incarnation.id())
+                .setParameter("namespace", Incarnation.NAMESPACE)
                 .getResultList();
     }
 

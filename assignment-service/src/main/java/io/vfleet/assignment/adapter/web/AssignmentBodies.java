@@ -2,52 +2,39 @@ package io.vfleet.assignment.adapter.web;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.vfleet.assignment.application.AssignRequest;
-import io.vfleet.assignment.application.Identifiers;
+import io.vfleet.assignment.application.InvalidRequest;
 import io.vfleet.assignment.domain.AssignedDevice;
 import io.vfleet.assignment.domain.Assignment;
-import io.vfleet.assignment.domain.DeviceSelector;
-import jakarta.validation.Valid;
-import jakarta.validation.constraints.Max;
-import jakarta.validation.constraints.Min;
-import jakarta.validation.constraints.NotBlank;
-import jakarta.validation.constraints.NotNull;
-import jakarta.validation.constraints.Pattern;
-import jakarta.validation.constraints.Size;
 import java.time.Instant;
 import java.util.List;
+import java.util.regex.Pattern;
 
-/** The JSON of assignments, in and out, and its translation to and from the application. */
+/**
+ * The JSON of assignments, in and out, and its translation to and from the application. What comes
+ * in is only decoded here (JSON types by the strict binding, PCI numbers from their text); what it
+ * must be is checked once, by the application, for REST and gRPC alike.
+ */
 final class AssignmentBodies {
 
-    static final String BDF = Identifiers.BDF;
-    static final String NAME = Identifiers.NAME;
-    static final String PCI_NUMBER = "0x[0-9a-fA-F]{1,6}|[0-9]{1,8}";
+    /** Decimal, or hexadecimal after 0x; at most as many digits as a long holds, so that the range check can name it. */
+    private static final Pattern PCI_NUMBER = Pattern.compile("0[xX][0-9a-fA-F]{1,15}|[0-9]{1,18}");
 
     private AssignmentBodies() {}
 
     /** {@code POST /api/v1/assignments}. */
-    record AssignBody(
-            @NotBlank @Pattern(regexp = NAME) String tenant,
-            @Pattern(regexp = NAME) String node,
-            @Size(max = 64) List<@NotNull @Pattern(regexp = BDF, message = "must be a PCI BDF such as 0000:3b:00.0") String> devices,
-            @Valid SelectorBody selector,
-            Boolean withKvm) {
+    record AssignBody(String tenant, String node, List<String> devices, SelectorBody selector, Boolean withKvm) {
 
-        AssignRequest toRequest() {
-            return new AssignRequest(tenant, node, devices, selector == null ? null : selector.toSelector(),
-                    Boolean.TRUE.equals(withKvm));
+        AssignRequest.Form toForm() {
+            return new AssignRequest.Form(tenant, node, devices, selector == null ? null : selector.toForm(), withKvm);
         }
     }
 
-    /** Which devices, by PCI identity; each number decimal or 0x-hexadecimal. */
-    record SelectorBody(
-            @Pattern(regexp = PCI_NUMBER) String vendorId,
-            @Pattern(regexp = PCI_NUMBER) String deviceId,
-            @JsonProperty("class") @Pattern(regexp = PCI_NUMBER) String classCode,
-            @NotNull @Min(1) @Max(64) Integer count) {
+    /** Which devices, by PCI identity; each number decimal or 0x-hexadecimal text. */
+    record SelectorBody(String vendorId, String deviceId, @JsonProperty("class") String classCode, Long count) {
 
-        DeviceSelector toSelector() {
-            return new DeviceSelector(decode(vendorId), decode(deviceId), decode(classCode), count);
+        AssignRequest.SelectorForm toForm() {
+            return new AssignRequest.SelectorForm(decode("selector.vendorId", vendorId),
+                    decode("selector.deviceId", deviceId), decode("selector.classCode", classCode), count);
         }
     }
 
@@ -74,11 +61,18 @@ final class AssignmentBodies {
         }
     }
 
-    record ResetBody(@Pattern(regexp = BDF, message = "must be a PCI BDF such as 0000:3b:00.0") String device) {}
+    /** {@code POST /api/v1/assignments/{id}/reset}: the device to reset, the assignment's first when absent. */
+    record ResetBody(String device) {}
 
     record ResetOutcomeBody(AssignmentBody assignment, List<String> affected) {}
 
-    private static Integer decode(String number) {
-        return number == null ? null : Integer.decode(number);
+    private static Long decode(String field, String number) {
+        if (number == null) {
+            return null;
+        }
+        if (!PCI_NUMBER.matcher(number).matches()) {
+            throw new InvalidRequest(field, "must be a number, decimal or 0x-hexadecimal, such as 0x10de");
+        }
+        return Long.decode(number);
     }
 }

@@ -9,15 +9,8 @@ import io.vfleet.security.Caller;
 import io.vfleet.assignment.application.QueryAssignments;
 import io.vfleet.assignment.application.ReleaseAssignment;
 import io.vfleet.assignment.application.ResetAssignment;
-import io.vfleet.assignment.application.port.Assignments;
-import io.vfleet.assignment.application.port.Paging;
 import io.vfleet.assignment.domain.Assignment;
 import io.vfleet.assignment.domain.AssignmentState;
-import jakarta.validation.Valid;
-import jakarta.validation.constraints.Max;
-import jakarta.validation.constraints.Min;
-import jakarta.validation.constraints.Pattern;
-import jakarta.validation.constraints.Size;
 import java.net.URI;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.DeleteMapping;
@@ -48,9 +41,9 @@ class AssignmentController {
     }
 
     @PostMapping
-    ResponseEntity<AssignmentBody> assign(Caller caller, @Valid @RequestBody AssignBody body,
-            @RequestHeader(name = "Idempotency-Key", required = false) @Size(min = 1, max = 200) String idempotencyKey) {
-        AssignDevices.Outcome outcome = assign.assign(caller, body.toRequest(), idempotencyKey);
+    ResponseEntity<AssignmentBody> assign(Caller caller, @RequestBody AssignBody body,
+            @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey) {
+        AssignDevices.Outcome outcome = assign.assign(caller, body.toForm(), idempotencyKey);
         Assignment assignment = outcome.assignment();
         if (outcome.repeated()) {
             // A replay creates nothing: the earlier assignment, as it stands now, with 200.
@@ -67,12 +60,12 @@ class AssignmentController {
 
     @GetMapping
     PageBody<AssignmentBody> list(Caller caller,
-            @RequestParam(required = false) @Pattern(regexp = AssignmentBodies.NAME) String tenant,
-            @RequestParam(required = false) @Pattern(regexp = AssignmentBodies.NAME) String node,
+            @RequestParam(required = false) String tenant,
+            @RequestParam(required = false) String node,
             @RequestParam(required = false) AssignmentState state,
-            @RequestParam(defaultValue = "0") @Min(0) int page,
-            @RequestParam(defaultValue = "50") @Min(1) @Max(Paging.MAX_SIZE) int size) {
-        return PageBody.of(query.list(caller, new Assignments.Filter(tenant, node, state), new Paging(page, size))
+            @RequestParam(required = false) Long page,
+            @RequestParam(required = false) Long size) {
+        return PageBody.of(query.list(caller, new QueryAssignments.Listing(tenant, node, state, page, size))
                 .map(AssignmentBody::of));
     }
 
@@ -82,7 +75,7 @@ class AssignmentController {
     }
 
     @PostMapping("/{id}/reset")
-    ResetOutcomeBody reset(Caller caller, @PathVariable String id, @Valid @RequestBody(required = false) ResetBody body) {
+    ResetOutcomeBody reset(Caller caller, @PathVariable String id, @RequestBody(required = false) ResetBody body) {
         ResetAssignment.Outcome outcome = reset.reset(caller, id, body == null ? null : body.device());
         return new ResetOutcomeBody(AssignmentBody.of(outcome.assignment()), outcome.affected());
     }

@@ -5,10 +5,6 @@ import io.vfleet.assignment.application.SetTenantPolicy;
 import io.vfleet.assignment.application.ShowTenant;
 import io.vfleet.assignment.domain.TenantIoas;
 import io.vfleet.assignment.domain.TenantPolicy;
-import jakarta.validation.Valid;
-import jakarta.validation.constraints.Min;
-import jakarta.validation.constraints.NotNull;
-import jakarta.validation.constraints.Pattern;
 import java.util.List;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -30,8 +26,8 @@ class TenantController {
         this.show = show;
     }
 
-    record PolicyBody(@NotNull @Min(0) Integer maxDevices, @NotNull @Min(0) Long maxPinnedBytes,
-            @NotNull Boolean noiommuAllowed) {}
+    /** What the operator sets; every field required, checked by the application. */
+    record PolicyBody(Long maxDevices, Long maxPinnedBytes, Boolean noiommuAllowed) {}
 
     record UsageBody(int devices, long pinnedBytes) {}
 
@@ -41,14 +37,13 @@ class TenantController {
             List<IoasBody> ioas) {}
 
     @PutMapping("/{tenant}")
-    TenantBody put(Caller caller, @PathVariable @Pattern(regexp = AssignmentBodies.NAME) String tenant,
-            @Valid @RequestBody PolicyBody body) {
-        setPolicy.set(caller, new TenantPolicy(tenant, body.maxDevices(), body.maxPinnedBytes(), body.noiommuAllowed()));
+    TenantBody put(Caller caller, @PathVariable String tenant, @RequestBody PolicyBody body) {
+        setPolicy.set(caller, new SetTenantPolicy.Form(tenant, body.maxDevices(), body.maxPinnedBytes(), body.noiommuAllowed()));
         return get(caller, tenant);
     }
 
     @GetMapping("/{tenant}")
-    TenantBody get(Caller caller, @PathVariable @Pattern(regexp = AssignmentBodies.NAME) String tenant) {
+    TenantBody get(Caller caller, @PathVariable String tenant) {
         ShowTenant.View view = show.show(caller, tenant);
         TenantPolicy policy = view.policy();
         return new TenantBody(tenant, policy.maxDevices(), policy.maxPinnedBytes(), policy.noiommuAllowed(),

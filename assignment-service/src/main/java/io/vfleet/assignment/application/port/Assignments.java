@@ -37,7 +37,10 @@ public interface Assignments {
 
     Page<Assignment> list(Filter filter, Paging paging);
 
-    /** The assignments of a node that are not RELEASED or FAILED, and last changed before {@code changedBefore}. */
+    /**
+     * The assignments of a node that are not RELEASED or FAILED and that no live run of the service is
+     * driving: last changed before {@code changedBefore}, or last changed by a run that has died.
+     */
     List<Assignment> unfinishedOn(String node, Instant changedBefore);
 
     NodeState nodeState(NodeTopology topology);
@@ -55,7 +58,10 @@ public interface Assignments {
 
     void unfence(String assignmentId);
 
-    /** Lifts fences of resets that started before {@code startedBefore} and never finished; the devices lifted. */
+    /**
+     * Lifts fences of resets that never finished and that started before {@code startedBefore} or by a
+     * run that has died; the devices lifted.
+     */
     List<String> unfenceAbandoned(String node, Instant startedBefore);
 
     void markScrubPending(String node, Map<String, String> tenantByDevice);

@@ -19,7 +19,6 @@ import io.vfleet.assignment.application.port.Tenants;
 import io.vfleet.assignment.domain.AgentAnswer;
 import io.vfleet.assignment.domain.Assignment;
 import io.vfleet.assignment.domain.AssignmentState;
-import io.vfleet.assignment.domain.DeviceSelector;
 import io.vfleet.assignment.domain.Preparation;
 import io.vfleet.assignment.support.InProcessAgent;
 import io.vfleet.assignment.support.ServiceTest;
@@ -93,8 +92,8 @@ class RealAgentTest extends ServiceTestBase {
 
     @Test
     void assignResetReleaseGoThroughTheRealAgentAndLeaveItEmpty() {
-        Assignment active = assign.assign(Caller.operator(), new AssignRequest("acme", null, List.of(),
-                new DeviceSelector(0x10de, 0x2330, null, 2), true), null).assignment();
+        Assignment active = assign.assign(Caller.operator(), new AssignRequest.Form("acme", null, null,
+                new AssignRequest.SelectorForm(0x10deL, 0x2330L, null, 2L), true), null).assignment();
 
         assertThat(active.state()).isEqualTo(AssignmentState.ACTIVE);
         assertThat(active.node()).isEqualTo(NODE);

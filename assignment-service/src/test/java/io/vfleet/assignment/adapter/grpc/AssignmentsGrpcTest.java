@@ -7,6 +7,7 @@ import com.google.protobuf.Message;
 import com.google.rpc.BadRequest;
 import com.google.rpc.ErrorInfo;
 import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -45,8 +46,13 @@ import io.vfleet.assignment.support.ServiceTestBase;
 import io.vfleet.tlog.Hash;
 import io.vfleet.tlog.Proofs;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.springframework.boot.grpc.test.autoconfigure.LocalGrpcServerPort;
 
 /**
  * {@code vfleet.assignment.v1} over the service's in-process gRPC server, with the generated stubs:
@@ -54,6 +60,9 @@ import org.junit.jupiter.api.Test;
  */
 @ServiceTest
 class AssignmentsGrpcTest extends ServiceTestBase {
+
+    @LocalGrpcServerPort
+    int grpcPort;
 
     private static final String GPU = "0000:01:00.0";
 
@@ -310,5 +319,73 @@ class AssignmentsGrpcTest extends ServiceTestBase {
                 .listAssignments(ListAssignmentsRequest.newBuilder().setSize(501).build()));
 
         assertThat(detail(invalid, BadRequest.class).getFieldViolations(0).getField()).isEqualTo("size");
+    }
+
+    /** Bad input over gRPC is refused as over REST, field for field, in the contract's field names, and stores nothing. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("badSelectors")
+    void aSelectorOutOfRangeIsInvalidArgumentAsOnRest(String what, DeviceSelector.Builder selector, String field) {
+        StatusRuntimeException invalid = failure(() -> as("operator-token").assign(AssignRequest.newBuilder()
+                .setTenant("acme").setSelector(selector).build()));
+
+        assertThat(invalid.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(detail(invalid, BadRequest.class).getFieldViolationsList()).extracting(BadRequest.FieldViolation::getField)
+                .containsExactly(field);
+        assertThat(detail(invalid, ErrorInfo.class).getMetadataOrThrow("field")).isEqualTo(field);
+        assertThat(assignmentRows()).isZero();
+        assertThat(jdbc.queryForObject("select count(*) from assignment.audit_events", Integer.class)).isZero();
+        assertThat(agents.calls()).isEmpty();
+    }
+
+    static Stream<Arguments> badSelectors() {
+        return Stream.of(
+                Arguments.of("a class code over 24 bits", DeviceSelector.newBuilder().setClassCode(0x1000000).setCount(1),
+                        "selector.class_code"),
+                Arguments.of("a vendor over 16 bits", DeviceSelector.newBuilder().setVendorId(0x10000).setCount(1),
+                        "selector.vendor_id"),
+                Arguments.of("a device id the size of uint32", DeviceSelector.newBuilder().setDeviceId(-1).setCount(1),
+                        "selector.device_id"),
+                Arguments.of("a count over 64", DeviceSelector.newBuilder().setCount(65), "selector.count"),
+                Arguments.of("a count the size of uint32", DeviceSelector.newBuilder().setCount(-1), "selector.count"));
+    }
+
+    @Test
+    void anUnknownNodeIsInvalidArgumentOnNodeAndStoresNothing() {
+        StatusRuntimeException invalid = failure(() -> as("operator-token").assign(AssignRequest.newBuilder()
+                .setTenant("acme").setNode("n9").addDevices(GPU).setIdempotencyKey("key-1").build()));
+
+        assertThat(invalid.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(detail(invalid, BadRequest.class).getFieldViolations(0).getField()).isEqualTo("node");
+        assertThat(invalid.getStatus().getDescription()).contains("n9");
+        assertThat(assignmentRows()).isZero();
+        assertThat(jdbc.queryForObject("select count(*) from assignment.idempotency_keys", Integer.class)).isZero();
+        assertThat(jdbc.queryForObject("select count(*) from assignment.tenants", Integer.class)).isZero();
+    }
+
+    @Test
+    void aPolicyFieldOverItsRangeIsInvalidArgumentInTheContractsNames() {
+        StatusRuntimeException invalid = failure(() -> as("operator-token").setTenantPolicy(SetTenantPolicyRequest
+                .newBuilder().setTenant("acme").setMaxDevices(-1).setMaxPinnedBytes(-1).build()));
+
+        assertThat(detail(invalid, BadRequest.class).getFieldViolationsList()).extracting(BadRequest.FieldViolation::getField)
+                .containsExactly("max_devices", "max_pinned_bytes");
+        assertThat(jdbc.queryForObject("select count(*) from assignment.tenants", Integer.class)).isZero();
+    }
+
+    @Test
+    void aMessageOverTheLimitIsResourceExhaustedAndStoresNothing() throws InterruptedException {
+        ManagedChannel network = ManagedChannelBuilder.forAddress("127.0.0.1", grpcPort).usePlaintext().build();
+        try {
+            Metadata headers = new Metadata();
+            headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer operator-token");
+            StatusRuntimeException tooLarge = failure(() -> AssignmentsGrpc.newBlockingStub(network)
+                    .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
+                    .assign(oneGpu("acme").toBuilder().setIdempotencyKey("k".repeat(20_000)).build()));
+
+            assertThat(tooLarge.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+            assertThat(assignmentRows()).isZero();
+        } finally {
+            network.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
     }
 }

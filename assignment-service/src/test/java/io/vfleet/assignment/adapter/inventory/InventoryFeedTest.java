@@ -64,7 +64,7 @@ class InventoryFeedTest extends ServiceTestBase {
                 device("gpu-a", GPU, "vfio-pci", 26, "slot:0000:17:00.0"),
                 device("gpu-a", NVME, "nvme", 31, "")));
         feed = new InventoryFeed(InventoryConfiguration.authenticated(InventoryGrpc.newBlockingStub(channel), "token"),
-                topologies, new ReconcileFleet(topologies, reconcile, reconciliation),
+                topologies, new ReconcileFleet(topologies, reconcile, reconciliation, ReconcileFleet.Settings.DEFAULTS),
                 new Backoff(Duration.ofMillis(10), Duration.ofMillis(100)));
         feed.start();
     }
@@ -123,6 +123,41 @@ class InventoryFeedTest extends ServiceTestBase {
 
         inventory.state("gpu-a", NodeState.READY);
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(copy("gpu-a").live()).isTrue());
+    }
+
+    @Test
+    void aRestartedFeedMakesEveryNodeOfItsFirstListDue() throws InterruptedException {
+        awaitSynced();
+        feed.stop();
+        inventory.register(node("gpu-b", NodeState.READY, "10.0.0.2:9090"), List.of(device("gpu-b", GPU, "vfio-pci", 26, "")));
+        agents.plant("gpu-a", new NodeAgents.PrepareCall("orphan-a", "acme", List.of(GPU), false, 1));
+        agents.plant("gpu-b", new NodeAgents.PrepareCall("orphan-b", "acme", List.of(GPU), false, 1));
+
+        feed = new InventoryFeed(InventoryConfiguration.authenticated(InventoryGrpc.newBlockingStub(channel), "token"),
+                topologies, new ReconcileFleet(topologies, reconcile, reconciliation, ReconcileFleet.Settings.DEFAULTS),
+                new Backoff(Duration.ofMillis(10), Duration.ofMillis(100)));
+        feed.start();
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            assertThat(agents.preparedIds("gpu-a")).isEmpty();
+            assertThat(agents.preparedIds("gpu-b")).isEmpty();
+        });
+    }
+
+    @Test
+    void aListAgainMakesDueOnlyTheNodesThatChanged() {
+        awaitSynced();
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                assertThat(agents.calls()).containsOnlyOnce("list-prepared gpu-a"));
+
+        inventory.disconnect();
+        inventory.register(node("gpu-b", NodeState.READY, "10.0.0.2:9090"), List.of(device("gpu-b", GPU, "vfio-pci", 26, "")));
+        inventory.forgetChangesUpTo(inventory.revision());
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                assertThat(agents.calls()).containsOnlyOnce("list-prepared gpu-b"));
+        assertThat(inventory.requests()).endsWith((Long) null);
+        assertThat(agents.calls()).containsOnlyOnce("list-prepared gpu-a");
     }
 
     @Test

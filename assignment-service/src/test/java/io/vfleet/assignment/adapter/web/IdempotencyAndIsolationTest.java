@@ -2,6 +2,7 @@ package io.vfleet.assignment.adapter.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.vfleet.assignment.application.ForgetExpiredIdempotencyKeys;
 import io.vfleet.assignment.support.ServiceTest;
 import io.vfleet.assignment.support.ServiceTestBase;
 import org.junit.jupiter.api.Test;
@@ -18,6 +19,9 @@ class IdempotencyAndIsolationTest extends ServiceTestBase {
 
     @Autowired
     MockMvcTester mvc;
+
+    @Autowired
+    ForgetExpiredIdempotencyKeys forget;
 
     MvcTestResult assign(String token, String key, String body) {
         var request = mvc.post().uri("/api/v1/assignments").header("Authorization", "Bearer " + token)
@@ -56,6 +60,63 @@ class IdempotencyAndIsolationTest extends ServiceTestBase {
         assertThat(other).hasStatus(HttpStatus.CONFLICT);
         assertThat(other).bodyJson().extractingPath("$.detail").asString().contains("Idempotency-Key key-1");
         assertThat(jdbc.queryForObject("select count(*) from assignment.assignments", Integer.class)).isEqualTo(1);
+    }
+
+    @Test
+    void anotherCallersSameKeyIsAnotherKey() throws Exception {
+        MvcTestResult operators = assign("operator-token", "key-1", ONE_GPU);
+        MvcTestResult orchestrators = assign("orchestrator-token", "key-1",
+                "{\"tenant\":\"acme\",\"node\":\"n1\",\"devices\":[\"0000:06:00.0\"]}");
+        MvcTestResult orchestratorsAgain = assign("orchestrator-token", "key-1",
+                "{\"tenant\":\"acme\",\"node\":\"n1\",\"devices\":[\"0000:06:00.0\"]}");
+
+        assertThat(operators).hasStatus(HttpStatus.CREATED);
+        assertThat(orchestrators).hasStatus(HttpStatus.CREATED);
+        assertThat(id(orchestrators)).isNotEqualTo(id(operators));
+        assertThat(orchestratorsAgain).hasStatus(HttpStatus.OK);
+        assertThat(id(orchestratorsAgain)).isEqualTo(id(orchestrators));
+    }
+
+    @Test
+    void aKeyPastItsLifetimeStartsANewRequest() throws Exception {
+        String first = id(assign("operator-token", "key-1", ONE_GPU));
+        jdbc.update("update assignment.idempotency_keys set created_at = now() - interval '25 hours'");
+
+        MvcTestResult later = assign("operator-token", "key-1",
+                "{\"tenant\":\"acme\",\"node\":\"n1\",\"devices\":[\"0000:06:00.0\"]}");
+
+        assertThat(later).hasStatus(HttpStatus.CREATED);
+        assertThat(id(later)).isNotEqualTo(first);
+        assertThat(jdbc.queryForObject("select assignment_id from assignment.idempotency_keys", String.class))
+                .isEqualTo(id(later));
+    }
+
+    @Test
+    void expiredKeysAreForgottenAndTheOthersKept() {
+        jdbc.update("""
+                insert into assignment.idempotency_keys (caller, key, fingerprint, assignment_id, created_at)
+                select 'operator', 'old-' || n, 'f', 'a-' || n, now() - interval '2 days' from generate_series(1, 2500) n
+                """);
+        jdbc.update("""
+                insert into assignment.idempotency_keys (caller, key, fingerprint, assignment_id)
+                values ('operator', 'fresh', 'f', 'a-fresh')
+                """);
+
+        assertThat(forget.forget()).isEqualTo(2500);
+        assertThat(jdbc.queryForList("select key from assignment.idempotency_keys", String.class)).containsExactly("fresh");
+    }
+
+    @Test
+    void aRefusalNamesNoOtherTenantsAssignmentOrTenant() throws Exception {
+        String globex = id(assign("operator-token", null,
+                "{\"tenant\":\"globex\",\"node\":\"n1\",\"devices\":[\"0000:01:00.0\"]}"));
+
+        MvcTestResult refused = assign("acme-token", null, ONE_GPU);
+
+        assertThat(refused).hasStatus(HttpStatus.CONFLICT);
+        assertThat(refused).bodyJson().extractingPath("$.violations[0].rule").isEqualTo("DEVICE_BUSY");
+        String body = refused.getResponse().getContentAsString();
+        assertThat(body).doesNotContain(globex).doesNotContain("globex");
     }
 
     @Test

@@ -8,6 +8,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.rpc.BadRequest;
 import com.google.rpc.ErrorInfo;
 import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -45,12 +46,16 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.grpc.test.autoconfigure.LocalGrpcServerPort;
 
 /** The contract over the in-process transport, with the real generated stubs and the real service behind them. */
 class InventoryGrpcTest extends InventoryTest {
     private static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
     private final ManagedChannel channel = InProcessChannelBuilder.forName("inventory-test").directExecutor().build();
+
+    @LocalGrpcServerPort
+    int grpcPort;
 
     @Autowired
     ChangeLog changeLog;
@@ -96,6 +101,27 @@ class InventoryGrpcTest extends InventoryTest {
                 .containsExactly("devices[2].bdf", "resetSets[1].members[0]");
         assertThat(catchThrowableOfType(StatusRuntimeException.class, () -> agent.heartbeat(heartbeat("grpc-node-2")))
                 .getStatus().getCode()).as("nothing was stored").isEqualTo(Status.Code.NOT_FOUND);
+    }
+
+    @Test
+    void aRegistrationOverTheMessageLimitIsResourceExhaustedAndStoresNothing() throws InterruptedException {
+        ManagedChannel network = ManagedChannelBuilder.forAddress("127.0.0.1", grpcPort).usePlaintext().build();
+        try {
+            Metadata headers = new Metadata();
+            headers.put(AUTHORIZATION, "Bearer agent-7-token");
+            var agent = InventoryGrpc.newBlockingStub(network).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+            RegisterRequest huge = registration("grpc-node-7", 1).toBuilder()
+                    .setAgent(Agent.newBuilder().setEndpoint("grpc-node-7:9443").setVersion("v".repeat(2 << 20)))
+                    .build();
+
+            StatusRuntimeException tooLarge = catchThrowableOfType(StatusRuntimeException.class, () -> agent.register(huge));
+
+            assertThat(tooLarge.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+            assertThat(catchThrowableOfType(StatusRuntimeException.class, () -> agent.heartbeat(heartbeat("grpc-node-7")))
+                    .getStatus().getCode()).as("nothing was stored").isEqualTo(Status.Code.NOT_FOUND);
+        } finally {
+            network.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
     }
 
     @Test

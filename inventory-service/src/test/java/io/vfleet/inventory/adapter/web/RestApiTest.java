@@ -125,12 +125,60 @@ class RestApiTest extends InventoryTest {
 
         assertThat(badClass.statusCode()).isEqualTo(400);
         assertThat(JSON.readTree(badClass.body()).get("detail").asString()).contains("'0x3' is not a PCI class");
-        assertThat(badVendor.statusCode()).isEqualTo(400);
-        assertThat(JSON.readTree(badVendor.body()).get("detail").asString()).startsWith("vendorId:");
-        assertThat(badSize.statusCode()).isEqualTo(400);
-        assertThat(JSON.readTree(badSize.body()).get("detail").asString()).startsWith("size:");
-        assertThat(badGroup.statusCode()).isEqualTo(400);
-        assertThat(badGroup.headers().firstValue("Content-Type")).hasValueSatisfying(type -> assertThat(type).startsWith("application/problem+json"));
+        assertBadRequestNaming(badVendor, "vendorId");
+        assertBadRequestNaming(badSize, "size");
+        assertBadRequestNaming(badGroup, "iommuGroup");
+    }
+
+    @Test
+    void anUnknownQueryParameterIsABadRequestNamingIt() throws Exception {
+        HttpResponse<String> typo = get("/api/v1/devices?vendor=0x10de", "operator-token");
+
+        assertBadRequestNaming(typo, "vendor");
+        assertThat(JSON.readTree(typo.body()).get("errors").get(0).get("reason").asString()).contains("vendorId");
+    }
+
+    @Test
+    void everyRefusalIsAProblemOfTheSharedVocabulary(TestInfo test) throws Exception {
+        assertProblem(get("/api/v1/nodes", null), 401, "unauthenticated");
+        assertProblem(get("/actuator/prometheus", null), 401, "unauthenticated");
+        assertProblem(get("/nothing-here", null), 403, "forbidden");
+        assertProblem(get("/api/v1/nodes/" + nodeName(test), "operator-token"), 404, "not-found");
+        // The access table names every call the API serves; anything else is refused before it is looked for.
+        assertProblem(get("/api/v1/nothing-here", "operator-token"), 403, "forbidden");
+        HttpResponse<String> unnamedMethod = send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/api/v1/nodes"))
+                .header("Authorization", "Bearer operator-token").DELETE());
+        assertProblem(unnamedMethod, 403, "forbidden");
+        assertThat(JSON.readTree(unnamedMethod.body()).get("detail").asString()).isEqualTo("no access rule serves DELETE /api/v1/nodes");
+        // The framework's own refusals, on the open paths that reach it.
+        assertProblem(get("/swagger-ui/nothing-here.js", null), 404, "not-found");
+        assertProblem(send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/actuator/health"))
+                .POST(HttpRequest.BodyPublishers.noBody())), 405, "method-not-allowed");
+        assertProblem(send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/api/v1/nodes"))
+                .header("Authorization", "Bearer operator-token").header("Accept", "text/csv").GET()), 406, "not-acceptable");
+    }
+
+    @Test
+    void aRequestWithABodyIsRefusedUnreadSinceTheApiReadsNone() throws Exception {
+        HttpResponse<String> withBody = send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/api/v1/nodes"))
+                .header("Authorization", "Bearer operator-token").header("Content-Type", "application/json")
+                .method("GET", HttpRequest.BodyPublishers.ofString("{\"page\":1}")));
+
+        assertProblem(withBody, 413, "payload-too-large");
+    }
+
+    private static void assertProblem(HttpResponse<String> response, int status, String type) throws IOException {
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
+        assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(
+                contentType -> assertThat(contentType).startsWith("application/problem+json"));
+        JsonNode problem = JSON.readTree(response.body());
+        assertThat(problem.get("type").asString()).isEqualTo("urn:vfleet:problem:" + type);
+        assertThat(problem.get("status").asInt()).isEqualTo(status);
+    }
+
+    private static void assertBadRequestNaming(HttpResponse<String> response, String field) throws IOException {
+        assertProblem(response, 400, "bad-request");
+        assertThat(JSON.readTree(response.body()).get("errors").get(0).get("field").asString()).isEqualTo(field);
     }
 
     @Test
@@ -181,6 +229,10 @@ class RestApiTest extends InventoryTest {
         HttpResponse<String> response = get(path, "orchestrator-token");
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
         return JSON.readTree(response.body()).get("totalItems").asLong();
+    }
+
+    private static HttpResponse<String> send(HttpRequest.Builder request) throws IOException, InterruptedException {
+        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
     }
 
     private HttpResponse<String> get(String path, String token) throws IOException, InterruptedException {

@@ -1,0 +1,46 @@
+package io.vfleet.assignment;
+
+import io.vfleet.assignment.application.ForgetExpiredIdempotencyKeys;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.event.EventListener;
+
+/** Runs {@link ForgetExpiredIdempotencyKeys} every {@code vfleet.idempotency.purge-interval}, on a thread of its own. */
+final class IdempotencyKeyExpiry implements AutoCloseable {
+
+    private static final Logger log = Logger.getLogger(IdempotencyKeyExpiry.class.getName());
+
+    private final ForgetExpiredIdempotencyKeys forget;
+    private final Duration interval;
+    private final ScheduledExecutorService executor =
+            Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("idempotency-keys").daemon().factory());
+
+    IdempotencyKeyExpiry(ForgetExpiredIdempotencyKeys forget, Duration interval) {
+        this.forget = forget;
+        this.interval = interval;
+    }
+
+    @EventListener(ApplicationReadyEvent.class)
+    void start() {
+        executor.scheduleWithFixedDelay(this::forgetLogged, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void forgetLogged() {
+        try {
+            forget.forget();
+        } catch (RuntimeException failed) {
+            // The database may be away; the next run tries again, and claims ignore expired keys meanwhile.
+            log.log(Level.WARNING, "forgetting expired Idempotency-Keys failed", failed);
+        }
+    }
+
+    @Override
+    public void close() {
+        executor.shutdownNow();
+    }
+}
