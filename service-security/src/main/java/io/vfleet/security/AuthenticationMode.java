@@ -15,10 +15,15 @@ public final class AuthenticationMode {
     private AuthenticationMode() {
     }
 
+    /** Whether the application runs in the local stack's profile, where static tokens and plaintext are allowed. */
+    public static boolean local(Environment environment) {
+        return Arrays.asList(environment.getActiveProfiles()).contains(SecurityProperties.LOCAL_PROFILE);
+    }
+
     /** The authenticator the configuration asks for; {@code decoder} builds the JWT decoder when it is JWTs. */
     public static BearerAuthenticator choose(SecurityProperties properties, Environment environment,
             Supplier<JwtDecoder> decoder) {
-        boolean local = Arrays.asList(environment.getActiveProfiles()).contains(SecurityProperties.LOCAL_PROFILE);
+        boolean local = local(environment);
         boolean jwt = properties.jwt().configured();
         boolean tokens = !properties.tokens().isEmpty();
         if (jwt && tokens) {
