@@ -112,8 +112,12 @@ final class StackWiring {
                         Stack.LOOPBACK + ":" + ports.agents().get(index));
             }
         }
-        settings.reconcileInterval().ifPresent(interval ->
-                properties.set("vfleet.reconcile.interval", interval.toSeconds() + "s"));
+        settings.reconcileInterval().ifPresent(interval -> {
+            properties.set("vfleet.reconcile.interval", interval.toSeconds() + "s");
+            if (interval.isZero()) {
+                properties.set("vfleet.reconcile.on-start", "false").set("vfleet.reconcile.on-registration", "false");
+            }
+        });
         return child("assignment-service", jar, properties, serviceProbes(jar, ports.assignmentHttp(), ports.assignmentGrpc()));
     }
 
