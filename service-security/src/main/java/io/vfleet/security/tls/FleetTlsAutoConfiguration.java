@@ -48,6 +48,12 @@ public class FleetTlsAutoConfiguration {
     FleetTransport fleetTransport(ObjectProvider<TlsIdentity> identity, Environment environment) {
         TlsIdentity configured = identity.getIfAvailable();
         if (configured != null) {
+            String served = environment.getProperty("spring.grpc.server.ssl.bundle");
+            if (!TlsProperties.BUNDLE.equals(served)) {
+                throw new IllegalStateException("A TLS identity is configured but the gRPC server is on SSL bundle '" + served
+                        + "', not '" + TlsProperties.BUNDLE + "': it would serve without the fleet's mutual TLS. Set "
+                        + "vfleet.tls.* where the environment is prepared (properties, arguments or environment variables)");
+            }
             return FleetTransport.tls(configured);
         }
         if (!AuthenticationMode.local(environment)) {

@@ -13,6 +13,7 @@ import io.vfleet.api.inventory.v1.HeartbeatRequest;
 import io.vfleet.api.inventory.v1.InventoryGrpc;
 import io.vfleet.api.inventory.v1.ListAndWatchRequest;
 import io.vfleet.inventory.support.InventoryTest;
+import io.vfleet.pki.Validity;
 import io.vfleet.security.CertificateIdentity;
 import io.vfleet.security.tls.FleetTransport;
 import io.vfleet.security.tls.TlsFiles;
@@ -22,6 +23,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -49,6 +51,8 @@ class InventoryMutualTlsTest extends InventoryTest {
     @DynamicPropertySource
     static void tls(DynamicPropertyRegistry registry) {
         registry.add("vfleet.tls.directory", () -> PKI.issue(DIRECTORY.resolve("inventory"), CertificateIdentity.INVENTORY));
+        // Properties a test adds come after the environment is prepared, so the bundle is named here as well.
+        registry.add("spring.grpc.server.ssl.bundle", () -> "vfleet");
         registry.add("spring.grpc.server.address", () -> "127.0.0.1");
     }
 
@@ -100,18 +104,21 @@ class InventoryMutualTlsTest extends InventoryTest {
     }
 
     @Test
-    void aClientWithoutACertificateOrWithAnotherAuthoritysIsRefusedAtTheHandshake(TestInfo test) {
+    void aClientWithoutACertificateWithAnotherAuthoritysOrAnExpiredOneIsRefusedAtTheHandshake(TestInfo test) {
         String node = nodeName(test);
         TlsIdentity trusting = track(TlsIdentity.load(TlsFiles.in(PKI.issue(DIRECTORY.resolve("trusting"), CertificateIdentity.nodeUri(node)))));
         ManagedChannel anonymous = track(Grpc.newChannelBuilder("127.0.0.1:" + port, TlsChannelCredentials.newBuilder()
                 .trustManager(trusting.serverVerifier(CertificateIdentity.INVENTORY)).build()).build());
         TlsIdentity foreign = track(TlsIdentity.load(TlsFiles.in(PKI.issueFromAnotherAuthority(DIRECTORY.resolve("foreign"),
                 CertificateIdentity.nodeUri(node)))));
+        TlsIdentity expired = track(TlsIdentity.load(TlsFiles.in(PKI.issue(DIRECTORY.resolve("expired"),
+                CertificateIdentity.nodeUri(node), Validity.endedAgo(Duration.ofMinutes(5))))));
 
-        for (ManagedChannel channel : List.of(anonymous, track(FleetTransport.tls(foreign).dial("127.0.0.1:" + port,
-                CertificateIdentity.INVENTORY)))) {
+        for (ManagedChannel channel : List.of(anonymous,
+                track(FleetTransport.tls(foreign).dial("127.0.0.1:" + port, CertificateIdentity.INVENTORY)),
+                track(FleetTransport.tls(expired).dial("127.0.0.1:" + port, CertificateIdentity.INVENTORY)))) {
             StatusRuntimeException refused = catchThrowableOfType(StatusRuntimeException.class, () -> InventoryGrpc
-                    .newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS).register(InventoryGrpcTest.registration(node, 1)));
+                    .newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS).register(InventoryGrpcTest.registration(node, 1)));
             assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
         }
     }
@@ -120,7 +127,7 @@ class InventoryMutualTlsTest extends InventoryTest {
         String name = identity.substring(identity.lastIndexOf('/') + 1);
         TlsIdentity client = track(TlsIdentity.load(TlsFiles.in(PKI.issue(DIRECTORY.resolve(name), identity))));
         ManagedChannel channel = track(FleetTransport.tls(client).dial("127.0.0.1:" + port, CertificateIdentity.INVENTORY));
-        return InventoryGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
+        return InventoryGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
     }
 
     private <T extends AutoCloseable> T track(T resource) {
