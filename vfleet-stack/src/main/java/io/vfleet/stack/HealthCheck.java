@@ -1,16 +1,21 @@
 package io.vfleet.stack;
 
+import io.grpc.ChannelCredentials;
+import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
+import io.grpc.TlsChannelCredentials;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -20,7 +25,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Performs {@link HealthProbe}s against 127.0.0.1, keeping one gRPC channel per probed port until
+ * Performs {@link HealthProbe}s against 127.0.0.1 (gRPC over mutual TLS where the probe says so), keeping one gRPC channel per probed port until
  * closed so that polling does not open a connection per look.
  */
 final class HealthCheck implements AutoCloseable {
@@ -45,7 +50,7 @@ final class HealthCheck implements AutoCloseable {
         return switch (probe) {
             case HealthProbe.Actuator actuator -> actuator(actuator.port());
             case HealthProbe.HttpAnswer answer -> httpAnswer(answer.port());
-            case HealthProbe.Grpc grpc -> grpc(grpc.port());
+            case HealthProbe.Grpc grpc -> grpc(grpc.port(), grpc.tlsDirectory());
         };
     }
 
@@ -84,9 +89,14 @@ final class HealthCheck implements AutoCloseable {
         }
     }
 
-    private Optional<String> grpc(int port) {
-        ManagedChannel channel = channels.computeIfAbsent(port,
-                p -> NettyChannelBuilder.forAddress(LOOPBACK, p).usePlaintext().build());
+    private Optional<String> grpc(int port, Optional<Path> tlsDirectory) {
+        ManagedChannel channel;
+        try {
+            channel = channels.computeIfAbsent(port, p -> NettyChannelBuilder.forAddress(LOOPBACK, p, credentials(tlsDirectory))
+                    .build());
+        } catch (UncheckedIOException unreadable) {
+            return Optional.of("the TLS files in " + tlsDirectory.orElseThrow() + " cannot be read: " + unreadable.getMessage());
+        }
         try {
             HealthCheckResponse.ServingStatus status = HealthGrpc.newBlockingStub(channel)
                     .withDeadlineAfter(LOOK_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
@@ -96,6 +106,22 @@ final class HealthCheck implements AutoCloseable {
                     : Optional.of("gRPC health on " + LOOPBACK + ":" + port + " is " + status);
         } catch (StatusRuntimeException e) {
             return Optional.of("gRPC health on " + LOOPBACK + ":" + port + " answers " + e.getStatus().getCode());
+        }
+    }
+
+    /** Plaintext, or mutual TLS presenting the certificate in {@code tlsDirectory} and checking the server's address. */
+    private static ChannelCredentials credentials(Optional<Path> tlsDirectory) {
+        if (tlsDirectory.isEmpty()) {
+            return InsecureChannelCredentials.create();
+        }
+        Path directory = tlsDirectory.get();
+        try {
+            return TlsChannelCredentials.newBuilder()
+                    .keyManager(directory.resolve("tls.crt").toFile(), directory.resolve("tls.key").toFile())
+                    .trustManager(directory.resolve("ca.crt").toFile())
+                    .build();
+        } catch (IOException unreadable) {
+            throw new UncheckedIOException(unreadable);
         }
     }
 

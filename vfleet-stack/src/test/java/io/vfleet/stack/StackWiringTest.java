@@ -22,6 +22,7 @@ class StackWiringTest {
 
     private PortPlan ports;
     private DemoTokens tokens;
+    private StackCertificates certificates;
 
     private Path jar(String name, String... libraries) throws IOException {
         Path jar = directory.resolve(name);
@@ -46,11 +47,12 @@ class StackWiringTest {
         Database database = new ExternalDatabase("jdbc:postgresql://db.example:5432/vfleet", "vfleet", "secret");
         this.ports = ports;
         this.tokens = tokens;
-        return new StackWiring(settings, ports, tokens, database).wire();
+        certificates = StackCertificates.in(directory.resolve("state/tls"));
+        return new StackWiring(settings, ports, tokens, database, certificates).wire();
     }
 
     @Test
-    void withAnInventoryTheAssignmentServiceFollowsItsFeedWithATokenTheInventoryAcceptsAndHasNoStaticEndpoints() throws IOException {
+    void withAnInventoryTheAssignmentServiceFollowsItsFeedWithItsCertificateAndHasNoStaticEndpoints() throws IOException {
         StackWiring.Wired wired = wire(Optional.of(jar("inventory.jar",
                 "spring-boot-grpc-server-1.0.0.jar", "spring-boot-actuator-4.0.0.jar")), Optional.empty());
 
@@ -61,13 +63,68 @@ class StackWiringTest {
                 .noneMatch(argument -> argument.startsWith("--vfleet.agents.endpoints."))
                 .noneMatch(argument -> argument.startsWith("--vfleet.reconcile.interval="))
                 .noneMatch(argument -> argument.contains(tokens.controller()));
-        assertThat(String.join(" ", assignment.environment().values())).contains(tokens.controller());
-        assertThat(tokens.inventoryGrants()).contains(new DemoTokens.Grant(tokens.controller(), "controller", null));
+        assertThat(String.join(" ", assignment.environment().values())).doesNotContain(tokens.controller())
+                .doesNotContain("vfleet.inventory.token").doesNotContain("vfleet.agents.token");
+        assertThat(wired.agents().values()).allSatisfy(agent -> {
+            assertThat(agent.spec().arguments()).contains("--vfleet.agent.inventory-target=127.0.0.1:" + ports.inventoryGrpc())
+                    .noneMatch(argument -> argument.contains("inventory-token"));
+            assertThat(String.join(" ", agent.spec().environment().values())).doesNotContain("inventory-token");
+        });
         assertThat(wired.notWired()).isEmpty();
     }
 
     @Test
-    void everyAgentTakesTheControllersTokenWhichTheAssignmentServiceSendsBothOnlyInTheEnvironmentAndInTheLocalProfile()
+    void everyProcessHasItsOwnCertificateNamingItsFleetIdentityFromTheStacksAuthority() throws Exception {
+        StackWiring.Wired wired = wire(Optional.of(jar("inventory.jar",
+                "spring-boot-grpc-server-1.0.0.jar", "spring-boot-actuator-4.0.0.jar")), Optional.empty());
+
+        assertThat(identityOf(wired.inventory().orElseThrow().spec())).isEqualTo("spiffe://vfleet/service/inventory");
+        assertThat(identityOf(wired.assignment().spec())).isEqualTo("spiffe://vfleet/controller");
+        for (Map.Entry<String, ChildProcess> agent : wired.agents().entrySet()) {
+            assertThat(identityOf(agent.getValue().spec())).isEqualTo("spiffe://vfleet/node/" + agent.getKey());
+        }
+        java.security.cert.X509Certificate authority = certificate(certificates.authorityCertificate());
+        for (ChildProcess.Spec spec : List.of(wired.assignment().spec(), wired.agents().get("gpu-server-01").spec())) {
+            Path tls = tlsDirectory(spec);
+            certificate(tls.resolve("tls.crt")).verify(authority.getPublicKey());
+            assertThat(Files.readString(tls.resolve("ca.crt"))).isEqualTo(Files.readString(certificates.authorityCertificate()));
+            assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(tls.resolve("tls.key"))))
+                    .isEqualTo("rw-------");
+        }
+    }
+
+    @Test
+    void theAuthorityIsKeptAcrossStartsAndEachStartIssuesFreshCertificates() throws Exception {
+        StackCertificates first = StackCertificates.in(directory.resolve("tls"));
+        String authority = Files.readString(first.authorityCertificate());
+        String before = Files.readString(first.issue("agent-a", StackCertificates.nodeIdentity("a")).resolve("tls.crt"));
+
+        StackCertificates again = StackCertificates.in(directory.resolve("tls"));
+
+        assertThat(Files.readString(again.authorityCertificate())).isEqualTo(authority);
+        assertThat(Files.readString(again.issue("agent-a", StackCertificates.nodeIdentity("a")).resolve("tls.crt")))
+                .isNotEqualTo(before);
+    }
+
+    private static Path tlsDirectory(ChildProcess.Spec spec) {
+        return Path.of(spec.arguments().stream().filter(argument -> argument.startsWith("--vfleet.tls.directory="))
+                .findFirst().orElseThrow().substring("--vfleet.tls.directory=".length()));
+    }
+
+    private static String identityOf(ChildProcess.Spec spec) throws Exception {
+        return certificate(tlsDirectory(spec).resolve("tls.crt")).getSubjectAlternativeNames().stream()
+                .filter(name -> name.get(0).equals(6)).map(name -> (String) name.get(1)).findFirst().orElseThrow();
+    }
+
+    private static java.security.cert.X509Certificate certificate(Path file) throws Exception {
+        try (var in = Files.newInputStream(file)) {
+            return (java.security.cert.X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
+                    .generateCertificate(in);
+        }
+    }
+
+    @Test
+    void everyAgentKeepsTheControllersTokenOnlyInTheEnvironmentAndTheLocalProfileWhileTheServiceSendsItsCertificate()
             throws IOException {
         StackWiring.Wired wired = wire(Optional.empty(), Optional.empty());
 
@@ -79,9 +136,9 @@ class StackWiringTest {
                     .noneMatch(argument -> argument.contains(tokens.controller()));
         });
         ChildProcess.Spec assignment = wired.assignment().spec();
-        assertThat(assignment.environment().get(ApplicationProperties.ENVIRONMENT_VARIABLE))
-                .contains("\"vfleet.agents.token\":\"" + tokens.controller() + "\"");
+        assertThat(assignment.environment().get(ApplicationProperties.ENVIRONMENT_VARIABLE)).doesNotContain(tokens.controller());
         assertThat(assignment.arguments()).contains("--spring.profiles.active=local")
+                .anyMatch(argument -> argument.startsWith("--vfleet.tls.directory="))
                 .noneMatch(argument -> argument.contains(tokens.controller()));
     }
 
