@@ -170,13 +170,13 @@ public final class AssignDevices {
         Step step = transactions.execute(status -> {
             Assignment locked = assignments.lock(requested.id()).orElseThrow();
             long epoch = epochs.next(locked.node());
-            return new Step(transitions.store(locked.to(AssignmentState.PREPARING)), epoch);
+            return new Step(transitions.store(locked.to(AssignmentState.PREPARING)), epoch, epochs.term(locked.node()));
         });
         Assignment preparing = step.assignment();
         Preparation preparation;
         try {
             preparation = agents.prepare(preparing.node(), new NodeAgents.PrepareCall(
-                    preparing.id(), preparing.tenant(), preparing.bdfs(), preparing.withKvm(), step.epoch()));
+                    preparing.id(), preparing.tenant(), preparing.bdfs(), preparing.withKvm(), step.epoch(), step.term()));
         } catch (NodeAgents.AgentUnreachable unreachable) {
             fail(preparing.id(), "NODE_UNREACHABLE: " + unreachable.getMessage());
             throw new AssignmentRefused(List.of(new Violation(Violation.Rule.NODE_UNREACHABLE, null,
@@ -202,7 +202,7 @@ public final class AssignDevices {
         });
     }
 
-    private record Step(Assignment assignment, long epoch) {}
+    private record Step(Assignment assignment, long epoch, long term) {}
 
     private void fail(String id, String reason) {
         transactions.executeWithoutResult(status -> assignments.lock(id)

@@ -101,10 +101,10 @@ public final class ReleaseAssignment {
         Step step = transactions.execute(status -> {
             Assignment locked = assignments.lock(id).orElseThrow(() -> new NotFound("no assignment " + id));
             return switch (locked.state()) {
-                case RELEASED, FAILED -> new Step(locked, 0, List.of());
+                case RELEASED, FAILED -> new Step(locked, 0, 0, List.of());
                 // Nothing went to the agent yet, so there is nothing to undo there.
-                case REQUESTED -> new Step(transitions.store(locked.failed("released before it was prepared")), 0, List.of());
-                case RESETTING -> new Step(locked, 0, List.of());
+                case REQUESTED -> new Step(transitions.store(locked.failed("released before it was prepared")), 0, 0, List.of());
+                case RESETTING -> new Step(locked, 0, 0, List.of());
                 case PREPARING, ACTIVE, RELEASING -> {
                     // Holds, then the epoch, then the audit event: every transaction takes the node's
                     // epoch row before the chain's head, or two of them can wait for each other.
@@ -117,7 +117,7 @@ public final class ReleaseAssignment {
                                 locked.node(), fenced, id, "the scrub of the release fences " + fenced.size()
                                         + " free function(s) to reset their set"));
                     }
-                    yield new Step(releasing, epoch, fenced);
+                    yield new Step(releasing, epoch, epochs.term(locked.node()), fenced);
                 }
             };
         });
@@ -129,7 +129,7 @@ public final class ReleaseAssignment {
         // left to its set's reset: pending scrub is the safe side.
         List<String> leftToSetReset = assignment.bdfs();
         if (assignment.state() == AssignmentState.RELEASING) {
-            NodeAgents.Released released = callAgent(assignment, step.epoch(), step.fenced());
+            NodeAgents.Released released = callAgent(assignment, step.epoch(), step.term(), step.fenced());
             if (released.released()) {
                 leftToSetReset = released.leftToSetReset();
             }
@@ -159,7 +159,7 @@ public final class ReleaseAssignment {
         });
     }
 
-    private record Step(Assignment assignment, long epoch, List<String> fenced) {}
+    private record Step(Assignment assignment, long epoch, long term, List<String> fenced) {}
 
     /**
      * Fences the free members of each reset set whose devices of the assignment may have no function
@@ -189,9 +189,9 @@ public final class ReleaseAssignment {
         return assignments.fence(leaving, fenced) ? fenced : List.of();
     }
 
-    private NodeAgents.Released callAgent(Assignment assignment, long epoch, List<String> fenced) {
+    private NodeAgents.Released callAgent(Assignment assignment, long epoch, long term, List<String> fenced) {
         try {
-            return agents.release(assignment.node(), new NodeAgents.ReleaseCall(assignment.id(), true, epoch, fenced));
+            return agents.release(assignment.node(), new NodeAgents.ReleaseCall(assignment.id(), true, epoch, fenced, term));
         } catch (NodeAgents.AgentUnreachable unreachable) {
             liftFences(assignment.id(), fenced);
             throw new AssignmentRefused(List.of(new Violation(Violation.Rule.NODE_UNREACHABLE, null,

@@ -3,6 +3,14 @@ package io.vfleet.assignment.adapter.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.grpc.ForwardingServerCallListener;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.vfleet.agent.vmm.Checkpoints;
+import io.vfleet.api.agent.v1.NodeAgentGrpc;
+import io.vfleet.api.agent.v1.ReleaseRequest;
 import io.vfleet.assignment.application.AssignDevices;
 import io.vfleet.assignment.application.AssignRequest;
 import io.vfleet.security.Caller;
@@ -21,6 +29,7 @@ import io.vfleet.assignment.domain.Assignment;
 import io.vfleet.assignment.domain.AssignmentState;
 import io.vfleet.assignment.domain.DeviceSelector;
 import io.vfleet.assignment.domain.Preparation;
+import io.vfleet.assignment.support.Gate;
 import io.vfleet.assignment.support.InProcessAgent;
 import io.vfleet.assignment.support.ServiceTest;
 import io.vfleet.assignment.support.ServiceTestBase;
@@ -28,6 +37,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -109,6 +122,60 @@ class RealAgentTest extends ServiceTestBase {
         assertThat(released.state()).isEqualTo(AssignmentState.RELEASED);
         assertThat(agent.listPrepared(NODE)).isEmpty();
         assertThat(reconcile.reconcile(NODE, Instant.now()).repairs()).isEmpty();
+    }
+
+    /**
+     * Two releases on one node at once, each with its own fresh epoch: the one that took the older epoch is
+     * held on its way to the agent until the newer one was answered, so the agent sees them out of order.
+     * Both are carried out: one assignment's newer epoch does not fence another's.
+     */
+    @Test
+    void twoReleasesOnOneNodeArrivingOutOfOrderAreBothCarriedOut() throws Exception {
+        Gate olderRelease = new Gate();
+        List<Long> arrivals = new CopyOnWriteArrayList<>();
+        AtomicInteger releases = new AtomicInteger();
+        ServerInterceptor holdTheFirstRelease = new ServerInterceptor() {
+            @Override
+            public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+                if (!call.getMethodDescriptor().getFullMethodName().equals(NodeAgentGrpc.getReleaseMethod().getFullMethodName())) {
+                    return next.startCall(call, headers);
+                }
+                if (releases.getAndIncrement() == 0) {
+                    olderRelease.pass();
+                }
+                return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(next.startCall(call, headers)) {
+                    @Override
+                    public void onMessage(Q message) {
+                        arrivals.add(((ReleaseRequest) message).getEpoch());
+                        super.onMessage(message);
+                    }
+                };
+            }
+        };
+        running.close();
+        running = InProcessAgent.start(InProcessAgent.shipped("gpu-server-8x"), state.resolve("held"), Checkpoints.NONE,
+                holdTheFirstRelease);
+        Assignment first = assignOneGpu();
+        Assignment second = assignOneGpu();
+
+        CompletableFuture<Assignment> releasingFirst = CompletableFuture.supplyAsync(() -> release.release(Caller.operator(), first.id()));
+        olderRelease.awaitHeld();
+        Assignment secondReleased = release.release(Caller.operator(), second.id());
+        olderRelease.open();
+        Assignment firstReleased = releasingFirst.get(60, TimeUnit.SECONDS);
+
+        assertThat(arrivals).as("the newer epoch reached the agent first").hasSize(2)
+                .satisfies(epochs -> assertThat(epochs.get(0)).isGreaterThan(epochs.get(1)));
+        assertThat(secondReleased.state()).isEqualTo(AssignmentState.RELEASED);
+        assertThat(firstReleased.state()).isEqualTo(AssignmentState.RELEASED);
+        assertThat(agent.listPrepared(NODE)).isEmpty();
+    }
+
+    private Assignment assignOneGpu() {
+        Assignment active = assign.assign(Caller.operator(), new AssignRequest("acme", null, List.of(),
+                new DeviceSelector(0x10de, 0x2330, null, 1), false), null).assignment();
+        assertThat(active.state()).isEqualTo(AssignmentState.ACTIVE);
+        return active;
     }
 
     @Test
