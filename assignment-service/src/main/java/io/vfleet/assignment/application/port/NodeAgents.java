@@ -104,7 +104,7 @@ public interface NodeAgents {
         INVALID,
         /** ENOMEM, ENOSPC, EMFILE: the node ran out of memory, IDs or files. */
         EXHAUSTED,
-        /** STALE_EPOCH: a newer decision about the assignment reached the agent first. */
+        /** STALE_EPOCH: a newer decision about the assignment, or a newer controller term of the node, reached the agent first. */
         STALE_EPOCH,
         /** NOT_FENCED: a hot reset reaches a member of the set that is neither the assignment's nor fenced. */
         NOT_FENCED,

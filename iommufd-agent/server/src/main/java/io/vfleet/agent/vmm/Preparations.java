@@ -43,8 +43,8 @@ import org.slf4j.LoggerFactory;
  * cannot reset that way is left to the kernel's reset on release, as reported.
  *
  * <p>Every operation checks the caller's fencing first, two numbers: the controller's term on this node,
- * which grows only when control of the node changes hands (another replica took it over, an operator
- * fenced it), against the newest term the node has seen in any call; then the call's epoch against the
+ * which grows only when control of the node changes hands (another replica, or a restarted one, took it
+ * over), against the newest term the node has seen in any call; then the call's epoch against the
  * newest seen for its assignment (remembered even after a release). So a controller that lost the node
  * cannot undo what its successor decided, and one controller's own concurrent calls, each with a fresh
  * epoch, may arrive in any order: two assignments' calls never fence each other. Every call raises the
