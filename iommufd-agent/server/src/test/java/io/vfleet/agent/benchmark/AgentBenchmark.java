@@ -329,6 +329,8 @@ public final class AgentBenchmark {
             command.addAll(Arrays.asList(jvm.trim().split("\\s+")));
             command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.vfleet.agent.AgentApplication",
                     "--topology=" + shippedTopology(), "--state-dir=" + state.resolve("agent"), "--grpc-port=" + port,
+                    // Two agents run side by side for the TLS comparison: neither may hold the default HTTP port.
+                    "--server.port=0",
                     "--spring.grpc.server.address=127.0.0.1", "--logging.level.root=WARN", "--spring.profiles.active=local",
                     "--vfleet.security.tokens[0].token=" + CONTROLLER_TOKEN, "--vfleet.security.tokens[0].role=controller"));
             if (!snapshotDelay.isBlank()) {
