@@ -40,6 +40,10 @@ import org.springframework.transaction.support.TransactionOperations;
  *
  * <p>A prepare finished here is finished as {@link AssignDevices} would have: the agent's answer is
  * checked for group isolation and the tenant's IOAS on the node is recorded with the activation.
+ *
+ * <p>Reconciling a node is controlling it: a run first takes the node's controller term
+ * ({@link FencingEpochs#takeControl}), a new one when another process reconciled it last, so that the
+ * agent refuses whatever that other process still has in flight rather than let it undo these repairs.
  */
 public final class ReconcileNode {
 
@@ -83,6 +87,7 @@ public final class ReconcileNode {
 
     /** Reconciles what last changed before {@code settledBefore}; tests pass the present. */
     public Report reconcile(String node, Instant settledBefore) {
+        transactions.executeWithoutResult(status -> epochs.takeControl(node));
         Map<String, NodeAgents.Prepared> prepared = new HashMap<>();
         try {
             agents.listPrepared(node).forEach(entry -> prepared.put(entry.assignmentId(), entry));
@@ -212,9 +217,10 @@ public final class ReconcileNode {
     }
 
     private String releaseOrphan(String node, NodeAgents.Prepared orphan) {
-        long epoch = transactions.execute(status -> epochs.next(node));
+        NodeAgents.ReleaseCall release = transactions.execute(status -> new NodeAgents.ReleaseCall(orphan.assignmentId(), true,
+                epochs.next(node), List.of(), epochs.term(node)));
         try {
-            agents.release(node, new NodeAgents.ReleaseCall(orphan.assignmentId(), true, epoch, List.of()));
+            agents.release(node, release);
         } catch (NodeAgents.AgentUnreachable | NodeAgents.AgentRefused failed) {
             return orphan.assignmentId() + ": held by the agent for no live assignment, release failed: "
                     + failed.getMessage();

@@ -19,6 +19,7 @@ import io.vfleet.engine.topology.HostTopology;
 import io.vfleet.security.BearerAuthenticator;
 import io.vfleet.security.SecuritySettings;
 import io.vfleet.security.grpc.CallerInterceptor;
+import io.vfleet.security.tls.FleetTransport;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.UncheckedIOException;
@@ -119,7 +120,7 @@ public final class LeanAgent implements AutoCloseable {
             Preparations preparations = AgentConfiguration.preparations(host, properties.stateDirectory());
             GrpcInventoryRegistration inventory = null;
             if (properties.inventoryTarget() != null && !properties.inventoryTarget().isBlank()) {
-                inventory = AgentConfiguration.registration(properties, host);
+                inventory = AgentConfiguration.registration(properties, host, FleetTransport.plaintext());
                 stopping.add(inventory::close);
             }
             SimpleMeterRegistry meters = new SimpleMeterRegistry();
