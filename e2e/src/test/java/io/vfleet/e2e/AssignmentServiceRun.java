@@ -35,16 +35,17 @@ final class AssignmentServiceRun implements AutoCloseable {
     static AssignmentServiceRun start(Stack stack, Map<String, String> settings) {
         ChildProcess own = stack.assignment();
         own.stop();
-        List<String> arguments = new ArrayList<>();
-        for (String argument : own.spec().arguments()) {
+        List<String> command = new ArrayList<>();
+        for (String argument : own.spec().command()) {
             if (settings.keySet().stream().noneMatch(name -> argument.startsWith("--" + name + "="))) {
-                arguments.add(argument);
+                command.add(argument);
             }
         }
-        settings.forEach((name, value) -> arguments.add("--" + name + "=" + value));
-        ChildProcess.Spec spec = new ChildProcess.Spec(own.name(), arguments, own.spec().environment(),
-                own.spec().workingDirectory(), own.spec().probes());
-        ChildProcess process = new ChildProcess(spec, own.log(), stack.settings().startupTimeout());
+        settings.forEach((name, value) -> command.add("--" + name + "=" + value));
+        ChildProcess.Spec spec = new ChildProcess.Spec(own.name(), command, own.spec().environment(),
+                own.spec().workingDirectory(), own.spec().ports(), own.spec().probes(), own.spec().stopSignal(),
+                own.spec().unprivileged());
+        ChildProcess process = new ChildProcess(spec, own.log(), stack.settings().timing().startupTimeout());
         long logStart = size(own.log());
         process.start();
         return new AssignmentServiceRun(process, logStart);
