@@ -3,6 +3,8 @@ package io.vfleet.assignment;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vfleet.assignment.adapter.agent.TimedNodeAgents;
 import io.vfleet.assignment.application.AssignDevices;
+import io.vfleet.assignment.application.FleetView;
+import io.vfleet.assignment.application.FollowChanges;
 import io.vfleet.assignment.application.QueryAssignments;
 import io.vfleet.assignment.application.QueryAudit;
 import io.vfleet.assignment.application.ReconcileFleet;
@@ -11,6 +13,7 @@ import io.vfleet.assignment.application.ReleaseAssignment;
 import io.vfleet.assignment.application.ResetAssignment;
 import io.vfleet.assignment.application.SetTenantPolicy;
 import io.vfleet.assignment.application.ShowTenant;
+import io.vfleet.assignment.application.port.AssignmentChangeLog;
 import io.vfleet.assignment.application.port.Assignments;
 import io.vfleet.assignment.application.port.AuditLog;
 import io.vfleet.assignment.application.port.FencingEpochs;
@@ -21,6 +24,7 @@ import io.vfleet.assignment.application.port.Tenants;
 import io.vfleet.assignment.application.port.Topologies;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -31,15 +35,45 @@ import org.springframework.transaction.support.TransactionTemplate;
  * so they are built here rather than scanned.
  */
 @Configuration(proxyBeanMethods = false)
-@EnableConfigurationProperties(ReconcileProperties.class)
+@EnableConfigurationProperties({ReconcileProperties.class, FleetViewProperties.class})
 class AssignmentConfiguration {
+
+    /** The fleet as this replica knows it, in memory, for decisions; filled by {@link FollowChanges#load}. */
+    @Bean
+    FleetView fleetView() {
+        return new FleetView();
+    }
+
+    @Bean(initMethod = "load")
+    FollowChanges followChanges(TransactionTemplate transactions, AssignmentChangeLog changes, Assignments assignments,
+            Topologies topologies, FleetView view) {
+        return new FollowChanges(transactions, changes, assignments, topologies, view);
+    }
+
+    /** The one thread that follows the change log into the fleet view. */
+    @Bean(destroyMethod = "shutdownNow")
+    ScheduledExecutorService fleetViewExecutor(FollowChanges follow, FleetViewProperties properties) {
+        ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().name("fleet-view").daemon().factory());
+        long every = properties.followInterval().toMillis();
+        executor.scheduleWithFixedDelay(() -> {
+            try {
+                follow.catchUp();
+            } catch (RuntimeException failed) {
+                // The database is away, most likely: the next round reads from the same position.
+                java.util.logging.Logger.getLogger(FollowChanges.class.getName())
+                        .log(java.util.logging.Level.FINE, "the change log could not be read", failed);
+            }
+        }, every, every, TimeUnit.MILLISECONDS);
+        return executor;
+    }
 
     /** The use cases' agents are timed wherever they come from, so a test's fake agents are measured too. */
     @Bean
-    ReleaseAssignment.Ports releasePorts(Assignments assignments, Topologies topologies, FencingEpochs epochs,
-            NodeAgents agents, AuditLog audit, Telemetry telemetry, MeterRegistry registry) {
-        return new ReleaseAssignment.Ports(assignments, topologies, epochs, new TimedNodeAgents(agents, registry), audit,
-                telemetry);
+    ReleaseAssignment.Ports releasePorts(Assignments assignments, Topologies topologies, FleetView view,
+            FencingEpochs epochs, NodeAgents agents, AuditLog audit, Telemetry telemetry, MeterRegistry registry) {
+        return new ReleaseAssignment.Ports(assignments, topologies, view, epochs, new TimedNodeAgents(agents, registry),
+                audit, telemetry);
     }
 
     @Bean
@@ -49,9 +83,9 @@ class AssignmentConfiguration {
 
     @Bean
     AssignDevices assignDevices(TransactionTemplate transactions, ReleaseAssignment.Ports ports, Tenants tenants,
-            IdempotencyKeys idempotencyKeys, ReleaseAssignment release) {
-        return new AssignDevices(transactions, new AssignDevices.Ports(ports.assignments(), tenants, ports.topologies(),
-                idempotencyKeys, ports.epochs(), ports.agents(), ports.audit(), ports.telemetry()), release);
+            IdempotencyKeys idempotencyKeys, FollowChanges follow, ReleaseAssignment release) {
+        return new AssignDevices(transactions, new AssignDevices.Ports(ports.assignments(), tenants, idempotencyKeys,
+                ports.epochs(), ports.agents(), ports.audit(), ports.telemetry()), follow, release);
     }
 
     @Bean

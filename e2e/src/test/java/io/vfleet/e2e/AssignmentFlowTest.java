@@ -114,7 +114,7 @@ class AssignmentFlowTest {
         String gpu = bySelector.body().get("devices").get(0).get("bdf").asString();
         Rest.Response events = auditor.get("/api/v1/audit/events?device=" + gpu + "&size=200");
         assertThat(events.body().get("items").valueStream().map(event -> event.get("detail").asString()))
-                .as(events.body().toString()).anyMatch(detail -> detail.startsWith("RESETTING: function reset: [")
+                .as(events.body().toString()).anyMatch(detail -> detail.startsWith("RELEASED: function reset: [")
                         && detail.substring(0, detail.indexOf(']')).contains(gpu));
         assertThat(owners(gpu, GPU_SERVER)).isEmpty();
 

@@ -9,8 +9,10 @@ import io.vfleet.assignment.domain.AuditEvent;
  * Stores an assignment's new state together with its audit event, in the caller's transaction:
  * every state change is an event, and the event is appended last because it locks the chain's head.
  *
- * <p>Lock order in every transaction: tenant row, assignment row, device holds, the node's fencing
- * epoch, the audit chain's head. Taking them in another order lets two transactions deadlock.
+ * <p>Lock order in every transaction: the assignment's row, its device holds, the tenant's usage row,
+ * then whatever the audit log takes to append. Taking them in another order lets two transactions
+ * deadlock. The assignment's row comes first for a second reason: the change log orders one
+ * assignment's changes by the transactions' ids, which follow the order they took that row.
  */
 final class Transitions {
 

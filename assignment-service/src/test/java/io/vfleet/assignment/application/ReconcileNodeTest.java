@@ -12,6 +12,7 @@ import io.vfleet.assignment.domain.AssignmentState;
 import io.vfleet.assignment.domain.AuditEvent;
 import io.vfleet.assignment.domain.Preparation;
 import io.vfleet.assignment.domain.TenantIoas;
+import io.vfleet.assignment.domain.TenantPolicy;
 import io.vfleet.assignment.support.ServiceTest;
 import io.vfleet.assignment.support.ServiceTestBase;
 import java.time.Instant;
@@ -53,7 +54,8 @@ class ReconcileNodeTest extends ServiceTestBase {
     Assignment crashedIn(String id, AssignmentState state, String device) {
         return transactions.execute(status -> {
             Assignment reserved = assignments.reserve(Assignment.requested(id, "acme", "n1",
-                    List.of(new AssignedDevice(device, "/dev/vfio/devices/vfio10", 10, "slot:01", null, null)), false));
+                    List.of(new AssignedDevice(device, "/dev/vfio/devices/vfio10", 10, "slot:01", null, null)), false),
+                    TenantPolicy.defaults("acme"));
             Assignment moved = reserved;
             for (AssignmentState step : List.of(AssignmentState.PREPARING, AssignmentState.ACTIVE,
                     AssignmentState.RELEASING, AssignmentState.RESETTING)) {

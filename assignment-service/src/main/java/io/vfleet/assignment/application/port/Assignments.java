@@ -1,19 +1,25 @@
 package io.vfleet.assignment.application.port;
 
 import io.vfleet.assignment.domain.Assignment;
+import io.vfleet.assignment.domain.AssignmentChange;
+import io.vfleet.assignment.domain.AssignmentRefused;
 import io.vfleet.assignment.domain.AssignmentState;
 import io.vfleet.assignment.domain.NodeState;
 import io.vfleet.assignment.domain.NodeTopology;
+import io.vfleet.assignment.domain.TenantPolicy;
 import io.vfleet.assignment.domain.TenantUsage;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * Where assignments and the holds on devices live. Every method runs in the caller's transaction;
  * the store, not Java, decides which of two concurrent reservations of a device wins.
+ *
+ * <p>Every change of an assignment is also written to the change log ({@link AssignmentChangeLog}) in
+ * the same transaction. A transaction that changes an existing assignment takes its row first
+ * ({@link #lock}, or the compare-and-set {@link #update(AssignmentState, Assignment)}), before any other
+ * write: that is what orders one assignment's changes in the log.
  */
 public interface Assignments {
 
@@ -21,26 +27,44 @@ public interface Assignments {
     record Filter(String tenant, String node, AssignmentState state) {}
 
     /**
-     * Records a REQUESTED assignment holding its devices.
+     * Records a new assignment (PREPARING, or REQUESTED) holding its devices, counts them against the
+     * tenant's quota, and logs the change: all of it, or nothing.
      *
-     * @throws DevicesTaken naming the devices another assignment or a reset holds already
+     * @throws DevicesTaken      naming the devices another assignment or a reset holds already, or that await
+     *                           another tenant's scrub (the race was lost)
+     * @throws AssignmentRefused QUOTA, when the tenant would hold more devices than {@code policy} allows
      */
-    Assignment reserve(Assignment requested);
+    Assignment reserve(Assignment requested, TenantPolicy policy);
 
     Optional<Assignment> find(String id);
 
     /** The assignment, locked until the end of the transaction so that its state moves one way at a time. */
     Optional<Assignment> lock(String id);
 
-    /** Stores a changed assignment; a terminal state lets go of its devices. */
+    /** Stores a changed assignment, {@linkplain #lock locked} by the caller; a terminal state lets go of its devices. */
     Assignment update(Assignment changed);
+
+    /**
+     * Stores {@code changed} only if the assignment is still in state {@code expected}, taking its row:
+     * empty, and nothing stored, when another step moved it on first.
+     */
+    default Optional<Assignment> update(AssignmentState expected, Assignment changed) {
+        return update(expected, changed, AssignmentChange.Scrubs.NONE);
+    }
+
+    /** The same, with what the change did to the scrub bookkeeping of the node (a release). */
+    Optional<Assignment> update(AssignmentState expected, Assignment changed, AssignmentChange.Scrubs scrubs);
 
     Page<Assignment> list(Filter filter, Paging paging);
 
     /** The assignments of a node that are not RELEASED or FAILED, and last changed before {@code changedBefore}. */
     List<Assignment> unfinishedOn(String node, Instant changedBefore);
 
+    /** The node's holds and scrubs pending, as committed now. */
     NodeState nodeState(NodeTopology topology);
+
+    /** Every node's holds and scrubs pending, as committed now: for the fleet view's first load. */
+    List<NodeState> nodeStates(List<NodeTopology> topologies);
 
     TenantUsage usage(String tenant);
 
@@ -51,8 +75,4 @@ public interface Assignments {
 
     /** Lifts fences of resets that started before {@code startedBefore} and never finished; the devices lifted. */
     List<String> unfenceAbandoned(String node, Instant startedBefore);
-
-    void markScrubPending(String node, Map<String, String> tenantByDevice);
-
-    void clearScrubPending(String node, Set<String> devices);
 }

@@ -4,15 +4,22 @@ import io.vfleet.assignment.domain.NodeTopology;
 import java.util.List;
 import java.util.Optional;
 
-/** The service's own copy of the fleet's topology, fed by the inventory. */
+/**
+ * The service's own copy of the fleet's topology, fed by the inventory. Decisions read the fleet view,
+ * which this copy feeds; the copy is read when the view loads, and by reconciliation and the dashboard.
+ */
 public interface Topologies {
 
     Optional<NodeTopology> find(String node);
 
     List<NodeTopology> all();
 
-    /** Replaces what is known of the node, as the inventory's revision {@code revision} describes it. */
-    void replace(NodeTopology topology, long revision);
+    /**
+     * Replaces what is known of the node, as the inventory's revision {@code revision} describes it, unless
+     * the copy has the node at a newer revision already (another replica wrote it, or a feed replays an old
+     * change): then nothing changes. Answers whether the copy was written.
+     */
+    boolean replace(NodeTopology topology, long revision);
 
     void remove(String node);
 

@@ -76,11 +76,11 @@ class RealAgentTest extends ServiceTestBase {
             return running.channel();
         }, Duration.ofSeconds(10));
         topologies.replace(running.topology(), 3);
-        ReleaseAssignment.Ports ports = new ReleaseAssignment.Ports(assignments, topologies, epochs, agent, audit,
-                Telemetry.NONE);
+        ReleaseAssignment.Ports ports = new ReleaseAssignment.Ports(assignments, topologies, follow.view(), epochs, agent,
+                audit, Telemetry.NONE);
         release = new ReleaseAssignment(transactions, ports);
-        assign = new AssignDevices(transactions, new AssignDevices.Ports(assignments, tenants, topologies, idempotencyKeys,
-                epochs, agent, audit, Telemetry.NONE), release);
+        assign = new AssignDevices(transactions, new AssignDevices.Ports(assignments, tenants, idempotencyKeys,
+                epochs, agent, audit, Telemetry.NONE), follow, release);
         reset = new ResetAssignment(transactions, ports);
         reconcile = new ReconcileNode(transactions, ports, tenants, release);
     }
@@ -92,7 +92,7 @@ class RealAgentTest extends ServiceTestBase {
 
     @Test
     void assignResetReleaseGoThroughTheRealAgentAndLeaveItEmpty() {
-        Assignment active = assign.assign(Caller.operator(), new AssignRequest("acme", null, List.of(),
+        Assignment active = assign.assign(Caller.operator(), new AssignRequest("acme", NODE, List.of(),
                 new DeviceSelector(0x10de, 0x2330, null, 2), true), null).assignment();
 
         assertThat(active.state()).isEqualTo(AssignmentState.ACTIVE);

@@ -258,7 +258,7 @@ class AssignmentsGrpcTest extends ServiceTestBase {
         assertThat(denied.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
         assertThat(auditor.verifyAudit(VerifyAuditRequest.getDefaultInstance()).getIntact()).isTrue();
         assertThat(auditor.listAuditEvents(ListAuditEventsRequest.newBuilder().setDevice(GPU).build()).getEventsList())
-                .extracting(event -> event.getDetail()).containsExactly("REQUESTED", "PREPARING", "ACTIVE");
+                .extracting(event -> event.getDetail()).containsExactly("PREPARING", "ACTIVE");
         assertThat(auditor.getDeviceOwners(GetDeviceOwnersRequest.newBuilder().setDevice(GPU).setNode("n1").build())
                 .getOwnersList()).singleElement().satisfies(owner -> {
                     assertThat(owner.getTenant()).isEqualTo("acme");

@@ -187,9 +187,9 @@ class DashboardApiTest extends ServiceTestBase {
 
         String snapshot = snapshot();
 
-        assertThat(JsonPath.<Integer>read(snapshot, "$.events.total")).isEqualTo(66);
+        assertThat(JsonPath.<Integer>read(snapshot, "$.events.total")).isEqualTo(44);
         List<Integer> sequences = JsonPath.read(snapshot, "$.events.items[*].sequence");
-        assertThat(sequences).hasSize(DashboardController.LATEST).startsWith(66, 65).endsWith(17);
+        assertThat(sequences).hasSize(DashboardController.LATEST - 6).startsWith(44, 43).endsWith(1);
         assertThat(JsonPath.<Integer>read(snapshot, "$.assignments.total")).isEqualTo(11);
         assertThat(JsonPath.<String>read(snapshot, "$.assignments.items[0].id")).isEqualTo(last);
         assertThat(JsonPath.<String>read(snapshot, "$.assignments.items[0].state")).isEqualTo("RELEASED");

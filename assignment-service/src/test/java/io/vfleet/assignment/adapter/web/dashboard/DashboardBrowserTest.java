@@ -93,7 +93,7 @@ class DashboardBrowserTest extends ServiceTestBase {
             assertThat(browser.text("document.querySelector('#nodes [data-node=\"n1\"] [data-bdf=\"0000:05:00.0\"]')"
                     + ".innerText")).contains("Unsafe");
             assertThat(browser.evaluate("document.querySelectorAll('#audit tbody tr').length").asInt())
-                    .isGreaterThanOrEqualTo(10);
+                    .isGreaterThanOrEqualTo(7);
 
             String later = assign("initech", "n1", "0000:06:00.0");
             browser.waitFor("document.querySelector('#assignments tr[data-assignment=\"" + later + "\"]')", LIVE);
