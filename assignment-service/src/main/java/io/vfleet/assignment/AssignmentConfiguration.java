@@ -12,6 +12,7 @@ import io.vfleet.assignment.application.ReconcileNode;
 import io.vfleet.assignment.application.ReleaseAssignment;
 import io.vfleet.assignment.application.ResetAssignment;
 import io.vfleet.assignment.application.SetTenantPolicy;
+import io.vfleet.assignment.application.WaitBudget;
 import io.vfleet.assignment.application.ShowTenant;
 import io.vfleet.assignment.application.port.AssignmentChangeLog;
 import io.vfleet.assignment.application.port.Assignments;
@@ -22,6 +23,7 @@ import io.vfleet.assignment.application.port.NodeAgents;
 import io.vfleet.assignment.application.port.Telemetry;
 import io.vfleet.assignment.application.port.Tenants;
 import io.vfleet.assignment.application.port.Topologies;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -35,7 +37,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  * so they are built here rather than scanned.
  */
 @Configuration(proxyBeanMethods = false)
-@EnableConfigurationProperties({ReconcileProperties.class, FleetViewProperties.class})
+@EnableConfigurationProperties({ReconcileProperties.class, FleetViewProperties.class, AssignProperties.class})
 class AssignmentConfiguration {
 
     /** The fleet as this replica knows it, in memory, for decisions; filled by {@link FollowChanges#load}. */
@@ -81,11 +83,27 @@ class AssignmentConfiguration {
         return new ReleaseAssignment(transactions, ports);
     }
 
+    /**
+     * Where prepares and their outcomes run, a virtual thread each, so that a caller waits only as long
+     * as it asked; closing waits for those still running (each bounded by the agents' deadline).
+     */
+    @Bean(destroyMethod = "close")
+    ExecutorService assignmentsInBackground() {
+        return Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("assign-", 0).factory());
+    }
+
     @Bean
     AssignDevices assignDevices(TransactionTemplate transactions, ReleaseAssignment.Ports ports, Tenants tenants,
-            IdempotencyKeys idempotencyKeys, FollowChanges follow, ReleaseAssignment release) {
+            IdempotencyKeys idempotencyKeys, FollowChanges follow, ReleaseAssignment release,
+            ExecutorService assignmentsInBackground) {
         return new AssignDevices(transactions, new AssignDevices.Ports(ports.assignments(), tenants, idempotencyKeys,
-                ports.epochs(), ports.agents(), ports.audit(), ports.telemetry()), follow, release);
+                ports.epochs(), ports.agents(), ports.audit(), ports.telemetry()), follow, release, assignmentsInBackground);
+    }
+
+    /** How long an assign request waits for its outcome unless it says otherwise, and at most. */
+    @Bean
+    WaitBudget assignWaitBudget(AssignProperties properties) {
+        return new WaitBudget(properties.waitDefault(), properties.waitMax());
     }
 
     @Bean

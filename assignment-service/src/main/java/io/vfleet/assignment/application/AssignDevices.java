@@ -25,6 +25,7 @@ import io.vfleet.assignment.domain.TenantIoas;
 import io.vfleet.assignment.domain.TenantPolicy;
 import io.vfleet.assignment.domain.TenantUsage;
 import io.vfleet.assignment.domain.Violation;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -32,6 +33,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.logging.Logger;
 import org.springframework.transaction.support.TransactionOperations;
 
@@ -49,6 +55,11 @@ import org.springframework.transaction.support.TransactionOperations;
  *
  * <p>The tenant's quota is counted in the database in the same transaction, by a conditional increment
  * of the tenant's row taken last, so two requests of one tenant wait on each other only for a commit.
+ *
+ * <p>Preparing can take a real host seconds to minutes (mapping guest memory, function resets), so the
+ * work after the intent runs in the background and the caller waits for it only as long as it asked:
+ * then it has the outcome (ACTIVE, or the refusal), or the PREPARING assignment, whose outcome is stored
+ * when it comes and which reconciliation finishes if this replica stops first.
  */
 public final class AssignDevices {
 
@@ -69,12 +80,16 @@ public final class AssignDevices {
     private final ReleaseAssignment release;
     private final FollowChanges follow;
     private final Telemetry telemetry;
+    private final Executor background;
 
     /** The stores and the agents this use case works with, and where it reports. */
     public record Ports(Assignments assignments, Tenants tenants, IdempotencyKeys idempotencyKeys, FencingEpochs epochs,
             NodeAgents agents, AuditLog audit, Telemetry telemetry) {}
 
-    public AssignDevices(TransactionOperations transactions, Ports ports, FollowChanges follow, ReleaseAssignment release) {
+    /** @param background where prepares and their outcomes run, beyond the caller's wait */
+    public AssignDevices(TransactionOperations transactions, Ports ports, FollowChanges follow, ReleaseAssignment release,
+            Executor background) {
+        this.background = background;
         this.transactions = transactions;
         this.assignments = ports.assignments();
         this.tenants = ports.tenants();
@@ -90,33 +105,86 @@ public final class AssignDevices {
     }
 
     /**
-     * What an assign request came to: the assignment, and whether it is the earlier answer to the
-     * same Idempotency-Key and request (nothing was created this time).
+     * What an assign request came to: the assignment (ACTIVE, or PREPARING while the agent still works
+     * on it), and whether it is the earlier answer to the same Idempotency-Key and request (nothing was
+     * created this time).
      */
-    public record Outcome(Assignment assignment, boolean repeated) {}
+    public record Outcome(Assignment assignment, boolean repeated) {
 
-    /** The assignment, ACTIVE; or the earlier answer to the same Idempotency-Key and request, as it stands now. */
+        /** Whether the assignment reached its outcome (it is not PREPARING any more). */
+        public boolean completed() {
+            return assignment.state() != AssignmentState.PREPARING;
+        }
+    }
+
+    /** The assignment, ACTIVE, however long that takes; or the earlier answer to the same Idempotency-Key and request. */
     public Outcome assign(Caller caller, AssignRequest request, String idempotencyKey) {
+        return assign(caller, request, idempotencyKey, null);
+    }
+
+    /**
+     * The assignment, ACTIVE, if it gets there within {@code wait}; else PREPARING, its prepare going on
+     * in the background. A refusal within {@code wait} is thrown; one after it is stored (FAILED).
+     *
+     * @param wait how long the caller waits for the outcome, counted from now (the reservation is
+     *             part of it); null for as long as it takes
+     */
+    public Outcome assign(Caller caller, AssignRequest request, String idempotencyKey, Duration wait) {
+        long waitEnds = wait == null ? 0 : System.nanoTime() + wait.toNanos();
         caller.requireToChange(request.tenant());
         // The id exists before anything is decided, so that the log lines of a refusal name it too.
         String id = UUID.randomUUID().toString();
+        Reservation reservation;
         try (Telemetry.Scope scope = telemetry.operation(id)) {
             try {
-                Reservation reservation = reserve(id, request, idempotencyKey);
-                if (reservation.repeated()) {
-                    log.info(() -> "Idempotency-Key " + idempotencyKey + " answered by assignment " + reservation.assignment().id());
-                    return new Outcome(reservation.assignment(), true);
-                }
-                Assignment active = prepare(reservation.assignment(), reservation.epoch());
-                log.info(() -> active.state() + " on node " + active.node() + " for tenant " + active.tenant() + ": " + active.bdfs());
-                return new Outcome(active, false);
+                reservation = reserve(id, request, idempotencyKey);
             } catch (AssignmentRefused refused) {
-                // Inside the scope, so that the refusal's line names the assignment too.
-                telemetry.refused(refused.violations());
-                log.info(() -> "refused for tenant " + request.tenant() + ": " + refused.getMessage());
-                throw refused;
+                throw refused(request, refused);
+            }
+            if (reservation.repeated()) {
+                log.info(() -> "Idempotency-Key " + idempotencyKey + " answered by assignment " + reservation.assignment().id());
+                return new Outcome(reservation.assignment(), true);
             }
         }
+        CompletableFuture<Assignment> outcome = CompletableFuture.supplyAsync(() -> outcome(request, reservation), background);
+        try {
+            return new Outcome(wait == null ? outcome.get()
+                    : outcome.get(Math.max(0, waitEnds - System.nanoTime()), TimeUnit.NANOSECONDS), false);
+        } catch (TimeoutException stillPreparing) {
+            return new Outcome(reservation.assignment(), false);
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+            return new Outcome(reservation.assignment(), false);
+        } catch (ExecutionException failed) {
+            if (failed.getCause() instanceof RuntimeException cause) {
+                throw cause;
+            }
+            throw new IllegalStateException("the prepare of assignment " + id + " failed", failed.getCause());
+        }
+    }
+
+    /** The prepare and its outcome, on a background thread; logged there, as nobody may be waiting for it. */
+    private Assignment outcome(AssignRequest request, Reservation reservation) {
+        try (Telemetry.Scope scope = telemetry.operation(reservation.assignment().id())) {
+            try {
+                Assignment active = prepare(reservation.assignment(), reservation.epoch());
+                log.info(() -> active.state() + " on node " + active.node() + " for tenant " + active.tenant() + ": " + active.bdfs());
+                return active;
+            } catch (AssignmentRefused refused) {
+                throw refused(request, refused);
+            } catch (RuntimeException failed) {
+                // The database went away, most likely: the assignment stays PREPARING for reconciliation.
+                log.log(java.util.logging.Level.WARNING, "the outcome of the prepare could not be stored", failed);
+                throw failed;
+            }
+        }
+    }
+
+    /** Counts and logs a refusal, inside the scope of its assignment, so that its line names the assignment too. */
+    private AssignmentRefused refused(AssignRequest request, AssignmentRefused refused) {
+        telemetry.refused(refused.violations());
+        log.info(() -> "refused for tenant " + request.tenant() + ": " + refused.getMessage());
+        return refused;
     }
 
     /** The intent as committed, with the epoch its agent call carries; or an earlier answer to the same key. */

@@ -8,6 +8,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -24,8 +26,11 @@ public final class FakeNodeAgents implements NodeAgents {
     private final List<String> doubleOwnership = new ArrayList<>();
     private final AtomicLong ids = new AtomicLong(100);
     private final List<String> calls = new ArrayList<>();
+    private final AtomicInteger waiting = new AtomicInteger();
+    private volatile CountDownLatch gate;
 
     public synchronized void reset() {
+        letPreparesGo();
         preparedByNode.clear();
         epochs.clear();
         unreachable.clear();
@@ -63,8 +68,45 @@ public final class FakeNodeAgents implements NodeAgents {
         return Set.copyOf(preparedByNode.getOrDefault(node, Map.of()).keySet());
     }
 
+    /**
+     * Holds every prepare from now on at the agent's door, before it does anything, until
+     * {@link #letPreparesGo}: the window in which an assign has stored PREPARING and waits for the agent.
+     */
+    public void holdPrepares() {
+        gate = new CountDownLatch(1);
+    }
+
+    public void letPreparesGo() {
+        CountDownLatch held = gate;
+        gate = null;
+        if (held != null) {
+            held.countDown();
+        }
+    }
+
+    /** How many prepares wait at the door now. */
+    public int preparesHeld() {
+        return waiting.get();
+    }
+
     @Override
-    public synchronized Preparation prepare(String node, PrepareCall call) {
+    public Preparation prepare(String node, PrepareCall call) {
+        CountDownLatch held = gate;
+        if (held != null) {
+            waiting.incrementAndGet();
+            try {
+                held.await();
+            } catch (InterruptedException interrupted) {
+                Thread.currentThread().interrupt();
+                throw new AgentUnreachable(node, interrupted);
+            } finally {
+                waiting.decrementAndGet();
+            }
+        }
+        return prepareNow(node, call);
+    }
+
+    private synchronized Preparation prepareNow(String node, PrepareCall call) {
         reach(node);
         calls.add("prepare " + call.assignmentId() + " @" + call.epoch());
         checkEpoch(call.assignmentId(), call.epoch());

@@ -34,7 +34,12 @@ import io.vfleet.assignment.application.port.Page;
 import io.vfleet.assignment.application.port.Paging;
 import io.vfleet.assignment.domain.Assignment;
 import io.vfleet.assignment.domain.TenantPolicy;
+import io.grpc.Context;
+import io.grpc.Deadline;
+import io.vfleet.assignment.application.WaitBudget;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.springframework.stereotype.Component;
 
@@ -49,7 +54,10 @@ class AssignmentsService extends AssignmentsGrpc.AssignmentsImplBase {
     /** The use cases behind the service: the same beans the REST controllers call. */
     @Component
     record UseCases(AssignDevices assign, QueryAssignments query, ReleaseAssignment release, ResetAssignment reset,
-            SetTenantPolicy setPolicy, ShowTenant showTenant, QueryAudit audit) {}
+            SetTenantPolicy setPolicy, ShowTenant showTenant, QueryAudit audit, WaitBudget budget) {}
+
+    /** What answering takes after the wait: the store of nothing, the message, the wire. */
+    private static final Duration ANSWER_MARGIN = Duration.ofMillis(200);
 
     private final UseCases useCases;
 
@@ -62,8 +70,10 @@ class AssignmentsService extends AssignmentsGrpc.AssignmentsImplBase {
         answer(responses, () -> {
             RequestFields fields = new RequestFields();
             String key = fields.idempotencyKey("idempotency_key", request.getIdempotencyKey());
+            Duration asked = fields.duration("wait", request.hasWait(), request.getWait());
             AssignRequest assignRequest = AssignmentMessages.assignRequest(request, fields);
-            AssignDevices.Outcome outcome = useCases.assign().assign(caller(), assignRequest, key);
+            AssignDevices.Outcome outcome = useCases.assign().assign(caller(), assignRequest, key, withinDeadline(
+                    useCases.budget().of(asked)));
             return AssignResponse.newBuilder()
                     .setAssignment(AssignmentMessages.assignment(outcome.assignment()))
                     .setRepeated(outcome.repeated())
@@ -202,6 +212,19 @@ class AssignmentsService extends AssignmentsGrpc.AssignmentsImplBase {
                     BrokenLink.newBuilder().setSequence(broken.sequence()).setReason(broken.reason())));
             return response.build();
         });
+    }
+
+    /**
+     * The wait, cut short so that the answer beats the call's deadline: a caller that gives up is told
+     * nothing, while PREPARING tells it where to look.
+     */
+    private static Duration withinDeadline(Duration wait) {
+        Deadline deadline = Context.current().getDeadline();
+        if (deadline == null) {
+            return wait;
+        }
+        Duration left = Duration.ofNanos(deadline.timeRemaining(TimeUnit.NANOSECONDS)).minus(ANSWER_MARGIN);
+        return left.isNegative() ? Duration.ZERO : left.compareTo(wait) < 0 ? left : wait;
     }
 
     private static Caller caller() {

@@ -4,6 +4,7 @@ import com.google.protobuf.Timestamp;
 import com.google.rpc.BadRequest;
 import io.vfleet.assignment.application.Identifiers;
 import io.vfleet.assignment.application.port.Paging;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,6 +21,8 @@ final class RequestFields {
     private static final int MAX_DEVICES = 64;
     private static final long MIN_SECONDS = -62_135_596_800L;
     private static final long MAX_SECONDS = 253_402_300_799L;
+    /** google.protobuf.Duration's own limit, about 10,000 years. */
+    private static final long MAX_DURATION_SECONDS = 315_576_000_000L;
 
     private final List<BadRequest.FieldViolation> faults = new ArrayList<>();
 
@@ -121,6 +124,19 @@ final class RequestFields {
             return null;
         }
         return Instant.ofEpochSecond(value.getSeconds(), value.getNanos());
+    }
+
+    /** A duration that is not negative, as google.protobuf.Duration allows it; null when absent. */
+    Duration duration(String field, boolean present, com.google.protobuf.Duration value) {
+        if (!present) {
+            return null;
+        }
+        if (value.getSeconds() < 0 || value.getNanos() < 0 || value.getNanos() > 999_999_999
+                || value.getSeconds() > MAX_DURATION_SECONDS) {
+            fault(field, "must be between 0 and " + MAX_DURATION_SECONDS + " seconds");
+            return null;
+        }
+        return Duration.ofSeconds(value.getSeconds(), value.getNanos());
     }
 
     void fault(String field, String reason) {

@@ -80,7 +80,7 @@ class RealAgentTest extends ServiceTestBase {
                 audit, Telemetry.NONE);
         release = new ReleaseAssignment(transactions, ports);
         assign = new AssignDevices(transactions, new AssignDevices.Ports(assignments, tenants, idempotencyKeys,
-                epochs, agent, audit, Telemetry.NONE), follow, release);
+                epochs, agent, audit, Telemetry.NONE), follow, release, Runnable::run);
         reset = new ResetAssignment(transactions, ports);
         reconcile = new ReconcileNode(transactions, ports, tenants, release);
     }
