@@ -24,8 +24,9 @@ select tenant, count(*) from assignment_devices where held and role = 'OWNER' gr
 -- commits later. Every transaction that writes a change takes the assignment's row first, so one
 -- assignment's changes have increasing revisions, in the order they were made.
 --
--- Compacted: changes older than the retention are deleted unless they are the newest of an assignment
--- that still holds devices, so the log at any revision lists every live assignment (list-then-watch).
+-- Compacted: a change older than the retention is deleted once a newer change of its assignment is older
+-- than the retention too, or when it ended the assignment; so the log keeps each live assignment's
+-- latest change, and every change of the retention window (list-then-watch, resumable within it).
 create table assignment_changes (
     revision      bigint not null default (pg_current_xact_id()::text::bigint),
     assignment_id text   not null,
@@ -43,6 +44,12 @@ create table assignment_changes (
 create index assignment_changes_by_assignment on assignment_changes (assignment_id, revision);
 create index assignment_changes_live on assignment_changes (assignment_id)
     where state not in ('RELEASED', 'FAILED');
+
+-- The revision of each assignment's last change, so that a listing at a revision finds each assignment's
+-- change in the log at once, and reads the log further back only for the few changed since.
+alter table assignments add column revision bigint not null default 0;
+update assignments set revision = pg_current_xact_id()::text::bigint;
+create index assignments_by_revision on assignments (revision);
 
 -- Every change after this revision is still in the log; a watcher that resumes from an older one lists again.
 create table assignment_changes_kept (

@@ -9,10 +9,12 @@ import io.vfleet.assignment.application.QueryAssignments;
 import io.vfleet.assignment.application.QueryAudit;
 import io.vfleet.assignment.application.ReconcileFleet;
 import io.vfleet.assignment.application.ReconcileNode;
+import io.vfleet.assignment.application.RecentChanges;
 import io.vfleet.assignment.application.ReleaseAssignment;
 import io.vfleet.assignment.application.ResetAssignment;
 import io.vfleet.assignment.application.SetTenantPolicy;
 import io.vfleet.assignment.application.WaitBudget;
+import io.vfleet.assignment.application.WatchAssignments;
 import io.vfleet.assignment.application.ShowTenant;
 import io.vfleet.assignment.application.port.AssignmentChangeLog;
 import io.vfleet.assignment.application.port.Assignments;
@@ -37,7 +39,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  * so they are built here rather than scanned.
  */
 @Configuration(proxyBeanMethods = false)
-@EnableConfigurationProperties({ReconcileProperties.class, FleetViewProperties.class, AssignProperties.class})
+@EnableConfigurationProperties({ReconcileProperties.class, ChangesProperties.class, AssignProperties.class})
 class AssignmentConfiguration {
 
     /** The fleet as this replica knows it, in memory, for decisions; filled by {@link FollowChanges#load}. */
@@ -46,15 +48,26 @@ class AssignmentConfiguration {
         return new FleetView();
     }
 
+    /** The change log's latest stretch, for this replica's watchers. */
+    @Bean
+    RecentChanges recentChanges(ChangesProperties properties) {
+        return new RecentChanges(properties.recentChanges());
+    }
+
     @Bean(initMethod = "load")
     FollowChanges followChanges(TransactionTemplate transactions, AssignmentChangeLog changes, Assignments assignments,
-            Topologies topologies, FleetView view) {
-        return new FollowChanges(transactions, changes, assignments, topologies, view);
+            Topologies topologies, FleetView view, RecentChanges recent, ChangesProperties properties) {
+        return new FollowChanges(transactions, changes, assignments, topologies, view, recent, properties.retention());
+    }
+
+    @Bean
+    WatchAssignments watchAssignments(TransactionTemplate transactions, AssignmentChangeLog changes, RecentChanges recent) {
+        return new WatchAssignments(transactions, changes, recent);
     }
 
     /** The one thread that follows the change log into the fleet view. */
     @Bean(destroyMethod = "shutdownNow")
-    ScheduledExecutorService fleetViewExecutor(FollowChanges follow, FleetViewProperties properties) {
+    ScheduledExecutorService fleetViewExecutor(FollowChanges follow, ChangesProperties properties) {
         ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name("fleet-view").daemon().factory());
         long every = properties.followInterval().toMillis();

@@ -5,6 +5,7 @@ import io.vfleet.assignment.application.port.Assignments;
 import io.vfleet.assignment.application.port.Topologies;
 import io.vfleet.assignment.domain.NodeState;
 import io.vfleet.assignment.domain.NodeTopology;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.logging.Logger;
@@ -13,8 +14,9 @@ import org.springframework.transaction.support.TransactionOperations;
 /**
  * Keeps this replica's {@link FleetView} in step with the database: loads it whole on start, then
  * follows the change log, which brings what every replica committed, and reads again the nodes the
- * view finds doubtful. Called on a schedule, and by a decision that found nothing free and wants to be
- * sure it missed no release.
+ * view finds doubtful. What it reads also goes to {@link RecentChanges}, where this replica's watchers
+ * read it, and once a minute it compacts the log of what is older than the retention. Called on a
+ * schedule, and by a decision that found nothing free and wants to be sure it missed no release.
  *
  * <p>One reader at a time ({@code this}); the view has its own lock for the decisions that read it meanwhile.
  */
@@ -25,15 +27,24 @@ public final class FollowChanges {
     /** How many changes one read takes at most. */
     static final int BATCH = 2_000;
 
+    /** How often the log is compacted. */
+    private static final Duration PRUNE_EVERY = Duration.ofMinutes(1);
+
     private final TransactionOperations reads;
     private final AssignmentChangeLog changes;
     private final Assignments assignments;
     private final Topologies topologies;
     private final FleetView view;
+    private final RecentChanges recent;
+    private final Duration retention;
     private long position;
+    private Instant prunedAt = Instant.MIN;
 
+    /** @param retention how long the log keeps every change, so that a watcher may resume within it */
     public FollowChanges(TransactionOperations reads, AssignmentChangeLog changes, Assignments assignments,
-            Topologies topologies, FleetView view) {
+            Topologies topologies, FleetView view, RecentChanges recent, Duration retention) {
+        this.recent = recent;
+        this.retention = retention;
         this.reads = reads;
         this.changes = changes;
         this.assignments = assignments;
@@ -56,6 +67,7 @@ public final class FollowChanges {
             view.load(all, assignments.nodeStates(all));
         });
         position = from;
+        recent.restart(from);
         log.fine(() -> "fleet view loaded at change log position " + from);
     }
 
@@ -67,13 +79,22 @@ public final class FollowChanges {
             long after = position;
             batch = reads.execute(status -> changes.after(after, BATCH));
             batch.changes().forEach(view::apply);
+            recent.append(batch.changes(), batch.position());
             applied += batch.changes().size();
             position = batch.position();
         } while (batch.changes().size() >= BATCH / 2);
         for (String node : view.takeSuspects()) {
             refresh(node);
         }
-        view.forgetTombstones(Instant.now());
+        Instant now = Instant.now();
+        view.forgetTombstones(now);
+        if (Duration.between(prunedAt, now).compareTo(PRUNE_EVERY) >= 0) {
+            prunedAt = now;
+            int pruned = reads.execute(status -> changes.prune(now.minus(retention)));
+            if (pruned > 0) {
+                log.fine(() -> "compacted " + pruned + " change(s) older than " + retention + " out of the change log");
+            }
+        }
         return applied;
     }
 

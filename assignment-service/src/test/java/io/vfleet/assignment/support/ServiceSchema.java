@@ -13,7 +13,8 @@ public final class ServiceSchema {
                      assignment.tenants, assignment.node_devices, assignment.nodes
             """,
             "update assignment.audit_head set sequence = 0, hash = repeat('0', 64)",
-            "update assignment.inventory_revision set revision = 0");
+            "update assignment.inventory_revision set revision = 0",
+            "update assignment.assignment_changes_kept set oldest_resumable = 0");
 
     private ServiceSchema() {}
 }

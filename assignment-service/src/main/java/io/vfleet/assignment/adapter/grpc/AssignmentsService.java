@@ -36,7 +36,11 @@ import io.vfleet.assignment.domain.Assignment;
 import io.vfleet.assignment.domain.TenantPolicy;
 import io.grpc.Context;
 import io.grpc.Deadline;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.vfleet.api.assignment.v1.WatchAssignmentsRequest;
+import io.vfleet.api.assignment.v1.WatchAssignmentsResponse;
 import io.vfleet.assignment.application.WaitBudget;
+import io.vfleet.assignment.application.WatchAssignments;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
@@ -54,7 +58,8 @@ class AssignmentsService extends AssignmentsGrpc.AssignmentsImplBase {
     /** The use cases behind the service: the same beans the REST controllers call. */
     @Component
     record UseCases(AssignDevices assign, QueryAssignments query, ReleaseAssignment release, ResetAssignment reset,
-            SetTenantPolicy setPolicy, ShowTenant showTenant, QueryAudit audit, WaitBudget budget) {}
+            SetTenantPolicy setPolicy, ShowTenant showTenant, QueryAudit audit, WaitBudget budget,
+            WatchAssignments watch) {}
 
     /** What answering takes after the wait: the store of nothing, the message, the wire. */
     private static final Duration ANSWER_MARGIN = Duration.ofMillis(200);
@@ -110,6 +115,21 @@ class AssignmentsService extends AssignmentsGrpc.AssignmentsImplBase {
                     .setTotal(page.total())
                     .build();
         });
+    }
+
+    @Override
+    public void watchAssignments(WatchAssignmentsRequest request, StreamObserver<WatchAssignmentsResponse> responses) {
+        RequestFields fields = new RequestFields();
+        String tenant;
+        try {
+            tenant = fields.name("tenant", request.getTenant(), false);
+            fields.requireValid();
+        } catch (RuntimeException invalid) {
+            responses.onError(AssignmentStatus.of(invalid));
+            return;
+        }
+        new WatchStream(useCases.watch(), caller(), (ServerCallStreamObserver<WatchAssignmentsResponse>) responses)
+                .start(tenant, request.hasResumeAfterRevision() ? request.getResumeAfterRevision() : null);
     }
 
     @Override

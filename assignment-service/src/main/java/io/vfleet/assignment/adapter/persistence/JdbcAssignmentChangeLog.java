@@ -6,6 +6,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.time.Instant;
 import java.util.Set;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
@@ -30,6 +31,51 @@ class JdbcAssignmentChangeLog implements AssignmentChangeLog {
                 order by revision, assignment_id
                 limit :limit
             ) change on true
+            """;
+
+    /**
+     * Each assignment's latest change below the horizon, for those live there: the assignments live now
+     * and those changed at or above the horizon (which may have been live below it), each looked up by
+     * its own index entries; the change found must itself be of a live state.
+     */
+    private static final String LIVE = """
+            with horizon as (select pg_snapshot_xmin(pg_current_snapshot())::text::bigint as revision)
+            select horizon.revision as horizon, latest.assignment
+            from horizon
+            left join lateral (
+                select change.assignment
+                from assignments a
+                cross join lateral (
+                    select state, assignment from assignment_changes
+                    where assignment_id = a.id and revision < horizon.revision
+                    order by revision desc limit 1
+                ) change
+                where (a.state not in ('RELEASED', 'FAILED') or a.revision >= horizon.revision)
+                  and (cast(:tenant as text) is null or a.tenant = cast(:tenant as text))
+                  and change.state not in ('RELEASED', 'FAILED')
+            ) latest on true
+            """;
+
+    /** At most this many changes are deleted by one statement, so that pruning never holds much for long. */
+    private static final int PRUNED_AT_ONCE = 10_000;
+
+    private static final String PRUNE = """
+            with pruned as (
+                delete from assignment_changes
+                where ctid in (
+                    select c.ctid from assignment_changes c
+                    where c.recorded_at < :before
+                      and (c.state in ('RELEASED', 'FAILED')
+                           or exists (select 1 from assignment_changes newer
+                                      where newer.assignment_id = c.assignment_id and newer.revision > c.revision
+                                        and newer.recorded_at < :before))
+                    limit :limit)
+                returning revision
+            ), kept as (
+                update assignment_changes_kept set oldest_resumable = greatest(oldest_resumable, (select max(revision) from pruned))
+                where exists (select 1 from pruned)
+            )
+            select count(*) from pruned
             """;
 
     private final JdbcClient jdbc;
@@ -60,6 +106,39 @@ class JdbcAssignmentChangeLog implements AssignmentChangeLog {
     @Override
     public long position() {
         return jdbc.sql("select pg_snapshot_xmin(pg_current_snapshot())::text::bigint - 1").query(Long.class).single();
+    }
+
+    @Override
+    public Listing live(String tenant) {
+        List<Long> horizon = new ArrayList<>();
+        List<io.vfleet.assignment.domain.Assignment> assignments = new ArrayList<>();
+        jdbc.sql(LIVE).param("tenant", tenant).query((ResultSet row) -> {
+            horizon.add(row.getLong("horizon"));
+            String assignment = row.getString("assignment");
+            if (assignment != null) {
+                assignments.add(StoredAssignment.fromJson(json, assignment).toDomain());
+            }
+        });
+        assignments.sort(java.util.Comparator.comparing(io.vfleet.assignment.domain.Assignment::createdAt)
+                .thenComparing(io.vfleet.assignment.domain.Assignment::id));
+        return new Listing(horizon.getFirst() - 1, assignments);
+    }
+
+    @Override
+    public long oldestResumable() {
+        return jdbc.sql("select oldest_resumable from assignment_changes_kept").query(Long.class).single();
+    }
+
+    @Override
+    public int prune(Instant recordedBefore) {
+        int pruned;
+        int total = 0;
+        do {
+            pruned = jdbc.sql(PRUNE).param("before", recordedBefore.atOffset(java.time.ZoneOffset.UTC))
+                    .param("limit", PRUNED_AT_ONCE).query(Integer.class).single();
+            total += pruned;
+        } while (pruned == PRUNED_AT_ONCE);
+        return total;
     }
 
     private Row row(ResultSet row, int number) throws SQLException {

@@ -56,8 +56,10 @@ class JdbcAssignments implements Assignments {
 
     private static final String RESERVE = """
             with assignment as (
-                insert into assignments (id, tenant, node, state, with_kvm, hwpt_ids, failure_reason, created_at, updated_at)
-                values (:id, :tenant, :node, :state, :withKvm, '', :failureReason, :now, :now)
+                insert into assignments (id, tenant, node, state, with_kvm, hwpt_ids, failure_reason, created_at, updated_at,
+                                         revision)
+                values (:id, :tenant, :node, :state, :withKvm, '', :failureReason, :now, :now,
+                        pg_current_xact_id()::text::bigint)
             )
             insert into assignment_devices
                 (assignment_id, tenant, node, bdf, role, held, position, vfio_name, iommu_group, reset_set)
@@ -95,7 +97,7 @@ class JdbcAssignments implements Assignments {
             with updated as (
                 update assignments
                 set state = :state, ioas_id = :ioasId, hwpt_ids = :hwptIds, failure_reason = :failureReason,
-                    updated_at = :now
+                    updated_at = :now, revision = pg_current_xact_id()::text::bigint
                 where id = :id and (cast(:expected as text) is null or state = cast(:expected as text))
                 returning id
             ), prepared as (

@@ -5,6 +5,7 @@ import io.vfleet.assignment.application.AccessDenied;
 import io.vfleet.assignment.application.Conflict;
 import io.vfleet.assignment.application.InvalidRequest;
 import io.vfleet.assignment.application.NotFound;
+import io.vfleet.assignment.application.RelistRequired;
 import io.vfleet.assignment.domain.AssignmentRefused;
 import io.vfleet.assignment.domain.AssignmentState;
 import java.net.URI;
@@ -72,6 +73,14 @@ class Problems extends ResponseEntityExceptionHandler {
         return ResponseEntity.status(HttpStatus.UNAUTHORIZED)
                 .header(HttpHeaders.WWW_AUTHENTICATE, "Bearer")
                 .body(problem(HttpStatus.UNAUTHORIZED, "unauthenticated", "Unauthenticated", unauthenticated.getMessage()));
+    }
+
+    /** A watch asked to resume where the change log no longer reaches: 410, and where it reaches now. */
+    @ExceptionHandler
+    ProblemDetail relist(RelistRequired relist) {
+        ProblemDetail problem = problem(HttpStatus.GONE, "relist-required", "List again", relist.getMessage());
+        problem.setProperty("oldestResumableRevision", relist.oldestResumable());
+        return problem;
     }
 
     @ExceptionHandler

@@ -1,6 +1,8 @@
 package io.vfleet.assignment.application.port;
 
+import io.vfleet.assignment.domain.Assignment;
 import io.vfleet.assignment.domain.AssignmentChange;
+import java.time.Instant;
 import java.util.List;
 
 /**
@@ -23,9 +25,33 @@ public interface AssignmentChangeLog {
         }
     }
 
+    /** The live assignments (neither RELEASED nor FAILED) as the log has them at a position: a watcher's list. */
+    record Listing(long position, List<Assignment> assignments) {
+
+        public Listing {
+            assignments = List.copyOf(assignments);
+        }
+    }
+
     /** The changes after revision {@code after}: at most about {@code limit} of them. */
     Batch after(long after, int limit);
 
     /** The position from which a reader that has just read the current state misses nothing. */
     long position();
+
+    /**
+     * Every live assignment (of {@code tenant}, or of every tenant when null) exactly as the log has it at
+     * the returned position: a watcher that continues from there misses no change and sees none twice.
+     */
+    Listing live(String tenant);
+
+    /** The oldest position a reader may continue from: every change after it is still in the log. */
+    long oldestResumable();
+
+    /**
+     * Compacts the log: deletes what was recorded before {@code recordedBefore} and no listing needs any
+     * more (a change a newer one of its assignment, also that old, supersedes; the changes of an assignment
+     * that ended that long ago), and moves the oldest resumable position past it. Answers how many went.
+     */
+    int prune(Instant recordedBefore);
 }

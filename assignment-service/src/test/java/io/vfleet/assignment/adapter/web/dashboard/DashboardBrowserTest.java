@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vfleet.assignment.support.Fleet;
 import io.vfleet.assignment.support.ServiceTestBase;
-import io.vfleet.assignment.support.TestInfrastructure;
+import io.vfleet.assignment.support.ServiceOnAPort;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -15,9 +15,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.context.annotation.Import;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -25,19 +23,7 @@ import tools.jackson.databind.json.JsonMapper;
  * through the REST API appear on the page, live, with their tenant and devices. Leaves a
  * screenshot in {@code target/dashboard.png}.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
-        "vfleet.security.tokens[0].token=operator-token",
-        "vfleet.security.tokens[0].role=operator",
-        "vfleet.security.tokens[1].token=orchestrator-token",
-        "vfleet.security.tokens[1].role=orchestrator",
-        // No fixed gRPC port that another build on the machine may hold.
-        "spring.grpc.server.port=0",
-        // The test sets up a release left half done; a reconciliation run must not finish it meanwhile.
-        "vfleet.reconcile.on-start=false",
-        "vfleet.reconcile.interval=0s",
-        "logging.level.root=WARN",
-})
-@Import(TestInfrastructure.class)
+@ServiceOnAPort
 class DashboardBrowserTest extends ServiceTestBase {
 
     private static final Duration LIVE = Duration.ofSeconds(15);
