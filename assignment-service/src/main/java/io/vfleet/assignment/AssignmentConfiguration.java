@@ -22,6 +22,7 @@ import io.vfleet.assignment.application.port.AuditLog;
 import io.vfleet.assignment.application.port.FencingEpochs;
 import io.vfleet.assignment.application.port.IdempotencyKeys;
 import io.vfleet.assignment.application.port.NodeAgents;
+import io.vfleet.assignment.application.port.NodeLocks;
 import io.vfleet.assignment.application.port.Telemetry;
 import io.vfleet.assignment.application.port.Tenants;
 import io.vfleet.assignment.application.port.Topologies;
@@ -126,8 +127,8 @@ class AssignmentConfiguration {
 
     @Bean
     ReconcileNode reconcileNode(TransactionTemplate transactions, ReleaseAssignment.Ports ports, Tenants tenants,
-            ReleaseAssignment release) {
-        return new ReconcileNode(transactions, ports, tenants, release);
+            ReleaseAssignment release, NodeLocks locks) {
+        return new ReconcileNode(transactions, ports, tenants, release, locks);
     }
 
     /** The one thread reconciliation runs on, so that runs never overlap in this replica. */

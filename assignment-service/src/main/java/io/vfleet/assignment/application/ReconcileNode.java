@@ -4,6 +4,7 @@ import io.vfleet.assignment.application.port.Assignments;
 import io.vfleet.assignment.application.port.AuditLog;
 import io.vfleet.assignment.application.port.FencingEpochs;
 import io.vfleet.assignment.application.port.NodeAgents;
+import io.vfleet.assignment.application.port.NodeLocks;
 import io.vfleet.assignment.application.port.Telemetry;
 import io.vfleet.assignment.application.port.Tenants;
 import io.vfleet.assignment.domain.Assignment;
@@ -33,6 +34,10 @@ import org.springframework.transaction.support.TransactionOperations;
  * <p>Assignments changed within {@link #SETTLING} are left alone: another request may be between
  * two of its steps right now, and its own next step will finish it.
  *
+ * <p>One replica at a time reconciles a node: a run takes the node's lock ({@link NodeLocks}) and a
+ * run of another replica that finds it taken leaves the node to it. A run ends by reading the node's
+ * holds into this replica's fleet view, which so never stays wrong for longer than one run's interval.
+ *
  * <p>A prepare finished here is finished as {@link AssignDevices} would have: the agent's answer is
  * checked for group isolation and the tenant's IOAS on the node is recorded with the activation.
  */
@@ -55,12 +60,24 @@ public final class ReconcileNode {
     private final Telemetry telemetry;
     private final ReleaseAssignment release;
     private final Transitions transitions;
+    private final NodeLocks locks;
+    private final FleetView view;
 
-    /** What reconciliation did on a node; {@code reachable} false means it could do nothing. */
-    public record Report(String node, boolean reachable, List<String> repairs) {}
+    /**
+     * What reconciliation did on a node; {@code reachable} false means it could do nothing, and
+     * {@code elsewhere} that another replica was reconciling it at the time.
+     */
+    public record Report(String node, boolean reachable, List<String> repairs, boolean elsewhere) {
+
+        public Report(String node, boolean reachable, List<String> repairs) {
+            this(node, reachable, repairs, false);
+        }
+    }
 
     public ReconcileNode(TransactionOperations transactions, ReleaseAssignment.Ports ports, Tenants tenants,
-            ReleaseAssignment release) {
+            ReleaseAssignment release, NodeLocks locks) {
+        this.locks = locks;
+        this.view = ports.view();
         this.transactions = transactions;
         this.assignments = ports.assignments();
         this.epochs = ports.epochs();
@@ -78,6 +95,20 @@ public final class ReconcileNode {
 
     /** Reconciles what last changed before {@code settledBefore}; tests pass the present. */
     public Report reconcile(String node, Instant settledBefore) {
+        Optional<NodeLocks.Held> lock = locks.tryLock("reconcile", node);
+        if (lock.isEmpty()) {
+            log.fine(() -> "node " + node + " is being reconciled by another replica");
+            return new Report(node, true, List.of(), true);
+        }
+        try (NodeLocks.Held held = lock.get()) {
+            Report report = reconcileHeld(node, settledBefore);
+            view.topology(node).ifPresent(topology ->
+                    view.refresh(transactions.execute(status -> assignments.nodeState(topology))));
+            return report;
+        }
+    }
+
+    private Report reconcileHeld(String node, Instant settledBefore) {
         Map<String, NodeAgents.Prepared> prepared = new HashMap<>();
         try {
             agents.listPrepared(node).forEach(entry -> prepared.put(entry.assignmentId(), entry));

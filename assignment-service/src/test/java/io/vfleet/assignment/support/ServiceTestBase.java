@@ -26,7 +26,8 @@ public abstract class ServiceTestBase {
         ServiceSchema.EMPTY.forEach(jdbc::execute);
         agents.reset();
         follow.load();
-        topologies.replace(Fleet.node("n1"), 1);
-        topologies.replace(Fleet.node("n2"), 2);
+        // At revision 0: whatever an inventory in the test says later is newer.
+        topologies.replace(Fleet.node("n1"), 0);
+        topologies.replace(Fleet.node("n2"), 0);
     }
 }

@@ -172,7 +172,7 @@ final class InventoryFeed {
         }
         for (NodeTopology known : topologies.all()) {
             if (!listed.contains(known.node())) {
-                topologies.remove(known.node());
+                topologies.remove(known.node(), revision);
             }
         }
         log.info("the inventory listed {} node(s) and {} device(s) at revision {}", nodes.size(), devices.size(), revision);
@@ -213,9 +213,15 @@ final class InventoryFeed {
                 || !before.getAgent().equals(after.getAgent());
     }
 
+    /**
+     * Writes the node as this feed has it at {@code revision}; a replica whose feed is ahead may have
+     * written a newer revision already, and then neither the topology nor the endpoint changes.
+     */
     private void write(String node, long revision) {
         view.topology(node).ifPresent(topology -> {
-            topologies.replace(topology, revision);
+            if (!topologies.replace(topology, revision)) {
+                return;
+            }
             String endpoint = view.node(node).map(known -> known.getAgent().getEndpoint()).orElse("");
             if (!endpoint.isEmpty()) {
                 topologies.recordAgentEndpoint(node, endpoint);

@@ -103,9 +103,13 @@ class JdbcTopologies implements Topologies {
 
     @Override
     @Transactional
-    public void remove(String node) {
-        jdbc.sql("delete from nodes where node = :node").param("node", node).update();
-        afterCommit(() -> view.removeNode(node));
+    public boolean remove(String node, long revision) {
+        boolean removed = jdbc.sql("delete from nodes where node = :node and revision <= :revision")
+                .param("node", node).param("revision", revision).update() > 0;
+        if (removed) {
+            afterCommit(() -> view.removeNode(node));
+        }
+        return removed;
     }
 
     @Override

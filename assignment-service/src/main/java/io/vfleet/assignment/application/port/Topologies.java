@@ -21,7 +21,8 @@ public interface Topologies {
      */
     boolean replace(NodeTopology topology, long revision);
 
-    void remove(String node);
+    /** Forgets the node, unless the copy has it at a revision newer than {@code revision}; answers whether it went. */
+    boolean remove(String node, long revision);
 
     /** The highest inventory revision applied, or 0 before the first. */
     long revision();

@@ -14,6 +14,7 @@ import io.vfleet.assignment.application.port.AuditLog;
 import io.vfleet.assignment.application.port.FencingEpochs;
 import io.vfleet.assignment.application.port.IdempotencyKeys;
 import io.vfleet.assignment.application.port.NodeAgents;
+import io.vfleet.assignment.application.port.NodeLocks;
 import io.vfleet.assignment.application.port.Telemetry;
 import io.vfleet.assignment.application.port.Tenants;
 import io.vfleet.assignment.domain.Assignment;
@@ -58,6 +59,8 @@ class RealAgentTest extends ServiceTestBase {
     FencingEpochs epochs;
     @Autowired
     AuditLog audit;
+    @Autowired
+    NodeLocks locks;
 
     private InProcessAgent running;
     private GrpcNodeAgents agent;
@@ -82,7 +85,7 @@ class RealAgentTest extends ServiceTestBase {
         assign = new AssignDevices(transactions, new AssignDevices.Ports(assignments, tenants, idempotencyKeys,
                 epochs, agent, audit, Telemetry.NONE), follow, release, Runnable::run);
         reset = new ResetAssignment(transactions, ports);
-        reconcile = new ReconcileNode(transactions, ports, tenants, release);
+        reconcile = new ReconcileNode(transactions, ports, tenants, release, locks);
     }
 
     @AfterEach
