@@ -7,6 +7,7 @@ import io.vfleet.assignment.application.FleetView;
 import io.vfleet.assignment.application.FollowChanges;
 import io.vfleet.assignment.application.QueryAssignments;
 import io.vfleet.assignment.application.QueryAudit;
+import io.vfleet.assignment.application.QueryFleet;
 import io.vfleet.assignment.application.ReconcileFleet;
 import io.vfleet.assignment.application.ReconcileNode;
 import io.vfleet.assignment.application.RecentChanges;
@@ -33,6 +34,8 @@ import java.util.concurrent.TimeUnit;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
@@ -162,6 +165,16 @@ class AssignmentConfiguration {
     @Bean
     QueryAssignments queryAssignments(TransactionTemplate transactions, Assignments assignments) {
         return new QueryAssignments(transactions, assignments);
+    }
+
+    /** The dashboard's reads: one read-only, repeatable-read snapshot each. */
+    @Bean
+    QueryFleet queryFleet(PlatformTransactionManager transactionManager, Topologies topologies, Assignments assignments,
+            AuditLog audit) {
+        TransactionTemplate snapshots = new TransactionTemplate(transactionManager);
+        snapshots.setReadOnly(true);
+        snapshots.setIsolationLevel(TransactionDefinition.ISOLATION_REPEATABLE_READ);
+        return new QueryFleet(snapshots, topologies, assignments, audit);
     }
 
     @Bean

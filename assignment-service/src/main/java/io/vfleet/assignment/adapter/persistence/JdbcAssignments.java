@@ -279,10 +279,9 @@ class JdbcAssignments implements Assignments {
         });
     }
 
-    @Override
-    public Page<Assignment> list(Filter filter, Paging paging) {
+    /** The filter as a where clause, its values put in {@code parameters}. */
+    private static String where(Filter filter, Map<String, Object> parameters) {
         StringBuilder where = new StringBuilder(" where true");
-        Map<String, Object> parameters = new HashMap<>();
         if (filter.tenant() != null) {
             where.append(" and tenant = :tenant");
             parameters.put("tenant", filter.tenant());
@@ -295,12 +294,51 @@ class JdbcAssignments implements Assignments {
             where.append(" and state = :state");
             parameters.put("state", filter.state().name());
         }
+        return where.toString();
+    }
+
+    @Override
+    public Page<Assignment> list(Filter filter, Paging paging) {
+        Map<String, Object> parameters = new HashMap<>();
+        String where = where(filter, parameters);
         long total = jdbc.sql("select count(*) from assignments" + where).params(parameters).query(Long.class).single();
         List<String> ids = jdbc.sql("select id from assignments" + where
                         + " order by created_at, id limit :limit offset :offset")
                 .params(parameters).param("limit", paging.size()).param("offset", paging.offset())
                 .query(String.class).list();
         return new Page<>(byIds(ids), paging.page(), paging.size(), total);
+    }
+
+    @Override
+    public List<Assignment> newest(Filter filter, int limit) {
+        Map<String, Object> parameters = new HashMap<>();
+        String where = where(filter, parameters);
+        return byIds(jdbc.sql("select id from assignments" + where + " order by created_at desc, id desc limit :limit")
+                .params(parameters).param("limit", limit).query(String.class).list());
+    }
+
+    @Override
+    public Map<AssignmentState, Long> countByState() {
+        Map<AssignmentState, Long> counts = new java.util.EnumMap<>(AssignmentState.class);
+        jdbc.sql("select state, count(*) from assignments group by state")
+                .query((ResultSet row) -> {
+                    counts.put(AssignmentState.valueOf(row.getString(1)), row.getLong(2));
+                });
+        return counts;
+    }
+
+    @Override
+    public Map<String, AssignmentState> statesOf(java.util.Collection<String> ids) {
+        Map<String, AssignmentState> states = new HashMap<>();
+        if (ids.isEmpty()) {
+            return states;
+        }
+        jdbc.sql("select id, state from assignments where id = any(cast(:ids as text[]))")
+                .param("ids", ids.toArray(String[]::new))
+                .query((ResultSet row) -> {
+                    states.put(row.getString(1), AssignmentState.valueOf(row.getString(2)));
+                });
+        return states;
     }
 
     @Override

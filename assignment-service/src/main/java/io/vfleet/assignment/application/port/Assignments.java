@@ -9,7 +9,9 @@ import io.vfleet.assignment.domain.NodeTopology;
 import io.vfleet.assignment.domain.TenantPolicy;
 import io.vfleet.assignment.domain.TenantUsage;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -56,6 +58,15 @@ public interface Assignments {
     Optional<Assignment> update(AssignmentState expected, Assignment changed, AssignmentChange.Scrubs scrubs);
 
     Page<Assignment> list(Filter filter, Paging paging);
+
+    /** The {@code limit} newest assignments of the filter, newest first. */
+    List<Assignment> newest(Filter filter, int limit);
+
+    /** How many assignments are in each state (states with none left out). */
+    Map<AssignmentState, Long> countByState();
+
+    /** The state of each of these assignments that exists. */
+    Map<String, AssignmentState> statesOf(Collection<String> ids);
 
     /** The assignments of a node that are not RELEASED or FAILED, and last changed before {@code changedBefore}. */
     List<Assignment> unfinishedOn(String node, Instant changedBefore);
