@@ -333,9 +333,8 @@ public final class AssignDevices {
             throw new AssignmentRefused(List.of(new Violation(Violation.Rule.NODE_UNREACHABLE, null,
                     unreachable.getMessage())), preparing.id());
         } catch (NodeAgents.AgentRefused refused) {
-            fail(preparing, refused.reason() + ": " + refused.getMessage());
-            throw new AssignmentRefused(List.of(new Violation(ruleOf(refused), refused.device(),
-                    "the agent refused: " + refused.reason() + " " + refused.getMessage())), preparing.id());
+            fail(preparing, "the agent refused: " + refused.answer() + (refused.device() == null ? "" : " on " + refused.device()));
+            throw AgentRefusals.outcome(AgentRefusals.Operation.PREPARE, refused, preparing.id(), preparing.node(), null);
         }
         List<Violation> split = TenantIoas.check(preparing.devices(), preparation);
         if (!split.isEmpty()) {
@@ -357,12 +356,5 @@ public final class AssignDevices {
         transactions.executeWithoutResult(status -> assignments.update(AssignmentState.PREPARING, preparing.failed(reason))
                 .ifPresent(failed -> audit.append(AuditEvent.of(AuditEvent.Kind.ASSIGNMENT_STATE, failed,
                         Transitions.describe(failed)))));
-    }
-
-    private static Violation.Rule ruleOf(NodeAgents.AgentRefused refused) {
-        return switch (refused.reason()) {
-            case "ENODEV", "ENOENT" -> Violation.Rule.NO_MATCHING_DEVICE;
-            default -> Violation.Rule.DEVICE_BUSY;
-        };
     }
 }

@@ -308,6 +308,15 @@ public final class FleetView {
         reindex(assignment.node());
     }
 
+    /** These devices of the node were scrubbed (a reset reached them): they await nothing any more. */
+    public synchronized void scrubbed(String node, Set<String> devices) {
+        NodeEntry entry = nodes.get(node);
+        if (entry != null) {
+            devices.forEach(entry.scrubPending::remove);
+            reindex(node);
+        }
+    }
+
     /** Drops tombstones older than {@link #TOMBSTONE}, which no late change can need any more. */
     public synchronized void forgetTombstones(Instant now) {
         assignments.values().removeIf(known -> known.terminalSince() != null

@@ -6,6 +6,7 @@ import io.vfleet.assignment.application.port.FencingEpochs;
 import io.vfleet.assignment.application.port.NodeAgents;
 import io.vfleet.assignment.application.port.Telemetry;
 import io.vfleet.assignment.application.port.Topologies;
+import io.vfleet.assignment.domain.AssignedDevice;
 import io.vfleet.assignment.domain.Assignment;
 import io.vfleet.assignment.domain.AssignmentChange;
 import io.vfleet.assignment.domain.AssignmentRefused;
@@ -14,6 +15,7 @@ import io.vfleet.assignment.domain.AuditEvent;
 import io.vfleet.assignment.domain.Hold;
 import io.vfleet.assignment.domain.NodeState;
 import io.vfleet.assignment.domain.NodeTopology;
+import io.vfleet.assignment.domain.ResetSetSafety;
 import io.vfleet.assignment.domain.ScrubBetweenTenants;
 import io.vfleet.assignment.domain.TopologyDevice;
 import io.vfleet.assignment.domain.Violation;
@@ -24,13 +26,26 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.logging.Logger;
 import org.springframework.transaction.support.TransactionOperations;
 
 /**
  * Releases an assignment in two commits: RELEASING with a fresh epoch (stored before the agent is
  * called), the agent detaches, scrub-resets and closes everything (no transaction), then RELEASED,
- * which frees the devices, with the scrub bookkeeping of their reset sets (stored once it answered).
+ * which frees the devices and lifts the release's fences, with the scrub bookkeeping of their reset
+ * sets (stored once it answered).
+ *
+ * <p>The scrub of a device without a function reset: the kernel resets it only with its whole reset
+ * set, for the one iommufd context that owns all of it. So when such a device's set is otherwise free
+ * or the leaving assignment's own, the RELEASING transaction fences the set's free members (as a hot
+ * reset does, {@link ResetAssignment}) and the agent resets the set before the VM's process exits, with
+ * those members bound to the assignment's iommufd for that time; the agent reports the devices it
+ * scrubbed that way. A set that another assignment holds part of, or that the host keeps part of, is not
+ * touched: its devices stay pending, usable again only by the tenant that left them, until the kernel
+ * resets the set when its last member closes ({@link ScrubBetweenTenants}). A release that fails or cannot
+ * reach the agent lifts its fences too, and fences again when it is finished. A release of devices that
+ * all have a function reset (as the agent reported at prepare) reads nothing of the node for this.
  *
  * <p>Idempotent: releasing a RELEASED or FAILED assignment answers it as it is, and a release
  * interrupted anywhere is finished by calling {@link #complete} again, which is what reconciliation does.
@@ -99,15 +114,22 @@ public final class ReleaseAssignment {
                 caller.requireToChange(locked.tenant());
             }
             return switch (locked.state()) {
-                case RELEASED, FAILED -> new Step(locked, 0);
+                case RELEASED, FAILED -> new Step(locked, 0, List.of());
                 // Nothing went to the agent yet, so there is nothing to undo there.
-                case REQUESTED -> new Step(transitions.store(locked.failed("released before it was prepared")), 0);
-                case RESETTING -> new Step(locked, 0);
-                case PREPARING, ACTIVE -> {
+                case REQUESTED -> new Step(transitions.store(locked.failed("released before it was prepared")), 0, List.of());
+                case RESETTING -> new Step(locked, 0, List.of());
+                case PREPARING, ACTIVE, RELEASING -> {
+                    List<String> fenced = fenceForScrub(locked);
                     long epoch = epochs.next(locked.node());
-                    yield new Step(transitions.store(locked.to(AssignmentState.RELEASING)), epoch);
+                    Assignment releasing = locked.state() == AssignmentState.RELEASING
+                            ? locked : transitions.store(locked.to(AssignmentState.RELEASING));
+                    if (!fenced.isEmpty()) {
+                        audit.append(new AuditEvent(0, Instant.now(), AuditEvent.Kind.RESET_STARTED, locked.tenant(),
+                                locked.node(), fenced, id, "the scrub of the release fences " + fenced.size()
+                                        + " free function(s) to reset their set"));
+                    }
+                    yield new Step(releasing, epoch, fenced);
                 }
-                case RELEASING -> new Step(locked, epochs.next(locked.node()));
             };
         }));
         Assignment assignment = step.assignment();
@@ -119,11 +141,12 @@ public final class ReleaseAssignment {
         List<String> leftToSetReset = assignment.bdfs();
         String detail = "its devices' reset was not reported; each waits for its reset set";
         if (assignment.state() == AssignmentState.RELEASING) {
-            NodeAgents.Released released = callAgent(assignment, step.epoch());
+            NodeAgents.Released released = callAgent(assignment, step.epoch(), step.fenced());
             if (released.released()) {
                 leftToSetReset = released.leftToSetReset();
             }
-            detail = "function reset: " + released.functionReset() + "; left to the set reset: " + leftToSetReset;
+            detail = "function reset: " + released.functionReset() + "; set reset: " + released.setReset()
+                    + "; left to the set reset: " + leftToSetReset;
         }
         List<String> unscrubbed = leftToSetReset;
         String outcome = detail;
@@ -145,18 +168,59 @@ public final class ReleaseAssignment {
         }));
     }
 
-    private record Step(Assignment assignment, long epoch) {}
+    private record Step(Assignment assignment, long epoch, List<String> fenced) {}
 
-    private NodeAgents.Released callAgent(Assignment assignment, long epoch) {
+    /**
+     * Fences the free members of each reset set whose devices of the assignment may have no function
+     * reset (the agent said so, or never said), when reset-set safety lets the assignment reset that
+     * set; the members fenced, or none when one was taken meanwhile. Fences a failed attempt left are
+     * lifted first. Reads the node only when some device may lack a function reset.
+     */
+    private List<String> fenceForScrub(Assignment leaving) {
+        if (leaving.state() == AssignmentState.RELEASING) {
+            assignments.unfence(leaving.id());
+        }
+        if (leaving.devices().stream().allMatch(device -> Boolean.TRUE.equals(device.functionReset()))) {
+            return List.of();
+        }
+        NodeTopology topology = view.topology(leaving.node()).orElse(null);
+        if (topology == null) {
+            return List.of();
+        }
+        NodeState state = assignments.nodeState(topology);
+        Set<String> sets = new HashSet<>();
+        Set<String> members = new TreeSet<>();
+        for (AssignedDevice device : leaving.devices()) {
+            if (Boolean.TRUE.equals(device.functionReset()) || topology.device(device.bdf()).isEmpty()
+                    || !sets.add(device.resetSet())) {
+                continue;
+            }
+            if (ResetSetSafety.check(leaving, device.bdf(), state).isEmpty()) {
+                members.addAll(ResetSetSafety.membersToFence(device.bdf(), state));
+            }
+        }
+        List<String> fenced = List.copyOf(members);
+        return assignments.fence(leaving, fenced) ? fenced : List.of();
+    }
+
+    private NodeAgents.Released callAgent(Assignment assignment, long epoch, List<String> fenced) {
         try {
-            return agents.release(assignment.node(), new NodeAgents.ReleaseCall(assignment.id(), true, epoch));
+            return agents.release(assignment.node(), new NodeAgents.ReleaseCall(assignment.id(), true, epoch, fenced));
         } catch (NodeAgents.AgentUnreachable unreachable) {
+            liftFences(assignment.id(), fenced);
             throw new AssignmentRefused(List.of(new Violation(Violation.Rule.NODE_UNREACHABLE, null,
                     unreachable.getMessage() + "; the release stays RELEASING and is finished by reconciliation")),
                     assignment.id());
         } catch (NodeAgents.AgentRefused refused) {
-            throw new Conflict(Conflict.Reason.AGENT_REFUSED, "the agent of node " + assignment.node() + " refused the release: " + refused.reason()
-                    + " " + refused.getMessage());
+            liftFences(assignment.id(), fenced);
+            throw AgentRefusals.outcome(AgentRefusals.Operation.RELEASE, refused, assignment.id(), assignment.node(), null);
+        }
+    }
+
+    /** The agent serialises its node operations, so fences can go as soon as its call has ended, however it ended. */
+    private void liftFences(String id, List<String> fenced) {
+        if (!fenced.isEmpty()) {
+            transactions.executeWithoutResult(status -> assignments.unfence(id));
         }
     }
 

@@ -55,7 +55,7 @@ class FleetViewTest {
     private static AssignmentChange change(long revision, String id, String tenant, String node, AssignmentState state,
             String... devices) {
         List<AssignedDevice> assigned = java.util.Arrays.stream(devices)
-                .map(bdf -> new AssignedDevice(bdf, "", 0, "slot:" + bdf, null, null)).toList();
+                .map(bdf -> new AssignedDevice(bdf, "", 0, "slot:" + bdf, TopologyDevice.Kind.PHYSICAL, null, null, null)).toList();
         return new AssignmentChange(revision, new Assignment(id, tenant, node, state, false, assigned, null, List.of(), null,
                 Instant.EPOCH), Set.of(), Set.of());
     }
@@ -187,7 +187,8 @@ class FleetViewTest {
     void aScrubPendingInAClosedResetSetMakesTheNodeSuspect() {
         FleetView view = fleet(host("a", 2, H100));
         view.apply(new AssignmentChange(3, new Assignment("x", "acme", "a", AssignmentState.RELEASED, false, List.of(
-                new AssignedDevice("0000:20:00.0", "", 100, "slot:0000:20:00.0", null, null)), null, List.of(), null,
+                new AssignedDevice("0000:20:00.0", "", 100, "slot:0000:20:00.0", TopologyDevice.Kind.PHYSICAL, null, null,
+                        null)), null, List.of(), null,
                 Instant.EPOCH), Set.of("0000:20:00.0"), Set.of()));
 
         assertThat(view.takeSuspects()).containsExactly("a");

@@ -72,7 +72,8 @@ class StaleFleetViewTest extends ServiceTestBase {
         Assignment first = assign.assign(Caller.operator(),
                 new AssignRequest("acme", "n1", List.of("0000:01:00.0"), null, false), null).assignment();
         // Another replica released it, and this one never hears of it (nothing in the change log).
-        agents.release("n1", new io.vfleet.assignment.application.port.NodeAgents.ReleaseCall(first.id(), true, Long.MAX_VALUE));
+        agents.release("n1", new io.vfleet.assignment.application.port.NodeAgents.ReleaseCall(first.id(), true, Long.MAX_VALUE,
+                List.of()));
         jdbc.update("update assignment.assignments set state = 'RELEASED' where id = ?", first.id());
         jdbc.update("update assignment.assignment_devices set held = false where assignment_id = ?", first.id());
         jdbc.update("update assignment.tenant_usage set devices = 0 where tenant = 'acme'");

@@ -3,6 +3,8 @@ package io.vfleet.assignment.support;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Server;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.netty.NettyServerBuilder;
@@ -10,12 +12,14 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vfleet.agent.grpc.NodeAgentService;
 import io.vfleet.agent.kernel.AgentHost;
 import io.vfleet.agent.vmm.AssignmentTable;
+import io.vfleet.agent.vmm.Checkpoints;
 import io.vfleet.agent.vmm.Preparations;
 import io.vfleet.api.agent.v1.GetTopologyRequest;
 import io.vfleet.api.agent.v1.GetTopologyResponse;
 import io.vfleet.api.agent.v1.NodeAgentGrpc;
 import io.vfleet.assignment.domain.NodeTopology;
 import io.vfleet.assignment.domain.TopologyDevice;
+import io.vfleet.engine.Host;
 import io.vfleet.engine.topology.HostTopology;
 import io.vfleet.engine.topology.TopologyLoader;
 import java.io.IOException;
@@ -29,6 +33,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
@@ -51,18 +56,29 @@ public final class InProcessAgent implements AutoCloseable {
 
     /** Boots {@code topology} with its state under {@code state}, served on an in-process server. */
     public static InProcessAgent start(HostTopology topology, Path state) {
+        return start(topology, state, Checkpoints.NONE);
+    }
+
+    /** The same, with the agent's node operations reporting their {@link Checkpoints} as they pass them. */
+    public static InProcessAgent start(HostTopology topology, Path state, Checkpoints checkpoints) {
+        return start(topology, state, checkpoints, new ServerInterceptor[0]);
+    }
+
+    /** The same, with {@code interceptors} between the wire and the agent's NodeAgent service. */
+    public static InProcessAgent start(HostTopology topology, Path state, Checkpoints checkpoints,
+            ServerInterceptor... interceptors) {
         AgentHost host = host(topology, state);
         String name = InProcessServerBuilder.generateName();
-        Server server = started(InProcessServerBuilder.forName(name).directExecutor()
-                .addService(service(host, state)).build());
-        return new InProcessAgent(host, server, InProcessChannelBuilder.forName(name).directExecutor().build(), null);
+        Server server = started(InProcessServerBuilder.forName(name)
+                .addService(ServerInterceptors.intercept(service(host, state, checkpoints), interceptors)).build());
+        return new InProcessAgent(host, server, InProcessChannelBuilder.forName(name).build(), null);
     }
 
     /** The same, served over TCP on an ephemeral loopback port, as the service reaches agents in production. */
     public static InProcessAgent serveOnLoopback(HostTopology topology, Path state) {
         AgentHost host = host(topology, state);
         Server server = started(NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
-                .addService(service(host, state)).build());
+                .addService(service(host, state, Checkpoints.NONE)).build());
         String endpoint = "127.0.0.1:" + server.getPort();
         return new InProcessAgent(host, server, ManagedChannelBuilder.forTarget(endpoint).usePlaintext().build(), endpoint);
     }
@@ -75,10 +91,11 @@ public final class InProcessAgent implements AutoCloseable {
         }
     }
 
-    private static NodeAgentService service(AgentHost host, Path state) {
+    private static NodeAgentService service(AgentHost host, Path state, Checkpoints checkpoints) {
         try {
             return new NodeAgentService(host, new Preparations(host,
-                    new AssignmentTable(Files.createDirectories(state.resolve("assignments")))), new SimpleMeterRegistry());
+                    new AssignmentTable(Files.createDirectories(state.resolve("assignments"))), checkpoints),
+                    new SimpleMeterRegistry());
         } catch (IOException failed) {
             throw new UncheckedIOException(failed);
         }
@@ -110,6 +127,11 @@ public final class InProcessAgent implements AutoCloseable {
         return channel;
     }
 
+    /** A consistent read of the agent's kernel, as the engine holds it. */
+    public <T> T inspect(Function<Host, T> read) {
+        return host.inspect(read);
+    }
+
     /** {@code host:port} of a loopback agent. */
     public String endpoint() {
         if (endpoint == null) {
@@ -129,16 +151,18 @@ public final class InProcessAgent implements AutoCloseable {
         return topologyOf(NodeAgentGrpc.newBlockingStub(channel).getTopology(GetTopologyRequest.getDefaultInstance()), node);
     }
 
+    /** As the inventory reports it: a noiommu device has no IOMMU group, and stands for a group of its own. */
     private static NodeTopology topologyOf(GetTopologyResponse response, String node) {
         Map<String, String> cdevs = response.getVfioDevicesList().stream()
                 .collect(Collectors.toMap(device -> device.getName(), device -> device.getCdevPath()));
         Set<String> noiommu = response.getVfioDevicesList().stream().filter(device -> device.getKind().equals("NOIOMMU"))
                 .map(device -> device.getName()).collect(Collectors.toSet());
         List<TopologyDevice> devices = response.getFunctionsList().stream()
-                .filter(function -> function.hasIommuGroup())
+                .filter(function -> function.hasIommuGroup() || noiommu.contains(function.getBdf()))
                 .map(function -> new TopologyDevice(function.getBdf(),
                         new TopologyDevice.PciId(function.getVendorId(), function.getDeviceId(), function.getClassCode()),
-                        function.getIommuGroup(), function.getResetDomain(),
+                        function.hasIommuGroup() ? function.getIommuGroup() : -1 - (function.getBdf().hashCode() & 0x7fffffff),
+                        function.getResetDomain(),
                         noiommu.contains(function.getBdf()) ? TopologyDevice.Kind.NOIOMMU : TopologyDevice.Kind.PHYSICAL,
                         function.getDriver().equals("vfio-pci"), cdevs.getOrDefault(function.getBdf(), "")))
                 .toList();

@@ -16,6 +16,7 @@ import io.vfleet.assignment.domain.NodeTopology;
 import io.vfleet.assignment.domain.Quotas;
 import io.vfleet.assignment.domain.TenantPolicy;
 import io.vfleet.assignment.domain.TenantUsage;
+import io.vfleet.assignment.domain.TopologyDevice;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -62,11 +63,12 @@ class JdbcAssignments implements Assignments {
                         pg_current_xact_id()::text::bigint)
             )
             insert into assignment_devices
-                (assignment_id, tenant, node, bdf, role, held, position, vfio_name, iommu_group, reset_set)
+                (assignment_id, tenant, node, bdf, role, held, position, vfio_name, iommu_group, reset_set, kind)
             select :id, :tenant, :node, device.bdf, 'OWNER', true, device.position - 1, device.vfio_name,
-                   device.iommu_group, device.reset_set
+                   device.iommu_group, device.reset_set, device.kind
             from unnest(cast(:bdfs as text[]), cast(:vfioNames as text[]), cast(:groups as integer[]),
-                        cast(:resetSets as text[])) with ordinality as device(bdf, vfio_name, iommu_group, reset_set, position)
+                        cast(:resetSets as text[]), cast(:kinds as text[]))
+                 with ordinality as device(bdf, vfio_name, iommu_group, reset_set, kind, position)
             on conflict (node, bdf) where held do nothing
             returning bdf
             """;
@@ -90,8 +92,9 @@ class JdbcAssignments implements Assignments {
 
     /**
      * One change of state: the row (only from {@code expected}, when given), the devices' ids once
-     * prepared, the holds and the quota count when it ends, the scrubs of a release, and the log entry;
-     * nothing but the row's lock when the row was not in the expected state.
+     * prepared, the holds (its own and the fences of its resets) and the quota count when it ends, the
+     * scrubs of a release, and the log entry; nothing but the row's lock when the row was not in the
+     * expected state.
      */
     private static final String UPDATE = """
             with updated as (
@@ -102,18 +105,19 @@ class JdbcAssignments implements Assignments {
                 returning id
             ), prepared as (
                 update assignment_devices held
-                set devid = device.devid, hwpt_id = device.hwpt_id
-                from unnest(cast(:bdfs as text[]), cast(:devids as bigint[]), cast(:hwptIdsOfDevices as bigint[]))
-                     as device(bdf, devid, hwpt_id)
+                set devid = device.devid, hwpt_id = device.hwpt_id, function_reset = device.function_reset
+                from unnest(cast(:bdfs as text[]), cast(:devids as bigint[]), cast(:hwptIdsOfDevices as bigint[]),
+                            cast(:functionResets as boolean[]))
+                     as device(bdf, devid, hwpt_id, function_reset)
                 where :prepared and held.assignment_id = :id and held.role = 'OWNER' and held.bdf = device.bdf
                   and exists (select 1 from updated)
             ), released as (
                 update assignment_devices set held = false
-                where :terminal and assignment_id = :id and role = 'OWNER' and held and exists (select 1 from updated)
-                returning bdf
+                where :terminal and assignment_id = :id and held and exists (select 1 from updated)
+                returning role
             ), usage as (
-                update tenant_usage set devices = devices - (select count(*) from released)
-                where :terminal and tenant = :tenant and exists (select 1 from released)
+                update tenant_usage set devices = devices - (select count(*) from released where role = 'OWNER')
+                where :terminal and tenant = :tenant and exists (select 1 from released where role = 'OWNER')
             ), pending as (
                 insert into scrub_pending (node, bdf, tenant)
                 select :node, bdf, :tenant from unnest(cast(:scrubPending as text[])) as bdf
@@ -137,7 +141,7 @@ class JdbcAssignments implements Assignments {
 
     private static final String SELECT_ASSIGNMENT = """
             select a.id, a.tenant, a.node, a.state, a.with_kvm, a.ioas_id, a.hwpt_ids, a.failure_reason, a.created_at,
-                   d.bdf, d.vfio_name, d.iommu_group, d.reset_set, d.devid, d.hwpt_id
+                   d.bdf, d.vfio_name, d.iommu_group, d.reset_set, d.kind, d.devid, d.hwpt_id, d.function_reset
             from assignments a
             left join assignment_devices d on d.assignment_id = a.id and d.role = 'OWNER'
             where a.id = :id
@@ -180,6 +184,7 @@ class JdbcAssignments implements Assignments {
                 .param("vfioNames", devices.stream().map(AssignedDevice::vfioName).toArray(String[]::new))
                 .param("groups", devices.stream().map(AssignedDevice::iommuGroup).toArray(Integer[]::new))
                 .param("resetSets", devices.stream().map(AssignedDevice::resetSet).toArray(String[]::new))
+                .param("kinds", devices.stream().map(device -> device.kind().name()).toArray(String[]::new))
                 .query(String.class).list());
         if (held.size() != bdfs.size()) {
             throw new DevicesTaken(bdfs.stream().filter(bdf -> !held.contains(bdf)).toList());
@@ -254,6 +259,7 @@ class JdbcAssignments implements Assignments {
                 .param("bdfs", changed.bdfs().toArray(String[]::new))
                 .param("devids", changed.devices().stream().map(AssignedDevice::devid).toArray(Long[]::new))
                 .param("hwptIdsOfDevices", changed.devices().stream().map(AssignedDevice::hwptId).toArray(Long[]::new))
+                .param("functionResets", changed.devices().stream().map(AssignedDevice::functionReset).toArray(Boolean[]::new))
                 .param("terminal", changed.state().isTerminal())
                 .param("scrubPending", scrubs.pending().stream().sorted().toArray(String[]::new))
                 .param("scrubbed", scrubs.scrubbed().stream().sorted().toArray(String[]::new))
@@ -361,7 +367,8 @@ class JdbcAssignments implements Assignments {
         Map<String, Assignment> byId = new HashMap<>();
         assemble(jdbc.sql("""
                         select a.id, a.tenant, a.node, a.state, a.with_kvm, a.ioas_id, a.hwpt_ids, a.failure_reason,
-                               a.created_at, d.bdf, d.vfio_name, d.iommu_group, d.reset_set, d.devid, d.hwpt_id
+                               a.created_at, d.bdf, d.vfio_name, d.iommu_group, d.reset_set, d.kind, d.devid, d.hwpt_id,
+                               d.function_reset
                         from assignments a
                         left join assignment_devices d on d.assignment_id = a.id and d.role = 'OWNER'
                         where a.id = any(cast(:ids as text[]))
@@ -433,6 +440,28 @@ class JdbcAssignments implements Assignments {
     }
 
     @Override
+    public List<String> fencedBy(String assignmentId) {
+        return jdbc.sql("select bdf from assignment_devices where assignment_id = :assignment and role = 'FENCE' and held"
+                        + " order by bdf")
+                .param("assignment", assignmentId).query(String.class).list();
+    }
+
+    @Override
+    public void clearScrubPending(String node, Set<String> devices) {
+        if (devices.isEmpty()) {
+            return;
+        }
+        jdbc.sql("delete from scrub_pending where node = :node and bdf = any(cast(:devices as text[]))")
+                .param("node", node).param("devices", devices.toArray(String[]::new)).update();
+        TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+            @Override
+            public void afterCommit() {
+                view.scrubbed(node, devices);
+            }
+        });
+    }
+
+    @Override
     public void unfence(String assignmentId) {
         jdbc.sql("update assignment_devices set held = false where assignment_id = :assignment and role = 'FENCE' and held")
                 .param("assignment", assignmentId).update();
@@ -456,8 +485,9 @@ class JdbcAssignments implements Assignments {
     private Row row(ResultSet row, int number) throws SQLException {
         String bdf = row.getString("bdf");
         AssignedDevice device = bdf == null ? null : new AssignedDevice(bdf, row.getString("vfio_name"),
-                row.getInt("iommu_group"), row.getString("reset_set"), row.getObject("devid", Long.class),
-                row.getObject("hwpt_id", Long.class));
+                row.getInt("iommu_group"), row.getString("reset_set"), TopologyDevice.Kind.valueOf(row.getString("kind")),
+                row.getObject("devid", Long.class), row.getObject("hwpt_id", Long.class),
+                row.getObject("function_reset", Boolean.class));
         return new Row(row.getString("id"), row.getString("tenant"), row.getString("node"), row.getString("state"),
                 row.getBoolean("with_kvm"), row.getObject("ioas_id", Long.class), row.getString("hwpt_ids"),
                 row.getString("failure_reason"), row.getTimestamp("created_at").toInstant(), device);

@@ -3,6 +3,7 @@ package io.vfleet.assignment.adapter.persistence;
 import io.vfleet.assignment.domain.AssignedDevice;
 import io.vfleet.assignment.domain.Assignment;
 import io.vfleet.assignment.domain.AssignmentState;
+import io.vfleet.assignment.domain.TopologyDevice;
 import java.time.Instant;
 import java.util.List;
 import tools.jackson.databind.json.JsonMapper;
@@ -15,13 +16,14 @@ import tools.jackson.databind.json.JsonMapper;
 record StoredAssignment(String id, String tenant, String node, String state, boolean withKvm, List<Device> devices,
         Long ioasId, List<Long> hwptIds, String failureReason, Instant createdAt, Instant updatedAt) {
 
-    record Device(String bdf, String vfioName, int iommuGroup, String resetSet, Long devid, Long hwptId) {}
+    record Device(String bdf, String vfioName, int iommuGroup, String resetSet, String kind, Long devid, Long hwptId,
+            Boolean functionReset) {}
 
     static StoredAssignment of(Assignment assignment, Instant updatedAt) {
         return new StoredAssignment(assignment.id(), assignment.tenant(), assignment.node(), assignment.state().name(),
                 assignment.withKvm(), assignment.devices().stream()
                         .map(device -> new Device(device.bdf(), device.vfioName(), device.iommuGroup(), device.resetSet(),
-                                device.devid(), device.hwptId()))
+                                device.kind().name(), device.devid(), device.hwptId(), device.functionReset()))
                         .toList(),
                 assignment.ioasId(), assignment.hwptIds(), assignment.failureReason(), assignment.createdAt(), updatedAt);
     }
@@ -30,7 +32,9 @@ record StoredAssignment(String id, String tenant, String node, String state, boo
         return new Assignment(id, tenant, node, AssignmentState.valueOf(state), withKvm,
                 devices == null ? List.of() : devices.stream()
                         .map(device -> new AssignedDevice(device.bdf(), device.vfioName(), device.iommuGroup(),
-                                device.resetSet(), device.devid(), device.hwptId()))
+                                device.resetSet(), device.kind() == null ? TopologyDevice.Kind.PHYSICAL
+                                        : TopologyDevice.Kind.valueOf(device.kind()),
+                                device.devid(), device.hwptId(), device.functionReset()))
                         .toList(),
                 ioasId, hwptIds == null ? List.of() : hwptIds, failureReason, createdAt);
     }

@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.Optional;
 
 /**
@@ -79,10 +80,23 @@ public interface Assignments {
 
     TenantUsage usage(String tenant);
 
-    /** Fences the free devices for a reset by the assignment; false when one was taken meanwhile (nothing fenced). */
+    /**
+     * Fences the free devices for a reset by the assignment (a hot reset, or the set reset of its
+     * release's scrub); false when one was taken meanwhile (nothing fenced).
+     */
     boolean fence(Assignment resetting, List<String> devices);
 
+    /** The devices the assignment fences now, in BDF order. */
+    List<String> fencedBy(String assignmentId);
+
     void unfence(String assignmentId);
+
+    /**
+     * Clears the scrubs pending on these devices of the node: a reset reached them. Not a change of an
+     * assignment, so not in the change log: other replicas' fleet views keep the scrub (which only makes
+     * them more careful) until they read the node again.
+     */
+    void clearScrubPending(String node, Set<String> devices);
 
     /** Lifts fences of resets that started before {@code startedBefore} and never finished; the devices lifted. */
     List<String> unfenceAbandoned(String node, Instant startedBefore);

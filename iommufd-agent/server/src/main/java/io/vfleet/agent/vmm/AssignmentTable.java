@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -17,7 +18,10 @@ import tools.jackson.databind.json.JsonMapper;
  */
 public final class AssignmentTable {
     static final String FILE = "assignments.json";
-    private static final JsonMapper JSON = JsonMapper.builder().build();
+    /** A field added since a table was written (a device's function reset, its noiommu kind) reads as false. */
+    private static final JsonMapper JSON = JsonMapper.builder()
+            .disable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .build();
 
     /** The file's content. */
     public record Content(Map<String, Integer> tenantUids, List<Assignment> assignments) {

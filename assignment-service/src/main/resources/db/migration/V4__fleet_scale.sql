@@ -64,7 +64,8 @@ select a.id, a.tenant, a.node, a.state, json_build_object(
            'id', a.id, 'tenant', a.tenant, 'node', a.node, 'state', a.state, 'withKvm', a.with_kvm,
            'devices', coalesce((select json_agg(json_build_object(
                    'bdf', d.bdf, 'vfioName', d.vfio_name, 'iommuGroup', d.iommu_group, 'resetSet', d.reset_set,
-                   'devid', d.devid, 'hwptId', d.hwpt_id) order by d.position)
+                   'kind', d.kind, 'devid', d.devid, 'hwptId', d.hwpt_id, 'functionReset', d.function_reset)
+                   order by d.position)
                from assignment_devices d where d.assignment_id = a.id and d.role = 'OWNER'), '[]'::json),
            'ioasId', a.ioas_id,
            'hwptIds', case when a.hwpt_ids = '' then '[]'::json
