@@ -70,7 +70,7 @@ class AssignmentFlowTest {
             Rest.Response dashboard = operator.get("/api/v1/dashboard");
             assertThat(dashboard.status()).isEqualTo(200);
             List<String> live = new ArrayList<>();
-            dashboard.body().get("nodes").forEach(node -> {
+            dashboard.body().get("nodes").get("items").forEach(node -> {
                 if (node.get("live").asBoolean()) {
                     live.add(node.get("node").asString());
                 }
@@ -284,10 +284,12 @@ class AssignmentFlowTest {
             String row = "document.querySelector('#assignments tr[data-assignment=\"" + id + "\"]')";
             browser.waitFor(row, Duration.ofSeconds(20));
             assertThat(browser.text(row + ".innerText")).contains("umbrella", WORKSTATION, "0000:01:00.0", "ACTIVE");
-            String tile = "document.querySelector('#nodes [data-node=\"" + WORKSTATION + "\"] [data-bdf=\"0000:01:00.0\"]')";
-            browser.waitFor(tile + ".dataset.state === 'HELD'", Duration.ofSeconds(20));
-            assertThat(browser.evaluate("document.querySelectorAll('#nodes [data-node]').length").asInt())
+            assertThat(browser.evaluate("document.querySelectorAll('#nodes [data-node-row]').length").asInt())
                     .isEqualTo(stack.agents().size());
+            // A node's devices are drawn once it is opened.
+            browser.evaluate("document.querySelector('#nodes [data-node-row=\"" + WORKSTATION + "\"] button').click(); true");
+            String tile = "document.querySelector('#nodes [data-node=\"" + WORKSTATION + "\"] [data-bdf=\"0000:01:00.0\"]')";
+            browser.waitFor(tile + " && " + tile + ".dataset.state === 'HELD'", Duration.ofSeconds(20));
 
             browser.screenshot(Path.of(System.getProperty("vfleet.e2e.screenshot", "target/dashboard-stack.png")), 1440);
             assertThat(browser.errors()).as("errors the page reported").isEmpty();

@@ -44,7 +44,9 @@ import tools.jackson.databind.json.JsonMapper;
  * <p>A hold is inserted with {@code ON CONFLICT DO NOTHING} against the partial unique index
  * {@code assignment_devices_held_once}: a reservation that finds a device held (or waits for a
  * concurrent holder to commit and then finds it) inserts nothing for it, and the whole reservation is
- * refused. So the database, not a Java lock, decides every race. The scrub check runs after the holds
+ * refused. So the database, not a Java lock, decides every race. Holds go in in BDF order, whatever
+ * the request's order, so that two reservations of overlapping devices never wait for each other in a
+ * circle. The scrub check runs after the holds
  * are taken, in a statement of its own, so that it sees a release that committed while the insert
  * waited for it.
  *
@@ -69,6 +71,7 @@ class JdbcAssignments implements Assignments {
             from unnest(cast(:bdfs as text[]), cast(:vfioNames as text[]), cast(:groups as integer[]),
                         cast(:resetSets as text[]), cast(:kinds as text[]))
                  with ordinality as device(bdf, vfio_name, iommu_group, reset_set, kind, position)
+            order by device.bdf
             on conflict (node, bdf) where held do nothing
             returning bdf
             """;
