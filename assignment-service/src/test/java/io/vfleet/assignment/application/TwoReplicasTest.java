@@ -8,11 +8,11 @@ import io.vfleet.assignment.domain.Assignment;
 import io.vfleet.assignment.domain.AssignmentRefused;
 import io.vfleet.assignment.domain.DeviceSelector;
 import io.vfleet.assignment.domain.Violation;
-import io.vfleet.assignment.support.EmbeddedDatabase;
 import io.vfleet.assignment.support.FakeNodeAgents;
 import io.vfleet.assignment.support.Fleet;
 import io.vfleet.assignment.support.ServiceTest;
 import io.vfleet.assignment.support.ServiceTestBase;
+import io.vfleet.testsupport.database.TestDatabase;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,8 +50,9 @@ class TwoReplicasTest extends ServiceTestBase {
             second = new SpringApplicationBuilder(AssignmentApplication.class)
                     .initializers(context -> ((GenericApplicationContext) context).registerBean(FakeNodeAgents.class,
                             () -> shared, definition -> definition.setPrimary(true)))
-                    .run("--spring.datasource.url=" + EmbeddedDatabase.jdbcUrl(),
-                            "--spring.datasource.username=postgres",
+                    .run("--spring.datasource.url=" + TestDatabase.connection().url(),
+                            "--spring.datasource.username=" + TestDatabase.connection().username(),
+                            "--spring.datasource.password=" + TestDatabase.connection().password(),
                             "--spring.datasource.hikari.schema=assignment",
                             "--server.port=0",
                             "--spring.grpc.server.port=0",

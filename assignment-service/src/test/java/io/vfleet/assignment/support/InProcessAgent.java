@@ -21,7 +21,7 @@ import io.vfleet.assignment.domain.NodeTopology;
 import io.vfleet.assignment.domain.TopologyDevice;
 import io.vfleet.engine.Host;
 import io.vfleet.engine.topology.HostTopology;
-import io.vfleet.engine.topology.TopologyLoader;
+import io.vfleet.engine.topology.yaml.TopologyLoader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;

@@ -1,13 +1,14 @@
 package io.vfleet.assignment.support;
 
+import io.vfleet.testsupport.database.TestDatabase;
 import javax.sql.DataSource;
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Primary;
 
 /**
- * The shared embedded PostgreSQL, counted ({@link CountingDataSource}), and the fake agents (primary over
- * the gRPC ones), for {@link ServiceTest}.
+ * The test JVM's PostgreSQL, every statement and commit counted ({@link CountingDataSource}), and the
+ * fake agents (primary over the gRPC ones), for {@link ServiceTest}.
  */
 @TestConfiguration(proxyBeanMethods = false)
 public class TestInfrastructure {
@@ -20,9 +21,11 @@ public class TestInfrastructure {
     /** The shared database, every statement and commit counted, so that tests can say how many a use case takes. */
     @Bean
     DataSource dataSource(CountingDataSource counting) {
+        TestDatabase.Connection database = TestDatabase.connection();
         com.zaxxer.hikari.HikariDataSource pool = new com.zaxxer.hikari.HikariDataSource();
-        pool.setJdbcUrl(EmbeddedDatabase.jdbcUrl());
-        pool.setUsername("postgres");
+        pool.setJdbcUrl(database.url());
+        pool.setUsername(database.username());
+        pool.setPassword(database.password());
         pool.setSchema("assignment");
         pool.setMaximumPoolSize(20);
         return counting.wrap(pool);

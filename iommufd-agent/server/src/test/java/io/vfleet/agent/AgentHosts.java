@@ -2,7 +2,7 @@ package io.vfleet.agent;
 
 import io.vfleet.agent.kernel.AgentHost;
 import io.vfleet.engine.topology.HostTopology;
-import io.vfleet.engine.topology.TopologyLoader;
+import io.vfleet.engine.topology.yaml.TopologyLoader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

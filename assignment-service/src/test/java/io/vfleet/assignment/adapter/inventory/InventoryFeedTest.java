@@ -22,6 +22,7 @@ import io.vfleet.assignment.domain.TopologyDevice;
 import io.vfleet.assignment.support.FakeInventory;
 import io.vfleet.assignment.support.ServiceTest;
 import io.vfleet.assignment.support.ServiceTestBase;
+import io.vfleet.retry.Backoff;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Arrays;
@@ -64,7 +65,7 @@ class InventoryFeedTest extends ServiceTestBase {
                 device("gpu-a", NVME, "nvme", 31, "")));
         feed = new InventoryFeed(InventoryConfiguration.authenticated(InventoryGrpc.newBlockingStub(channel), "token"),
                 topologies, new ReconcileFleet(topologies, reconcile, reconciliation),
-                new InventoryFeed.Backoff(Duration.ofMillis(10), Duration.ofMillis(100)));
+                new Backoff(Duration.ofMillis(10), Duration.ofMillis(100)));
         feed.start();
     }
 
@@ -207,7 +208,7 @@ class InventoryFeedTest extends ServiceTestBase {
         io.vfleet.assignment.application.port.Topologies recording = new RecordingTopologies(topologies, written);
         InventoryFeed stale = new InventoryFeed(InventoryConfiguration.authenticated(InventoryGrpc.newBlockingStub(staleChannel),
                 "token"), recording, new ReconcileFleet(topologies, reconcile, reconciliation),
-                new InventoryFeed.Backoff(Duration.ofMillis(10), Duration.ofMillis(100)));
+                new Backoff(Duration.ofMillis(10), Duration.ofMillis(100)));
         try {
             stale.start();
             await().atMost(Duration.ofSeconds(10)).until(() -> !written.isEmpty());

@@ -9,9 +9,9 @@ import io.vfleet.assignment.application.port.AssignmentChangeLog;
 import io.vfleet.assignment.domain.Assignment;
 import io.vfleet.assignment.domain.AssignmentChange;
 import io.vfleet.assignment.domain.AssignmentState;
-import io.vfleet.assignment.support.EmbeddedDatabase;
 import io.vfleet.assignment.support.ServiceTest;
 import io.vfleet.assignment.support.ServiceTestBase;
+import io.vfleet.testsupport.database.TestDatabase;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
@@ -49,7 +49,8 @@ class AssignmentChangeLogTest extends ServiceTestBase {
     @Test
     void aChangeOfAnOlderTransactionThatCommitsLaterIsReadBeforeTheNewerOnes() throws Exception {
         long start = transactions.execute(status -> log.position());
-        try (Connection older = DriverManager.getConnection(EmbeddedDatabase.jdbcUrl())) {
+        TestDatabase.Connection database = TestDatabase.connection();
+        try (Connection older = DriverManager.getConnection(database.url(), database.username(), database.password())) {
             older.setAutoCommit(false);
             long olderRevision;
             try (Statement statement = older.createStatement();

@@ -3,8 +3,6 @@ package io.vfleet.engine.snapshot;
 import io.vfleet.engine.Host;
 import io.vfleet.engine.JournalEntry;
 import io.vfleet.engine.topology.HostTopology;
-import io.vfleet.engine.topology.TopologyLoader;
-import io.vfleet.engine.topology.TopologyWriter;
 import io.vfleet.engine.uapi.Ioctl;
 import io.vfleet.engine.vfio.VfioDevice;
 import java.io.IOException;
@@ -32,21 +30,21 @@ import java.util.zip.CRC32C;
  * boots the topology and replays the journal ({@link JournalReplay}), checking every answer
  * against the recorded one.
  *
- * <p>Format, version 1, UTF-8, one item per line:
+ * <p>Format, version 2, UTF-8, one item per line:
  * <pre>
- * vfleet-engine-snapshot 1
- * topology N        then N lines of topology YAML ({@link TopologyWriter})
+ * vfleet-engine-snapshot 2
+ * topology 1        then the {@link HostTopology} record
  * counters N        then N {@link SnapshotCounter} records
  * journal N         then N {@link JournalEntry} records, in call order
  * checksum crc32c X CRC-32C of every byte before this line, 8 lowercase hex digits
  * </pre>
- * Records are written through their components ({@link RecordText}). A file from a newer engine,
- * with a checksum that does not match, truncated, or with a line that does not parse is refused
+ * Records are written through their components ({@link RecordText}). A file from another version
+ * of the format (version 1 held the topology as YAML), with a checksum that does not match, truncated, or with a line that does not parse is refused
  * with a {@link SnapshotException} that says why and names the line.
  */
 public final class HostSnapshot {
     /** The format version this engine writes and the newest it reads. */
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
     static final String MAGIC = "vfleet-engine-snapshot";
     private static final String CHECKSUM = "checksum crc32c ";
 
@@ -100,7 +98,7 @@ public final class HostSnapshot {
         Taken taken = host.inspect(() -> new Taken(counters(host), host.journal()));
         StringBuilder out = new StringBuilder();
         out.append(MAGIC).append(' ').append(VERSION).append('\n');
-        section(out, "topology", TopologyWriter.write(host.topology()).lines().toList());
+        section(out, "topology", List.of(TEXT.write(host.topology(), HostTopology.class)));
         section(out, "counters", taken.counters().stream().map(counter -> TEXT.write(counter, SnapshotCounter.class)).toList());
         section(out, "journal", taken.journal().stream().map(entry -> TEXT.write(entry, JournalEntry.class)).toList());
         String checksum = crc32c(out.toString());
@@ -129,13 +127,11 @@ public final class HostSnapshot {
         Sections sections = new Sections(lines);
         int topologyStart = sections.position + 1;
         List<String> topologyLines = sections.next("topology");
-        HostTopology topology;
-        try {
-            topology = TopologyLoader.parse(String.join("\n", topologyLines) + "\n", "snapshot topology");
-        } catch (IllegalArgumentException e) {
-            throw new SnapshotException("line " + topologyStart + ": the topology section (lines " + (topologyStart + 1) + "–"
-                    + (topologyStart + topologyLines.size()) + ") does not load: " + e.getMessage(), e);
+        if (topologyLines.size() != 1) {
+            throw new SnapshotException("line " + topologyStart + ": the topology section holds " + topologyLines.size()
+                    + " lines; it is one record");
         }
+        HostTopology topology = parse(topologyLines, topologyStart, HostTopology.class).getFirst();
         int countersStart = sections.position + 1;
         List<SnapshotCounter> counters = parse(sections.next("counters"), countersStart, SnapshotCounter.class);
         int journalStart = sections.position + 1;
@@ -190,6 +186,9 @@ public final class HostSnapshot {
         }
         if (version < 1) {
             throw new SnapshotException("line 1: snapshot format version " + version + " does not exist");
+        }
+        if (version < VERSION) {
+            throw new SnapshotException("snapshot format version " + version + " is older than this engine reads (" + VERSION + ")");
         }
         if (!lines.getLast().isEmpty()) {
             throw new SnapshotException("line " + lines.size() + ": truncated: the last line has no end and no checksum follows it");

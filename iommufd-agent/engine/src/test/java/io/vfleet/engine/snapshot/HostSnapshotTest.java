@@ -282,7 +282,7 @@ class HostSnapshotTest {
     void snapshotStartsWithItsVersionAndEndsWithItsChecksum() {
         String text = HostSnapshot.encode(busyHost(KernelProfile.V11).host());
 
-        assertThat(text).startsWith("vfleet-engine-snapshot 1\ntopology ").containsPattern("\ncounters \\d+\nNextIds\\{nextPid=103, nextVmId=2}\n")
+        assertThat(text).startsWith("vfleet-engine-snapshot 2\ntopology 1\n{hostname=\"snapshot-host\", kernel={profile=V11, ").containsPattern("\ncounters \\d+\nNextIds\\{nextPid=103, nextVmId=2}\n")
                 .containsPattern("\njournal \\d+\nSpawn\\{pid=101, spec=\\{name=\"vmm\", uid=1000, capabilities=\\[], memlockLimitBytes=1073741824}}\n")
                 .containsPattern("\nchecksum crc32c [0-9a-f]{8}\n$");
     }
@@ -315,11 +315,31 @@ class HostSnapshotTest {
 
     @Test
     void newerFormatVersionIsRefused() {
-        String text = HostSnapshot.encode(busyHost(KernelProfile.V11).host()).replaceFirst("snapshot 1\n", "snapshot 2\n");
+        String text = HostSnapshot.encode(busyHost(KernelProfile.V11).host()).replaceFirst("snapshot 2\n", "snapshot 3\n");
 
         assertThatThrownBy(() -> HostSnapshot.decode(text))
                 .isInstanceOf(SnapshotException.class)
-                .hasMessage("snapshot format version 2 is newer than this engine supports (1)");
+                .hasMessage("snapshot format version 3 is newer than this engine supports (2)");
+    }
+
+    @Test
+    void olderFormatVersionIsRefused() {
+        String text = HostSnapshot.encode(busyHost(KernelProfile.V11).host()).replaceFirst("snapshot 2\n", "snapshot 1\n");
+
+        assertThatThrownBy(() -> HostSnapshot.decode(text))
+                .isInstanceOf(SnapshotException.class)
+                .hasMessage("snapshot format version 1 is older than this engine reads (2)");
+    }
+
+    @Test
+    void topologyTheRecordsRefuseIsRefusedNamingItsLine() {
+        String text = HostSnapshot.encode(busyHost(KernelProfile.V11).host());
+        String edited = resigned(text.replaceFirst("hostname=\"snapshot-host\"", "hostname=\"not a host\""));
+
+        assertThatThrownBy(() -> HostSnapshot.decode(edited))
+                .isInstanceOf(SnapshotException.class)
+                .hasMessageStartingWith("line 3: malformed HostTopology: ")
+                .hasMessageContaining("hostname: 'not a host' is not a host name");
     }
 
     @Test
