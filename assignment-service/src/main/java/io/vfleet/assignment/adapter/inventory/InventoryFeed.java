@@ -214,16 +214,15 @@ final class InventoryFeed {
 
     /**
      * Writes the node as this feed has it at {@code revision}; a replica whose feed is ahead may have
-     * written a newer revision already, and then neither the topology nor the endpoint changes.
+     * written a newer revision already, and then the copy keeps it, while this replica still calls the
+     * agent where its own feed says it is.
      */
     private void write(String node, long revision) {
         view.topology(node).ifPresent(topology -> {
-            if (!topologies.replace(topology, revision)) {
-                return;
-            }
+            topologies.replace(topology, revision);
             String endpoint = view.node(node).map(known -> known.getAgent().getEndpoint()).orElse("");
             if (!endpoint.isEmpty()) {
-                topologies.recordAgentEndpoint(node, endpoint);
+                topologies.recordAgentEndpoint(node, endpoint, revision);
             }
         });
     }

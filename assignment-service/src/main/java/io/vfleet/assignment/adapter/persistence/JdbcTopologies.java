@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 import org.springframework.transaction.annotation.Transactional;
@@ -38,6 +39,8 @@ class JdbcTopologies implements Topologies {
 
     private final JdbcClient jdbc;
     private final FleetView view;
+    /** Where each node's agent listens, as this replica last heard or read, so that no agent call reads the database. */
+    private final Map<String, String> endpoints = new ConcurrentHashMap<>();
 
     JdbcTopologies(JdbcClient jdbc, FleetView view) {
         this.jdbc = jdbc;
@@ -107,7 +110,10 @@ class JdbcTopologies implements Topologies {
         boolean removed = jdbc.sql("delete from nodes where node = :node and revision <= :revision")
                 .param("node", node).param("revision", revision).update() > 0;
         if (removed) {
-            afterCommit(() -> view.removeNode(node));
+            afterCommit(() -> {
+                view.removeNode(node);
+                endpoints.remove(node);
+            });
         }
         return removed;
     }
@@ -119,15 +125,23 @@ class JdbcTopologies implements Topologies {
 
     @Override
     @Transactional
-    public void recordAgentEndpoint(String node, String endpoint) {
-        jdbc.sql("update nodes set agent_endpoint = :endpoint where node = :node")
-                .param("endpoint", endpoint).param("node", node).update();
+    public void recordAgentEndpoint(String node, String endpoint, long revision) {
+        jdbc.sql("update nodes set agent_endpoint = :endpoint where node = :node and revision <= :revision")
+                .param("endpoint", endpoint).param("node", node).param("revision", revision).update();
+        // This replica's feed hears its changes in order: the latest it heard is where it calls.
+        endpoints.put(node, endpoint);
     }
 
     @Override
     public Optional<String> agentEndpoint(String node) {
-        return jdbc.sql("select agent_endpoint from nodes where node = :node").param("node", node)
-                .query((row, number) -> Optional.ofNullable(row.getString(1))).optional().flatMap(endpoint -> endpoint);
+        String known = endpoints.get(node);
+        if (known != null) {
+            return Optional.of(known);
+        }
+        Optional<String> stored = jdbc.sql("select agent_endpoint from nodes where node = :node and agent_endpoint is not null")
+                .param("node", node).query(String.class).optional();
+        stored.ifPresent(endpoint -> endpoints.putIfAbsent(node, endpoint));
+        return stored;
     }
 
     private static void afterCommit(Runnable action) {

@@ -27,9 +27,16 @@ public interface Topologies {
     /** The highest inventory revision applied, or 0 before the first. */
     long revision();
 
-    /** Records where the node's agent listens ({@code host:port}), as the inventory reports it. */
-    void recordAgentEndpoint(String node, String endpoint);
+    /**
+     * Records where the node's agent listens ({@code host:port}), as the inventory's revision
+     * {@code revision} reports it; the copy keeps a newer one it has, but this replica uses what its own
+     * feed reported.
+     */
+    void recordAgentEndpoint(String node, String endpoint, long revision);
 
-    /** Where the node's agent listens, as the inventory last reported it. */
+    /**
+     * Where the node's agent listens, as this replica's feed last reported it, or else as the copy has it:
+     * asked on every agent call, so answered from memory once known.
+     */
     Optional<String> agentEndpoint(String node);
 }

@@ -222,7 +222,8 @@ class InventoryFeedTest extends ServiceTestBase {
         NodeTopology copy = copy("gpu-a");
         assertThat(copy.live()).isTrue();
         assertThat(copy.devices()).extracting(TopologyDevice::bdf).contains(GPU);
-        assertThat(topologies.agentEndpoint("gpu-a")).contains("10.0.0.1:9090");
+        assertThat(jdbc.queryForObject("select agent_endpoint from assignment.nodes where node = 'gpu-a'", String.class))
+                .isEqualTo("10.0.0.1:9090");
         assertThat(follow.view().topology("gpu-a")).hasValueSatisfying(seen -> assertThat(seen.live()).isTrue());
     }
 
@@ -258,8 +259,8 @@ class InventoryFeedTest extends ServiceTestBase {
         }
 
         @Override
-        public void recordAgentEndpoint(String node, String endpoint) {
-            copy.recordAgentEndpoint(node, endpoint);
+        public void recordAgentEndpoint(String node, String endpoint, long revision) {
+            copy.recordAgentEndpoint(node, endpoint, revision);
         }
 
         @Override
