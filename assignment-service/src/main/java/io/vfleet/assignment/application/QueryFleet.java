@@ -1,5 +1,8 @@
 package io.vfleet.assignment.application;
 
+import io.vfleet.security.AccessDenied;
+import io.vfleet.security.Caller;
+import io.vfleet.security.Role;
 import io.vfleet.assignment.application.port.Assignments;
 import io.vfleet.assignment.application.port.AuditLog;
 import io.vfleet.assignment.application.port.Page;
@@ -174,7 +177,7 @@ public final class QueryFleet {
     }
 
     private static void requireFleetReader(Caller caller) {
-        if (caller.role() != Caller.Role.OPERATOR && caller.role() != Caller.Role.AUDITOR) {
+        if (caller.role() != Role.OPERATOR && caller.role() != Role.AUDITOR) {
             throw new AccessDenied("role " + caller.role().name().toLowerCase(Locale.ROOT)
                     + " may not see the whole fleet: the dashboard is for operators and auditors");
         }

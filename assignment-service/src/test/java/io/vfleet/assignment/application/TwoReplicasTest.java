@@ -1,5 +1,6 @@
 package io.vfleet.assignment.application;
 
+import io.vfleet.security.Caller;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -56,6 +57,7 @@ class TwoReplicasTest extends ServiceTestBase {
                             "--spring.datasource.hikari.schema=assignment",
                             "--server.port=0",
                             "--spring.grpc.server.port=0",
+                            "--spring.profiles.active=local",
                             "--vfleet.security.tokens[0].token=operator-token",
                             "--vfleet.security.tokens[0].role=operator",
                             "--vfleet.reconcile.on-start=false",

@@ -1,5 +1,7 @@
 package io.vfleet.assignment.application;
 
+import io.vfleet.security.Caller;
+import io.vfleet.security.Role;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -23,7 +25,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 @ServiceTest
 class WatchAssignmentsTest extends ServiceTestBase {
 
-    private static final Caller ACME = new Caller(Caller.Role.ORCHESTRATOR, "acme");
+    private static final Caller ACME = Caller.of("acme-orchestrator", Role.ORCHESTRATOR, "acme");
 
     @Autowired
     WatchAssignments watches;

@@ -4,7 +4,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.vfleet.agent.grpc.BearerTokenInterceptor;
+import io.vfleet.agent.grpc.SyscallsAccess;
 import io.vfleet.agent.grpc.NodeAgentService;
 import io.vfleet.agent.grpc.SyscallsService;
 import io.vfleet.agent.inventory.GrpcInventoryRegistration;
@@ -14,7 +14,15 @@ import io.vfleet.agent.kernel.AgentHost;
 import io.vfleet.agent.topology.SysfsTopologyReader;
 import io.vfleet.agent.vmm.AssignmentTable;
 import io.vfleet.agent.vmm.Preparations;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.reflection.v1.ServerReflectionGrpc;
+import io.vfleet.api.agent.v1.NodeAgentGrpc;
+import io.vfleet.api.agent.v1.SyscallsGrpc;
 import io.vfleet.engine.topology.HostTopology;
+import io.vfleet.security.BearerAuthenticator;
+import io.vfleet.security.Role;
+import io.vfleet.security.grpc.GrpcAccess;
+import io.vfleet.security.web.RestAccess;
 import io.vfleet.engine.topology.yaml.TopologyLoader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -28,6 +36,7 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.grpc.server.GlobalServerInterceptor;
+import org.springframework.http.HttpMethod;
 
 /** Wires one host per process: its topology, its saved state, and the two gRPC services over it. */
 @Configuration(proxyBeanMethods = false)
@@ -76,16 +85,35 @@ class AgentConfiguration {
         return new NodeAgentService(host, preparations, meters);
     }
 
-    /** Every {@code vfleet.agent.v1} call needs one of the caller tokens; without any, the agent serves anyone. */
+    /**
+     * Who may call what: NodeAgent is the controller's alone (its certificate, or the local stack's
+     * controller token); Syscalls are authorized by {@link SyscallsAccess}; health is open for probes
+     * and reflection is for operators and auditors.
+     */
+    @Bean
+    GrpcAccess grpcAccess() {
+        GrpcAccess access = new GrpcAccess().openService(HealthGrpc.SERVICE_NAME)
+                .allow(ServerReflectionGrpc.getServerReflectionInfoMethod().getFullMethodName(), Role.OPERATOR, Role.AUDITOR);
+        for (var method : NodeAgentGrpc.getServiceDescriptor().getMethods()) {
+            access.allow(method.getFullMethodName(), Role.CONTROLLER);
+        }
+        for (var method : SyscallsGrpc.getServiceDescriptor().getMethods()) {
+            access.byService(method.getFullMethodName());
+        }
+        return access;
+    }
+
     @Bean
     @GlobalServerInterceptor
-    BearerTokenInterceptor bearerTokenInterceptor(AgentProperties properties) {
-        BearerTokenInterceptor interceptor = new BearerTokenInterceptor(properties.callerTokens());
-        if (!interceptor.enforcing()) {
-            log.warn("No caller tokens configured (vfleet.agent.caller-tokens): this agent serves Syscalls and NodeAgent "
-                    + "to anyone who reaches its gRPC port");
-        }
-        return interceptor;
+    SyscallsAccess syscallsAccess(Preparations preparations, BearerAuthenticator tokens) {
+        return new SyscallsAccess(preparations, tokens);
+    }
+
+    /** The HTTP side: health open for the kubelet, the Prometheus scrape for operators and auditors. */
+    @Bean
+    RestAccess restAccess() {
+        return new RestAccess().open("/actuator/health", "/actuator/health/**")
+                .allow(HttpMethod.GET, "/actuator/prometheus", Role.OPERATOR, Role.AUDITOR);
     }
 
     /** The inventory over gRPC, when a target is configured; plaintext inside the cluster network. */

@@ -6,7 +6,7 @@ import io.vfleet.api.assignment.v1.AssignmentList;
 import io.vfleet.api.assignment.v1.AssignmentsChanged;
 import io.vfleet.api.assignment.v1.WatchAssignmentsResponse;
 import io.vfleet.api.assignment.v1.WatchSynced;
-import io.vfleet.assignment.application.Caller;
+import io.vfleet.security.Caller;
 import io.vfleet.assignment.application.WatchAssignments;
 import io.vfleet.assignment.application.port.AssignmentChangeLog;
 import io.vfleet.assignment.domain.Assignment;

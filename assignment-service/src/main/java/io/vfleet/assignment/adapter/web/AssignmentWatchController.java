@@ -1,7 +1,7 @@
 package io.vfleet.assignment.adapter.web;
 
 import io.vfleet.assignment.adapter.web.AssignmentBodies.AssignmentBody;
-import io.vfleet.assignment.application.Caller;
+import io.vfleet.security.Caller;
 import io.vfleet.assignment.application.RelistRequired;
 import io.vfleet.assignment.application.WatchAssignments;
 import io.vfleet.assignment.application.port.AssignmentChangeLog;

@@ -1,7 +1,6 @@
 package io.vfleet.assignment.adapter.web;
 
-import io.vfleet.assignment.adapter.security.BearerTokens;
-import io.vfleet.assignment.application.AccessDenied;
+import io.vfleet.security.AccessDenied;
 import io.vfleet.assignment.application.Conflict;
 import io.vfleet.assignment.application.InvalidRequest;
 import io.vfleet.assignment.application.NotFound;
@@ -68,13 +67,6 @@ class Problems extends ResponseEntityExceptionHandler {
     @ExceptionHandler
     ProblemDetail denied(AccessDenied denied) {
         return problem(HttpStatus.FORBIDDEN, "forbidden", "Forbidden", denied.getMessage());
-    }
-
-    @ExceptionHandler
-    ResponseEntity<ProblemDetail> unauthenticated(BearerTokens.Unauthenticated unauthenticated) {
-        return ResponseEntity.status(HttpStatus.UNAUTHORIZED)
-                .header(HttpHeaders.WWW_AUTHENTICATE, "Bearer")
-                .body(problem(HttpStatus.UNAUTHORIZED, "unauthenticated", "Unauthenticated", unauthenticated.getMessage()));
     }
 
     /** A watch asked to resume where the change log no longer reaches: 410, and where it reaches now. */

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vfleet.assignment.application.AssignDevices;
 import io.vfleet.assignment.application.AssignRequest;
-import io.vfleet.assignment.application.Caller;
+import io.vfleet.security.Caller;
 import io.vfleet.assignment.application.port.AssignmentChangeLog;
 import io.vfleet.assignment.domain.Assignment;
 import io.vfleet.assignment.domain.AssignmentChange;

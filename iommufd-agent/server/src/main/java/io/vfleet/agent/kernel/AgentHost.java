@@ -5,6 +5,11 @@ import io.vfleet.engine.Host;
 import io.vfleet.engine.topology.HostTopology;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Supplier;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -13,15 +18,21 @@ import org.slf4j.LoggerFactory;
  * The agent's one host: every system call any caller makes goes through here, so that a call that
  * may have changed state is counted for the host's {@link SnapshotFile}.
  *
- * <p>Locking: the host's own lock serialises the calls and is the only lock a call takes; the
- * snapshot file takes it again only to encode the host. So gRPC threads calling concurrently see
- * the kernel's one-call-at-a-time order, and a snapshot is always of a state between two calls.
+ * <p>Locking: the host's own lock serialises the calls; the snapshot file takes it again only to
+ * encode the host. So gRPC threads calling concurrently see the kernel's one-call-at-a-time order,
+ * and a snapshot is always of a state between two calls. Before it, a call made in a process takes
+ * that process's gate shared, and a node operation that must be alone with a process for several
+ * calls (a set reset opening, binding and closing fenced members in a VMM process) holds the gate
+ * exclusively ({@link #exclusively}): no caller's system call on that process runs in between, so
+ * nobody but the operation ever sees the files it opens there. Lock order: gate, then the host's lock.
  */
 public final class AgentHost implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AgentHost.class);
 
     private final Host host;
     private final SnapshotFile snapshot;
+    /** One per process that calls were made in; removed when it exits, as pids are not given out again. */
+    private final Map<Integer, ReentrantReadWriteLock> gates = new ConcurrentHashMap<>();
 
     private AgentHost(Host host, SnapshotFile snapshot) {
         this.host = host;
@@ -49,14 +60,43 @@ public final class AgentHost implements AutoCloseable {
      * removes areas before the one it refuses), the next snapshot is due.
      */
     public <R> R call(Syscall<R> call) {
+        Lock gate = call.pid() == Syscall.NO_PROCESS ? null : gate(call.pid()).readLock();
+        if (gate != null) {
+            gate.lock();
+        }
         long before = host.changes();
         try {
-            return call.applyTo(host);
+            R result = call.applyTo(host);
+            if (call instanceof Syscall.Exit exited) {
+                gates.remove(exited.pid());
+            }
+            return result;
         } finally {
             if (host.changes() != before) {
                 snapshot.changed();
             }
+            if (gate != null) {
+                gate.unlock();
+            }
         }
+    }
+
+    /**
+     * Runs {@code work} alone with process {@code pid}: system calls others make in it wait until it is
+     * done, while the ones {@code work} makes itself (on this thread) go ahead.
+     */
+    public <T> T exclusively(int pid, Supplier<T> work) {
+        Lock gate = gate(pid).writeLock();
+        gate.lock();
+        try {
+            return work.get();
+        } finally {
+            gate.unlock();
+        }
+    }
+
+    private ReentrantReadWriteLock gate(int pid) {
+        return gates.computeIfAbsent(pid, ignored -> new ReentrantReadWriteLock());
     }
 
     /** Writes the snapshot now if the host changed since the last one; after a batch whose answer needs it on disk. */
