@@ -48,6 +48,12 @@ import org.springframework.transaction.support.TransactionOperations;
  * reach the agent lifts its fences too, and fences again when it is finished. A release of devices that
  * all have a function reset (as the agent reported at prepare) reads nothing of the node for this.
  *
+ * <p>An agent refuses a release whose epoch is older than the newest it has seen for its node (STALE_EPOCH),
+ * and a concurrent operation on another assignment of the same node can take a newer epoch and reach
+ * the agent first. Since the decision to release is stored and nothing takes an assignment back from
+ * RELEASING, the release is then run again from what the database holds, with a fresh epoch: finished
+ * if another replica finished it meanwhile, called again otherwise, {@value #ATTEMPTS} times at most.
+ *
  * <p>Idempotent: releasing a RELEASED or FAILED assignment answers it as it is, and a release
  * interrupted anywhere is finished by calling {@link #complete} again, which is what reconciliation does.
  * An assignment that an earlier version left RESETTING (the agent had answered, the bookkeeping was not
@@ -56,6 +62,9 @@ import org.springframework.transaction.support.TransactionOperations;
 public final class ReleaseAssignment {
 
     private static final Logger log = Logger.getLogger(ReleaseAssignment.class.getName());
+
+    /** How many times a release calls its agent when newer epochs of the same node keep overtaking it. */
+    static final int ATTEMPTS = 4;
 
     private final TransactionOperations transactions;
     private final Assignments assignments;
@@ -94,7 +103,7 @@ public final class ReleaseAssignment {
     private Assignment run(String id, Caller caller) {
         try (Telemetry.Scope scope = telemetry.operation(id)) {
             try {
-                Assignment released = completeInScope(id, caller);
+                Assignment released = completeOvertaken(id, caller);
                 if (released.state() == AssignmentState.RELEASED) {
                     log.info(() -> "released on node " + released.node() + ": " + released.bdfs());
                 }
@@ -103,6 +112,21 @@ public final class ReleaseAssignment {
                 telemetry.refused(refused.violations());
                 log.info(() -> "release unfinished: " + refused.getMessage());
                 throw refused;
+            }
+        }
+    }
+
+    private Assignment completeOvertaken(String id, Caller caller) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return completeInScope(id, caller);
+            } catch (Conflict overtaken) {
+                if (overtaken.reason() != Conflict.Reason.SUPERSEDED || attempt == ATTEMPTS) {
+                    throw overtaken;
+                }
+                int made = attempt;
+                log.info(() -> "release of " + id + " overtaken by a newer epoch of its node (attempt " + made
+                        + "), again with a fresh one");
             }
         }
     }

@@ -236,4 +236,19 @@ class AgentRefusalsTest extends ServiceTestBase {
                 .hasStatusOk().bodyJson().extractingPath("$.state").isEqualTo("RELEASED");
         assertThat(held()).isZero();
     }
+
+    /**
+     * The agent refuses a release whose epoch is older than its node's newest, which a concurrent
+     * operation on another assignment of the node can have taken: the stored decision to release is run
+     * again with a fresh epoch, and the release finishes.
+     */
+    @Test
+    void aReleaseOvertakenByANewerEpochOfItsNodeIsRunAgainWithAFreshOne() throws Exception {
+        String id = activeId();
+        failures.failNext(NodeAgentGrpc.getReleaseMethod(), agentsOwn("STALE_EPOCH"));
+
+        assertThat(mvc.delete().uri("/api/v1/assignments/" + id).header("Authorization", "Bearer operator-token"))
+                .hasStatusOk().bodyJson().extractingPath("$.state").isEqualTo("RELEASED");
+        assertThat(held()).isZero();
+    }
 }
