@@ -6,7 +6,6 @@ import io.vfleet.assignment.application.AssignDevices;
 import io.vfleet.assignment.application.FleetView;
 import io.vfleet.assignment.application.FollowChanges;
 import io.vfleet.assignment.application.QueryAssignments;
-import io.vfleet.assignment.application.QueryAudit;
 import io.vfleet.assignment.application.QueryFleet;
 import io.vfleet.assignment.application.ReconcileFleet;
 import io.vfleet.assignment.application.ReconcileNode;
@@ -177,8 +176,4 @@ class AssignmentConfiguration {
         return new QueryFleet(snapshots, topologies, assignments, audit);
     }
 
-    @Bean
-    QueryAudit queryAudit(TransactionTemplate transactions, AuditLog audit) {
-        return new QueryAudit(transactions, audit);
-    }
 }

@@ -138,7 +138,7 @@ public final class AssignDevices {
         Reservation reservation;
         try (Telemetry.Scope scope = telemetry.operation(id)) {
             try {
-                reservation = reserve(id, request, idempotencyKey);
+                reservation = reserve(id, request, idempotencyKey, caller.principal());
             } catch (AssignmentRefused refused) {
                 throw refused(request, refused);
             }
@@ -147,7 +147,7 @@ public final class AssignDevices {
                 return new Outcome(reservation.assignment(), true);
             }
         }
-        CompletableFuture<Assignment> outcome = CompletableFuture.supplyAsync(() -> outcome(request, reservation), background);
+        CompletableFuture<Assignment> outcome = CompletableFuture.supplyAsync(() -> outcome(request, reservation, caller.principal()), background);
         try {
             return new Outcome(wait == null ? outcome.get()
                     : outcome.get(Math.max(0, waitEnds - System.nanoTime()), TimeUnit.NANOSECONDS), false);
@@ -165,10 +165,10 @@ public final class AssignDevices {
     }
 
     /** The prepare and its outcome, on a background thread; logged there, as nobody may be waiting for it. */
-    private Assignment outcome(AssignRequest request, Reservation reservation) {
+    private Assignment outcome(AssignRequest request, Reservation reservation, String principal) {
         try (Telemetry.Scope scope = telemetry.operation(reservation.assignment().id())) {
             try {
-                Assignment active = prepare(reservation.assignment(), reservation.epoch());
+                Assignment active = prepare(reservation.assignment(), reservation.epoch(), principal);
                 log.info(() -> active.state() + " on node " + active.node() + " for tenant " + active.tenant() + ": " + active.bdfs());
                 return active;
             } catch (AssignmentRefused refused) {
@@ -203,13 +203,13 @@ public final class AssignDevices {
         }
     }
 
-    private Reservation reserve(String id, AssignRequest request, String idempotencyKey) {
+    private Reservation reserve(String id, AssignRequest request, String idempotencyKey, String principal) {
         Map<String, Set<String>> lost = new HashMap<>();
         boolean caughtUp = false;
         for (int attempt = 1; ; attempt++) {
             try {
                 return telemetry.timed(Telemetry.Step.ASSIGN_INTENT,
-                        () -> transactions.execute(status -> reserveOnce(id, request, idempotencyKey, lost)));
+                        () -> transactions.execute(status -> reserveOnce(id, request, idempotencyKey, principal, lost)));
             } catch (Lost race) {
                 view.forget(id);
                 NodeState fresh = refresh(race.node);
@@ -237,7 +237,8 @@ public final class AssignDevices {
         }
     }
 
-    private Reservation reserveOnce(String id, AssignRequest request, String idempotencyKey, Map<String, Set<String>> lost) {
+    private Reservation reserveOnce(String id, AssignRequest request, String idempotencyKey, String principal,
+            Map<String, Set<String>> lost) {
         if (idempotencyKey != null) {
             var earlier = idempotencyKeys.claim(idempotencyKey, request.fingerprint(), id);
             if (earlier.isPresent()) {
@@ -260,7 +261,7 @@ public final class AssignDevices {
             throw new Lost(intent.node(), taken.devices());
         }
         long epoch = epochs.next(reserved.node());
-        audit.append(AuditEvent.of(AuditEvent.Kind.ASSIGNMENT_STATE, reserved, AssignmentState.PREPARING.name()));
+        audit.append(AuditEvent.of(principal, AuditEvent.Kind.ASSIGNMENT_STATE, reserved, AssignmentState.PREPARING.name()));
         return new Reservation(reserved, epoch, false);
     }
 
@@ -324,38 +325,39 @@ public final class AssignDevices {
         return refused.violations().stream().allMatch(violation -> violation.rule() == Violation.Rule.NO_MATCHING_DEVICE);
     }
 
-    private Assignment prepare(Assignment preparing, long epoch) {
+    private Assignment prepare(Assignment preparing, long epoch, String principal) {
         Preparation preparation;
         try {
             preparation = agents.prepare(preparing.node(), new NodeAgents.PrepareCall(
                     preparing.id(), preparing.tenant(), preparing.bdfs(), preparing.withKvm(), epoch));
         } catch (NodeAgents.AgentUnreachable unreachable) {
-            fail(preparing, "NODE_UNREACHABLE: " + unreachable.getMessage());
+            fail(preparing, "NODE_UNREACHABLE: " + unreachable.getMessage(), principal);
             throw new AssignmentRefused(List.of(new Violation(Violation.Rule.NODE_UNREACHABLE, null,
                     unreachable.getMessage())), preparing.id());
         } catch (NodeAgents.AgentRefused refused) {
-            fail(preparing, "the agent refused: " + refused.answer() + (refused.device() == null ? "" : " on " + refused.device()));
+            fail(preparing, "the agent refused: " + refused.answer() + (refused.device() == null ? "" : " on " + refused.device()),
+                    principal);
             throw AgentRefusals.outcome(AgentRefusals.Operation.PREPARE, refused, preparing.id(), preparing.node(), null);
         }
         List<Violation> split = TenantIoas.check(preparing.devices(), preparation);
         if (!split.isEmpty()) {
-            release.complete(preparing.id());
+            release.complete(preparing.id(), principal);
             throw new AssignmentRefused(split, preparing.id());
         }
         Assignment active = preparing.activated(preparation);
         return telemetry.timed(Telemetry.Step.ASSIGN_OUTCOME, () -> transactions.execute(status -> assignments.update(AssignmentState.PREPARING, active)
                 .map(stored -> {
                     tenants.recordIoas(TenantIoas.of(stored, preparation));
-                    audit.append(AuditEvent.of(AuditEvent.Kind.ASSIGNMENT_STATE, stored, Transitions.describe(stored)));
+                    audit.append(AuditEvent.of(principal, AuditEvent.Kind.ASSIGNMENT_STATE, stored, Transitions.describe(stored)));
                     return stored;
                 })
                 // Released while the agent prepared: the release's newer epoch undoes the prepare.
                 .orElseGet(() -> assignments.find(preparing.id()).orElseThrow())));
     }
 
-    private void fail(Assignment preparing, String reason) {
+    private void fail(Assignment preparing, String reason, String principal) {
         transactions.executeWithoutResult(status -> assignments.update(AssignmentState.PREPARING, preparing.failed(reason))
-                .ifPresent(failed -> audit.append(AuditEvent.of(AuditEvent.Kind.ASSIGNMENT_STATE, failed,
+                .ifPresent(failed -> audit.append(AuditEvent.of(principal, AuditEvent.Kind.ASSIGNMENT_STATE, failed,
                         Transitions.describe(failed)))));
     }
 }

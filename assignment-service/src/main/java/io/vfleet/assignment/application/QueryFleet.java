@@ -16,6 +16,7 @@ import io.vfleet.assignment.domain.Hold;
 import io.vfleet.assignment.domain.NodeState;
 import io.vfleet.assignment.domain.NodeTopology;
 import io.vfleet.assignment.domain.TopologyDevice;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -38,6 +39,9 @@ public final class QueryFleet {
 
     /** How many of the newest assignments and audit events a fleet snapshot carries. */
     public static final int NEWEST = 50;
+
+    /** How long a fleet snapshot waits at most for audit events committed before it to be in the log. */
+    private static final Duration AUDIT_WAIT = Duration.ofSeconds(1);
 
     private final TransactionOperations snapshots;
     private final Topologies topologies;
@@ -121,6 +125,8 @@ public final class QueryFleet {
 
     public Fleet fleet(Caller caller, Filter filter, int limit) {
         requireFleetReader(caller);
+        // The audit feed shows what committed before the request, as the assignment list does.
+        audit.awaitLinked(AUDIT_WAIT);
         return snapshots.execute(status -> {
             List<NodeState> nodes = assignments.nodeStates(topologies.all());
             Map<String, AssignmentState> owners = assignments.statesOf(ownersOf(nodes));

@@ -91,19 +91,22 @@ public final class ReleaseAssignment {
     }
 
     public Assignment release(Caller caller, String id) {
-        return run(id, caller);
+        return run(id, caller, caller.principal());
     }
 
-    /** Takes the release from wherever it stands to RELEASED (or leaves a finished assignment as it is). */
-    public Assignment complete(String id) {
-        return run(id, null);
+    /**
+     * Takes the release from wherever it stands to RELEASED (or leaves a finished assignment as it
+     * is), on behalf of {@code principal}.
+     */
+    public Assignment complete(String id, String principal) {
+        return run(id, null, principal);
     }
 
     /** @param caller who asks, or null for the service's own repairs */
-    private Assignment run(String id, Caller caller) {
+    private Assignment run(String id, Caller caller, String principal) {
         try (Telemetry.Scope scope = telemetry.operation(id)) {
             try {
-                Assignment released = completeOvertaken(id, caller);
+                Assignment released = completeOvertaken(id, caller, principal);
                 if (released.state() == AssignmentState.RELEASED) {
                     log.info(() -> "released on node " + released.node() + ": " + released.bdfs());
                 }
@@ -116,10 +119,10 @@ public final class ReleaseAssignment {
         }
     }
 
-    private Assignment completeOvertaken(String id, Caller caller) {
+    private Assignment completeOvertaken(String id, Caller caller, String principal) {
         for (int attempt = 1; ; attempt++) {
             try {
-                return completeInScope(id, caller);
+                return completeInScope(id, caller, principal);
             } catch (Conflict overtaken) {
                 if (overtaken.reason() != Conflict.Reason.SUPERSEDED || attempt == ATTEMPTS) {
                     throw overtaken;
@@ -131,7 +134,7 @@ public final class ReleaseAssignment {
         }
     }
 
-    private Assignment completeInScope(String id, Caller caller) {
+    private Assignment completeInScope(String id, Caller caller, String principal) {
         Step step = telemetry.timed(Telemetry.Step.RELEASE_INTENT, () -> transactions.execute(status -> {
             Assignment locked = assignments.lock(id).filter(found -> caller == null || caller.sees(found.tenant()))
                     .orElseThrow(() -> new NotFound("no assignment " + id));
@@ -141,17 +144,18 @@ public final class ReleaseAssignment {
             return switch (locked.state()) {
                 case RELEASED, FAILED -> new Step(locked, 0, List.of());
                 // Nothing went to the agent yet, so there is nothing to undo there.
-                case REQUESTED -> new Step(transitions.store(locked.failed("released before it was prepared")), 0, List.of());
+                case REQUESTED -> new Step(transitions.store(locked.failed("released before it was prepared"), principal), 0,
+                        List.of());
                 case RESETTING -> new Step(locked, 0, List.of());
                 case PREPARING, ACTIVE, RELEASING -> {
                     List<String> fenced = fenceForScrub(locked);
                     long epoch = epochs.next(locked.node());
                     Assignment releasing = locked.state() == AssignmentState.RELEASING
-                            ? locked : transitions.store(locked.to(AssignmentState.RELEASING));
+                            ? locked : transitions.store(locked.to(AssignmentState.RELEASING), principal);
                     if (!fenced.isEmpty()) {
-                        audit.append(new AuditEvent(0, Instant.now(), AuditEvent.Kind.RESET_STARTED, locked.tenant(),
-                                locked.node(), fenced, id, "the scrub of the release fences " + fenced.size()
-                                        + " free function(s) to reset their set"));
+                        audit.append(new AuditEvent(0, Instant.now(), principal, AuditEvent.Kind.RESET_STARTED,
+                                locked.tenant(), locked.node(), fenced, id, "the scrub of the release fences "
+                                        + fenced.size() + " free function(s) to reset their set"));
                     }
                     yield new Step(releasing, epoch, fenced);
                 }
@@ -182,10 +186,10 @@ public final class ReleaseAssignment {
             // Only from the state this release stored: a second release of the same assignment that
             // finished first has stored RELEASED already, with its own bookkeeping.
             return assignments.update(from, done, scrubs).map(released -> {
-                audit.append(AuditEvent.of(AuditEvent.Kind.ASSIGNMENT_STATE, released,
+                audit.append(AuditEvent.of(principal, AuditEvent.Kind.ASSIGNMENT_STATE, released,
                         AssignmentState.RELEASED.name() + ": " + outcome));
                 if (!scrubs.scrubbed().isEmpty()) {
-                    audit.append(new AuditEvent(0, Instant.now(), AuditEvent.Kind.DEVICE_SCRUBBED, null, released.node(),
+                    audit.append(new AuditEvent(0, Instant.now(), principal, AuditEvent.Kind.DEVICE_SCRUBBED, null, released.node(),
                             scrubs.scrubbed().stream().sorted().toList(), released.id(), "their reset set closed"));
                 }
                 return released;

@@ -7,12 +7,13 @@ import io.vfleet.assignment.domain.AuditEvent;
 
 /**
  * Stores an assignment's new state together with its audit event, in the caller's transaction:
- * every state change is an event, and the event is appended last because it locks the chain's head.
+ * every state change is an event, recorded with the principal that caused it.
  *
  * <p>Lock order in every transaction: the assignment's row, its device holds, the tenant's usage row,
- * then whatever the audit log takes to append. Taking them in another order lets two transactions
- * deadlock. The assignment's row comes first for a second reason: the change log orders one
- * assignment's changes by the transactions' ids, which follow the order they took that row.
+ * then the node's fencing epoch. Taking them in another order lets two transactions deadlock. The
+ * assignment's row comes first for a second reason: the change log orders one assignment's changes by
+ * the transactions' ids, which follow the order they took that row. Appending an audit event takes no
+ * lock another transaction waits for.
  */
 final class Transitions {
 
@@ -24,9 +25,9 @@ final class Transitions {
         this.audit = audit;
     }
 
-    Assignment store(Assignment changed) {
+    Assignment store(Assignment changed, String principal) {
         Assignment stored = assignments.update(changed);
-        audit.append(AuditEvent.of(AuditEvent.Kind.ASSIGNMENT_STATE, stored, describe(stored)));
+        audit.append(AuditEvent.of(principal, AuditEvent.Kind.ASSIGNMENT_STATE, stored, describe(stored)));
         return stored;
     }
 

@@ -13,7 +13,9 @@ import io.vfleet.api.assignment.v1.AssignmentsGrpc;
 import io.vfleet.api.assignment.v1.DeviceSelector;
 import io.vfleet.api.assignment.v1.ReleaseRequest;
 import io.vfleet.assignment.AssignmentApplication;
+import io.vfleet.assignment.adapter.persistence.AuditSequencer;
 import io.vfleet.assignment.application.port.Topologies;
+import io.vfleet.assignment.support.AssignmentDatabase;
 import io.vfleet.assignment.support.FakeNodeAgents;
 import io.vfleet.assignment.support.InProcessAgent;
 import io.vfleet.assignment.support.ServiceSchema;
@@ -39,6 +41,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import org.postgresql.ds.PGSimpleDataSource;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.support.GenericApplicationContext;
@@ -164,9 +167,12 @@ public final class AssignmentBenchmark {
      * An embedded PostgreSQL of the benchmark's own, with PostgreSQL's defaults: a commit is flushed to
      * disk before it is answered, as in production. What a cycle costs against a single-row update is
      * mostly commits, so the tests' shared server, which runs without fsync, would measure something else.
+     * It keeps commit timestamps (the audit log's sequencer needs them) and has the deployment's roles:
+     * {@link AssignmentDatabase#OWNER} runs the migrations, {@link AssignmentDatabase#SERVICE} serves.
      */
-    private static String durableDatabase() throws java.io.IOException {
-        EmbeddedPostgres postgres = EmbeddedPostgres.builder().setServerConfig("max_connections", "200").start();
+    private static String durableDatabase() throws Exception {
+        EmbeddedPostgres postgres = EmbeddedPostgres.builder().setServerConfig("max_connections", "200")
+                .setServerConfig("track_commit_timestamp", "on").start();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
                 postgres.close();
@@ -174,7 +180,14 @@ public final class AssignmentBenchmark {
                 // The JVM is going away; the server's directory is temporary.
             }
         }));
-        return postgres.getJdbcUrl("postgres", "postgres");
+        String jdbcUrl = postgres.getJdbcUrl("postgres", "postgres");
+        try (Connection connection = DriverManager.getConnection(jdbcUrl); Statement statement = connection.createStatement()) {
+            for (String role : List.of(AssignmentDatabase.OWNER, AssignmentDatabase.SERVICE)) {
+                statement.execute("create role " + role + " login password '" + AssignmentDatabase.password() + "'");
+            }
+            statement.execute("grant create on database postgres to " + AssignmentDatabase.OWNER);
+        }
+        return jdbcUrl;
     }
 
     /** Transactions committed in the database so far, by PostgreSQL's own count. */
@@ -230,8 +243,16 @@ public final class AssignmentBenchmark {
         HostTopology host = TopologyLoader.parse(sixteenGpuHost(), "bench-host");
         List<InProcessAgent> agents = new ArrayList<>();
         Map<String, String> properties = new HashMap<>();
-        properties.put("spring.datasource.url", jdbcUrl);
-        properties.put("spring.datasource.username", "postgres");
+        // The service on its own role, migrations on the owner's, and the audit log as deployed:
+        // checkpoints every minute, the sequencer polling at its default pace.
+        properties.put("spring.datasource.url", jdbcUrl.substring(0, jdbcUrl.indexOf('?')));
+        properties.put("spring.datasource.username", AssignmentDatabase.SERVICE);
+        properties.put("spring.datasource.password", AssignmentDatabase.password());
+        properties.put("spring.flyway.user", AssignmentDatabase.OWNER);
+        properties.put("spring.flyway.password", AssignmentDatabase.password());
+        properties.put("vfleet.audit.checkpoints.interval", "60s");
+        properties.put("vfleet.audit.sequencer.poll", "200ms");
+        properties.put("vfleet.audit.checkpoints.directory", state.resolve("audit-checkpoints").toString());
         properties.put("spring.datasource.hikari.maximum-pool-size", "24");
         properties.put("server.port", "0");
         int port = freeLoopbackPort();
@@ -308,7 +329,13 @@ public final class AssignmentBenchmark {
             long commitsBefore = commits(jdbcUrl);
             Rate rate = run(steps, warmup, measure);
             double commitsPerCycle = (commits(jdbcUrl) - commitsBefore) / (double) rate.allOperations();
-            return new Run(name, rate, commitsPerCycle, breakdown(service.getBean(MeterRegistry.class)));
+            List<String> breakdown = new ArrayList<>(breakdown(service.getBean(MeterRegistry.class)));
+            // The audit log's share: one sequencer round links what committed since the last.
+            AuditSequencer sequencer = service.getBean(AuditSequencer.class);
+            breakdown.add(String.format(Locale.ROOT, "audit sequencer (warm-up included): %d events linked in %d rounds,"
+                    + " %.1f per round", sequencer.linked(), sequencer.rounds(),
+                    sequencer.linked() / (double) Math.max(1, sequencer.rounds())));
+            return new Run(name, rate, commitsPerCycle, breakdown);
         } finally {
             channel.shutdownNow();
             service.close();
@@ -351,10 +378,10 @@ public final class AssignmentBenchmark {
             if (exists.getInt(1) == 0) {
                 return;
             }
-            for (String empty : ServiceSchema.EMPTY) {
-                statement.execute(empty);
-            }
         }
+        PGSimpleDataSource superuser = new PGSimpleDataSource();
+        superuser.setUrl(jdbcUrl);
+        ServiceSchema.empty(superuser);
     }
 
     private static String node(int index) {
