@@ -27,7 +27,8 @@ import org.springframework.beans.factory.annotation.Autowired;
 class CommitsPerCycleTest extends ServiceTestBase {
 
     /** The service's own background threads, which read the database on their own schedule. */
-    private static final Set<String> BACKGROUND = Set.of("fleet-view", "reconcile", "inventory-feed");
+    private static final Set<String> BACKGROUND = Set.of("fleet-view", "reconcile", "inventory-feed",
+            "audit-sequencer", "audit-checkpoints");
 
     @Autowired
     CountingDataSource database;

@@ -13,7 +13,7 @@ import io.vfleet.assignment.support.FakeNodeAgents;
 import io.vfleet.assignment.support.Fleet;
 import io.vfleet.assignment.support.ServiceTest;
 import io.vfleet.assignment.support.ServiceTestBase;
-import io.vfleet.testsupport.database.TestDatabase;
+import io.vfleet.assignment.support.AssignmentDatabase;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,9 +51,11 @@ class TwoReplicasTest extends ServiceTestBase {
             second = new SpringApplicationBuilder(AssignmentApplication.class)
                     .initializers(context -> ((GenericApplicationContext) context).registerBean(FakeNodeAgents.class,
                             () -> shared, definition -> definition.setPrimary(true)))
-                    .run("--spring.datasource.url=" + TestDatabase.connection().url(),
-                            "--spring.datasource.username=" + TestDatabase.connection().username(),
-                            "--spring.datasource.password=" + TestDatabase.connection().password(),
+                    .run("--spring.datasource.url=" + AssignmentDatabase.jdbcUrl(),
+                            "--spring.datasource.username=" + AssignmentDatabase.SERVICE,
+                            "--spring.datasource.password=" + AssignmentDatabase.password(),
+                            "--spring.flyway.user=" + AssignmentDatabase.OWNER,
+                            "--spring.flyway.password=" + AssignmentDatabase.password(),
                             "--spring.datasource.hikari.schema=assignment",
                             "--server.port=0",
                             "--spring.grpc.server.port=0",

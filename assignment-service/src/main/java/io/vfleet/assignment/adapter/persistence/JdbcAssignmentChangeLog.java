@@ -13,7 +13,7 @@ import org.springframework.stereotype.Repository;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * The change log in PostgreSQL ({@code assignment_changes}, see V3__fleet_scale.sql). A change's
+ * The change log in PostgreSQL ({@code assignment_changes}, see V5__fleet_scale.sql). A change's
  * revision is its transaction's id; the horizon is {@code pg_snapshot_xmin} of the reading statement's
  * snapshot, the oldest transaction still running: every transaction below it has ended, so the changes
  * below it are all there is below it, and whatever is still to come lies above.

@@ -10,7 +10,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * An assignment as the change log stores it: JSON, field for field the domain's record, so that a
- * change read back is the assignment as it was written. V3__fleet_scale.sql writes the same form for
+ * change read back is the assignment as it was written. V5__fleet_scale.sql writes the same form for
  * the assignments it found live.
  */
 record StoredAssignment(String id, String tenant, String node, String state, boolean withKvm, List<Device> devices,

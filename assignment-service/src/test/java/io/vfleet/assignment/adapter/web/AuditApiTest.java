@@ -111,7 +111,7 @@ class AuditApiTest extends ServiceTestBase {
                         .as(statement).rootCause().hasMessageMatching("(?s).*(permission denied|must be owner).*");
             }
         });
-        assertThat(jdbc.queryForObject("select count(*) from assignment.audit_events", Integer.class)).isEqualTo(6);
+        assertThat(jdbc.queryForObject("select count(*) from assignment.audit_events", Integer.class)).isEqualTo(4);
     }
 
     @Test
