@@ -1,5 +1,6 @@
-// Draws one snapshot of /api/v1/dashboard. Every value from the server goes into the page as text,
-// never as markup: tenant names and audit details are the callers' words.
+// Draws one snapshot of /api/v1/dashboard: the fleet's summary, a line per node, and for each opened
+// node its devices from /api/v1/dashboard/nodes/<node>. Every value from the server goes into the page
+// as text, never as markup: tenant names and audit details are the callers' words.
 
 const VENDORS = {
   '0x10de': 'NVIDIA',
@@ -207,21 +208,45 @@ function nodeCard(node) {
 }
 
 function summary(snapshot) {
-  const devices = snapshot.nodes.flatMap((node) => node.devices);
-  const count = (state) => devices.filter((device) => device.state === state).length;
-  const live = snapshot.nodes.filter((node) => node.live).length;
+  const fleet = snapshot.summary;
+  const devices = Object.values(fleet.devices).reduce((sum, count) => sum + count, 0);
   const entries = [
-    ['Nodes live', `${live} / ${snapshot.nodes.length}`, 'live'],
-    ['Devices', devices.length, ''],
-    ['Free', count('FREE'), 'state-free'],
-    ['Held', count('HELD'), 'state-held'],
-    ['Resetting', count('RESETTING'), 'state-resetting'],
-    ['Unreachable', count('UNREACHABLE'), 'state-unreachable'],
-    ['Never assignable', count('HOST') + count('NOT_ASSIGNABLE'), 'state-host'],
+    ['Nodes live', `${fleet.liveNodes} / ${fleet.nodes}`, 'live'],
+    ['Devices', devices, ''],
+    ['Free', fleet.devices.FREE, 'state-free'],
+    ['Held', fleet.devices.HELD, 'state-held'],
+    ['Resetting', fleet.devices.RESETTING, 'state-resetting'],
+    ['Unreachable', fleet.devices.UNREACHABLE, 'state-unreachable'],
+    ['Never assignable', fleet.devices.HOST + fleet.devices.NOT_ASSIGNABLE, 'state-host'],
+    ['Assignments active', fleet.assignments.ACTIVE, 'state-held'],
+    ['Preparing', fleet.assignments.PREPARING + fleet.assignments.REQUESTED, 'state-pending'],
     ['Inventory revision', snapshot.inventoryRevision, ''],
   ];
   return entries.map(([term, value, css]) => element('div', { class: `metric ${css}` },
     element('dt', {}, term), element('dd', {}, String(value))));
+}
+
+// One line of the node table, and below it, when the node is opened, its devices (or a wait for them).
+function nodeRows(line, detail, isOpen) {
+  const counts = ['FREE', 'HELD', 'RESETTING', 'UNREACHABLE', 'HOST', 'NOT_ASSIGNABLE']
+    .filter((state) => line.byState[state])
+    .map((state) => pill(`${line.byState[state]} ${DEVICE_STATES[state].label.toLowerCase()}`, DEVICE_STATES[state].css));
+  const detailsId = `devices-of-${line.node}`;
+  const row = element('tr', { class: line.live ? '' : 'is-down', dataset: { nodeRow: line.node } },
+    element('th', { scope: 'row', class: 'node-name' }, line.node),
+    element('td', {}, line.live ? pill('Live', 'state-free') : pill('Unreachable', 'state-unreachable'),
+      line.noiommuEnabled ? pill('noiommu', 'unsafe') : null),
+    element('td', {}, element('span', { class: 'node-total' }, `${line.devices} · `), counts),
+    element('td', { class: 'tenant' }, line.tenants.length ? line.tenants.join(', ') : element('span', { class: 'muted' }, '—')),
+    element('td', {}, element('button', {
+      type: 'button', class: 'quiet', 'aria-expanded': isOpen ? 'true' : 'false', 'aria-controls': detailsId,
+      dataset: { toggleNode: line.node },
+    }, isOpen ? 'Hide devices' : 'Devices')));
+  if (!isOpen) {
+    return [row];
+  }
+  return [row, element('tr', { id: detailsId, class: 'node-details' },
+    element('td', { colspan: 5 }, detail ? nodeCard(detail) : element('p', { class: 'muted' }, 'Loading the devices…')))];
 }
 
 function assignmentRow(assignment) {
@@ -267,11 +292,15 @@ function latestCount(latest, noun) {
     : `${latest.total} ${noun}`;
 }
 
-export function renderSnapshot(snapshot) {
+export function renderSnapshot(snapshot, details, opened) {
   document.getElementById('summary').replaceChildren(...summary(snapshot));
-  document.getElementById('nodes').replaceChildren(...(snapshot.nodes.length
-    ? snapshot.nodes.map(nodeCard)
-    : [element('p', { class: 'empty' }, 'No node has reported its topology yet.')]));
+  const lines = snapshot.nodes.items;
+  document.getElementById('nodes').replaceChildren(...(lines.length
+    ? lines.flatMap((line) => nodeRows(line, details.get(line.node), opened.has(line.node)))
+    : [emptyRow(5, snapshot.summary.nodes ? 'No node matches the filters.' : 'No node has reported its topology yet.')]));
+  document.getElementById('nodes-count').textContent = snapshot.nodes.total > lines.length
+    ? `${lines.length} of ${snapshot.nodes.total} nodes`
+    : `${snapshot.nodes.total} node${snapshot.nodes.total === 1 ? '' : 's'}`;
   document.querySelector('#assignments tbody').replaceChildren(...(snapshot.assignments.items.length
     ? snapshot.assignments.items.map(assignmentRow)
     : [emptyRow(6, 'No assignments yet.')]));
@@ -285,6 +314,7 @@ export function renderSnapshot(snapshot) {
 export function clearSnapshot() {
   document.getElementById('summary').replaceChildren();
   document.getElementById('nodes').replaceChildren();
+  document.getElementById('nodes-count').textContent = '';
   document.querySelector('#assignments tbody').replaceChildren();
   document.querySelector('#audit tbody').replaceChildren();
   document.getElementById('assignments-count').textContent = '';

@@ -20,7 +20,8 @@ import java.util.stream.Stream;
  * settings those apps read (environment, {@code envFrom}, arguments, and Spring configuration files
  * mounted from ConfigMaps), ports and probes they serve, requests and limits; mounts name volumes the
  * pod has; ConfigMap and Secret references name objects and keys that exist; Services select pods and
- * target ports they have.
+ * target ports they have; a workload of more than one replica has a PodDisruptionBudget that keeps one
+ * through a voluntary disruption and still lets a node drain, and every budget selects pods.
  */
 final class KubernetesCheck {
     private static final Set<String> WORKLOADS = Set.of("Deployment", "DaemonSet", "StatefulSet");
@@ -104,6 +105,59 @@ final class KubernetesCheck {
         }
         manifests.stream().filter(manifest -> WORKLOADS.contains(manifest.kind())).forEach(this::workload);
         manifests.stream().filter(manifest -> manifest.kind().equals("Service")).forEach(this::service);
+        disruptionBudgets();
+    }
+
+    /**
+     * A Deployment or StatefulSet that runs several replicas so that one serves while another is away
+     * needs a PodDisruptionBudget to keep it so through drains and upgrades; one that forbids every
+     * eviction would block the drains instead. A budget that selects no workload's pods protects nothing.
+     */
+    private void disruptionBudgets() {
+        List<Manifest> budgets = manifests.stream().filter(manifest -> manifest.kind().equals("PodDisruptionBudget")).toList();
+        for (Manifest workload : manifests) {
+            if (!Set.of("Deployment", "StatefulSet").contains(workload.kind())) {
+                continue;
+            }
+            Map<String, Object> spec = map(workload.object().get("spec"));
+            int replicas = spec.get("replicas") instanceof Number number ? number.intValue() : 1;
+            if (replicas < 2) {
+                continue;
+            }
+            Map<String, Object> labels = map(map(map(spec.get("template")).get("metadata")).get("labels"));
+            List<Manifest> covering = budgets.stream().filter(budget -> selects(budget, labels)).toList();
+            if (covering.isEmpty()) {
+                violations.add(workload.where(), "runs " + replicas
+                        + " replicas but no PodDisruptionBudget keeps one of them through a voluntary disruption");
+            }
+            for (Manifest budget : covering) {
+                Map<String, Object> budgetSpec = map(budget.object().get("spec"));
+                Object minAvailable = budgetSpec.get("minAvailable");
+                Object maxUnavailable = budgetSpec.get("maxUnavailable");
+                if (minAvailable instanceof Number least && least.intValue() >= replicas
+                        || maxUnavailable instanceof Number most && most.intValue() == 0) {
+                    violations.add(budget.where(), "allows no eviction of the " + replicas + " replicas of "
+                            + workload.where() + ": no node could drain");
+                } else if (minAvailable instanceof Number least && least.intValue() < 1
+                        || maxUnavailable instanceof Number most && most.intValue() >= replicas) {
+                    violations.add(budget.where(), "lets every replica of " + workload.where() + " go at once");
+                }
+            }
+        }
+        for (Manifest budget : budgets) {
+            boolean selectsSome = manifests.stream().filter(candidate -> WORKLOADS.contains(candidate.kind()))
+                    .anyMatch(workload -> selects(budget, map(map(map(map(workload.object().get("spec")).get("template"))
+                            .get("metadata")).get("labels"))));
+            if (!selectsSome) {
+                violations.add(budget.where(), "selects no pods "
+                        + map(map(map(budget.object().get("spec")).get("selector")).get("matchLabels")));
+            }
+        }
+    }
+
+    private static boolean selects(Manifest budget, Map<String, Object> podLabels) {
+        Map<String, Object> selector = map(map(map(budget.object().get("spec")).get("selector")).get("matchLabels"));
+        return !selector.isEmpty() && podLabels.entrySet().containsAll(selector.entrySet());
     }
 
     private void namespace(String namespace) {

@@ -62,7 +62,15 @@ class KubernetesCheckTest {
                 Arguments.of("k8s/agent.yaml", "value: $(NODE_IP):9090", "value: agent:9090",
                         "environment variable NODE_IP is not a setting agent reads"),
                 Arguments.of("k8s/agent.yaml", "/etc/secrets/vfleet/agent/inventory-token", "/etc/secrets/vfleet/agent/token",
-                        "configuration file key vfleet.agent.token is not a setting agent reads"));
+                        "configuration file key vfleet.agent.token is not a setting agent reads"),
+                Arguments.of("k8s/service.yaml", "kind: PodDisruptionBudget", "kind: PodDisruptionBudgets",
+                        "runs 2 replicas but no PodDisruptionBudget keeps one of them through a voluntary disruption"),
+                Arguments.of("k8s/service.yaml", "  minAvailable: 1", "  minAvailable: 2",
+                        "allows no eviction of the 2 replicas of service.yaml: Deployment service: no node could drain"),
+                Arguments.of("k8s/service.yaml", "  minAvailable: 1", "  maxUnavailable: 2",
+                        "lets every replica of service.yaml: Deployment service go at once"),
+                Arguments.of("k8s/service.yaml", "minAvailable: 1\n  selector:\n    matchLabels:\n      app: service",
+                        "minAvailable: 1\n  selector:\n    matchLabels:\n      app: services", "selects no pods {app=services}"));
     }
 
     @ParameterizedTest(name = "{3}")

@@ -82,7 +82,7 @@ class AssignmentFlowTest {
             Rest.Response dashboard = operator.get("/api/v1/dashboard");
             assertThat(dashboard.status()).isEqualTo(200);
             List<String> live = new ArrayList<>();
-            dashboard.body().get("nodes").forEach(node -> {
+            dashboard.body().get("nodes").get("items").forEach(node -> {
                 if (node.get("live").asBoolean()) {
                     live.add(node.get("node").asString());
                 }
@@ -140,7 +140,7 @@ class AssignmentFlowTest {
         String gpu = bySelector.body().get("devices").get(0).get("bdf").asString();
         Rest.Response events = auditor.get("/api/v1/audit/events?device=" + gpu + "&size=200");
         assertThat(events.body().get("items").valueStream().map(event -> event.get("detail").asString()))
-                .as(events.body().toString()).anyMatch(detail -> detail.startsWith("RESETTING: function reset: [")
+                .as(events.body().toString()).anyMatch(detail -> detail.startsWith("RELEASED: function reset: [")
                         && detail.substring(0, detail.indexOf(']')).contains(gpu));
         assertThat(owners(gpu, GPU_SERVER)).isEmpty();
 
@@ -363,10 +363,12 @@ class AssignmentFlowTest {
             // The row may first show the PREPARING the assignment went through before it was ACTIVE.
             browser.waitFor(row + " && " + row + ".innerText.includes('ACTIVE')", Duration.ofSeconds(20));
             assertThat(browser.text(row + ".innerText")).contains("umbrella", WORKSTATION, "0000:01:00.0", "ACTIVE");
-            String tile = "document.querySelector('#nodes [data-node=\"" + WORKSTATION + "\"] [data-bdf=\"0000:01:00.0\"]')";
-            browser.waitFor(tile + ".dataset.state === 'HELD'", Duration.ofSeconds(20));
-            assertThat(browser.evaluate("document.querySelectorAll('#nodes [data-node]').length").asInt())
+            assertThat(browser.evaluate("document.querySelectorAll('#nodes [data-node-row]').length").asInt())
                     .isEqualTo(stack.agents().size());
+            // A node's devices are drawn once it is opened.
+            browser.evaluate("document.querySelector('#nodes [data-node-row=\"" + WORKSTATION + "\"] button').click(); true");
+            String tile = "document.querySelector('#nodes [data-node=\"" + WORKSTATION + "\"] [data-bdf=\"0000:01:00.0\"]')";
+            browser.waitFor(tile + " && " + tile + ".dataset.state === 'HELD'", Duration.ofSeconds(20));
 
             browser.screenshot(Path.of(System.getProperty("vfleet.e2e.screenshot", "target/dashboard-stack.png")), 1440);
             assertThat(browser.errors()).as("errors the page reported").isEmpty();

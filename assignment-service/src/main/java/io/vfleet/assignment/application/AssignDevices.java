@@ -9,7 +9,6 @@ import io.vfleet.assignment.application.port.IdempotencyKeys;
 import io.vfleet.assignment.application.port.NodeAgents;
 import io.vfleet.assignment.application.port.Telemetry;
 import io.vfleet.assignment.application.port.Tenants;
-import io.vfleet.assignment.application.port.Topologies;
 import io.vfleet.assignment.domain.Admission;
 import io.vfleet.assignment.domain.AssignedDevice;
 import io.vfleet.assignment.domain.Assignment;
@@ -18,77 +17,137 @@ import io.vfleet.assignment.domain.AssignmentState;
 import io.vfleet.assignment.domain.AuditEvent;
 import io.vfleet.assignment.domain.NodeState;
 import io.vfleet.assignment.domain.NodeTopology;
+import io.vfleet.assignment.domain.Ownership;
 import io.vfleet.assignment.domain.Placement;
 import io.vfleet.assignment.domain.Preparation;
 import io.vfleet.assignment.domain.Quotas;
+import io.vfleet.assignment.domain.ScrubBetweenTenants;
 import io.vfleet.assignment.domain.TenantIoas;
 import io.vfleet.assignment.domain.TenantPolicy;
 import io.vfleet.assignment.domain.TenantUsage;
 import io.vfleet.assignment.domain.Violation;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.logging.Logger;
 import org.springframework.transaction.support.TransactionOperations;
 
 /**
- * Assigns devices to a tenant: decide and reserve (one transaction), mark PREPARING with a fresh
- * epoch (a second), ask the agent to prepare (no transaction), then store ACTIVE or FAILED (a third).
+ * Assigns devices to a tenant in two commits: the intent (PREPARING, holding the devices, with a fresh
+ * fencing epoch and the node's controller term read in the same transaction), the agent's prepare
+ * outside any transaction, then the outcome (ACTIVE, or FAILED).
  *
- * <p>The reservation is where races are settled: the tenant's row lock orders its quota checks, and
- * the store's unique index on held devices lets exactly one of two concurrent reservations of a
- * device commit. The loser is refused with DEVICE_BUSY, as if it had seen the winner.
+ * <p>Devices are chosen in memory, against this replica's {@link FleetView}, and reserved in the
+ * database, whose unique index on held devices settles every race, between requests of this replica or
+ * of several. A reservation that lost (the view was stale: another replica took the device, or a reset
+ * fenced it) reads that node from the database into the view and, for a selector, chooses again, a
+ * bounded number of times; named devices are refused at once with what the database says of them. A
+ * refusal that rests on the view alone (busy, over quota, nothing free) is checked against the database
+ * first, so a stale view never refuses what the database would allow.
+ *
+ * <p>The tenant's quota is counted in the database in the same transaction, by a conditional increment
+ * of the tenant's row taken last, so two requests of one tenant wait on each other only for a commit.
+ *
+ * <p>Preparing can take a real host seconds to minutes (mapping guest memory, function resets), so the
+ * work after the intent runs in the background and the caller waits for it only as long as it asked:
+ * then it has the outcome (ACTIVE, or the refusal), or the PREPARING assignment, whose outcome is stored
+ * when it comes and which reconciliation finishes if this replica stops first.
  */
 public final class AssignDevices {
 
     private static final Logger log = Logger.getLogger(AssignDevices.class.getName());
 
+    /** How many times a selector's devices are chosen again after a reservation lost its race. */
+    static final int ATTEMPTS = 4;
+
     private final TransactionOperations transactions;
     private final Assignments assignments;
     private final Tenants tenants;
-    private final Topologies topologies;
+    private final FleetView view;
     private final IdempotencyKeys idempotencyKeys;
     private final FencingEpochs epochs;
     private final NodeAgents agents;
     private final AuditLog audit;
     private final Transitions transitions;
     private final ReleaseAssignment release;
+    private final FollowChanges follow;
     private final Telemetry telemetry;
+    private final Executor background;
     private final Failpoints failpoints;
 
     /** The stores and the agents this use case works with, and where it reports. */
-    public record Ports(Assignments assignments, Tenants tenants, Topologies topologies, IdempotencyKeys idempotencyKeys,
-            FencingEpochs epochs, NodeAgents agents, AuditLog audit, Telemetry telemetry) {}
+    public record Ports(Assignments assignments, Tenants tenants, IdempotencyKeys idempotencyKeys, FencingEpochs epochs,
+            NodeAgents agents, AuditLog audit, Telemetry telemetry) {}
 
-    public AssignDevices(TransactionOperations transactions, Ports ports, ReleaseAssignment release) {
-        this(transactions, ports, release, Failpoints.OFF);
+    /** @param background where prepares and their outcomes run, beyond the caller's wait */
+    public AssignDevices(TransactionOperations transactions, Ports ports, FollowChanges follow, ReleaseAssignment release,
+            Executor background) {
+        this(transactions, ports, follow, release, background, Failpoints.OFF);
     }
 
-    public AssignDevices(TransactionOperations transactions, Ports ports, ReleaseAssignment release, Failpoints failpoints) {
+    /**
+     * @param background where prepares and their outcomes run, beyond the caller's wait
+     * @param failpoints where crash tests hold a prepare
+     */
+    public AssignDevices(TransactionOperations transactions, Ports ports, FollowChanges follow, ReleaseAssignment release,
+            Executor background, Failpoints failpoints) {
+        this.background = background;
         this.failpoints = failpoints;
         this.transactions = transactions;
         this.assignments = ports.assignments();
         this.tenants = ports.tenants();
-        this.topologies = ports.topologies();
         this.idempotencyKeys = ports.idempotencyKeys();
         this.epochs = ports.epochs();
         this.agents = ports.agents();
         this.audit = ports.audit();
         this.transitions = new Transitions(assignments, audit);
         this.release = release;
+        this.follow = follow;
+        this.view = follow.view();
         this.telemetry = ports.telemetry();
     }
 
     /**
-     * What an assign request came to: the assignment, and whether it is the earlier answer to the
-     * same Idempotency-Key and request (nothing was created this time).
+     * What an assign request came to: the assignment (ACTIVE, or PREPARING while the agent still works
+     * on it), and whether it is the earlier answer to the same Idempotency-Key and request (nothing was
+     * created this time).
      */
-    public record Outcome(Assignment assignment, boolean repeated) {}
+    public record Outcome(Assignment assignment, boolean repeated) {
+
+        /** Whether the assignment reached its outcome (it is not PREPARING any more). */
+        public boolean completed() {
+            return assignment.state() != AssignmentState.PREPARING;
+        }
+    }
 
     /**
-     * The assignment, ACTIVE; or the earlier answer to the caller's same Idempotency-Key and request,
-     * as it stands now. The form and the key are checked first: a fault anywhere changes nothing.
+     * The assignment, ACTIVE, however long that takes; or the earlier answer to the caller's same
+     * Idempotency-Key and request, as it stands now.
      */
     public Outcome assign(Caller caller, AssignRequest.Form form, String idempotencyKey) {
+        return assign(caller, form, idempotencyKey, null);
+    }
+
+    /**
+     * The assignment, ACTIVE, if it gets there within {@code wait}; else PREPARING, its prepare going on
+     * in the background. A refusal within {@code wait} is thrown; one after it is stored (FAILED). The
+     * form and the key are checked first: a fault anywhere changes nothing.
+     *
+     * @param wait how long the caller waits for the outcome, counted from now (the reservation is
+     *             part of it); null for as long as it takes
+     */
+    public Outcome assign(Caller caller, AssignRequest.Form form, String idempotencyKey, Duration wait) {
+        long waitEnds = wait == null ? 0 : System.nanoTime() + wait.toNanos();
         RequestFields fields = new RequestFields();
         String key = fields.idempotencyKey("idempotencyKey", idempotencyKey);
         AssignRequest request = AssignRequest.read(form, fields);
@@ -96,110 +155,220 @@ public final class AssignDevices {
         caller.requireToChange(request.tenant());
         // The id exists before anything is decided, so that the log lines of a refusal name it too.
         String id = UUID.randomUUID().toString();
+        Reservation reservation;
         try (Telemetry.Scope scope = telemetry.operation(id)) {
             try {
-                Reservation reservation = transactions.execute(status -> reserve(id, request, caller, key));
-                if (reservation.repeated()) {
-                    log.info(() -> "Idempotency-Key " + key + " answered by assignment " + reservation.assignment().id());
-                    return new Outcome(reservation.assignment(), true);
-                }
-                failpoints.reach(Failpoints.Point.ASSIGN_REQUESTED_STORED);
-                Assignment active = prepare(reservation.assignment(), caller.principal());
-                log.info(() -> active.state() + " on node " + active.node() + " for tenant " + active.tenant() + ": " + active.bdfs());
-                return new Outcome(active, false);
+                reservation = reserve(id, request, key, caller.principal());
             } catch (AssignmentRefused refused) {
-                // Inside the scope, so that the refusal's line names the assignment too.
-                telemetry.refused(refused.violations());
-                log.info(() -> "refused for tenant " + request.tenant() + ": " + refused.getMessage());
-                throw refused;
+                throw refused(request, refused);
+            }
+            if (reservation.repeated()) {
+                log.info(() -> "Idempotency-Key " + key + " answered by assignment " + reservation.assignment().id());
+                return new Outcome(reservation.assignment(), true);
+            }
+        }
+        CompletableFuture<Assignment> outcome = CompletableFuture.supplyAsync(() -> outcome(request, reservation, caller.principal()), background);
+        try {
+            return new Outcome(wait == null ? outcome.get()
+                    : outcome.get(Math.max(0, waitEnds - System.nanoTime()), TimeUnit.NANOSECONDS), false);
+        } catch (TimeoutException stillPreparing) {
+            return new Outcome(reservation.assignment(), false);
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+            return new Outcome(reservation.assignment(), false);
+        } catch (ExecutionException failed) {
+            if (failed.getCause() instanceof RuntimeException cause) {
+                throw cause;
+            }
+            throw new IllegalStateException("the prepare of assignment " + id + " failed", failed.getCause());
+        }
+    }
+
+    /** The prepare and its outcome, on a background thread; logged there, as nobody may be waiting for it. */
+    private Assignment outcome(AssignRequest request, Reservation reservation, String principal) {
+        try (Telemetry.Scope scope = telemetry.operation(reservation.assignment().id())) {
+            try {
+                Assignment active = prepare(reservation.assignment(), reservation.epoch(), reservation.term(), principal);
+                log.info(() -> active.state() + " on node " + active.node() + " for tenant " + active.tenant() + ": " + active.bdfs());
+                return active;
+            } catch (AssignmentRefused refused) {
+                throw refused(request, refused);
+            } catch (RuntimeException failed) {
+                // The database went away, most likely: the assignment stays PREPARING for reconciliation.
+                log.log(java.util.logging.Level.WARNING, "the outcome of the prepare could not be stored", failed);
+                throw failed;
             }
         }
     }
 
-    private record Reservation(Assignment assignment, boolean repeated) {}
+    /** Counts and logs a refusal, inside the scope of its assignment, so that its line names the assignment too. */
+    private AssignmentRefused refused(AssignRequest request, AssignmentRefused refused) {
+        telemetry.refused(refused.violations());
+        log.info(() -> "refused for tenant " + request.tenant() + ": " + refused.getMessage());
+        return refused;
+    }
+
+    /**
+     * The intent as committed, with the fencing its agent call carries (a fresh epoch, and the node's
+     * controller term read in the same transaction); or an earlier answer to the same key.
+     */
+    private record Reservation(Assignment assignment, long epoch, long term, boolean repeated) {}
+
+    /** A reservation the database refused: these devices of the node were taken since the view saw them. */
+    private static final class Lost extends RuntimeException {
+        final String node;
+        final List<String> devices;
+
+        Lost(String node, List<String> devices) {
+            super("lost " + devices + " on node " + node, null, false, false);
+            this.node = node;
+            this.devices = devices;
+        }
+    }
+
+    private Reservation reserve(String id, AssignRequest request, String idempotencyKey, String principal) {
+        Map<String, Set<String>> lost = new HashMap<>();
+        boolean caughtUp = false;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return telemetry.timed(Telemetry.Step.ASSIGN_INTENT,
+                        () -> transactions.execute(status -> reserveOnce(id, request, idempotencyKey, principal, lost)));
+            } catch (Lost race) {
+                view.forget(id);
+                NodeState fresh = refresh(race.node);
+                if (request.selector() == null) {
+                    throw busy(request, fresh, race.devices);
+                }
+                if (attempt == ATTEMPTS) {
+                    throw new AssignmentRefused(race.devices.stream().map(bdf -> new Violation(Violation.Rule.DEVICE_BUSY,
+                            bdf, "taken on node " + race.node + " by concurrent assignments, " + ATTEMPTS + " times")).toList());
+                }
+                lost.computeIfAbsent(race.node, ignored -> new HashSet<>()).addAll(race.devices);
+                log.fine(() -> "reservation lost " + race.devices + " on node " + race.node + "; choosing again");
+            } catch (AssignmentRefused refused) {
+                view.forget(id);
+                if (request.selector() == null || caughtUp || !nothingFree(refused)) {
+                    throw refused;
+                }
+                // The view may not have heard yet of a release by another replica: hear it, then once more.
+                caughtUp = true;
+                follow.catchUp();
+            } catch (RuntimeException failed) {
+                view.forget(id);
+                throw failed;
+            }
+        }
+    }
 
     /** A key is the caller's own: another caller's same key is another key. */
-    private Reservation reserve(String id, AssignRequest request, Caller caller, String idempotencyKey) {
+    private Reservation reserveOnce(String id, AssignRequest request, String idempotencyKey, String principal,
+            Map<String, Set<String>> lost) {
         if (idempotencyKey != null) {
-            var earlier = idempotencyKeys.claim(caller.principal(), idempotencyKey, request.fingerprint(), id);
+            var earlier = idempotencyKeys.claim(principal, idempotencyKey, request.fingerprint(), id);
             if (earlier.isPresent()) {
                 if (!earlier.get().fingerprint().equals(request.fingerprint())) {
                     throw new Conflict(Conflict.Reason.IDEMPOTENCY_KEY_REUSED, "Idempotency-Key " + idempotencyKey + " was used for another request");
                 }
                 return new Reservation(assignments.find(earlier.get().assignmentId())
-                        .orElseThrow(() -> new AssertionError("a claimed key commits with its assignment")), true);
+                        .orElseThrow(() -> new AssertionError("a claimed key commits with its assignment")), 0, 0, true);
             }
         }
-        TenantPolicy policy = tenants.lock(request.tenant());
-        TenantUsage usage = assignments.usage(request.tenant());
-        Target target = request.selector() == null ? named(request, policy, usage) : placed(request, policy, usage);
-        NodeState node = target.node();
-        List<AssignedDevice> devices = target.devices().stream()
-                .map(bdf -> AssignedDevice.of(node.topology().device(bdf).orElseThrow()))
-                .toList();
+        TenantPolicy policy = tenants.find(request.tenant()).orElseGet(() -> TenantPolicy.defaults(request.tenant()));
+        Target target = request.selector() == null ? named(id, request, policy) : placed(id, request, policy, lost);
+        Assignment intent = Assignment.requested(id, request.tenant(), target.node().node(),
+                target.devices().stream().map(bdf -> AssignedDevice.of(target.node().device(bdf).orElseThrow())).toList(),
+                request.withKvm()).to(AssignmentState.PREPARING);
         Assignment reserved;
         try {
-            reserved = assignments.reserve(Assignment.requested(id, request.tenant(), node.node(), devices, request.withKvm()));
+            reserved = assignments.reserve(intent, policy);
         } catch (DevicesTaken taken) {
-            throw new AssignmentRefused(taken.devices().stream()
-                    .map(bdf -> new Violation(Violation.Rule.DEVICE_BUSY, bdf,
-                            "taken on node " + node.node() + " by a concurrent assignment"))
-                    .toList());
+            throw new Lost(intent.node(), taken.devices());
         }
-        audit.append(AuditEvent.of(caller.principal(), AuditEvent.Kind.ASSIGNMENT_STATE, reserved, AssignmentState.REQUESTED.name()));
-        return new Reservation(reserved, false);
+        long epoch = epochs.next(reserved.node());
+        long term = epochs.term(reserved.node());
+        audit.append(AuditEvent.of(principal, AuditEvent.Kind.ASSIGNMENT_STATE, reserved, AssignmentState.PREPARING.name()));
+        return new Reservation(reserved, epoch, term, false);
     }
 
-    /** Where the devices go: the node as read under the tenant's lock, and the devices chosen there. */
-    private record Target(NodeState node, List<String> devices) {}
+    /** Where the devices go: the node's topology, and the devices chosen there. */
+    private record Target(NodeTopology node, List<String> devices) {}
 
-    private Target named(AssignRequest request, TenantPolicy policy, TenantUsage usage) {
-        NodeState state = assignments.nodeState(known(request.node()));
-        List<Violation> violations = Admission.check(
-                new Admission.Request(request.tenant(), request.devices(), policy, usage), state);
+    private Target named(String id, AssignRequest request, TenantPolicy policy) {
+        NodeState seen = view.nodeState(request.node()).orElseThrow(() -> unknown(request.node()));
+        List<Violation> violations = Admission.check(new Admission.Request(request.tenant(), request.devices(), policy,
+                new TenantUsage(view.devicesOf(request.tenant()), 0)), seen);
         if (!violations.isEmpty()) {
-            throw new AssignmentRefused(violations);
+            // The view may be behind: only what the database says refuses.
+            NodeState committed = assignments.nodeState(seen.topology());
+            view.refresh(committed);
+            violations = Admission.check(new Admission.Request(request.tenant(), request.devices(), policy,
+                    assignments.usage(request.tenant())), committed);
+            if (!violations.isEmpty()) {
+                throw new AssignmentRefused(violations);
+            }
         }
-        return new Target(state, request.devices());
+        view.assume(id, request.tenant(), request.node(), request.devices());
+        return new Target(seen.topology(), request.devices());
     }
 
-    private Target placed(AssignRequest request, TenantPolicy policy, TenantUsage usage) {
-        List<NodeTopology> candidates = request.node() == null ? topologies.all() : List.of(known(request.node()));
-        List<NodeState> states = candidates.stream().map(assignments::nodeState).toList();
-        Placement.Choice choice = Placement.choose(new Placement.Request(request.tenant(), request.selector(), policy), states);
-        List<Violation> overQuota = Quotas.check(policy, usage, new Quotas.Demand(choice.devices().size(), 0));
-        if (!overQuota.isEmpty()) {
-            throw new AssignmentRefused(overQuota);
+    private Target placed(String id, AssignRequest request, TenantPolicy policy, Map<String, Set<String>> lost) {
+        if (request.node() != null && view.topology(request.node()).isEmpty()) {
+            throw unknown(request.node());
         }
-        NodeState state = states.stream().filter(candidate -> candidate.node().equals(choice.node())).findFirst()
-                .orElseThrow(() -> new AssertionError("placement chooses among the given nodes"));
-        return new Target(state, choice.devices());
+        Placement.Choice choice = view.place(id, new Placement.Request(request.tenant(), request.selector(), policy),
+                request.node(), lost);
+        Quotas.Demand demand = new Quotas.Demand(choice.devices().size(), 0);
+        if (!Quotas.check(policy, new TenantUsage(view.devicesOf(request.tenant()) - choice.devices().size(), 0), demand).isEmpty()) {
+            List<Violation> overQuota = Quotas.check(policy, assignments.usage(request.tenant()), demand);
+            if (!overQuota.isEmpty()) {
+                throw new AssignmentRefused(overQuota);
+            }
+        }
+        NodeTopology topology = view.topology(choice.node())
+                .orElseThrow(() -> new AssertionError("placement chooses among the known nodes"));
+        return new Target(topology, choice.devices());
     }
 
     /** A node nobody registered is the caller's mistake, not a placement that found nothing. */
-    private NodeTopology known(String node) {
-        return topologies.find(node).orElseThrow(() -> new InvalidRequest("node", "is not a node this service knows: " + node));
+    private static InvalidRequest unknown(String node) {
+        return new InvalidRequest("node", "is not a node this service knows: " + node);
     }
 
-    private Assignment prepare(Assignment requested, String principal) {
-        Step step = transactions.execute(status -> {
-            Assignment locked = assignments.lock(requested.id()).orElseThrow();
-            long epoch = epochs.next(locked.node());
-            return new Step(transitions.store(locked.to(AssignmentState.PREPARING), principal), epoch,
-                    epochs.term(locked.node()));
-        });
+    /** Reads the node's holds from the database into the view; answers them. */
+    private NodeState refresh(String node) {
+        NodeTopology topology = view.topology(node).orElseThrow(() -> new AssertionError("a reservation names a known node"));
+        NodeState committed = transactions.execute(status -> assignments.nodeState(topology));
+        view.refresh(committed);
+        return committed;
+    }
+
+    /** The refusal of named devices the database would not reserve, in the words of the rules that the devices break. */
+    private static AssignmentRefused busy(AssignRequest request, NodeState committed, List<String> taken) {
+        List<Violation> violations = new ArrayList<>(Ownership.check(request.tenant(), request.devices(), committed));
+        violations.addAll(ScrubBetweenTenants.check(request.tenant(), request.devices(), committed));
+        if (violations.isEmpty()) {
+            violations = taken.stream().map(bdf -> new Violation(Violation.Rule.DEVICE_BUSY, bdf,
+                    "taken on node " + committed.node() + " by a concurrent assignment")).toList();
+        }
+        return new AssignmentRefused(violations);
+    }
+
+    private static boolean nothingFree(AssignmentRefused refused) {
+        return refused.violations().stream().allMatch(violation -> violation.rule() == Violation.Rule.NO_MATCHING_DEVICE);
+    }
+
+    private Assignment prepare(Assignment preparing, long epoch, long term, String principal) {
         failpoints.reach(Failpoints.Point.ASSIGN_PREPARING_STORED);
-        Assignment preparing = step.assignment();
         Preparation preparation;
         try {
             preparation = agents.prepare(preparing.node(), new NodeAgents.PrepareCall(
-                    preparing.id(), preparing.tenant(), preparing.bdfs(), preparing.withKvm(), step.epoch(), step.term()));
+                    preparing.id(), preparing.tenant(), preparing.bdfs(), preparing.withKvm(), epoch, term));
         } catch (NodeAgents.AgentUnreachable unreachable) {
-            fail(preparing.id(), "NODE_UNREACHABLE: " + unreachable.getMessage(), principal);
+            fail(preparing, "NODE_UNREACHABLE: " + unreachable.getMessage(), principal);
             throw new AssignmentRefused(List.of(new Violation(Violation.Rule.NODE_UNREACHABLE, null,
                     unreachable.getMessage())), preparing.id());
         } catch (NodeAgents.AgentRefused refused) {
-            fail(preparing.id(), "the agent refused: " + refused.answer() + (refused.device() == null ? "" : " on " + refused.device()),
+            fail(preparing, "the agent refused: " + refused.answer() + (refused.device() == null ? "" : " on " + refused.device()),
                     principal);
             throw AgentRefusals.outcome(AgentRefusals.Operation.PREPARE, refused, preparing.id(), preparing.node(), null);
         }
@@ -209,23 +378,20 @@ public final class AssignDevices {
             release.complete(preparing.id(), principal);
             throw new AssignmentRefused(split, preparing.id());
         }
-        return transactions.execute(status -> {
-            Assignment locked = assignments.lock(preparing.id()).orElseThrow();
-            if (locked.state() != AssignmentState.PREPARING) {
+        Assignment active = preparing.activated(preparation);
+        return telemetry.timed(Telemetry.Step.ASSIGN_OUTCOME, () -> transactions.execute(status -> assignments.update(AssignmentState.PREPARING, active)
+                .map(stored -> {
+                    tenants.recordIoas(TenantIoas.of(stored, preparation));
+                    audit.append(AuditEvent.of(principal, AuditEvent.Kind.ASSIGNMENT_STATE, stored, Transitions.describe(stored)));
+                    return stored;
+                })
                 // Released while the agent prepared: the release's newer epoch undoes the prepare.
-                return locked;
-            }
-            Assignment active = locked.activated(preparation);
-            tenants.recordIoas(TenantIoas.of(active, preparation));
-            return transitions.store(active, principal);
-        });
+                .orElseGet(() -> assignments.find(preparing.id()).orElseThrow())));
     }
 
-    private record Step(Assignment assignment, long epoch, long term) {}
-
-    private void fail(String id, String reason, String principal) {
-        transactions.executeWithoutResult(status -> assignments.lock(id)
-                .filter(locked -> locked.state() == AssignmentState.PREPARING)
-                .ifPresent(locked -> transitions.store(locked.failed(reason), principal)));
+    private void fail(Assignment preparing, String reason, String principal) {
+        transactions.executeWithoutResult(status -> assignments.update(AssignmentState.PREPARING, preparing.failed(reason))
+                .ifPresent(failed -> audit.append(AuditEvent.of(principal, AuditEvent.Kind.ASSIGNMENT_STATE, failed,
+                        Transitions.describe(failed)))));
     }
 }

@@ -24,9 +24,7 @@ public final class Failpoints {
 
     /** The windows a crash can fall in, each named for what is durable when it is reached. */
     public enum Point {
-        /** The assignment is REQUESTED and holds its devices; nothing went to the agent. */
-        ASSIGN_REQUESTED_STORED("assign.requested-stored"),
-        /** PREPARING is committed with a fresh epoch; the agent was not called yet. */
+        /** PREPARING is committed, holding its devices, with a fresh epoch; the agent was not called yet. */
         ASSIGN_PREPARING_STORED("assign.preparing-stored"),
         /** The agent prepared the devices; ACTIVE is not stored yet. */
         ASSIGN_AGENT_PREPARED("assign.agent-prepared"),

@@ -4,6 +4,7 @@ import io.vfleet.assignment.application.port.Assignments;
 import io.vfleet.assignment.application.port.AuditLog;
 import io.vfleet.assignment.application.port.FencingEpochs;
 import io.vfleet.assignment.application.port.NodeAgents;
+import io.vfleet.assignment.application.port.NodeLocks;
 import io.vfleet.assignment.application.port.Telemetry;
 import io.vfleet.assignment.application.port.Tenants;
 import io.vfleet.assignment.domain.Assignment;
@@ -38,6 +39,10 @@ import org.springframework.transaction.support.TransactionOperations;
  * not hold is failed, the agent is fenced with a newer epoch, so that a Prepare still on its way from
  * the old run is refused rather than left behind.
  *
+ * <p>One replica at a time reconciles a node: a run takes the node's lock ({@link NodeLocks}) and a
+ * run of another replica that finds it taken leaves the node to it. A run ends by reading the node's
+ * holds into this replica's fleet view, which so never stays wrong for longer than one run's interval.
+ *
  * <p>A prepare finished here is finished as {@link AssignDevices} would have: the agent's answer is
  * checked for group isolation and the tenant's IOAS on the node is recorded with the activation.
  *
@@ -64,12 +69,24 @@ public final class ReconcileNode {
     private final Telemetry telemetry;
     private final ReleaseAssignment release;
     private final Transitions transitions;
+    private final NodeLocks locks;
+    private final FleetView view;
 
-    /** What reconciliation did on a node; {@code reachable} false means it could do nothing. */
-    public record Report(String node, boolean reachable, List<String> repairs) {}
+    /**
+     * What reconciliation did on a node; {@code reachable} false means it could do nothing, and
+     * {@code elsewhere} that another replica was reconciling it at the time.
+     */
+    public record Report(String node, boolean reachable, List<String> repairs, boolean elsewhere) {
+
+        public Report(String node, boolean reachable, List<String> repairs) {
+            this(node, reachable, repairs, false);
+        }
+    }
 
     public ReconcileNode(TransactionOperations transactions, ReleaseAssignment.Ports ports, Tenants tenants,
-            ReleaseAssignment release) {
+            ReleaseAssignment release, NodeLocks locks) {
+        this.locks = locks;
+        this.view = ports.view();
         this.transactions = transactions;
         this.assignments = ports.assignments();
         this.epochs = ports.epochs();
@@ -87,6 +104,21 @@ public final class ReconcileNode {
 
     /** Reconciles what last changed before {@code settledBefore}; tests pass the present. */
     public Report reconcile(String node, Instant settledBefore) {
+        Optional<NodeLocks.Held> lock = locks.tryLock("reconcile", node);
+        if (lock.isEmpty()) {
+            log.fine(() -> "node " + node + " is being reconciled by another replica");
+            return new Report(node, true, List.of(), true);
+        }
+        try (NodeLocks.Held held = lock.get()) {
+            Report report = reconcileHeld(node, settledBefore);
+            view.topology(node).ifPresent(topology ->
+                    view.refresh(transactions.execute(status -> assignments.nodeState(topology))));
+            return report;
+        }
+    }
+
+    /** The run itself, under the node's lock: it takes the node's controller term first. */
+    private Report reconcileHeld(String node, Instant settledBefore) {
         transactions.executeWithoutResult(status -> epochs.takeControl(node));
         Map<String, NodeAgents.Prepared> prepared = new HashMap<>();
         try {
@@ -201,9 +233,10 @@ public final class ReconcileNode {
      * since ListPrepared answered is released.
      */
     private void fenceOut(Assignment preparing) {
-        long epoch = transactions.execute(status -> epochs.next(preparing.node()));
+        NodeAgents.ReleaseCall fence = transactions.execute(status -> new NodeAgents.ReleaseCall(preparing.id(), true,
+                epochs.next(preparing.node()), List.of(), epochs.term(preparing.node())));
         try {
-            agents.release(preparing.node(), new NodeAgents.ReleaseCall(preparing.id(), true, epoch, List.of()));
+            agents.release(preparing.node(), fence);
         } catch (NodeAgents.AgentUnreachable | NodeAgents.AgentRefused failed) {
             throw new Conflict(Conflict.Reason.AGENT_REFUSED, "the agent did not take the fence of "
                     + preparing.id() + ": " + failed.getMessage());

@@ -9,41 +9,49 @@ import io.vfleet.assignment.application.port.Telemetry;
 import io.vfleet.assignment.application.port.Topologies;
 import io.vfleet.assignment.domain.AssignedDevice;
 import io.vfleet.assignment.domain.Assignment;
+import io.vfleet.assignment.domain.AssignmentChange;
 import io.vfleet.assignment.domain.AssignmentRefused;
 import io.vfleet.assignment.domain.AssignmentState;
 import io.vfleet.assignment.domain.AuditEvent;
+import io.vfleet.assignment.domain.Hold;
 import io.vfleet.assignment.domain.NodeState;
 import io.vfleet.assignment.domain.NodeTopology;
 import io.vfleet.assignment.domain.ResetSetSafety;
 import io.vfleet.assignment.domain.ScrubBetweenTenants;
+import io.vfleet.assignment.domain.TopologyDevice;
 import io.vfleet.assignment.domain.Violation;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.logging.Logger;
 import org.springframework.transaction.support.TransactionOperations;
 
 /**
- * Releases an assignment: RELEASING with a fresh epoch (stored), the agent detaches, scrub-resets
- * and closes everything (no transaction), RESETTING with what the agent reset (stored), then
- * RELEASED, which frees the devices, with the scrub bookkeeping of the reset sets (stored).
+ * Releases an assignment in two commits: RELEASING with a fresh epoch (stored before the agent is
+ * called), the agent detaches, scrub-resets and closes everything (no transaction), then RELEASED,
+ * which frees the devices and lifts the release's fences, with the scrub bookkeeping of their reset
+ * sets (stored once it answered).
  *
  * <p>The scrub of a device without a function reset: the kernel resets it only with its whole reset
  * set, for the one iommufd context that owns all of it. So when such a device's set is otherwise free
  * or the leaving assignment's own, the RELEASING transaction fences the set's free members (as a hot
  * reset does, {@link ResetAssignment}) and the agent resets the set before the VM's process exits, with
  * those members bound to the assignment's iommufd for that time; the agent reports the devices it
- * scrubbed that way, and their fences are lifted with RESETTING. A set that another assignment holds
- * part of, or that the host keeps part of, is not touched: its devices stay pending, usable again only
- * by the tenant that left them, until the kernel resets the set when its last member closes
- * ({@link ScrubBetweenTenants}). A release that fails or cannot reach the agent lifts its fences too, and
- * fences again when it is finished.
+ * scrubbed that way. A set that another assignment holds part of, or that the host keeps part of, is not
+ * touched: its devices stay pending, usable again only by the tenant that left them, until the kernel
+ * resets the set when its last member closes ({@link ScrubBetweenTenants}). A release that fails or cannot
+ * reach the agent lifts its fences too, and fences again when it is finished. A release of devices that
+ * all have a function reset (as the agent reported at prepare) reads nothing of the node for this.
  *
  * <p>Idempotent: releasing a RELEASED or FAILED assignment answers it as it is, and a release
  * interrupted anywhere is finished by calling {@link #complete} again, which is what reconciliation does.
+ * An assignment that an earlier version left RESETTING (the agent had answered, the bookkeeping was not
+ * stored) is finished without the agent, every device counted as left to its set's reset.
  */
 public final class ReleaseAssignment {
 
@@ -51,7 +59,7 @@ public final class ReleaseAssignment {
 
     private final TransactionOperations transactions;
     private final Assignments assignments;
-    private final Topologies topologies;
+    private final FleetView view;
     private final FencingEpochs epochs;
     private final NodeAgents agents;
     private final AuditLog audit;
@@ -59,9 +67,9 @@ public final class ReleaseAssignment {
     private final Telemetry telemetry;
     private final Failpoints failpoints;
 
-    /** The stores and the agents this use case works with, and where it reports. */
-    public record Ports(Assignments assignments, Topologies topologies, FencingEpochs epochs, NodeAgents agents,
-            AuditLog audit, Telemetry telemetry) {}
+    /** The stores and the agents this use case (and the others that repair or reset) works with, and where it reports. */
+    public record Ports(Assignments assignments, Topologies topologies, FleetView view, FencingEpochs epochs,
+            NodeAgents agents, AuditLog audit, Telemetry telemetry) {}
 
     public ReleaseAssignment(TransactionOperations transactions, Ports ports) {
         this(transactions, ports, Failpoints.OFF);
@@ -71,7 +79,7 @@ public final class ReleaseAssignment {
         this.failpoints = failpoints;
         this.transactions = transactions;
         this.assignments = ports.assignments();
-        this.topologies = ports.topologies();
+        this.view = ports.view();
         this.epochs = ports.epochs();
         this.agents = ports.agents();
         this.audit = ports.audit();
@@ -80,10 +88,7 @@ public final class ReleaseAssignment {
     }
 
     public Assignment release(Caller caller, String id) {
-        Assignment assignment = assignments.find(id).filter(found -> caller.sees(found.tenant()))
-                .orElseThrow(() -> new NotFound("no assignment " + id));
-        caller.requireToChange(assignment.tenant());
-        return complete(id, caller.principal());
+        return run(id, caller, caller.principal());
     }
 
     /**
@@ -91,9 +96,14 @@ public final class ReleaseAssignment {
      * is), on behalf of {@code principal}.
      */
     public Assignment complete(String id, String principal) {
+        return run(id, null, principal);
+    }
+
+    /** @param caller who asks, or null for the service's own repairs */
+    private Assignment run(String id, Caller caller, String principal) {
         try (Telemetry.Scope scope = telemetry.operation(id)) {
             try {
-                Assignment released = completeInScope(id, principal);
+                Assignment released = completeInScope(id, caller, principal);
                 if (released.state() == AssignmentState.RELEASED) {
                     log.info(() -> "released on node " + released.node() + ": " + released.bdfs());
                 }
@@ -106,9 +116,13 @@ public final class ReleaseAssignment {
         }
     }
 
-    private Assignment completeInScope(String id, String principal) {
-        Step step = transactions.execute(status -> {
-            Assignment locked = assignments.lock(id).orElseThrow(() -> new NotFound("no assignment " + id));
+    private Assignment completeInScope(String id, Caller caller, String principal) {
+        Step step = telemetry.timed(Telemetry.Step.RELEASE_INTENT, () -> transactions.execute(status -> {
+            Assignment locked = assignments.lock(id).filter(found -> caller == null || caller.sees(found.tenant()))
+                    .orElseThrow(() -> new NotFound("no assignment " + id));
+            if (caller != null) {
+                caller.requireToChange(locked.tenant());
+            }
             return switch (locked.state()) {
                 case RELEASED, FAILED -> new Step(locked, 0, 0, List.of());
                 // Nothing went to the agent yet, so there is nothing to undo there.
@@ -116,8 +130,6 @@ public final class ReleaseAssignment {
                         List.of());
                 case RESETTING -> new Step(locked, 0, 0, List.of());
                 case PREPARING, ACTIVE, RELEASING -> {
-                    // Holds, then the epoch: every transaction takes them in this order, or two of them
-                    // can wait for each other.
                     List<String> fenced = fenceForScrub(locked);
                     long epoch = epochs.next(locked.node());
                     Assignment releasing = locked.state() == AssignmentState.RELEASING
@@ -130,14 +142,15 @@ public final class ReleaseAssignment {
                     yield new Step(releasing, epoch, epochs.term(locked.node()), fenced);
                 }
             };
-        });
+        }));
         Assignment assignment = step.assignment();
         if (assignment.state().isTerminal()) {
             return assignment;
         }
-        // Without the agent's answer (a crash after RESETTING was stored), every device counts as
+        // Without the agent's answer (left RESETTING by an earlier version), every device counts as
         // left to its set's reset: pending scrub is the safe side.
         List<String> leftToSetReset = assignment.bdfs();
+        String detail = "its devices' reset was not reported; each waits for its reset set";
         if (assignment.state() == AssignmentState.RELEASING) {
             failpoints.reach(Failpoints.Point.RELEASE_RELEASING_STORED);
             NodeAgents.Released released = callAgent(assignment, step.epoch(), step.term(), step.fenced());
@@ -145,30 +158,27 @@ public final class ReleaseAssignment {
             if (released.released()) {
                 leftToSetReset = released.leftToSetReset();
             }
-            String detail = "function reset: " + released.functionReset() + "; set reset: " + released.setReset()
+            detail = "function reset: " + released.functionReset() + "; set reset: " + released.setReset()
                     + "; left to the set reset: " + leftToSetReset;
-            transactions.executeWithoutResult(status -> assignments.lock(id)
-                    .filter(locked -> locked.state() == AssignmentState.RELEASING)
-                    .ifPresent(locked -> {
-                        assignments.unfence(id);
-                        Assignment resetting = locked.to(AssignmentState.RESETTING);
-                        assignments.update(resetting);
-                        audit.append(AuditEvent.of(principal, AuditEvent.Kind.ASSIGNMENT_STATE, resetting,
-                                AssignmentState.RESETTING.name() + ": " + detail));
-                    }));
         }
         List<String> unscrubbed = leftToSetReset;
-        return transactions.execute(status -> {
-            Assignment locked = assignments.lock(id).orElseThrow();
-            if (locked.state() != AssignmentState.RESETTING) {
-                return locked;
-            }
-            assignments.unfence(id);
-            Assignment released = assignments.update(locked.to(AssignmentState.RELEASED));
-            settleScrubs(released, unscrubbed, principal);
-            audit.append(AuditEvent.of(principal, AuditEvent.Kind.ASSIGNMENT_STATE, released, AssignmentState.RELEASED.name()));
-            return released;
-        });
+        String outcome = detail;
+        AssignmentState from = assignment.state();
+        return telemetry.timed(Telemetry.Step.RELEASE_OUTCOME, () -> transactions.execute(status -> {
+            Assignment done = assignment.to(AssignmentState.RELEASED);
+            AssignmentChange.Scrubs scrubs = scrubs(done, unscrubbed);
+            // Only from the state this release stored: a second release of the same assignment that
+            // finished first has stored RELEASED already, with its own bookkeeping.
+            return assignments.update(from, done, scrubs).map(released -> {
+                audit.append(AuditEvent.of(principal, AuditEvent.Kind.ASSIGNMENT_STATE, released,
+                        AssignmentState.RELEASED.name() + ": " + outcome));
+                if (!scrubs.scrubbed().isEmpty()) {
+                    audit.append(new AuditEvent(0, Instant.now(), principal, AuditEvent.Kind.DEVICE_SCRUBBED, null, released.node(),
+                            scrubs.scrubbed().stream().sorted().toList(), released.id(), "their reset set closed"));
+                }
+                return released;
+            }).orElseGet(() -> assignments.find(id).orElseThrow());
+        }));
     }
 
     private record Step(Assignment assignment, long epoch, long term, List<String> fenced) {}
@@ -177,11 +187,16 @@ public final class ReleaseAssignment {
      * Fences the free members of each reset set whose devices of the assignment may have no function
      * reset (the agent said so, or never said), when reset-set safety lets the assignment reset that
      * set; the members fenced, or none when one was taken meanwhile. Fences a failed attempt left are
-     * lifted first.
+     * lifted first. Reads the node only when some device may lack a function reset.
      */
     private List<String> fenceForScrub(Assignment leaving) {
-        assignments.unfence(leaving.id());
-        NodeTopology topology = topologies.find(leaving.node()).orElse(null);
+        if (leaving.state() == AssignmentState.RELEASING) {
+            assignments.unfence(leaving.id());
+        }
+        if (leaving.devices().stream().allMatch(device -> Boolean.TRUE.equals(device.functionReset()))) {
+            return List.of();
+        }
+        NodeTopology topology = view.topology(leaving.node()).orElse(null);
         if (topology == null) {
             return List.of();
         }
@@ -224,29 +239,38 @@ public final class ReleaseAssignment {
 
     /**
      * Devices without a function reset are scrubbed by the kernel only once their whole reset set
-     * has closed: until then they wait for it, and any device that was waiting on a set this
-     * release closed is scrubbed now.
+     * has closed: until then they wait for it, and any device that was waiting on a set this release
+     * closes is scrubbed now. The database is read only when that can matter: a device of this release
+     * left to its set's reset, or a scrub pending in one of its reset sets (as the view knows it; a
+     * pending scrub the view has not heard of yet is cleared by the next release in its set).
      */
-    private void settleScrubs(Assignment released, List<String> leftToSetReset, String principal) {
-        NodeTopology topology = topologies.find(released.node()).orElse(null);
-        if (topology == null) {
-            assignments.markScrubPending(released.node(), tenantOf(released, leftToSetReset));
-            return;
+    private AssignmentChange.Scrubs scrubs(Assignment released, List<String> leftToSetReset) {
+        Optional<NodeTopology> topology = view.topology(released.node());
+        if (topology.isEmpty()) {
+            return new AssignmentChange.Scrubs(Set.copyOf(leftToSetReset), Set.of());
         }
-        NodeState after = assignments.nodeState(topology);
-        assignments.markScrubPending(released.node(),
-                ScrubBetweenTenants.pendingAfterRelease(released.tenant(), leftToSetReset, after));
-        Set<String> scrubbed = ScrubBetweenTenants.scrubbedNow(assignments.nodeState(topology));
-        if (!scrubbed.isEmpty()) {
-            assignments.clearScrubPending(released.node(), scrubbed);
-            audit.append(new AuditEvent(0, Instant.now(), principal, AuditEvent.Kind.DEVICE_SCRUBBED, null,
-                    released.node(), List.copyOf(scrubbed), released.id(), "their reset set closed"));
+        if (leftToSetReset.isEmpty() && !scrubPendingInResetSetsOf(released, topology.get())) {
+            return AssignmentChange.Scrubs.NONE;
         }
+        NodeState before = assignments.nodeState(topology.get());
+        Map<String, Hold> holds = new HashMap<>(before.holds());
+        holds.values().removeIf(hold -> hold.assignmentId().equals(released.id()) && hold.kind() == Hold.Kind.OWNER);
+        NodeState after = new NodeState(topology.get(), holds, before.scrubPendingFrom());
+        Set<String> pending = ScrubBetweenTenants.pendingAfterRelease(released.tenant(), leftToSetReset, after).keySet();
+        Map<String, String> pendingAfter = new HashMap<>(after.scrubPendingFrom());
+        pending.forEach(bdf -> pendingAfter.put(bdf, released.tenant()));
+        Set<String> scrubbed = ScrubBetweenTenants.scrubbedNow(new NodeState(topology.get(), holds, pendingAfter));
+        return new AssignmentChange.Scrubs(pending, scrubbed);
     }
 
-    private static Map<String, String> tenantOf(Assignment released, List<String> devices) {
-        Map<String, String> pending = new java.util.LinkedHashMap<>();
-        devices.forEach(device -> pending.put(device, released.tenant()));
-        return pending;
+    private boolean scrubPendingInResetSetsOf(Assignment released, NodeTopology topology) {
+        Map<String, String> pending = view.nodeState(released.node()).map(NodeState::scrubPendingFrom).orElse(Map.of());
+        if (pending.isEmpty()) {
+            return false;
+        }
+        Set<String> resetSets = new HashSet<>();
+        released.devices().forEach(device -> resetSets.add(device.resetSet()));
+        return pending.keySet().stream().map(topology::device).flatMap(Optional::stream)
+                .map(TopologyDevice::resetSet).anyMatch(resetSets::contains);
     }
 }

@@ -9,9 +9,11 @@ import io.vfleet.assignment.domain.AuditEvent;
  * Stores an assignment's new state together with its audit event, in the caller's transaction:
  * every state change is an event, recorded with the principal that caused it.
  *
- * <p>Lock order in every transaction: tenant row, assignment row, device holds, the node's fencing
- * epoch. Taking them in another order lets two transactions deadlock. Appending an audit event
- * takes no lock another transaction waits for.
+ * <p>Lock order in every transaction: the assignment's row, its device holds, the tenant's usage row,
+ * then the node's fencing epoch. Taking them in another order lets two transactions deadlock. The
+ * assignment's row comes first for a second reason: the change log orders one assignment's changes by
+ * the transactions' ids, which follow the order they took that row. Appending an audit event takes no
+ * lock another transaction waits for.
  */
 final class Transitions {
 

@@ -4,12 +4,19 @@ import java.util.EnumSet;
 import java.util.Set;
 
 /**
- * The life of an assignment: {@code REQUESTED → PREPARING → ACTIVE → RELEASING → RESETTING →
- * RELEASED}, or {@code FAILED} with a reason.
+ * The life of an assignment: {@code PREPARING → ACTIVE → RELEASING → RELEASED}, or {@code FAILED}
+ * with a reason.
  *
  * <p>Each state is persisted before the remote call that the next one stands for, so after a crash
- * the state says which agent call may have happened and {@code ReconcileNode} knows what to ask.
+ * the state says which agent call may have happened and {@code ReconcileNode} knows what to ask:
+ * PREPARING is stored (with the devices' holds) before the agent prepares, ACTIVE or FAILED once it
+ * answered; RELEASING before the agent releases, RELEASED (with the scrub bookkeeping) once it answered.
  * A state that {@linkplain #holdsDevices() holds devices} keeps them out of every other assignment.
+ *
+ * <p>{@code REQUESTED} (decided, agent not yet asked) and {@code RESETTING} (the agent released,
+ * bookkeeping not yet stored) are steps a decision passes through in memory; the service stores
+ * neither any more, but assignments an earlier version left in them are still finished by
+ * reconciliation, so both keep their transitions.
  */
 public enum AssignmentState {
     REQUESTED,
@@ -28,7 +35,7 @@ public enum AssignmentState {
             // A release may overtake a prepare whose outcome is unknown; its newer epoch wins.
             case PREPARING -> EnumSet.of(ACTIVE, FAILED, RELEASING);
             case ACTIVE -> EnumSet.of(RELEASING);
-            case RELEASING -> EnumSet.of(RESETTING);
+            case RELEASING -> EnumSet.of(RELEASED, RESETTING);
             case RESETTING -> EnumSet.of(RELEASED);
             case RELEASED, FAILED -> EnumSet.noneOf(AssignmentState.class);
         };

@@ -26,6 +26,11 @@ public final class Placement {
     /** The devices chosen on one node; {@code sharedResetSets} counts groups placed in a shared reset set. */
     public record Choice(String node, List<String> devices, int sharedResetSets, int extraDevices) {}
 
+    /** Which of two choices is better: fewer shared reset sets, then fewer extra devices, then the node name. */
+    public static final Comparator<Choice> BETTER_FIRST = Comparator.comparingInt(Choice::sharedResetSets)
+            .thenComparingInt(Choice::extraDevices)
+            .thenComparing(Choice::node);
+
     /** The best choice over the given nodes; refused with NO_MATCHING_DEVICE (or NODE_UNREACHABLE). */
     public static Choice choose(Request request, List<NodeState> nodes) {
         List<Choice> choices = new ArrayList<>();
@@ -37,11 +42,12 @@ public final class Placement {
             }
             onNode(request, node).ifPresent(choices::add);
         }
-        return choices.stream()
-                .min(Comparator.comparingInt(Choice::sharedResetSets)
-                        .thenComparingInt(Choice::extraDevices)
-                        .thenComparing(Choice::node))
-                .orElseThrow(() -> refusal(request, nodes.size(), unreachable));
+        return choices.stream().min(BETTER_FIRST).orElseThrow(() -> refusal(request, nodes.size(), unreachable));
+    }
+
+    /** Whether nothing could be better than this choice: no shared reset set and no extra device. */
+    public static boolean isPerfect(Choice choice) {
+        return choice.sharedResetSets() == 0 && choice.extraDevices() == 0;
     }
 
     /** The choice on one node, if it has enough free matching devices. */
@@ -92,7 +98,12 @@ public final class Placement {
                 && NoiommuPolicy.allows(request.policy(), device, state.topology());
     }
 
-    private static AssignmentRefused refusal(Request request, int nodeCount, List<String> unreachable) {
+    /**
+     * The refusal when no node could take the request: NODE_UNREACHABLE when every one of the
+     * {@code nodeCount} nodes is unreachable ({@code unreachable} names them, or some of them), else
+     * NO_MATCHING_DEVICE.
+     */
+    public static AssignmentRefused refusal(Request request, int nodeCount, List<String> unreachable) {
         DeviceSelector selector = request.selector();
         String wanted = selector.count() + " free device(s) matching vendor " + hex(selector.vendorId())
                 + ", device " + hex(selector.deviceId()) + ", class " + hex(selector.classCode());

@@ -91,6 +91,41 @@ class AssignmentRaceTest extends ServiceTestBase {
     }
 
     @Test
+    void requestsForTheSameDevicesInOppositeOrdersNeverWaitForEachOtherInACircle() throws Exception {
+        List<List<String>> orders = List.of(List.of("0000:03:00.0", "0000:03:00.1", "0000:06:00.0"),
+                List.of("0000:06:00.0", "0000:03:00.1", "0000:03:00.0"));
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            for (int round = 0; round < 5; round++) {
+                CountDownLatch start = new CountDownLatch(1);
+                List<Future<String>> outcomes = new java.util.ArrayList<>();
+                for (int thread = 0; thread < 8; thread++) {
+                    List<String> devices = orders.get(thread % 2);
+                    String tenant = "tenant-" + thread;
+                    outcomes.add(pool.submit(() -> {
+                        start.await();
+                        try {
+                            Assignment won = assign.assign(Caller.operator(), new AssignRequest.Form(tenant, "n1", devices, null,
+                                    false), null).assignment();
+                            release.release(Caller.operator(), won.id());
+                            return "won";
+                        } catch (AssignmentRefused refused) {
+                            return refused.violations().getFirst().rule().name();
+                        }
+                    }));
+                }
+                start.countDown();
+                for (Future<String> outcome : outcomes) {
+                    // A deadlock would be an exception here, not a refusal.
+                    assertThat(outcome.get(60, TimeUnit.SECONDS)).isIn("won", "DEVICE_BUSY");
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void theDatabaseRefusesASecondStandingHoldOnADeviceEvenWithoutTheRules() {
         jdbc.update("insert into assignment.assignments (id, tenant, node, state, with_kvm) values ('x', 'a', 'n1', 'ACTIVE', false)");
         jdbc.update("insert into assignment.assignments (id, tenant, node, state, with_kvm) values ('y', 'b', 'n1', 'ACTIVE', false)");

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.vfleet.assignment.application.port.Assignments;
 import io.vfleet.assignment.application.port.AuditLog;
 import io.vfleet.assignment.application.port.NodeAgents;
+import io.vfleet.assignment.application.port.NodeLocks;
 import io.vfleet.assignment.application.port.Tenants;
 import io.vfleet.assignment.domain.AssignedDevice;
 import io.vfleet.assignment.domain.Assignment;
@@ -13,6 +14,7 @@ import io.vfleet.assignment.domain.AssignmentState;
 import io.vfleet.assignment.domain.AuditEvent;
 import io.vfleet.assignment.domain.Preparation;
 import io.vfleet.assignment.domain.TenantIoas;
+import io.vfleet.assignment.domain.TenantPolicy;
 import io.vfleet.assignment.domain.TopologyDevice;
 import io.vfleet.assignment.support.ServiceTest;
 import io.vfleet.assignment.support.ServiceTestBase;
@@ -51,11 +53,16 @@ class ReconcileNodeTest extends ServiceTestBase {
     @Autowired
     Tenants tenants;
 
+    @Autowired
+    NodeLocks locks;
+
     /** An assignment stored in {@code state} as a crashed service would have left it. */
     Assignment crashedIn(String id, AssignmentState state, String device) {
         return transactions.execute(status -> {
             Assignment reserved = assignments.reserve(Assignment.requested(id, "acme", "n1",
-                    List.of(new AssignedDevice(device, "/dev/vfio/devices/vfio10", 10, "slot:01", TopologyDevice.Kind.PHYSICAL, null, null, null)), false));
+                    List.of(new AssignedDevice(device, "/dev/vfio/devices/vfio10", 10, "slot:01", TopologyDevice.Kind.PHYSICAL,
+                            null, null, null)), false),
+                    TenantPolicy.defaults("acme"));
             Assignment moved = reserved;
             for (AssignmentState step : List.of(AssignmentState.PREPARING, AssignmentState.ACTIVE,
                     AssignmentState.RELEASING, AssignmentState.RESETTING)) {
@@ -187,5 +194,25 @@ class ReconcileNodeTest extends ServiceTestBase {
 
         assertThat(reconcile.reconcile("n1", Instant.now()).reachable()).isFalse();
         assertThat(stateOf("a-1")).isEqualTo(AssignmentState.PREPARING);
+    }
+
+    @Test
+    void aNodeAnotherReplicaIsReconcilingIsLeftToItUntilItLetsGo() {
+        agents.plant("n1", new NodeAgents.PrepareCall("orphan", "acme", List.of("0000:01:00.0"), false, 1));
+
+        ReconcileNode.Report meanwhile;
+        // Another replica's lock: its own database session.
+        try (NodeLocks.Held elsewhere = locks.tryLock("reconcile", "n1").orElseThrow()) {
+            assertThat(locks.tryLock("reconcile", "n1")).isEmpty();
+            meanwhile = reconcile.reconcile("n1", Instant.now());
+        }
+        ReconcileNode.Report after = reconcile.reconcile("n1", Instant.now());
+
+        assertThat(meanwhile.elsewhere()).isTrue();
+        assertThat(meanwhile.repairs()).isEmpty();
+        assertThat(after.elsewhere()).isFalse();
+        assertThat(after.repairs()).singleElement().asString().contains("orphan");
+        assertThat(agents.preparedIds("n1")).isEmpty();
+        assertThat(locks.tryLock("reconcile", "n1")).hasValueSatisfying(NodeLocks.Held::close);
     }
 }

@@ -15,17 +15,23 @@ class AssignmentStateTest {
     void theHappyPathIsLegalStepByStep() {
         AssignmentState state = AssignmentState.REQUESTED;
         for (AssignmentState next : new AssignmentState[] {AssignmentState.PREPARING, AssignmentState.ACTIVE,
-                AssignmentState.RELEASING, AssignmentState.RESETTING, AssignmentState.RELEASED}) {
+                AssignmentState.RELEASING, AssignmentState.RELEASED}) {
             state = state.become(next);
         }
         assertThat(state).isEqualTo(AssignmentState.RELEASED);
     }
 
     @Test
-    void skippingTheScrubResetIsIllegal() {
-        assertThatThrownBy(() -> AssignmentState.RELEASING.become(AssignmentState.RELEASED))
+    void aReleaseThatAnEarlierVersionLeftResettingCanStillFinish() {
+        assertThat(AssignmentState.RELEASING.become(AssignmentState.RESETTING).become(AssignmentState.RELEASED))
+                .isEqualTo(AssignmentState.RELEASED);
+    }
+
+    @Test
+    void aReleaseNeverGoesBackToActive() {
+        assertThatThrownBy(() -> AssignmentState.RELEASING.become(AssignmentState.ACTIVE))
                 .isInstanceOf(AssignmentState.IllegalTransition.class)
-                .hasMessageContaining("RELEASING cannot become RELEASED");
+                .hasMessageContaining("RELEASING cannot become ACTIVE");
     }
 
     @Test

@@ -9,6 +9,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -32,10 +34,13 @@ public final class FakeNodeAgents implements NodeAgents {
     private final List<String> calls = new ArrayList<>();
     /** Nodes whose ListPrepared hangs until released, outside this object's lock. */
     private final Map<String, java.util.concurrent.CountDownLatch> stalled = new java.util.concurrent.ConcurrentHashMap<>();
+    private final AtomicInteger waiting = new AtomicInteger();
+    private volatile CountDownLatch gate;
 
     public synchronized void reset() {
         stalled.values().forEach(java.util.concurrent.CountDownLatch::countDown);
         stalled.clear();
+        letPreparesGo();
         preparedByNode.clear();
         epochs.clear();
         unreachable.clear();
@@ -103,11 +108,44 @@ public final class FakeNodeAgents implements NodeAgents {
         return Set.copyOf(preparedByNode.getOrDefault(node, Map.of()).keySet());
     }
 
+    /**
+     * Holds every prepare from now on at the agent's door, before it does anything, until
+     * {@link #letPreparesGo}: the window in which an assign has stored PREPARING and waits for the agent.
+     */
+    public void holdPrepares() {
+        gate = new CountDownLatch(1);
+    }
+
+    public void letPreparesGo() {
+        CountDownLatch held = gate;
+        gate = null;
+        if (held != null) {
+            held.countDown();
+        }
+    }
+
+    /** How many prepares wait at the door now. */
+    public int preparesHeld() {
+        return waiting.get();
+    }
+
     @Override
     public Preparation prepare(String node, PrepareCall call) {
         NodeAgents real = route(node);
         if (real != null) {
             return real.prepare(node, call);
+        }
+        CountDownLatch held = gate;
+        if (held != null) {
+            waiting.incrementAndGet();
+            try {
+                held.await();
+            } catch (InterruptedException interrupted) {
+                Thread.currentThread().interrupt();
+                throw new AgentUnreachable(node, interrupted);
+            } finally {
+                waiting.decrementAndGet();
+            }
         }
         synchronized (this) {
             reach(node);

@@ -1,5 +1,6 @@
 package io.vfleet.assignment.support;
 
+import io.vfleet.assignment.application.FollowChanges;
 import io.vfleet.assignment.application.port.Topologies;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -7,7 +8,6 @@ import java.nio.file.Path;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.dao.PessimisticLockingFailureException;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
@@ -25,35 +25,18 @@ public abstract class ServiceTestBase {
     @Autowired
     protected Topologies topologies;
 
+    @Autowired
+    protected FollowChanges follow;
+
     @BeforeEach
     void emptyTheService() throws IOException {
-        // As the superuser, with triggers off: the service's own role may not touch the audit tables.
-        // A sequencer linking in the middle of the truncation can deadlock with it: one of the two is
-        // then chosen to give way, and when it is the truncation it is tried again.
-        JdbcTemplate superuser = new JdbcTemplate(AssignmentDatabase.superuser());
-        for (int attempt = 1; ; attempt++) {
-            try {
-                superuser.execute("""
-                        set session_replication_role = replica;
-                        truncate assignment.audit_checkpoints, assignment.audit_tree, assignment.audit_log,
-                                 assignment.audit_events, assignment.assignment_devices, assignment.assignments,
-                                 assignment.scrub_pending, assignment.tenant_ioas, assignment.fencing_epochs,
-                                 assignment.idempotency_keys, assignment.quotas, assignment.tenants,
-                                 assignment.node_devices, assignment.nodes;
-                        set session_replication_role = origin;
-                        """);
-                break;
-            } catch (PessimisticLockingFailureException deadlock) {
-                if (attempt == 5) {
-                    throw deadlock;
-                }
-            }
-        }
-        jdbc.update("update assignment.inventory_revision set revision = 0");
+        ServiceSchema.empty();
         emptyDirectory(Path.of(ServiceTest.AUDIT, "checkpoints"));
         agents.reset();
-        topologies.replace(Fleet.node("n1"), 1);
-        topologies.replace(Fleet.node("n2"), 2);
+        follow.load();
+        // At revision 0: whatever an inventory in the test says later is newer.
+        topologies.replace(Fleet.node("n1"), 0);
+        topologies.replace(Fleet.node("n2"), 0);
     }
 
     private static void emptyDirectory(Path directory) throws IOException {

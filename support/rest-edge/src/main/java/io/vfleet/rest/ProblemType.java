@@ -29,6 +29,11 @@ public enum ProblemType {
     CONFLICT(409, "conflict", "Conflict"),
     /** 409: the assignment rules refuse it; {@code violations} lists every rule broken. */
     ASSIGNMENT_REFUSED(409, "assignment-refused", "Assignment refused"),
+    /**
+     * 410: a watch asked to resume from a revision the change log no longer reaches; list again, then
+     * watch from the listing's revision ({@code oldestResumableRevision} says how far back it reaches now).
+     */
+    RELIST_REQUIRED(410, "relist-required", "List again"),
     /** 413: the request body is larger than the API accepts; nothing of it was read. */
     PAYLOAD_TOO_LARGE(413, "payload-too-large", "Payload too large"),
     /** 415: a body of a media type the resource does not read (JSON is {@code application/json}). */

@@ -17,6 +17,7 @@ import io.vfleet.assignment.application.port.AuditLog;
 import io.vfleet.assignment.domain.AuditVerification;
 import io.vfleet.tlog.Note;
 import io.vfleet.assignment.domain.Assignment;
+import java.time.Duration;
 import java.time.Instant;
 
 /**
@@ -29,6 +30,8 @@ final class AssignmentMessages {
 
     private static final long MIN_SECONDS = -62_135_596_800L;
     private static final long MAX_SECONDS = 253_402_300_799L;
+    /** google.protobuf.Duration's own limit, about 10,000 years. */
+    private static final long MAX_DURATION_SECONDS = 315_576_000_000L;
 
     private AssignmentMessages() {}
 
@@ -78,6 +81,18 @@ final class AssignmentMessages {
             throw new InvalidRequest(field, "must be between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999999999Z");
         }
         return Instant.ofEpochSecond(value.getSeconds(), value.getNanos());
+    }
+
+    /** A duration that is not negative, within google.protobuf.Duration's own limit; null when absent. */
+    static Duration duration(String field, boolean present, com.google.protobuf.Duration value) {
+        if (!present) {
+            return null;
+        }
+        if (value.getSeconds() < 0 || value.getNanos() < 0 || value.getNanos() > 999_999_999
+                || value.getSeconds() > MAX_DURATION_SECONDS) {
+            throw new InvalidRequest(field, "must be between 0 and " + MAX_DURATION_SECONDS + " seconds");
+        }
+        return Duration.ofSeconds(value.getSeconds(), value.getNanos());
     }
 
     /** A zero that proto3 cannot tell from absence: the default. */

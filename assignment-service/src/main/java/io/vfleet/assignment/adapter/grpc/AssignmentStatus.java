@@ -12,6 +12,7 @@ import io.vfleet.security.Unauthenticated;
 import io.vfleet.assignment.application.Conflict;
 import io.vfleet.assignment.application.InvalidRequest;
 import io.vfleet.assignment.application.NotFound;
+import io.vfleet.assignment.application.RelistRequired;
 import io.vfleet.assignment.domain.AgentAnswer;
 import io.vfleet.assignment.domain.AssignmentRefused;
 import io.vfleet.assignment.domain.AssignmentState;
@@ -45,6 +46,13 @@ final class AssignmentStatus {
             case AssignmentState.IllegalTransition illegal ->
                     status(Code.FAILED_PRECONDITION, "ILLEGAL_TRANSITION", illegal.getMessage());
             case NotFound notFound -> status(Code.NOT_FOUND, "NOT_FOUND", notFound.getMessage());
+            case RelistRequired relist -> StatusProto.toStatusRuntimeException(com.google.rpc.Status.newBuilder()
+                    .setCode(Code.FAILED_PRECONDITION_VALUE)
+                    .setMessage(relist.getMessage())
+                    .addDetails(Any.pack(ErrorInfo.newBuilder().setReason("RELIST_REQUIRED").setDomain(DOMAIN)
+                            .putMetadata("oldest_resumable_revision", Long.toUnsignedString(relist.oldestResumable()))
+                            .build()))
+                    .build());
             case AccessDenied denied -> status(Code.PERMISSION_DENIED, "PERMISSION_DENIED", denied.getMessage());
             case Unauthenticated unauthenticated ->
                     status(Code.UNAUTHENTICATED, "UNAUTHENTICATED", unauthenticated.getMessage());

@@ -27,6 +27,7 @@ import io.vfleet.api.assignment.v1.Tenant;
 import io.vfleet.api.assignment.v1.VerifyAuditRequest;
 import io.vfleet.api.assignment.v1.VerifyAuditResponse;
 import io.vfleet.assignment.application.AssignDevices;
+import io.vfleet.assignment.application.RequestFields;
 import io.vfleet.security.Caller;
 import io.vfleet.security.grpc.Callers;
 import io.vfleet.assignment.application.QueryAssignments;
@@ -42,7 +43,16 @@ import io.vfleet.assignment.application.port.Page;
 import io.vfleet.assignment.domain.Assignment;
 import io.vfleet.assignment.domain.AuditVerification;
 import io.vfleet.assignment.domain.TenantPolicy;
+import io.grpc.Context;
+import io.grpc.Deadline;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.vfleet.api.assignment.v1.WatchAssignmentsRequest;
+import io.vfleet.api.assignment.v1.WatchAssignmentsResponse;
+import io.vfleet.assignment.application.WaitBudget;
+import io.vfleet.assignment.application.WatchAssignments;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.springframework.stereotype.Component;
 
@@ -59,7 +69,10 @@ class AssignmentsService extends AssignmentsGrpc.AssignmentsImplBase {
     @Component
     record UseCases(AssignDevices assign, QueryAssignments query, ReleaseAssignment release, ResetAssignment reset,
             SetTenantPolicy setPolicy, ShowTenant showTenant, QueryAudit audit, ProveAudit proofs,
-            SignCheckpoint signCheckpoint) {}
+            SignCheckpoint signCheckpoint, WaitBudget budget, WatchAssignments watch) {}
+
+    /** What answering takes after the wait: the store of nothing, the message, the wire. */
+    private static final Duration ANSWER_MARGIN = Duration.ofMillis(200);
 
     private final UseCases useCases;
 
@@ -70,8 +83,9 @@ class AssignmentsService extends AssignmentsGrpc.AssignmentsImplBase {
     @Override
     public void assign(io.vfleet.api.assignment.v1.AssignRequest request, StreamObserver<AssignResponse> responses) {
         answer(responses, () -> {
+            Duration asked = AssignmentMessages.duration("wait", request.hasWait(), request.getWait());
             AssignDevices.Outcome outcome = useCases.assign().assign(caller(), AssignmentMessages.assignForm(request),
-                    AssignmentMessages.absentIfEmpty(request.getIdempotencyKey()));
+                    AssignmentMessages.absentIfEmpty(request.getIdempotencyKey()), withinDeadline(useCases.budget().of(asked)));
             return AssignResponse.newBuilder()
                     .setAssignment(AssignmentMessages.assignment(outcome.assignment()))
                     .setRepeated(outcome.repeated())
@@ -100,6 +114,21 @@ class AssignmentsService extends AssignmentsGrpc.AssignmentsImplBase {
                     .setTotal(page.total())
                     .build();
         });
+    }
+
+    @Override
+    public void watchAssignments(WatchAssignmentsRequest request, StreamObserver<WatchAssignmentsResponse> responses) {
+        RequestFields fields = new RequestFields();
+        String tenant;
+        try {
+            tenant = fields.name("tenant", AssignmentMessages.absentIfEmpty(request.getTenant()), false);
+            fields.requireValid();
+        } catch (RuntimeException invalid) {
+            responses.onError(AssignmentStatus.of(invalid));
+            return;
+        }
+        new WatchStream(useCases.watch(), caller(), (ServerCallStreamObserver<WatchAssignmentsResponse>) responses)
+                .start(tenant, request.hasResumeAfterRevision() ? request.getResumeAfterRevision() : null);
     }
 
     @Override
@@ -193,6 +222,19 @@ class AssignmentsService extends AssignmentsGrpc.AssignmentsImplBase {
                     .setSequence(found.sequence()).setReason(found.detail()).setProblem(found.problem().name())));
             return response.build();
         });
+    }
+
+    /**
+     * The wait, cut short so that the answer beats the call's deadline: a caller that gives up is told
+     * nothing, while PREPARING tells it where to look.
+     */
+    private static Duration withinDeadline(Duration wait) {
+        Deadline deadline = Context.current().getDeadline();
+        if (deadline == null) {
+            return wait;
+        }
+        Duration left = Duration.ofNanos(deadline.timeRemaining(TimeUnit.NANOSECONDS)).minus(ANSWER_MARGIN);
+        return left.isNegative() ? Duration.ZERO : left.compareTo(wait) < 0 ? left : wait;
     }
 
     @Override

@@ -24,6 +24,7 @@ class GrpcConfiguration {
                 .allow(AssignmentsGrpc.getAssignMethod().getFullMethodName(), actors)
                 .allow(AssignmentsGrpc.getGetAssignmentMethod().getFullMethodName(), readers)
                 .allow(AssignmentsGrpc.getListAssignmentsMethod().getFullMethodName(), readers)
+                .allow(AssignmentsGrpc.getWatchAssignmentsMethod().getFullMethodName(), readers)
                 .allow(AssignmentsGrpc.getReleaseMethod().getFullMethodName(), actors)
                 .allow(AssignmentsGrpc.getResetMethod().getFullMethodName(), actors)
                 .allow(AssignmentsGrpc.getSetTenantPolicyMethod().getFullMethodName(), Role.OPERATOR)

@@ -185,7 +185,7 @@ final class InventoryFeed {
         }
         for (NodeTopology known : topologies.all()) {
             if (!listed.contains(known.node())) {
-                topologies.remove(known.node());
+                topologies.remove(known.node(), revision);
             }
         }
         log.info("the inventory listed {} node(s) and {} device(s) at revision {}", nodes.size(), devices.size(), revision);
@@ -229,12 +229,17 @@ final class InventoryFeed {
                 || !before.getAgent().equals(after.getAgent());
     }
 
+    /**
+     * Writes the node as this feed has it at {@code revision}; a replica whose feed is ahead may have
+     * written a newer revision already, and then the copy keeps it, while this replica still calls the
+     * agent where its own feed says it is.
+     */
     private void write(String node, long revision) {
         view.topology(node).ifPresent(topology -> {
             topologies.replace(topology, revision);
             String endpoint = view.node(node).map(known -> known.getAgent().getEndpoint()).orElse("");
             if (!endpoint.isEmpty()) {
-                topologies.recordAgentEndpoint(node, endpoint);
+                topologies.recordAgentEndpoint(node, endpoint, revision);
             }
         });
     }

@@ -20,12 +20,18 @@ class JpaTenants implements Tenants {
 
     @Override
     public Optional<TenantPolicy> find(String tenant) {
-        TenantRow row = entities.find(TenantRow.class, tenant);
-        QuotaRow quota = entities.find(QuotaRow.class, tenant);
-        if (row == null || quota == null) {
+        // One statement: every assignment reads its tenant's policy.
+        List<?> rows = entities.createNativeQuery("""
+                        select q.max_devices, q.max_pinned_bytes, t.noiommu_allowed
+                        from tenants t join quotas q on q.tenant = t.tenant where t.tenant = :tenant
+                        """)
+                .setParameter("tenant", tenant).getResultList();
+        if (rows.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(new TenantPolicy(tenant, quota.maxDevices, quota.maxPinnedBytes, row.noiommuAllowed));
+        Object[] columns = (Object[]) rows.getFirst();
+        return Optional.of(new TenantPolicy(tenant, ((Number) columns[0]).intValue(), ((Number) columns[1]).longValue(),
+                (Boolean) columns[2]));
     }
 
     @Override

@@ -9,9 +9,14 @@ import io.vfleet.security.Caller;
 import io.vfleet.assignment.application.QueryAssignments;
 import io.vfleet.assignment.application.ReleaseAssignment;
 import io.vfleet.assignment.application.ResetAssignment;
+import io.vfleet.assignment.application.WaitBudget;
 import io.vfleet.assignment.domain.Assignment;
 import io.vfleet.assignment.domain.AssignmentState;
 import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -32,25 +37,42 @@ class AssignmentController {
     private final QueryAssignments query;
     private final ReleaseAssignment release;
     private final ResetAssignment reset;
+    private final WaitBudget budget;
 
-    AssignmentController(AssignDevices assign, QueryAssignments query, ReleaseAssignment release, ResetAssignment reset) {
+    AssignmentController(AssignDevices assign, QueryAssignments query, ReleaseAssignment release, ResetAssignment reset,
+            WaitBudget budget) {
+        this.budget = budget;
         this.assign = assign;
         this.query = query;
         this.release = release;
         this.reset = reset;
     }
 
+    /**
+     * Assigns, waiting for the agent's prepare as long as {@code Prefer: wait=N} asks (RFC 7240; the
+     * service's default without it, its maximum at most): 201 with the ACTIVE assignment, or 202 with the
+     * PREPARING one when the prepare goes on beyond the wait. Its outcome is stored either way; follow it
+     * at the Location or with the watch.
+     */
     @PostMapping
     ResponseEntity<AssignmentBody> assign(Caller caller, @RequestBody AssignBody body,
-            @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey) {
-        AssignDevices.Outcome outcome = assign.assign(caller, body.toForm(), idempotencyKey);
+            @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey,
+            @RequestHeader(name = PreferHeader.PREFER, required = false) List<String> prefer) {
+        Optional<Duration> asked = PreferHeader.waitOf(prefer);
+        Duration wait = budget.of(asked.orElse(null));
+        AssignDevices.Outcome outcome = assign.assign(caller, body.toForm(), idempotencyKey, wait);
         Assignment assignment = outcome.assignment();
         if (outcome.repeated()) {
             // A replay creates nothing: the earlier assignment, as it stands now, with 200.
             return ResponseEntity.ok(AssignmentBody.of(assignment));
         }
-        return ResponseEntity.created(URI.create("/api/v1/assignments/" + assignment.id()))
-                .body(AssignmentBody.of(assignment));
+        ResponseEntity.BodyBuilder answer = outcome.completed()
+                ? ResponseEntity.created(URI.create("/api/v1/assignments/" + assignment.id()))
+                : ResponseEntity.accepted().location(URI.create("/api/v1/assignments/" + assignment.id()));
+        if (asked.isPresent()) {
+            answer.header(PreferHeader.PREFERENCE_APPLIED, PreferHeader.applied(wait));
+        }
+        return answer.header(HttpHeaders.VARY, PreferHeader.PREFER).body(AssignmentBody.of(assignment));
     }
 
     @GetMapping("/{id}")

@@ -3,6 +3,7 @@ package io.vfleet.assignment.adapter.web;
 import io.vfleet.assignment.application.Conflict;
 import io.vfleet.assignment.application.InvalidRequest;
 import io.vfleet.assignment.application.NotFound;
+import io.vfleet.assignment.application.RelistRequired;
 import io.vfleet.assignment.domain.AgentAnswer;
 import io.vfleet.assignment.domain.AssignmentRefused;
 import io.vfleet.assignment.domain.AssignmentState;
@@ -59,6 +60,14 @@ class AssignmentProblems extends ProblemResponses {
     @ExceptionHandler
     ResponseEntity<Object> denied(AccessDenied denied) {
         return respond(Problems.of(ProblemType.FORBIDDEN, denied.getMessage()));
+    }
+
+    /** A watch asked to resume where the change log no longer reaches: 410, and where it reaches now. */
+    @ExceptionHandler
+    ResponseEntity<Object> relist(RelistRequired relist) {
+        ProblemDetail problem = Problems.of(ProblemType.RELIST_REQUIRED, relist.getMessage());
+        problem.setProperty("oldestResumableRevision", relist.oldestResumable());
+        return respond(problem);
     }
 
     @ExceptionHandler

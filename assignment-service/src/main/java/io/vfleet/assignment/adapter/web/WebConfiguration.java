@@ -30,6 +30,7 @@ class WebConfiguration {
                         "/v3/api-docs", "/v3/api-docs/**", "/swagger-ui.html", "/swagger-ui/**")
                 .allow(HttpMethod.POST, "/api/v1/assignments", actors)
                 .allow(HttpMethod.GET, "/api/v1/assignments", readers)
+                .allow(HttpMethod.GET, "/api/v1/assignments/watch", readers)
                 .allow(HttpMethod.GET, "/api/v1/assignments/{id}", readers)
                 .allow(HttpMethod.DELETE, "/api/v1/assignments/{id}", actors)
                 .allow(HttpMethod.POST, "/api/v1/assignments/{id}/reset", actors)
@@ -40,6 +41,7 @@ class WebConfiguration {
                 .allow(HttpMethod.POST, "/api/v1/audit/verify", Role.OPERATOR, Role.AUDITOR)
                 .allow(HttpMethod.POST, "/api/v1/audit/checkpoints", Role.OPERATOR, Role.AUDITOR)
                 .allow(HttpMethod.GET, "/api/v1/dashboard", Role.OPERATOR, Role.AUDITOR)
+                .allow(HttpMethod.GET, "/api/v1/dashboard/nodes/{node}", Role.OPERATOR, Role.AUDITOR)
                 .allow(HttpMethod.GET, "/actuator/prometheus", Role.OPERATOR, Role.AUDITOR);
     }
 }

@@ -26,6 +26,7 @@ import io.vfleet.assignment.application.port.AuditLog;
 import io.vfleet.assignment.application.port.FencingEpochs;
 import io.vfleet.assignment.application.port.IdempotencyKeys;
 import io.vfleet.assignment.application.port.NodeAgents;
+import io.vfleet.assignment.application.port.NodeLocks;
 import io.vfleet.assignment.application.port.Telemetry;
 import io.vfleet.assignment.application.port.Tenants;
 import io.vfleet.assignment.domain.AgentAnswer;
@@ -79,6 +80,7 @@ class RealAgentTest extends ServiceTestBase {
     AuditLog audit;
     @Autowired
     AutowireCapableBeanFactory beans;
+    NodeLocks locks;
 
     private InProcessAgent running;
     private GrpcNodeAgents agent;
@@ -97,13 +99,13 @@ class RealAgentTest extends ServiceTestBase {
             return running.channel();
         }, Duration.ofSeconds(10));
         topologies.replace(running.topology(), 3);
-        ReleaseAssignment.Ports ports = new ReleaseAssignment.Ports(assignments, topologies, epochs, agent, audit,
-                Telemetry.NONE);
+        ReleaseAssignment.Ports ports = new ReleaseAssignment.Ports(assignments, topologies, follow.view(), epochs, agent,
+                audit, Telemetry.NONE);
         release = new ReleaseAssignment(transactions, ports);
-        assign = new AssignDevices(transactions, new AssignDevices.Ports(assignments, tenants, topologies, idempotencyKeys,
-                epochs, agent, audit, Telemetry.NONE), release);
+        assign = new AssignDevices(transactions, new AssignDevices.Ports(assignments, tenants, idempotencyKeys,
+                epochs, agent, audit, Telemetry.NONE), follow, release, Runnable::run);
         reset = new ResetAssignment(transactions, ports);
-        reconcile = new ReconcileNode(transactions, ports, tenants, release);
+        reconcile = new ReconcileNode(transactions, ports, tenants, release, locks);
     }
 
     @AfterEach
@@ -113,7 +115,7 @@ class RealAgentTest extends ServiceTestBase {
 
     @Test
     void assignResetReleaseGoThroughTheRealAgentAndLeaveItEmpty() {
-        Assignment active = assign.assign(Caller.operator(), new AssignRequest.Form("acme", null, null,
+        Assignment active = assign.assign(Caller.operator(), new AssignRequest.Form("acme", NODE, null,
                 new AssignRequest.SelectorForm(0x10deL, 0x2330L, null, 2L), true), null).assignment();
 
         assertThat(active.state()).isEqualTo(AssignmentState.ACTIVE);

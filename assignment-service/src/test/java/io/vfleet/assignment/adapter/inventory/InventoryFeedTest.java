@@ -225,4 +225,82 @@ class InventoryFeedTest extends ServiceTestBase {
         assertThat(groups).hasSize(2).doesNotHaveDuplicates();
         assertThat(Arrays.stream(groups)).allMatch(group -> group < 0);
     }
+
+    @Test
+    void aFeedThatDeliversAnOlderRevisionOfANodeChangesNothing() throws Exception {
+        awaitSynced();
+        inventory.state("gpu-a", NodeState.UNREACHABLE);
+        long newest = inventory.state("gpu-a", NodeState.READY);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(topologies.revision()).isEqualTo(newest));
+
+        // Another replica's feed, behind this one: it still has gpu-a as revision 1 described it.
+        FakeInventory behind = new FakeInventory();
+        behind.register(node("gpu-a", NodeState.UNREACHABLE, "10.0.0.7:9090"), List.of(device("gpu-a", NVME, "nvme", 31, "")));
+        String name = InProcessServerBuilder.generateName();
+        Server staleServer = InProcessServerBuilder.forName(name).directExecutor().addService(behind).build().start();
+        ManagedChannel staleChannel = InProcessChannelBuilder.forName(name).directExecutor().build();
+        List<Boolean> written = new java.util.concurrent.CopyOnWriteArrayList<>();
+        io.vfleet.assignment.application.port.Topologies recording = new RecordingTopologies(topologies, written);
+        InventoryFeed stale = new InventoryFeed(InventoryConfiguration.authenticated(InventoryGrpc.newBlockingStub(staleChannel),
+                "token"), recording, new ReconcileFleet(topologies, reconcile, reconciliation, ReconcileFleet.Settings.DEFAULTS),
+                new Backoff(Duration.ofMillis(10), Duration.ofMillis(100)));
+        try {
+            stale.start();
+            await().atMost(Duration.ofSeconds(10)).until(() -> !written.isEmpty());
+        } finally {
+            stale.stop();
+            staleChannel.shutdownNow();
+            staleServer.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+
+        assertThat(written).containsOnly(false);
+        NodeTopology copy = copy("gpu-a");
+        assertThat(copy.live()).isTrue();
+        assertThat(copy.devices()).extracting(TopologyDevice::bdf).contains(GPU);
+        assertThat(jdbc.queryForObject("select agent_endpoint from assignment.nodes where node = 'gpu-a'", String.class))
+                .isEqualTo("10.0.0.1:9090");
+        assertThat(follow.view().topology("gpu-a")).hasValueSatisfying(seen -> assertThat(seen.live()).isTrue());
+    }
+
+    /** The topology copy, recording whether each replace wrote it. */
+    private record RecordingTopologies(io.vfleet.assignment.application.port.Topologies copy, List<Boolean> written)
+            implements io.vfleet.assignment.application.port.Topologies {
+
+        @Override
+        public java.util.Optional<NodeTopology> find(String node) {
+            return copy.find(node);
+        }
+
+        @Override
+        public List<NodeTopology> all() {
+            return copy.all();
+        }
+
+        @Override
+        public boolean replace(NodeTopology topology, long revision) {
+            boolean wrote = copy.replace(topology, revision);
+            written.add(wrote);
+            return wrote;
+        }
+
+        @Override
+        public boolean remove(String node, long revision) {
+            return copy.remove(node, revision);
+        }
+
+        @Override
+        public long revision() {
+            return copy.revision();
+        }
+
+        @Override
+        public void recordAgentEndpoint(String node, String endpoint, long revision) {
+            copy.recordAgentEndpoint(node, endpoint, revision);
+        }
+
+        @Override
+        public java.util.Optional<String> agentEndpoint(String node) {
+            return copy.agentEndpoint(node);
+        }
+    }
 }

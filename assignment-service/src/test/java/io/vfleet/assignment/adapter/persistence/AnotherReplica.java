@@ -2,6 +2,7 @@ package io.vfleet.assignment.adapter.persistence;
 
 import io.vfleet.assignment.application.port.FencingEpochs;
 import org.springframework.beans.factory.config.AutowireCapableBeanFactory;
+import org.springframework.jdbc.core.simple.JdbcClient;
 
 /** The fencing of another replica of the service on the same database: a process of its own to the nodes' terms. */
 public final class AnotherReplica {
@@ -10,8 +11,6 @@ public final class AnotherReplica {
     }
 
     public static FencingEpochs fencing(AutowireCapableBeanFactory beans) {
-        JpaFencingEpochs another = new JpaFencingEpochs();
-        beans.autowireBean(another);
-        return another;
+        return new SequenceFencingEpochs(beans.getBean(JdbcClient.class));
     }
 }

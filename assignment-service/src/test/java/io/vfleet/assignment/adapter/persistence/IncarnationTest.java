@@ -8,6 +8,7 @@ import io.vfleet.assignment.domain.AssignedDevice;
 import io.vfleet.assignment.domain.Assignment;
 import io.vfleet.assignment.domain.AssignmentState;
 import io.vfleet.assignment.domain.Hold;
+import io.vfleet.assignment.domain.TenantPolicy;
 import io.vfleet.assignment.domain.TopologyDevice;
 import io.vfleet.assignment.support.Fleet;
 import io.vfleet.assignment.support.ServiceTest;
@@ -48,8 +49,9 @@ class IncarnationTest extends ServiceTestBase {
         transactions.executeWithoutResult(status -> {
             Assignment reserved = assignments.reserve(Assignment.requested(id, "acme", "n1",
                     List.of(new AssignedDevice("0000:01:00.0", "/dev/vfio/devices/vfio10", 10, "slot:01",
-                            TopologyDevice.Kind.PHYSICAL, null, null, null)), false));
-            assignments.update(reserved.to(AssignmentState.PREPARING));
+                            TopologyDevice.Kind.PHYSICAL, null, null, null)), false).to(AssignmentState.PREPARING),
+                    TenantPolicy.defaults("acme"));
+            assertThat(reserved.state()).isEqualTo(AssignmentState.PREPARING);
         });
     }
 
@@ -116,7 +118,7 @@ class IncarnationTest extends ServiceTestBase {
         transactions.executeWithoutResult(status -> {
             Assignment reserved = assignments.reserve(Assignment.requested("resetting", "acme", "n1",
                     List.of(new AssignedDevice("0000:03:00.0", "/dev/vfio/devices/vfio12", 12, "bus:03",
-                            TopologyDevice.Kind.PHYSICAL, null, null, null)), false));
+                            TopologyDevice.Kind.PHYSICAL, null, null, null)), false), TenantPolicy.defaults("acme"));
             assertThat(assignments.fence(reserved, List.of("0000:03:00.1"))).isTrue();
         });
         List<String> whileItsRunLives = transactions.execute(status -> assignments.unfenceAbandoned("n1", LONG_AGO));

@@ -29,8 +29,7 @@ class NodeTermsTest extends ServiceTestBase {
     @Test
     void theTermGrowsOnlyWhenControlOfTheNodeChangesHands() {
         String node = "node-" + UUID.randomUUID();
-        JpaFencingEpochs anotherProcess = new JpaFencingEpochs();
-        beans.autowireBean(anotherProcess);
+        FencingEpochs anotherProcess = AnotherReplica.fencing(beans);
 
         assertThat(in(epochs -> epochs.term(node), thisProcess)).as("no controller yet").isZero();
         long first = in(epochs -> epochs.takeControl(node), thisProcess);

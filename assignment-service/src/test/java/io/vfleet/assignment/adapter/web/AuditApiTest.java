@@ -37,8 +37,8 @@ class AuditApiTest extends ServiceTestBase {
         java.util.List<String> details = com.jayway.jsonpath.JsonPath.read(events.getResponse().getContentAsString(),
                 "$.items[*].detail");
         assertThat(details).extracting(detail -> detail.split(":")[0])
-                .containsExactly("REQUESTED", "PREPARING", "ACTIVE", "RELEASING", "RESETTING", "RELEASED");
-        assertThat(events).bodyJson().extractingPath("$.items[*].sequence").asArray().containsExactly(1, 2, 3, 4, 5, 6);
+                .containsExactly("PREPARING", "ACTIVE", "RELEASING", "RELEASED");
+        assertThat(events).bodyJson().extractingPath("$.items[*].sequence").asArray().containsExactly(1, 2, 3, 4);
         assertThat(events).bodyJson().extractingPath("$.items[0].assignmentId").isEqualTo(id);
         assertThat(mvc.get().uri("/api/v1/audit/events?tenant=globex").header("Authorization", "Bearer auditor-token"))
                 .bodyJson().extractingPath("$.total").isEqualTo(0);
@@ -76,7 +76,7 @@ class AuditApiTest extends ServiceTestBase {
 
         java.util.List<String> principals = com.jayway.jsonpath.JsonPath.read(events.getResponse().getContentAsString(),
                 "$.items[*].principal");
-        assertThat(principals).hasSize(6).containsOnly("operator:ops-team");
+        assertThat(principals).hasSize(4).containsOnly("operator:ops-team");
         assertThat(events).bodyJson().extractingPath("$.unlinked").isEqualTo(0);
     }
 
@@ -89,9 +89,9 @@ class AuditApiTest extends ServiceTestBase {
         MvcTestResult verify = mvc.get().uri("/api/v1/audit/verify").header("Authorization", "Bearer auditor-token").exchange();
 
         assertThat(verify).bodyJson().extractingPath("$.intact").isEqualTo(true);
-        assertThat(verify).bodyJson().extractingPath("$.checked").isEqualTo(12);
-        assertThat(verify).bodyJson().extractingPath("$.size").isEqualTo(12);
-        assertThat(verify).bodyJson().extractingPath("$.checkpoints[*].size").asArray().containsOnly(6);
+        assertThat(verify).bodyJson().extractingPath("$.checked").isEqualTo(8);
+        assertThat(verify).bodyJson().extractingPath("$.size").isEqualTo(8);
+        assertThat(verify).bodyJson().extractingPath("$.checkpoints[*].size").asArray().containsOnly(4);
     }
 
     @Test
@@ -111,7 +111,7 @@ class AuditApiTest extends ServiceTestBase {
                         .as(statement).rootCause().hasMessageMatching("(?s).*(permission denied|must be owner).*");
             }
         });
-        assertThat(jdbc.queryForObject("select count(*) from assignment.audit_events", Integer.class)).isEqualTo(6);
+        assertThat(jdbc.queryForObject("select count(*) from assignment.audit_events", Integer.class)).isEqualTo(4);
     }
 
     @Test

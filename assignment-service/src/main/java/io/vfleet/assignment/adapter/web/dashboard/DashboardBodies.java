@@ -1,21 +1,24 @@
 package io.vfleet.assignment.adapter.web.dashboard;
 
+import io.vfleet.assignment.application.QueryFleet;
+import io.vfleet.assignment.application.QueryFleet.DeviceState;
 import io.vfleet.assignment.domain.AssignedDevice;
 import io.vfleet.assignment.domain.Assignment;
 import io.vfleet.assignment.domain.AssignmentState;
 import io.vfleet.assignment.domain.AuditEvent;
 import io.vfleet.assignment.domain.GroupIsolation;
 import io.vfleet.assignment.domain.Hold;
-import io.vfleet.assignment.domain.NodeState;
 import io.vfleet.assignment.domain.NodeTopology;
 import io.vfleet.assignment.domain.TopologyDevice;
 import java.time.Instant;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * The JSON the operator dashboard draws: every node with each device's place (IOMMU group, reset
- * set), owner and state, and the latest assignments and audit events, newest first.
+ * The JSON the operator dashboard draws: a summary of the fleet, a line per node that matches the
+ * filter, the latest assignments and audit events, newest first; and, on demand, one node with each
+ * device's place (IOMMU group, reset set), owner and state.
  *
  * <p>PCI numbers are rendered as 0x-hexadecimal strings, the form {@code lspci} and the assignment
  * selector use, so an operator can paste them from one to the other.
@@ -24,69 +27,51 @@ final class DashboardBodies {
 
     private DashboardBodies() {}
 
-    /** Where a device stands for an operator; the first that applies wins, in this order. */
-    enum DeviceState {
-        /** The node's agent is not live: whatever the database says, nobody can act on the device now. */
-        UNREACHABLE,
-        /** Fenced by a hot reset of its reset set, or its owner is releasing it (the agent scrub-resets it). */
-        RESETTING,
-        /** Opened for an assignment that is being prepared or is active. */
-        HELD,
-        /** Bound to a host driver rather than vfio-pci: no assignment can open it. */
-        HOST,
-        /** Bound to vfio-pci, but its IOMMU group has a member kept by a host driver, so the group is not viable. */
-        NOT_ASSIGNABLE,
-        FREE;
+    record SnapshotBody(Instant at, long inventoryRevision, SummaryBody summary, ListedBody<NodeLineBody> nodes,
+            ListedBody<AssignmentBody> assignments, ListedBody<EventBody> events) {
 
-        static DeviceState of(NodeTopology topology, TopologyDevice device, Hold hold, Assignment owner) {
-            if (!topology.live()) {
-                return UNREACHABLE;
-            }
-            if (hold != null) {
-                return switch (hold.kind()) {
-                    case FENCE -> RESETTING;
-                    case OWNER -> owner != null && releasing(owner.state()) ? RESETTING : HELD;
-                };
-            }
-            if (!device.assignable()) {
-                return HOST;
-            }
-            return GroupIsolation.isViable(device.iommuGroup(), topology) ? FREE : NOT_ASSIGNABLE;
+        static SnapshotBody of(QueryFleet.Fleet fleet) {
+            return new SnapshotBody(fleet.at(), fleet.inventoryRevision(),
+                    new SummaryBody(fleet.nodes(), fleet.liveNodes(), every(fleet.devicesByState(), DeviceState.values()),
+                            every(fleet.assignmentsByState(), AssignmentState.values())),
+                    new ListedBody<>(fleet.shown().stream().map(NodeLineBody::of).toList(), fleet.matching()),
+                    new ListedBody<>(fleet.assignments().items().stream().map(AssignmentBody::of).toList(),
+                            fleet.assignments().total()),
+                    new ListedBody<>(fleet.events().items().stream().map(EventBody::of).toList(), fleet.events().total()));
         }
 
-        /** Why the device can never be assigned, for the tile's tooltip; null for the states that say it all. */
-        String reason(NodeTopology topology, TopologyDevice device) {
-            return switch (this) {
-                case HOST -> device.bdf() + " is kept by a host driver, not vfio-pci: no tenant can be given it";
-                case NOT_ASSIGNABLE -> {
-                    List<String> blockers = GroupIsolation.hostDrivenMembers(device.iommuGroup(), topology);
-                    yield "IOMMU group " + device.iommuGroup() + " is not viable: " + String.join(", ", blockers)
-                            + (blockers.size() == 1 ? " is" : " are") + " kept by a host driver,"
-                            + " and a group goes whole to one tenant or not at all";
-                }
-                case UNREACHABLE, RESETTING, HELD, FREE -> null;
-            };
-        }
-
-        private static boolean releasing(AssignmentState state) {
-            return switch (state) {
-                case RELEASING, RESETTING -> true;
-                case REQUESTED, PREPARING, ACTIVE, RELEASED, FAILED -> false;
-            };
+        /** Every key, with zero for the ones that have none, so the page draws the same boxes every time. */
+        private static <K extends Enum<K>> Map<K, Long> every(Map<K, Long> counts, K[] keys) {
+            Map<K, Long> all = new EnumMap<>(keys[0].getDeclaringClass());
+            for (K key : keys) {
+                all.put(key, counts.getOrDefault(key, 0L));
+            }
+            return all;
         }
     }
 
-    record SnapshotBody(Instant at, long inventoryRevision, List<NodeBody> nodes, LatestBody<AssignmentBody> assignments,
-            LatestBody<EventBody> events) {}
+    /** The whole fleet in numbers: nodes, devices by state, assignments by state. */
+    record SummaryBody(int nodes, int liveNodes, Map<DeviceState, Long> devices, Map<AssignmentState, Long> assignments) {}
 
-    /** The newest items of a listing, newest first, and how many there are in all. */
-    record LatestBody<T>(List<T> items, long total) {}
+    /** Some items of a listing, and how many there are in all. */
+    record ListedBody<T>(List<T> items, long total) {}
+
+    /** A node as a line of the overview: its devices counted by state, and the tenants that hold some. */
+    record NodeLineBody(String node, boolean live, boolean noiommuEnabled, int devices, Map<DeviceState, Integer> byState,
+            List<String> tenants) {
+
+        static NodeLineBody of(QueryFleet.NodeSummary summary) {
+            return new NodeLineBody(summary.node(), summary.live(), summary.noiommuEnabled(), summary.devices(),
+                    summary.byState(), List.copyOf(summary.tenants()));
+        }
+    }
 
     record NodeBody(String node, boolean live, boolean noiommuEnabled, List<DeviceBody> devices) {
 
-        static NodeBody of(NodeState state, Map<String, Assignment> owners) {
-            return new NodeBody(state.node(), state.topology().live(), state.topology().noiommuEnabled(),
-                    state.topology().devices().stream().map(device -> DeviceBody.of(device, state, owners)).toList());
+        static NodeBody of(QueryFleet.Node node) {
+            NodeTopology topology = node.state().topology();
+            return new NodeBody(topology.node(), topology.live(), topology.noiommuEnabled(),
+                    topology.devices().stream().map(device -> DeviceBody.of(device, node)).toList());
         }
     }
 
@@ -99,20 +84,34 @@ final class DashboardBodies {
             String kind, boolean unsafe, boolean assignable, String vfioName, DeviceState state, String stateReason,
             String tenant, String assignmentId, String assignmentState, String scrubPendingFrom) {
 
-        static DeviceBody of(TopologyDevice device, NodeState state, Map<String, Assignment> owners) {
-            Hold hold = state.hold(device.bdf()).orElse(null);
-            Assignment owner = hold == null ? null : owners.get(hold.assignmentId());
+        static DeviceBody of(TopologyDevice device, QueryFleet.Node node) {
+            Hold hold = node.state().hold(device.bdf()).orElse(null);
             boolean owned = hold != null && hold.kind() == Hold.Kind.OWNER;
-            DeviceState where = DeviceState.of(state.topology(), device, hold, owner);
+            AssignmentState ownerState = owned ? node.ownerStates().get(hold.assignmentId()) : null;
+            DeviceState where = node.stateOf(device);
             return new DeviceBody(device.bdf(), hex(device.id().vendorId(), 4), hex(device.id().deviceId(), 4),
                     hex(device.id().classCode(), 6), device.iommuGroup(), device.resetSet(), device.kind().name(),
                     device.kind() == TopologyDevice.Kind.NOIOMMU, device.assignable(), device.vfioName(),
-                    where, where.reason(state.topology(), device),
+                    where, reason(where, node.state().topology(), device),
                     owned ? hold.tenant() : null,
                     hold == null ? null : hold.assignmentId(),
-                    owned && owner != null ? owner.state().name() : null,
-                    state.scrubPendingFrom().get(device.bdf()));
+                    ownerState == null ? null : ownerState.name(),
+                    node.state().scrubPendingFrom().get(device.bdf()));
         }
+    }
+
+    /** Why the device can never be assigned, for the tile's tooltip; null for the states that say it all. */
+    static String reason(DeviceState state, NodeTopology topology, TopologyDevice device) {
+        return switch (state) {
+            case HOST -> device.bdf() + " is kept by a host driver, not vfio-pci: no tenant can be given it";
+            case NOT_ASSIGNABLE -> {
+                List<String> blockers = GroupIsolation.hostDrivenMembers(device.iommuGroup(), topology);
+                yield "IOMMU group " + device.iommuGroup() + " is not viable: " + String.join(", ", blockers)
+                        + (blockers.size() == 1 ? " is" : " are") + " kept by a host driver,"
+                        + " and a group goes whole to one tenant or not at all";
+            }
+            case UNREACHABLE, RESETTING, HELD, FREE -> null;
+        };
     }
 
     record AssignmentBody(String id, String tenant, String node, String state, boolean withKvm, List<String> devices,

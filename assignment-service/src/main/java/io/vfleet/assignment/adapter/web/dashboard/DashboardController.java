@@ -1,68 +1,41 @@
 package io.vfleet.assignment.adapter.web.dashboard;
 
-import io.vfleet.security.Role;
 import io.swagger.v3.oas.annotations.Hidden;
-import io.vfleet.assignment.adapter.web.dashboard.DashboardBodies.AssignmentBody;
-import io.vfleet.assignment.adapter.web.dashboard.DashboardBodies.EventBody;
-import io.vfleet.assignment.adapter.web.dashboard.DashboardBodies.LatestBody;
 import io.vfleet.assignment.adapter.web.dashboard.DashboardBodies.NodeBody;
 import io.vfleet.assignment.adapter.web.dashboard.DashboardBodies.SnapshotBody;
-import io.vfleet.security.AccessDenied;
+import io.vfleet.assignment.application.QueryFleet;
+import io.vfleet.assignment.application.RequestFields;
 import io.vfleet.security.Caller;
-import io.vfleet.assignment.application.port.Assignments;
-import io.vfleet.assignment.application.port.AuditLog;
-import io.vfleet.assignment.application.port.Page;
-import io.vfleet.assignment.application.port.Paging;
-import io.vfleet.assignment.application.port.Topologies;
-import io.vfleet.assignment.domain.Assignment;
-import io.vfleet.assignment.domain.Hold;
-import io.vfleet.assignment.domain.NodeState;
-import io.vfleet.assignment.domain.NodeTopology;
 import java.net.URI;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Locale;
-import java.util.Map;
-import java.util.function.Function;
 import org.springframework.http.ResponseEntity;
-import org.springframework.transaction.PlatformTransactionManager;
-import org.springframework.transaction.TransactionDefinition;
-import org.springframework.transaction.support.TransactionTemplate;
 import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
  * {@code /api/v1/dashboard}: what the operator dashboard ({@code /dashboard/}) draws, for operators
- * and auditors, who see every tenant.
+ * and auditors, who see every tenant. The fleet's summary and a line per node that matches the filter
+ * (node name prefix, a tenant holding a device there, a device state there), at most {@code limit} of
+ * them; {@code /api/v1/dashboard/nodes/{node}} gives one node's devices in full, on demand.
  *
- * <p>The snapshot is read in one read-only, repeatable-read transaction, so that the drawing of the
- * nodes, the assignment list and the audit feed agree with each other: a device drawn as held has
- * its assignment in the list as it was at the same instant.
+ * <p>Each answer is read in one read-only, repeatable-read transaction, so that its parts agree with
+ * each other, in a number of statements that does not grow with the fleet.
  */
 @RestController
 class DashboardController {
 
-    /** How long a snapshot waits at most for audit events committed before it to be in the log. */
-    private static final java.time.Duration AUDIT_WAIT = java.time.Duration.ofSeconds(1);
+    /** How many node lines an answer carries unless it asks for fewer. */
+    static final long DEFAULT_LIMIT = 100;
+    static final long MAX_LIMIT = 1000;
 
-    /** How many of the newest assignments and audit events a snapshot carries. */
-    static final int LATEST = 50;
+    /** What a node name prefix may be: the characters of node names, up to a DNS name's length. */
+    private static final java.util.regex.Pattern NODE_PREFIX = java.util.regex.Pattern.compile("[A-Za-z0-9._-]{1,253}");
 
-    private final TransactionTemplate snapshots;
-    private final Topologies topologies;
-    private final Assignments assignments;
-    private final AuditLog audit;
+    private final QueryFleet fleet;
 
-    DashboardController(PlatformTransactionManager transactions, Topologies topologies, Assignments assignments,
-            AuditLog audit) {
-        this.snapshots = new TransactionTemplate(transactions);
-        this.snapshots.setReadOnly(true);
-        this.snapshots.setIsolationLevel(TransactionDefinition.ISOLATION_REPEATABLE_READ);
-        this.topologies = topologies;
-        this.assignments = assignments;
-        this.audit = audit;
+    DashboardController(QueryFleet fleet) {
+        this.fleet = fleet;
     }
 
     /** The page lives in the static resources; this gives it the short address operators type. */
@@ -73,50 +46,26 @@ class DashboardController {
     }
 
     @GetMapping("/api/v1/dashboard")
-    SnapshotBody snapshot(Caller caller) {
-        if (caller.role() != Role.OPERATOR && caller.role() != Role.AUDITOR) {
-            throw new AccessDenied("role " + caller.role().name().toLowerCase(Locale.ROOT)
-                    + " may not see the whole fleet: the dashboard is for operators and auditors");
+    SnapshotBody snapshot(Caller caller,
+            @RequestParam(required = false) String node,
+            @RequestParam(required = false) String tenant,
+            @RequestParam(required = false) QueryFleet.DeviceState state,
+            @RequestParam(required = false) Long limit) {
+        RequestFields fields = new RequestFields();
+        if (node != null && !NODE_PREFIX.matcher(node).matches()) {
+            fields.fault("node", "must be the start of a node name: 1 to 253 letters, digits, '.', '_' or '-'");
         }
-        // The audit feed shows what committed before the request, as the assignment list does.
-        audit.awaitLinked(AUDIT_WAIT);
-        return snapshots.execute(status -> new SnapshotBody(Instant.now(), topologies.revision(), nodes(),
-                latest(paging -> assignments.list(new Assignments.Filter(null, null, null), paging)
-                        .map(AssignmentBody::of)),
-                latest(paging -> audit.search(new AuditLog.Query(null, null, null, null), paging)
-                        .map(EventBody::of))));
+        fields.name("tenant", tenant, false);
+        long lines = fields.range("limit", limit == null ? DEFAULT_LIMIT : limit, 1, MAX_LIMIT, true);
+        fields.requireValid();
+        return SnapshotBody.of(fleet.fleet(caller, new QueryFleet.Filter(node, tenant, state), (int) lines));
     }
 
-    private List<NodeBody> nodes() {
-        List<NodeBody> nodes = new ArrayList<>();
-        for (NodeTopology topology : topologies.all()) {
-            NodeState state = assignments.nodeState(topology);
-            Map<String, Assignment> owners = new HashMap<>();
-            for (Hold hold : state.holds().values()) {
-                if (hold.kind() == Hold.Kind.OWNER && !owners.containsKey(hold.assignmentId())) {
-                    assignments.find(hold.assignmentId()).ifPresent(owner -> owners.put(owner.id(), owner));
-                }
-            }
-            nodes.add(NodeBody.of(state, owners));
-        }
-        return nodes;
-    }
-
-    /**
-     * The newest {@link #LATEST} items of a listing that pages oldest first: they lie on its last page
-     * and, when that page is not full, on the one before.
-     */
-    static <T> LatestBody<T> latest(Function<Paging, Page<T>> listing) {
-        Page<T> first = listing.apply(new Paging(0, LATEST));
-        List<T> oldestFirst = new ArrayList<>();
-        if (first.total() <= LATEST) {
-            oldestFirst.addAll(first.items());
-        } else {
-            int last = (int) ((first.total() - 1) / LATEST);
-            oldestFirst.addAll(last == 1 ? first.items() : listing.apply(new Paging(last - 1, LATEST)).items());
-            oldestFirst.addAll(listing.apply(new Paging(last, LATEST)).items());
-        }
-        List<T> newest = oldestFirst.subList(Math.max(0, oldestFirst.size() - LATEST), oldestFirst.size());
-        return new LatestBody<>(List.copyOf(newest.reversed()), first.total());
+    @GetMapping("/api/v1/dashboard/nodes/{node}")
+    NodeBody node(Caller caller, @PathVariable String node) {
+        RequestFields fields = new RequestFields();
+        fields.name("node", node, true);
+        fields.requireValid();
+        return NodeBody.of(fleet.node(caller, node));
     }
 }
