@@ -122,12 +122,24 @@ final class Incarnation implements AutoCloseable {
         }
     }
 
-    /** Closing the connection lets go of the lock. */
+    /**
+     * Lets go of the lock, then closes the connection. Unlocking first keeps the promise even when the
+     * connection cannot be told apart from the pool's own (a data source that wraps the pool's
+     * connections), which would otherwise take it back into the pool, lock and all.
+     */
     @Override
     public synchronized void close() {
         closed = true;
         watchdog.interrupt();
         if (connection != null) {
+            try (PreparedStatement unlock = connection.prepareStatement("select pg_advisory_unlock(?, ?)")) {
+                unlock.setInt(1, NAMESPACE);
+                unlock.setInt(2, id);
+                unlock.execute();
+            } catch (SQLException gone) {
+                // The connection is broken: the lock went with its session.
+                log.debug("incarnation {} went with its connection: {}", id, gone.getMessage());
+            }
             discard(connection);
             connection = null;
         }

@@ -80,6 +80,7 @@ class RealAgentTest extends ServiceTestBase {
     AuditLog audit;
     @Autowired
     AutowireCapableBeanFactory beans;
+    @Autowired
     NodeLocks locks;
 
     private InProcessAgent running;
@@ -243,7 +244,7 @@ class RealAgentTest extends ServiceTestBase {
     }
 
     private Assignment assignOneGpu() {
-        Assignment active = assign.assign(Caller.operator(), new AssignRequest.Form("acme", null, null,
+        Assignment active = assign.assign(Caller.operator(), new AssignRequest.Form("acme", NODE, null,
                 new AssignRequest.SelectorForm(0x10deL, 0x2330L, null, 1L), false), null).assignment();
         assertThat(active.state()).isEqualTo(AssignmentState.ACTIVE);
         return active;
