@@ -3,13 +3,16 @@ package io.vfleet.assignment.support;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.netty.NettyServerBuilder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vfleet.agent.grpc.DurableReplies;
 import io.vfleet.agent.grpc.NodeAgentService;
 import io.vfleet.agent.kernel.AgentHost;
-import io.vfleet.agent.vmm.AssignmentTable;
+import io.vfleet.agent.state.StateJournal;
 import io.vfleet.agent.vmm.Preparations;
 import io.vfleet.api.agent.v1.GetTopologyRequest;
 import io.vfleet.api.agent.v1.GetTopologyResponse;
@@ -24,26 +27,27 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /**
  * A real agent in this JVM: an engine host behind the agent's own NodeAgent service, on an in-process
- * gRPC server or on a loopback port, with its state in a directory of the caller's.
+ * gRPC server or on a loopback port, with its state in a directory of the caller's and its replies
+ * held until they are durable, as the agent application does.
  */
 public final class InProcessAgent implements AutoCloseable {
 
-    private final AgentHost host;
+    private final StateJournal journal;
     private final Server server;
     private final ManagedChannel channel;
     private final String endpoint;
 
-    private InProcessAgent(AgentHost host, Server server, ManagedChannel channel, String endpoint) {
-        this.host = host;
+    private InProcessAgent(StateJournal journal, Server server, ManagedChannel channel, String endpoint) {
+        this.journal = journal;
         this.server = server;
         this.channel = channel;
         this.endpoint = endpoint;
@@ -51,37 +55,34 @@ public final class InProcessAgent implements AutoCloseable {
 
     /** Boots {@code topology} with its state under {@code state}, served on an in-process server. */
     public static InProcessAgent start(HostTopology topology, Path state) {
-        AgentHost host = host(topology, state);
+        StateJournal journal = journal(state);
         String name = InProcessServerBuilder.generateName();
         Server server = started(InProcessServerBuilder.forName(name).directExecutor()
-                .addService(service(host, state)).build());
-        return new InProcessAgent(host, server, InProcessChannelBuilder.forName(name).directExecutor().build(), null);
+                .addService(service(topology, journal)).build());
+        return new InProcessAgent(journal, server, InProcessChannelBuilder.forName(name).directExecutor().build(), null);
     }
 
     /** The same, served over TCP on an ephemeral loopback port, as the service reaches agents in production. */
     public static InProcessAgent serveOnLoopback(HostTopology topology, Path state) {
-        AgentHost host = host(topology, state);
+        StateJournal journal = journal(state);
         Server server = started(NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
-                .addService(service(host, state)).build());
+                .addService(service(topology, journal)).build());
         String endpoint = "127.0.0.1:" + server.getPort();
-        return new InProcessAgent(host, server, ManagedChannelBuilder.forTarget(endpoint).usePlaintext().build(), endpoint);
+        return new InProcessAgent(journal, server, ManagedChannelBuilder.forTarget(endpoint).usePlaintext().build(), endpoint);
     }
 
-    private static AgentHost host(HostTopology topology, Path state) {
-        try {
-            return AgentHost.start(topology, Files.createDirectories(state.resolve("host")), Duration.ofMillis(100));
-        } catch (IOException failed) {
-            throw new UncheckedIOException(failed);
-        }
+    private static StateJournal journal(Path state) {
+        return StateJournal.open(state.resolve("agent"), 50_000);
     }
 
-    private static NodeAgentService service(AgentHost host, Path state) {
-        try {
-            return new NodeAgentService(host, new Preparations(host,
-                    new AssignmentTable(Files.createDirectories(state.resolve("assignments")))), new SimpleMeterRegistry());
-        } catch (IOException failed) {
-            throw new UncheckedIOException(failed);
-        }
+    /** Opened as the agent application opens its state: host, preparations reconciled, a checkpoint. */
+    private static ServerServiceDefinition service(HostTopology topology, StateJournal journal) {
+        AgentHost host = AgentHost.start(topology, journal);
+        Preparations preparations = new Preparations(host, journal);
+        preparations.reconcile();
+        journal.checkpoint();
+        return ServerInterceptors.intercept(new NodeAgentService(host, preparations, new SimpleMeterRegistry()),
+                new DurableReplies(journal, UUID.randomUUID().toString(), new SimpleMeterRegistry()));
     }
 
     private static Server started(Server server) {
@@ -149,6 +150,6 @@ public final class InProcessAgent implements AutoCloseable {
     public void close() throws InterruptedException {
         channel.shutdownNow();
         server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-        host.close();
+        journal.close();
     }
 }

@@ -2,17 +2,21 @@ package io.vfleet.agent;
 
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.FunctionTimer;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.vfleet.agent.failpoint.Failpoint;
 import io.vfleet.agent.grpc.BearerTokenInterceptor;
+import io.vfleet.agent.grpc.DurableReplies;
 import io.vfleet.agent.grpc.NodeAgentService;
 import io.vfleet.agent.grpc.SyscallsService;
 import io.vfleet.agent.inventory.GrpcInventoryRegistration;
 import io.vfleet.agent.inventory.InventoryRegistration;
 import io.vfleet.agent.inventory.RegistrationLoop;
 import io.vfleet.agent.kernel.AgentHost;
+import io.vfleet.agent.state.StateJournal;
 import io.vfleet.agent.topology.SysfsTopologyReader;
-import io.vfleet.agent.vmm.AssignmentTable;
 import io.vfleet.agent.vmm.Preparations;
 import io.vfleet.engine.topology.HostTopology;
 import io.vfleet.engine.topology.TopologyLoader;
@@ -21,15 +25,26 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.context.ApplicationListener;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
 import org.springframework.grpc.server.GlobalServerInterceptor;
 
-/** Wires one host per process: its topology, its saved state, and the two gRPC services over it. */
+/**
+ * Wires one host per process: its topology, its journal, and the two gRPC services over it, whose
+ * replies wait for the journal and carry the boot id ({@link DurableReplies}).
+ */
 @Configuration(proxyBeanMethods = false)
 @EnableConfigurationProperties(AgentProperties.class)
 class AgentConfiguration {
@@ -48,20 +63,64 @@ class AgentConfiguration {
         }
     }
 
-    /** Closed when the application stops, which writes the last snapshot, so that nothing answered is lost. */
+    /** The state directory read back; refuses to start on a state it cannot use (see {@code JournalRecovery}). */
     @Bean(destroyMethod = "close")
-    AgentHost agentHost(HostTopology topology, AgentProperties properties) {
-        if (properties.inventoryTarget() == null || properties.inventoryTarget().isBlank()) {
-            log.info("No inventory target configured (vfleet.agent.inventory-target): this node does not register");
-        }
-        return AgentHost.start(topology, properties.stateDirectory(), properties.snapshotDelay());
+    StateJournal stateJournal(AgentProperties properties, MeterRegistry meters) {
+        StateJournal journal = StateJournal.open(properties.stateDirectory(), properties.compactAfterChanges());
+        FunctionCounter.builder("vfleet.agent.journal.changes", journal, j -> j.statistics().changes())
+                .description("changes written to the journal").register(meters);
+        FunctionCounter.builder("vfleet.agent.journal.bytes", journal, j -> j.statistics().bytesWritten())
+                .baseUnit("bytes").description("bytes written to the journal").register(meters);
+        FunctionTimer.builder("vfleet.agent.journal.sync", journal, j -> j.statistics().flushes(),
+                        j -> j.statistics().syncNanos(), TimeUnit.NANOSECONDS)
+                .description("journal flushes and the time their fsyncs took; one flush covers the changes of every waiting reply")
+                .register(meters);
+        FunctionCounter.builder("vfleet.agent.journal.compactions", journal, j -> j.statistics().compactions())
+                .description("bases written by compaction").register(meters);
+        return journal;
     }
 
     @Bean
-    Preparations preparations(AgentHost host, AgentProperties properties) {
-        Preparations preparations = new Preparations(host, new AssignmentTable(properties.stateDirectory()));
+    AgentHost agentHost(HostTopology topology, StateJournal journal, AgentProperties properties) {
+        if (properties.inventoryTarget() == null || properties.inventoryTarget().isBlank()) {
+            log.info("No inventory target configured (vfleet.agent.inventory-target): this node does not register");
+        }
+        return AgentHost.start(topology, journal);
+    }
+
+    /**
+     * The assignment table from the journal, reconciled with the host; then a checkpoint, before
+     * anything is served, makes the journal's next start read one base and what follows it.
+     */
+    @Bean
+    Preparations preparations(AgentHost host, StateJournal journal) {
+        Preparations preparations = new Preparations(host, journal);
         preparations.reconcile();
+        journal.checkpoint();
         return preparations;
+    }
+
+    /** Outermost of the interceptors, so that every reply, an unauthenticated refusal too, carries the boot id. */
+    @Bean
+    @GlobalServerInterceptor
+    @Order(Ordered.HIGHEST_PRECEDENCE)
+    DurableReplies durableReplies(StateJournal journal, MeterRegistry meters) {
+        String bootId = UUID.randomUUID().toString();
+        log.info("Agent boot id {}", bootId);
+        return new DurableReplies(journal, bootId, meters);
+    }
+
+    /** DOWN once the journal failed: the agent answers nothing more and must restart from its disk. */
+    @Bean
+    HealthIndicator journal(StateJournal journal) {
+        return () -> journal.failure() == null ? Health.up().build()
+                : Health.down().withDetail("failure", String.valueOf(journal.failure())).build();
+    }
+
+    /** Failpoints, when a crash test armed one, park only once the agent serves. */
+    @Bean
+    ApplicationListener<ApplicationReadyEvent> failpointsArmedOnceServing() {
+        return ready -> Failpoint.serving();
     }
 
     @Bean
@@ -79,6 +138,7 @@ class AgentConfiguration {
     /** Every {@code vfleet.agent.v1} call needs one of the caller tokens; without any, the agent serves anyone. */
     @Bean
     @GlobalServerInterceptor
+    @Order(Ordered.HIGHEST_PRECEDENCE + 1)
     BearerTokenInterceptor bearerTokenInterceptor(AgentProperties properties) {
         BearerTokenInterceptor interceptor = new BearerTokenInterceptor(properties.callerTokens());
         if (!interceptor.enforcing()) {

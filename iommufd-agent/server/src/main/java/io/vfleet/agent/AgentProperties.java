@@ -1,7 +1,6 @@
 package io.vfleet.agent;
 
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
@@ -15,8 +14,8 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param sysfsRoot       the sysfs mount read when {@code topology} is {@code sysfs}
  * @param hostname        the host's name when read from sysfs; empty means the kernel's hostname
  * @param inventoryTarget the inventory service to register with; empty means no registration
- * @param snapshotDelay   how long a system call's state may wait to be written to disk after it was
- *                        answered; zero writes it before the answer (see {@code SyscallsService})
+ * @param compactAfterChanges how many changes the journal holds beyond its base before a compaction
+ *                        writes a new base (see {@code StateJournal})
  * @param inventoryToken  this node's bearer token at the inventory (role {@code agent}, scoped to the node)
  * @param advertisedEndpoint where the central services dial this agent's gRPC, {@code host:port}
  * @param callerTokens    the bearer tokens a caller of {@code vfleet.agent.v1} must present; empty serves
@@ -24,7 +23,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  */
 @ConfigurationProperties("vfleet.agent")
 public record AgentProperties(String topology, Path stateDirectory, Path sysfsRoot, String hostname, String inventoryTarget,
-        Duration snapshotDelay, String inventoryToken, String advertisedEndpoint, List<String> callerTokens) {
+        long compactAfterChanges, String inventoryToken, String advertisedEndpoint, List<String> callerTokens) {
     public static final String SYSFS = "sysfs";
 
     public AgentProperties {

@@ -54,9 +54,7 @@ class AgentApplicationTest {
     private static ConfigurableApplicationContext run() {
         return SpringApplication.run(AgentApplication.class, "--topology=" + AgentHostsPath.shipped("workstation-gpu-audio"),
                 "--state-dir=" + state, "--grpc-port=0", "--http-port=0", "--spring.grpc.server.address=127.0.0.1",
-                "--spring.grpc.server.inbound.message.max-size=64KB",
-                // So long that only the write at shutdown can carry a system call over the restart.
-                "--snapshot-delay=1h");
+                "--spring.grpc.server.inbound.message.max-size=64KB");
     }
 
     private static ManagedChannel channel(ConfigurableApplicationContext running) {

@@ -1,15 +1,13 @@
 package io.vfleet.agent;
 
-import io.vfleet.agent.kernel.AgentHost;
 import io.vfleet.engine.topology.HostTopology;
 import io.vfleet.engine.topology.TopologyLoader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 
-/** Hosts for agent tests: the shipped topologies, each kept in a state directory of the test's. */
+/** The shipped topologies, for agent tests. */
 public final class AgentHosts {
     private AgentHosts() {
     }
@@ -28,13 +26,5 @@ public final class AgentHosts {
             }
         }
         throw new IllegalStateException("no shipped topology " + name + " above " + here);
-    }
-
-    /** The snapshot delay tests run with: the application's default. */
-    public static final Duration SNAPSHOT_DELAY = Duration.ofMillis(100);
-
-    /** An agent host on {@code topology} whose state lives in {@code stateDirectory}. */
-    public static AgentHost start(HostTopology topology, Path stateDirectory) {
-        return AgentHost.start(topology, stateDirectory, SNAPSHOT_DELAY);
     }
 }

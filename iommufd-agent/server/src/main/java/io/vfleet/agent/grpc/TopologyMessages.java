@@ -1,5 +1,6 @@
 package io.vfleet.agent.grpc;
 
+import io.vfleet.agent.messages.IoctlMessages;
 import io.vfleet.api.agent.v1.EmulatedDevice;
 import io.vfleet.api.agent.v1.GetTopologyResponse;
 import io.vfleet.api.agent.v1.IommuFacts;

@@ -6,7 +6,7 @@ import io.vfleet.engine.uapi.Ioctl;
 
 /**
  * One system call into the host's kernel, as data: what the agent's callers ask for, made through
- * {@link AgentHost#call}, which writes the host's snapshot again when the call changed its state.
+ * {@link AgentHost#call}, which records what the call changed in the agent's journal.
  *
  * @param <R> what the call returns on success
  */

@@ -31,9 +31,12 @@ import org.slf4j.LoggerFactory;
  * assignment id and all-or-nothing: a refusal on any device exits the process, which closes every
  * file it opened and so undoes every bind and attach.
  *
- * <p>The table is saved after the kernel state, so a crash between the two leaves a process the table
- * does not know (exited at the next start) or an entry whose process is gone (marked released);
- * {@link #reconcile()} converges both. Operations are serialised by this object's monitor.
+ * <p>The kernel calls of an operation are recorded as they are made and its table entry after them, in
+ * one journal, and the answer is sent once they are on disk. A crash keeps a prefix of that journal:
+ * the calls of a Prepare without its entry leave a process the table does not know (exited at the next
+ * start), and the exit of a Release without its entry leaves an entry whose process is gone (marked
+ * released); {@link #reconcile()} converges both. Operations are serialised by this object's monitor,
+ * which is never held while waiting for the disk.
  */
 public final class Preparations {
     private static final Logger log = LoggerFactory.getLogger(Preparations.class);
@@ -78,8 +81,6 @@ public final class Preparations {
             remember(seen == null ? new Assignment(order.assignmentId(), order.tenant(), devices, order.withKvm(), order.epoch(), null)
                     : seen.withEpoch(order.epoch()));
             throw refused;
-        } finally {
-            host.save();
         }
         remember(new Assignment(order.assignmentId(), order.tenant(), devices, order.withKvm(), order.epoch(), prepared));
         return prepared;
@@ -96,16 +97,12 @@ public final class Preparations {
         Prepared prepared = seen.prepared();
         List<String> functionReset = new ArrayList<>();
         List<String> leftToSetReset = new ArrayList<>();
-        try {
-            if (order.reset()) {
-                for (Prepared.Device device : prepared.devices()) {
-                    (scrub(prepared.pid(), device) ? functionReset : leftToSetReset).add(device.bdf());
-                }
+        if (order.reset()) {
+            for (Prepared.Device device : prepared.devices()) {
+                (scrub(prepared.pid(), device) ? functionReset : leftToSetReset).add(device.bdf());
             }
-            exitQuietly(prepared.pid());
-        } finally {
-            host.save();
         }
+        exitQuietly(prepared.pid());
         remember(seen.withEpoch(order.epoch()).released());
         return new Released(true, functionReset, leftToSetReset);
     }
@@ -135,8 +132,6 @@ public final class Preparations {
                     .toList();
         } catch (KernelException refused) {
             throw new AssignmentRefused(bdf, "hot reset", refused);
-        } finally {
-            host.save();
         }
     }
 
@@ -163,21 +158,21 @@ public final class Preparations {
                 remember(assignment.released());
             }
         }
-        boolean exited = false;
         for (var process : vmmProcesses.entrySet()) {
             if (!owned.contains(process.getKey())) {
                 log.warn("Process {} ({}) belongs to no prepared assignment; exiting it", process.getKey(), process.getValue());
                 exitQuietly(process.getKey());
-                exited = true;
             }
-        }
-        if (exited) {
-            host.save();
         }
     }
 
     private Prepared startVmm(PrepareOrder order, List<String> devices, Map<String, String> cdevPaths) {
-        int uid = tenantUids.computeIfAbsent(order.tenant(), tenant -> FIRST_TENANT_UID + tenantUids.size());
+        Integer known = tenantUids.get(order.tenant());
+        int uid = known != null ? known : FIRST_TENANT_UID + tenantUids.size();
+        if (known == null) {
+            tenantUids.put(order.tenant(), uid);
+            table.putTenantUid(order.tenant(), uid);
+        }
         int pid = host.call(new Syscall.Spawn(new ProcessSpec(PROCESS_PREFIX + order.assignmentId(), uid, Set.of(),
                 ProcessSpec.UNLIMITED)));
         String current = "";
@@ -266,8 +261,9 @@ public final class Preparations {
     }
 
     private void remember(Assignment assignment) {
-        assignments.put(assignment.id(), assignment);
-        table.save(new AssignmentTable.Content(tenantUids, List.copyOf(assignments.values())));
+        if (!assignment.equals(assignments.put(assignment.id(), assignment))) {
+            table.put(assignment);
+        }
     }
 
     private Map<String, String> cdevPaths(List<String> devices) {

@@ -88,7 +88,6 @@ public final class AgentBenchmark {
                 channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
             }
         }
-        snapshotCost(Files.createTempDirectory("agent-benchmark-snapshot"));
     }
 
     private void run(ChildAgent agent, int rounds, int calls) {
@@ -167,29 +166,6 @@ public final class AgentBenchmark {
         Memory memory = agent.memory();
         System.out.printf(Locale.ROOT, "  agent resident memory                     VmRSS %d MB, peak VmHWM %d MB (target 256 MB)%n",
                 memory.rssKilobytes() / 1024, memory.peakKilobytes() / 1024);
-    }
-
-    /** The engine snapshot of the same host (8-GPU topology, 8 GPUs prepared), encoded and written in a loop. */
-    private static void snapshotCost(Path state) {
-        try (AgentHost host = AgentHost.start(AgentHosts.shipped(TOPOLOGY), state, Duration.ofHours(1))) {
-            Preparations preparations = new Preparations(host, new AssignmentTable(state));
-            for (int index = 0; index < GPUS.size(); index++) {
-                preparations.prepare(new PrepareOrder(assignmentId(index), "tenant-" + index, List.of(GPUS.get(index)), true, 1));
-            }
-            Path file = state.resolve("timed.snapshot");
-            Host kernel = host.inspect(running -> running);
-            String[] text = new String[1];
-            ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-            long cpuBefore = threads.getCurrentThreadCpuTime();
-            double encode = secondsEach(() -> text[0] = HostSnapshot.encode(kernel), 500);
-            // Warm-up included: 600 encodings in all. CPU time shows the cost on a machine busy with other work.
-            double encodeCpu = (threads.getCurrentThreadCpuTime() - cpuBefore) / 1e9 / 600;
-            double write = secondsEach(() -> HostSnapshot.write(kernel, file), 200);
-            System.out.printf(Locale.ROOT, "  engine snapshot of that host              %d journal entries, %,d bytes: encode %.0f us"
-                    + " (%.0f us of CPU), write (encode, temp file, fsync, rename, directory fsync) %.2f ms%n",
-                    kernel.journal().size(), text[0].getBytes(StandardCharsets.UTF_8).length, encode * 1e6, encodeCpu * 1e6,
-                    write * 1e3);
-        }
     }
 
     private static double secondsEach(Runnable action, int times) {

@@ -2,36 +2,40 @@ package io.vfleet.agent.grpc;
 
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
+import io.grpc.ServerInterceptors;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vfleet.agent.TestAgent;
 import io.vfleet.agent.kernel.AgentHost;
-import io.vfleet.agent.vmm.AssignmentTable;
-import io.vfleet.agent.vmm.Preparations;
 import io.vfleet.api.agent.v1.NodeAgentGrpc;
 import io.vfleet.api.agent.v1.SyscallsGrpc;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
-/** Both services of one agent host on an in-process server, with real blocking stubs. */
+/** Both services of one agent on an in-process server, replies held until durable, with real blocking stubs. */
 final class InProcessAgent implements AutoCloseable {
+    static final String BOOT_ID = "in-process-boot";
+
+    final TestAgent agent;
     final AgentHost host;
     final SyscallsGrpc.SyscallsBlockingStub syscalls;
     final NodeAgentGrpc.NodeAgentBlockingStub nodeAgent;
     private final Server server;
     private final ManagedChannel channel;
 
-    InProcessAgent(AgentHost host, Path stateDirectory) {
-        this.host = host;
+    InProcessAgent(TestAgent agent) {
+        this.agent = agent;
+        this.host = agent.host();
         String name = InProcessServerBuilder.generateName();
-        Preparations preparations = new Preparations(host, new AssignmentTable(stateDirectory));
+        DurableReplies replies = new DurableReplies(agent.journal(), BOOT_ID, new SimpleMeterRegistry());
         try {
             server = InProcessServerBuilder.forName(name)
                     .directExecutor()
-                    .addService(new SyscallsService(host, new SimpleMeterRegistry()))
-                    .addService(new NodeAgentService(host, preparations, new SimpleMeterRegistry()))
+                    .addService(ServerInterceptors.intercept(new SyscallsService(host, new SimpleMeterRegistry()), replies))
+                    .addService(ServerInterceptors.intercept(new NodeAgentService(host, agent.preparations(),
+                            new SimpleMeterRegistry()), replies))
                     .build()
                     .start();
         } catch (IOException e) {
@@ -42,11 +46,15 @@ final class InProcessAgent implements AutoCloseable {
         nodeAgent = NodeAgentGrpc.newBlockingStub(channel);
     }
 
+    ManagedChannel channel() {
+        return channel;
+    }
+
     @Override
     public void close() throws InterruptedException {
         channel.shutdownNow();
         server.shutdownNow();
         server.awaitTermination(5, TimeUnit.SECONDS);
-        host.close();
+        agent.close();
     }
 }

@@ -4,20 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.vfleet.agent.AgentHosts;
+import io.vfleet.agent.TestAgent;
 import io.vfleet.agent.kernel.AgentHost;
 import io.vfleet.agent.kernel.Syscall;
-import io.vfleet.agent.state.SnapshotFile;
 import io.vfleet.agent.vmm.AssignmentRefused.Reason;
 import io.vfleet.engine.Errno;
-import io.vfleet.engine.Host;
 import io.vfleet.engine.process.ProcessSpec;
-import io.vfleet.engine.snapshot.HostSnapshot;
 import io.vfleet.engine.uapi.Ioctl;
 import io.vfleet.engine.vfio.VfioDevice;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,12 +26,20 @@ class PreparationsTest {
     @TempDir
     Path state;
 
+    private TestAgent agent;
     private AgentHost host;
     private Preparations preparations;
 
+    /** Opens the state directory as a start does; a second call without closing is a restart after a crash. */
     private void start(String topology) {
-        host = AgentHosts.start(AgentHosts.shipped(topology), state);
-        preparations = new Preparations(host, new AssignmentTable(state));
+        agent = TestAgent.open(AgentHosts.shipped(topology), state);
+        host = agent.host();
+        preparations = agent.preparations();
+    }
+
+    @AfterEach
+    void close() {
+        agent.close();
     }
 
     private VfioDevice device(String bdf) {
@@ -183,30 +189,38 @@ class PreparationsTest {
     }
 
     @Test
-    void aPrepareAndAReleaseAreOnDiskWhenTheyReturnWhateverTheSnapshotDelay() {
-        host = AgentHost.start(AgentHosts.shipped("gpu-server-8x"), state, Duration.ofHours(1));
-        preparations = new Preparations(host, new AssignmentTable(state));
+    void aDurablePrepareAndReleaseSurviveACrashWithTheirTableEntries() {
+        start("gpu-server-8x");
         Prepared prepared = preparations.prepare(new PrepareOrder("a-1", "acme", List.of("0000:18:00.0"), false, 1));
+        agent.journal().awaitDurable();
 
-        Host onDisk = HostSnapshot.restore(state.resolve(SnapshotFile.FILE));
-        assertThat(onDisk.pids()).containsExactly(prepared.pid());
-        assertThat(onDisk.vfioDevice("0000:18:00.0").iommufdAttached()).isTrue();
+        start("gpu-server-8x");
+
+        assertThat(preparations.prepared()).singleElement().satisfies(assignment ->
+                assertThat(assignment.prepared()).isEqualTo(prepared));
+        List<Integer> pids = host.inspect(kernel -> kernel.pids());
+        assertThat(pids).containsExactly(prepared.pid());
+        assertThat(device("0000:18:00.0").iommufdAttached()).isTrue();
 
         preparations.release(new ReleaseOrder("a-1", true, 1));
+        agent.journal().awaitDurable();
+        start("gpu-server-8x");
 
-        assertThat(HostSnapshot.restore(state.resolve(SnapshotFile.FILE)).pids()).isEmpty();
-        host.close();
+        assertThat(preparations.prepared()).isEmpty();
+        List<Integer> after = host.inspect(kernel -> kernel.pids());
+        assertThat(after).isEmpty();
+        assertThat(catchThrowableOfType(AssignmentRefused.class, () -> preparations.release(new ReleaseOrder("a-1", true, 0)))
+                .reason()).as("the epoch seen survives too").isEqualTo(Reason.STALE_EPOCH);
     }
 
     @Test
-    void anAssignmentSurvivesARestartAndAnOrphanedVmmIsExited() {
+    void anAssignmentSurvivesARestartAndAVmmWhosePrepareWasCutShortIsExited() {
         start("gpu-server-8x");
         Prepared prepared = preparations.prepare(new PrepareOrder("a-1", "acme", List.of("0000:18:00.0"), false, 1));
         int orphan = host.call(new Syscall.Spawn(new ProcessSpec("vmm-cut-short", 100_000, Set.of(), ProcessSpec.UNLIMITED)));
-        host.save();
+        agent.journal().awaitDurable();
 
         start("gpu-server-8x");
-        preparations.reconcile();
 
         assertThat(preparations.prepared()).singleElement().satisfies(assignment ->
                 assertThat(assignment.prepared()).isEqualTo(prepared));
