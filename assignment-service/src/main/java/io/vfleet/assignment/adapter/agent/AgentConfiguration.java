@@ -2,6 +2,7 @@ package io.vfleet.assignment.adapter.agent;
 
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vfleet.assignment.application.port.NodeAgents;
 import io.vfleet.assignment.application.port.Topologies;
 import java.util.Map;
@@ -28,8 +29,8 @@ class AgentConfiguration {
     }
 
     @Bean
-    NodeAgents nodeAgents(Channels channels, AgentEndpoints endpoints) {
-        return new GrpcNodeAgents(channels::of, endpoints.deadline(), endpoints.token());
+    NodeAgents nodeAgents(Channels channels, AgentEndpoints endpoints, MeterRegistry registry) {
+        return new GrpcNodeAgents(channels::of, endpoints.deadline(), endpoints.token(), new AgentBootIds(registry));
     }
 
     /** The open channels, by node; a node whose agent moved gets a channel to where it is now. */

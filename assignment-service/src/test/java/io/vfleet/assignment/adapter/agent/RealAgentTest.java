@@ -3,6 +3,7 @@ package io.vfleet.assignment.adapter.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vfleet.assignment.application.AssignDevices;
 import io.vfleet.assignment.application.AssignRequest;
 import io.vfleet.assignment.application.Caller;
@@ -59,6 +60,8 @@ class RealAgentTest extends ServiceTestBase {
     @Autowired
     AuditLog audit;
 
+    private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    private final AgentBootIds bootIds = new AgentBootIds(meters);
     private InProcessAgent running;
     private GrpcNodeAgents agent;
     private AssignDevices assign;
@@ -74,7 +77,7 @@ class RealAgentTest extends ServiceTestBase {
                 throw new GrpcNodeAgents.UnknownNode(node);
             }
             return running.channel();
-        }, Duration.ofSeconds(10));
+        }, Duration.ofSeconds(10), bootIds);
         topologies.replace(running.topology(), 3);
         ReleaseAssignment.Ports ports = new ReleaseAssignment.Ports(assignments, topologies, epochs, agent, audit,
                 Telemetry.NONE);
@@ -108,6 +111,21 @@ class RealAgentTest extends ServiceTestBase {
         assertThat(released.state()).isEqualTo(AssignmentState.RELEASED);
         assertThat(agent.listPrepared(NODE)).isEmpty();
         assertThat(reconcile.reconcile(NODE, Instant.now()).repairs()).isEmpty();
+    }
+
+    @Test
+    void aRestartOfTheAgentIsSeenByItsNewBootIdAndWhatItAnsweredBeforeIsStillThere() throws InterruptedException {
+        Preparation prepared = agent.prepare(NODE, new NodeAgents.PrepareCall("a-1", "acme", List.of("0000:18:00.0"), false, 1));
+        String before = bootIds.bootId(NODE).orElseThrow();
+        agent.listPrepared(NODE);
+        assertThat(meters.counter("vfleet.assignment.agent.restarts").count()).isZero();
+
+        running.close();
+        running = InProcessAgent.start(InProcessAgent.shipped("gpu-server-8x"), state);
+
+        assertThat(agent.listPrepared(NODE)).singleElement().satisfies(listed -> assertThat(listed.preparation()).isEqualTo(prepared));
+        assertThat(bootIds.bootId(NODE)).get().isNotEqualTo(before);
+        assertThat(meters.counter("vfleet.assignment.agent.restarts").count()).isEqualTo(1);
     }
 
     @Test
