@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
@@ -56,8 +57,11 @@ public enum Failpoint {
         }
         log.warn("Failpoint {} reached ({}): parking this thread until the process is killed", setting, detail);
         if (!MARKER.isEmpty()) {
+            Path marker = Path.of(MARKER);
             try {
-                Files.writeString(Path.of(MARKER), setting + " " + detail + "\n", StandardCharsets.UTF_8);
+                Path written = Files.writeString(marker.resolveSibling(marker.getFileName() + ".tmp"), setting + " " + detail + "\n",
+                        StandardCharsets.UTF_8);
+                Files.move(written, marker, StandardCopyOption.ATOMIC_MOVE);
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot write the failpoint marker " + MARKER, e);
             }
