@@ -14,6 +14,7 @@ import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.protobuf.StatusProto;
+import io.vfleet.agent.grpc.DurableReplies;
 import io.vfleet.api.agent.v1.GetTopologyRequest;
 import io.vfleet.api.agent.v1.MmapRequest;
 import io.vfleet.api.agent.v1.NodeAgentGrpc;
@@ -100,6 +101,7 @@ class AgentAuthenticationTest {
     private static void assertUnauthenticated(StatusRuntimeException refused) {
         assertThat(refused).isNotNull();
         assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
+        assertThat(refused.getTrailers().get(DurableReplies.BOOT_ID)).as("even a refused caller learns the boot id").isNotBlank();
         try {
             assertThat(StatusProto.fromThrowable(refused).getDetails(0).unpack(ErrorInfo.class).getReason())
                     .isEqualTo("UNAUTHENTICATED");
