@@ -1,6 +1,7 @@
 package io.vfleet.agent.grpc;
 
 import io.grpc.ForwardingServerCall;
+import io.grpc.ForwardingServerCallListener;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
@@ -20,11 +21,12 @@ import java.util.concurrent.TimeUnit;
  * held until what the agent recorded is on disk, and is stamped with the agent's boot id.
  *
  * <p>Before the first byte of a reply goes out (its headers, or a refusal's trailers), the reply waits
- * for {@link StateJournal#awaitDurable()}: every change recorded so far, so the call's own changes
- * and any other caller's it may have seen. Concurrent replies share the syncs (group commit); a reply
- * that changed nothing and saw nothing pending does not wait. If the journal has failed, the reply
- * becomes UNAVAILABLE with ErrorInfo reason {@code NOT_DURABLE}: the caller cannot know whether the
- * call took effect, as after any lost connection.
+ * for the journal ({@link StateJournal#awaitDurable(long)}): up to the last change the call itself
+ * recorded, which comes after everything it could have seen; a call that recorded nothing may have
+ * seen any change recorded so far, so it waits for all of them, which costs nothing when they are on
+ * disk already. Concurrent replies share the syncs (group commit). If the journal has failed, the
+ * reply becomes UNAVAILABLE with ErrorInfo reason {@code NOT_DURABLE}: the caller cannot know whether
+ * the call took effect, as after any lost connection.
  *
  * <p>The boot id ({@value #BOOT_ID_HEADER} in the trailers of every reply) is new each time the agent
  * process starts, so a caller that sees it change knows the agent restarted.
@@ -55,7 +57,20 @@ public final class DurableReplies implements ServerInterceptor {
         if (!method.startsWith(BearerTokenInterceptor.PROTECTED_PACKAGE)) {
             return next.startCall(call, headers);
         }
-        return next.startCall(new Reply<>(call, method), headers);
+        Reply<Q, R> reply = new Reply<>(call, method);
+        return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(next.startCall(reply, headers)) {
+            /** A unary handler runs here and answers on this thread, so what this thread records is the call's. */
+            @Override
+            public void onHalfClose() {
+                journal.takeAppendedByThisThread();
+                reply.handler = Thread.currentThread();
+                try {
+                    super.onHalfClose();
+                } finally {
+                    reply.handler = null;
+                }
+            }
+        };
     }
 
     /** One call's reply; gRPC never calls a ServerCall's methods concurrently. */
@@ -63,6 +78,7 @@ public final class DurableReplies implements ServerInterceptor {
         private final String method;
         private boolean durable;
         private boolean failed;
+        private volatile Thread handler;
 
         Reply(ServerCall<Q, R> call, String method) {
             super(call);
@@ -99,7 +115,8 @@ public final class DurableReplies implements ServerInterceptor {
             }
             long started = System.nanoTime();
             try {
-                journal.awaitDurable();
+                long own = Thread.currentThread() == handler ? journal.takeAppendedByThisThread() : 0;
+                journal.awaitDurable(own > 0 ? own : journal.appended());
                 durable = true;
                 return true;
             } catch (JournalFailure failure) {

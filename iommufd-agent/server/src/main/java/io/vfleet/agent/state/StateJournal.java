@@ -39,12 +39,13 @@ import org.slf4j.LoggerFactory;
  * messages: {@code state.proto}; what a restart forgives and refuses: {@link JournalRecovery}.
  *
  * <p><b>Group commit.</b> A change is appended in memory ({@link #recordKernelChange}, {@link #put})
- * and numbered; {@link #awaitDurable()} returns once every change numbered so far is on disk. The
- * first caller to find changes not on disk takes the flush lock, writes every pending change as one
- * frame and forces it; callers that arrive meanwhile wait for the lock, find their changes covered,
- * and return; those whose changes came too late for that frame write the next one, with everything
- * appended during the previous sync. So concurrent callers share fsyncs, and one caller alone pays
- * one per answer.
+ * and numbered; {@link #awaitDurable(long)} returns once every change up to a number is on disk. The
+ * first caller to find its changes not on disk takes the flush lock, writes every pending change as
+ * one frame and forces it; callers that arrive meanwhile wait for the lock, find their changes
+ * covered, and return; those whose changes came too late for that frame write the next one, with
+ * everything appended during the previous sync. So concurrent callers share fsyncs, and one caller
+ * alone pays one per answer. A caller waits for the last change it made itself
+ * ({@link #takeAppendedByThisThread()}), not for changes other callers made after it.
  *
  * <p><b>Compaction.</b> Once {@code compactEvery} changes have been made durable since the base, a
  * background thread takes a new base: with no system call in flight (the host's lock, through
@@ -108,6 +109,8 @@ public final class StateJournal implements AssignmentTable, AutoCloseable {
     private final Map<String, Integer> tenantUids;
     /** {@link #appended} for readers without the lock. */
     private volatile long appendedSoFar;
+    /** The last change each thread appended to this journal, until it takes it. */
+    private final ThreadLocal<long[]> appendedByThread = ThreadLocal.withInitial(() -> new long[1]);
     private volatile long durable;
 
     /** Package-private so that a test can hold flushes back and line callers up behind it. */
@@ -223,19 +226,41 @@ public final class StateJournal implements AssignmentTable, AutoCloseable {
             }
             pending.add(new Pending(++appended, record));
             appendedSoFar = appended;
+            appendedByThread.get()[0] = appended;
         } finally {
             appendLock.unlock();
         }
     }
 
-    // ---- durability ----
+    /** The number of the last change recorded, by any thread. */
+    public long appended() {
+        return appendedSoFar;
+    }
 
     /**
-     * Returns once every change recorded so far is on disk, writing and syncing the pending ones
-     * unless a concurrent caller's flush covers them. {@link JournalFailure} once a flush has failed.
+     * The number of the last change the calling thread recorded since it last asked, or 0 when it
+     * recorded none: what a reply made of this thread's work must wait for.
      */
+    public long takeAppendedByThisThread() {
+        long[] last = appendedByThread.get();
+        long sequence = last[0];
+        last[0] = 0;
+        return sequence;
+    }
+
+    // ---- durability ----
+
+    /** Returns once every change recorded so far is on disk; see {@link #awaitDurable(long)}. */
     public void awaitDurable() {
-        long target = appendedSoFar;
+        awaitDurable(appendedSoFar);
+    }
+
+    /**
+     * Returns once every change up to number {@code target} is on disk, writing and syncing the
+     * pending ones unless a concurrent caller's flush covers them. {@link JournalFailure} once a flush
+     * has failed, whatever the target: what is in memory is then ahead of the disk for good.
+     */
+    public void awaitDurable(long target) {
         if (failure != null) {
             throw new JournalFailure(failure);
         }

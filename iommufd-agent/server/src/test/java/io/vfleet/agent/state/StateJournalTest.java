@@ -230,6 +230,30 @@ class StateJournalTest {
     }
 
     @Test
+    void aCallerWaitsForItsOwnChangesNotForThoseOthersMadeAfterThem() throws Exception {
+        start();
+        StateJournal journal = agent.journal();
+        journal.takeAppendedByThisThread();
+        journal.put(new Assignment("mine", "acme", List.of("0000:18:00.0"), false, 1, null));
+        long mine = journal.takeAppendedByThisThread();
+        journal.awaitDurable(mine);
+        long[] theirs = new long[2];
+        Thread other = Thread.ofPlatform().start(() -> {
+            journal.put(new Assignment("theirs", "acme", List.of("0000:19:00.0"), false, 1, null));
+            theirs[0] = journal.takeAppendedByThisThread();
+            theirs[1] = journal.takeAppendedByThisThread();
+        });
+        other.join();
+        long flushes = journal.statistics().flushes();
+
+        journal.awaitDurable(mine);
+
+        assertThat(theirs).containsExactly(mine + 1, 0);
+        assertThat(journal.statistics().flushes()).as("no sync for a change that is not this caller's").isEqualTo(flushes);
+        assertThat(journal.appended()).isEqualTo(mine + 1);
+    }
+
+    @Test
     void aFailedFlushStopsEveryAnswerForGood() throws IOException {
         AgentHost host = start();
         Files.createDirectory(state.resolve(JournalRecovery.segmentName(1)));
