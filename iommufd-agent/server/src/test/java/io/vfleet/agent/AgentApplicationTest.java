@@ -136,7 +136,9 @@ class AgentApplicationTest {
         assertThat(metrics.body())
                 .contains("vfleet_agent_syscall_errors_total{call=\"Close\",errno=\"ESRCH\"")
                 .contains("vfleet_agent_operation_seconds_bucket{operation=\"list_prepared\",outcome=\"ok\"")
-                .contains("vfleet_agent_prepared_assignments");
+                .contains("vfleet_agent_prepared_assignments")
+                .contains("vfleet_agent_journal_sync_seconds_count", "vfleet_agent_journal_changes_total",
+                        "vfleet_agent_reply_durability_seconds_count");
     }
 
     /** The shipped topologies, by path. */
