@@ -203,6 +203,22 @@ public final class AgentBenchmark {
                     load.meanMillis("vfleet_agent_reply_durability_seconds"));
         }
         System.out.println("  (a Prepare+Release cycle is one call here: its fsyncs/call are per cycle, of its two answers)");
+        System.out.println("  where the time of one caller's call goes (per call: the no-op's round trip, the reply's wait for the disk,"
+                + " and the rest: the kernel call, messages, journal encoding):");
+        for (String name : List.of("Ioctl MAP+UNMAP, 1 caller", "Prepare+Release, 1 caller")) {
+            Measured load = measured.get(name);
+            if (load == null) {
+                continue;
+            }
+            int answers = name.startsWith("Prepare") ? 2 : 1;
+            double total = 1e3 / load.callsPerSecond();
+            double roundTrips = answers * 1e3 / noop.callsPerSecond();
+            double disk = answers * load.meanMillis("vfleet_agent_reply_durability_seconds");
+            System.out.printf(Locale.ROOT, "    %-28s %7.3f ms = round trip%s %6.3f ms + disk %6.3f ms (fsync %6.3f ms) + rest %6.3f ms%n",
+                    name, total, answers == 2 ? "s" : " ", roundTrips, disk,
+                    load.meanMillis("vfleet_agent_journal_sync_seconds") * load.per("vfleet_agent_journal_sync_seconds_count"),
+                    total - roundTrips - disk);
+        }
         ChildAgent.Memory memory = agent.memory();
         System.out.printf(Locale.ROOT, "  agent resident memory: VmRSS %d MB, peak VmHWM %d MB (target 256 MB)%n",
                 memory.rssKilobytes() / 1024, memory.peakKilobytes() / 1024);
