@@ -84,11 +84,12 @@ final class JournalRecovery {
                 throw new StateException(directory + " holds journal segments (" + segmentPaths.getFirst().getFileName()
                         + ", ...) but no " + BASE + " for them to apply to; refusing to start on a fresh host instead");
             }
-            for (String earlier : EARLIER_FILES) {
-                if (Files.exists(directory.resolve(earlier))) {
-                    throw new StateException(directory + " holds the " + earlier + " of an earlier agent and no " + BASE
-                            + "; this agent cannot read it, and starting on a fresh host would lose the state it holds");
-                }
+            List<String> earlier = EARLIER_FILES.stream().filter(file -> Files.exists(directory.resolve(file))).toList();
+            if (!earlier.isEmpty()) {
+                throw new StateException(directory + " holds the " + String.join(" and ", earlier) + " of an earlier agent and no "
+                        + BASE + "; this agent cannot read them, and does not start on a fresh host by itself, which would drop "
+                        + "the state they hold. To start this host as after a reboot, remove " + String.join(" and ", earlier)
+                        + " (the assignment service's reconciliation then releases what the host held)");
             }
             return new Recovered(0, null, List.of(), Map.of(), Map.of(), 0, List.of(), List.of());
         }

@@ -188,9 +188,12 @@ class StateJournalTest {
     @Test
     void theFilesOfAnEarlierAgentAreRefusedRatherThanBootingEmpty() throws IOException {
         Files.writeString(state.resolve("kernel.snapshot"), "vfleet-engine-snapshot 1\n");
+        Files.writeString(state.resolve("assignments.json"), "{}");
 
         assertThatThrownBy(this::start).isInstanceOf(StateException.class)
-                .hasMessageContaining("holds the kernel.snapshot of an earlier agent and no agent.base");
+                .hasMessageContaining("holds the kernel.snapshot and assignments.json of an earlier agent and no agent.base")
+                .hasMessageEndingWith("To start this host as after a reboot, remove kernel.snapshot and assignments.json (the "
+                        + "assignment service's reconciliation then releases what the host held)");
         assertThat(state.resolve(JournalRecovery.BASE)).doesNotExist();
         agent = null;
     }
