@@ -3,12 +3,25 @@ package io.vfleet.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.MetadataUtils;
+import io.vfleet.api.agent.v1.ExitRequest;
+import io.vfleet.api.agent.v1.GetTopologyRequest;
 import io.vfleet.api.agent.v1.IommuIoasMap;
 import io.vfleet.api.agent.v1.IoctlRequest;
 import io.vfleet.api.agent.v1.ListPreparedRequest;
 import io.vfleet.api.agent.v1.MmapRequest;
+import io.vfleet.api.agent.v1.OpenRequest;
 import io.vfleet.api.agent.v1.PrepareResponse;
 import io.vfleet.api.agent.v1.PreparedAssignment;
+import io.vfleet.api.agent.v1.PreparedDevice;
+import io.vfleet.api.agent.v1.SpawnRequest;
+import io.vfleet.api.agent.v1.VfioDeviceBindIommufd;
+import io.vfleet.api.assignment.v1.AssignmentsGrpc;
+import io.vfleet.api.assignment.v1.ResetRequest;
+import io.vfleet.api.assignment.v1.ResetResponse;
 import io.vfleet.assignment.adapter.web.dashboard.HeadlessChromium;
 import io.vfleet.stack.Stack;
 import java.nio.file.Path;
@@ -16,6 +29,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -145,7 +159,8 @@ class AssignmentFlowTest {
         assertRefused(busy, "DEVICE_BUSY", "0000:02:00.1");
 
         release(globex);
-        // Nobody else holds a port now, but 02:00.3 is still on tg3: the agent refuses the bus reset.
+        // Nobody else holds a port now, but 02:00.3 is still on tg3: the kernel would refuse the bus
+        // reset, and so does the service, before it fences anything.
         Rest.Response hostDevice = orchestrator.post("/api/v1/assignments/" + acme + "/reset", "{\"device\":\"0000:02:00.0\"}");
         assertThat(hostDevice.status()).as(hostDevice.body().toString()).isEqualTo(409);
         assertThat(hostDevice.body().get("violations").valueStream().map(violation -> violation.get("rule").asString()))
@@ -153,6 +168,62 @@ class AssignmentFlowTest {
         assertThat(orchestrator.get("/api/v1/assignments/" + acme).body().get("state").asString()).isEqualTo("ACTIVE");
         release(acme);
         assertAuditChainIntact();
+    }
+
+    @Test
+    void aPortWhoseResetSetHasAFreePortIsHotResetThroughRestAndGrpcAndTheFreePortIsLeftUnboundAndFree() throws Exception {
+        // Bus 04 of the legacy host: two ports without FLR, an IOMMU group each, one dev_set.
+        String port0 = "0000:04:00.0";
+        String port1 = "0000:04:00.1";
+        String acme = activeId(orchestrator.post("/api/v1/assignments",
+                "{\"tenant\":\"acme\",\"node\":\"" + LEGACY + "\",\"devices\":[\"" + port0 + "\"]}"));
+
+        Rest.Response reset = orchestrator.post("/api/v1/assignments/" + acme + "/reset", "{\"device\":\"" + port0 + "\"}");
+        assertThat(reset.status()).as(reset.body().toString()).isEqualTo(200);
+        assertThat(strings(reset.body().get("affected"))).containsExactly(port0, port1);
+        assertFreeOnTheNode(port1);
+
+        ManagedChannel channel = NettyChannelBuilder.forTarget(stack.assignmentTarget()).usePlaintext().build();
+        try {
+            Metadata headers = new Metadata();
+            headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + stack.tokens().orchestrator());
+            ResetResponse overGrpc = AssignmentsGrpc.newBlockingStub(channel)
+                    .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
+                    .withDeadlineAfter(30, TimeUnit.SECONDS)
+                    .reset(ResetRequest.newBuilder().setId(acme).setDevice(port0).build());
+            assertThat(overGrpc.getAffectedList()).containsExactly(port0, port1);
+        } finally {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+        assertFreeOnTheNode(port1);
+
+        // Free in the service too: another tenant is given it, and the two tenants now share the set.
+        String globex = activeId(orchestrator.post("/api/v1/assignments",
+                "{\"tenant\":\"globex\",\"node\":\"" + LEGACY + "\",\"devices\":[\"" + port1 + "\"]}"));
+        assertRefused(orchestrator.post("/api/v1/assignments/" + acme + "/reset", "{\"device\":\"" + port0 + "\"}"),
+                "RESET_SET", port1);
+        release(globex);
+        release(acme);
+        assertAuditChainIntact();
+    }
+
+    /** A process outside the assignments can bind the port: no file of any process holds it, nothing owns its group. */
+    private void assertFreeOnTheNode(String bdf) throws Exception {
+        try (AgentClient agent = new AgentClient(stack.agentTarget(LEGACY), stack.tokens().agentCaller())) {
+            assertThat(listPrepared(agent)).allSatisfy(assignment -> assertThat(assignment.getPrepared().getDevicesList())
+                    .extracting(PreparedDevice::getBdf).doesNotContain(bdf));
+            String cdev = agent.nodeAgent().getTopology(GetTopologyRequest.getDefaultInstance()).getVfioDevicesList().stream()
+                    .filter(device -> device.getName().equals(bdf)).findFirst().orElseThrow().getCdevPath();
+            int pid = agent.syscalls().spawn(SpawnRequest.newBuilder().setName("probe").setUid(4242).build()).getPid();
+            try {
+                int iommufd = agent.syscalls().open(OpenRequest.newBuilder().setPid(pid).setPath("/dev/iommu").setFlags(2).build()).getFd();
+                int device = agent.syscalls().open(OpenRequest.newBuilder().setPid(pid).setPath(cdev).setFlags(2).build()).getFd();
+                agent.syscalls().ioctl(IoctlRequest.newBuilder().setPid(pid).setFd(device)
+                        .setVfioDeviceBindIommufd(VfioDeviceBindIommufd.newBuilder().setIommufd(iommufd)).build());
+            } finally {
+                agent.syscalls().exit(ExitRequest.newBuilder().setPid(pid).build());
+            }
+        }
     }
 
     @Test

@@ -1,13 +1,15 @@
 package io.vfleet.stack;
 
+import io.vfleet.engine.topology.TopologyException;
+import io.vfleet.engine.topology.yaml.TopologyLoader;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
 /**
  * A host simulated by an agent from a topology file of {@code deploy/topologies/}; its node name is
- * the file's {@code hostname}, which the agent reports as its own.
+ * the file's {@code hostname}, which the agent reports as its own. The file is read whole, as the agent
+ * will read it, so that a topology the agent would refuse stops the stack before anything starts.
  */
 public record SimulatedHost(String node, Path topology) {
 
@@ -17,22 +19,11 @@ public record SimulatedHost(String node, Path topology) {
     public static SimulatedHost read(Path topology) {
         Path file = topology.toAbsolutePath().normalize();
         try {
-            // A top-level scalar: reading the one line is enough, and keeps the launcher free of a YAML parser.
-            String node = Files.readAllLines(file).stream()
-                    .filter(line -> line.startsWith("hostname:"))
-                    .map(line -> line.substring("hostname:".length()).strip())
-                    .map(SimulatedHost::unquote)
-                    .findFirst()
-                    .orElseThrow(() -> new StackException(file + " has no top-level hostname"));
-            return new SimulatedHost(node, file);
+            return new SimulatedHost(TopologyLoader.load(file).hostname(), file);
+        } catch (TopologyException invalid) {
+            throw new StackException("the topology " + invalid.getMessage(), invalid);
         } catch (IOException e) {
             throw new StackException("cannot read the topology " + file, e);
         }
-    }
-
-    private static String unquote(String value) {
-        boolean quoted = value.length() >= 2 && (value.startsWith("\"") && value.endsWith("\"")
-                || value.startsWith("'") && value.endsWith("'"));
-        return quoted ? value.substring(1, value.length() - 1) : value;
     }
 }

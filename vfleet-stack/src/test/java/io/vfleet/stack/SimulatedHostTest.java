@@ -23,9 +23,9 @@ class SimulatedHostTest {
     }
 
     @Test
-    void aQuotedHostnameIsUnquotedAndNestedKeysAreNotMistakenForIt() throws Exception {
+    void aQuotedHostnameIsReadAsTheAgentReadsIt() throws Exception {
         Path file = directory.resolve("host.yaml");
-        Files.writeString(file, "kernel:\n  hostname: nested\nhostname: \"edge-9\"\n");
+        Files.writeString(file, "# an edge host\nhostname: \"edge-9\"\ndevices: []\n");
 
         assertThat(SimulatedHost.read(file)).isEqualTo(new SimulatedHost("edge-9", file.toAbsolutePath().normalize()));
     }
@@ -36,7 +36,16 @@ class SimulatedHostTest {
         Files.writeString(file, "devices: []\n");
 
         assertThatThrownBy(() -> SimulatedHost.read(file)).isInstanceOf(StackException.class)
-                .hasMessageContaining("has no top-level hostname");
+                .hasMessageContaining("nameless.yaml:1:1: hostname: required");
+    }
+
+    @Test
+    void aTopologyTheAgentWouldRefuseStopsTheStackNamingTheFieldAndLine() throws Exception {
+        Path file = directory.resolve("typo.yaml");
+        Files.writeString(file, "hostname: edge-9\nkernel:\n  hostname: nested\n");
+
+        assertThatThrownBy(() -> SimulatedHost.read(file)).isInstanceOf(StackException.class)
+                .hasMessageContaining("typo.yaml:3:3: kernel.hostname: unknown key");
     }
 
     @Test

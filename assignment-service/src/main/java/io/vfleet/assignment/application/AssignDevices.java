@@ -181,9 +181,8 @@ public final class AssignDevices {
             throw new AssignmentRefused(List.of(new Violation(Violation.Rule.NODE_UNREACHABLE, null,
                     unreachable.getMessage())), preparing.id());
         } catch (NodeAgents.AgentRefused refused) {
-            fail(preparing.id(), refused.reason() + ": " + refused.getMessage());
-            throw new AssignmentRefused(List.of(new Violation(ruleOf(refused), refused.device(),
-                    "the agent refused: " + refused.reason() + " " + refused.getMessage())), preparing.id());
+            fail(preparing.id(), "the agent refused: " + refused.answer() + (refused.device() == null ? "" : " on " + refused.device()));
+            throw AgentRefusals.outcome(AgentRefusals.Operation.PREPARE, refused, preparing.id(), preparing.node(), null);
         }
         List<Violation> split = TenantIoas.check(preparing.devices(), preparation);
         if (!split.isEmpty()) {
@@ -208,12 +207,5 @@ public final class AssignDevices {
         transactions.executeWithoutResult(status -> assignments.lock(id)
                 .filter(locked -> locked.state() == AssignmentState.PREPARING)
                 .ifPresent(locked -> transitions.store(locked.failed(reason))));
-    }
-
-    private static Violation.Rule ruleOf(NodeAgents.AgentRefused refused) {
-        return switch (refused.reason()) {
-            case "ENODEV", "ENOENT" -> Violation.Rule.NO_MATCHING_DEVICE;
-            default -> Violation.Rule.DEVICE_BUSY;
-        };
     }
 }

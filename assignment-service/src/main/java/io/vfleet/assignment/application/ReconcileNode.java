@@ -193,7 +193,7 @@ public final class ReconcileNode {
     private String releaseOrphan(String node, NodeAgents.Prepared orphan) {
         long epoch = transactions.execute(status -> epochs.next(node));
         try {
-            agents.release(node, new NodeAgents.ReleaseCall(orphan.assignmentId(), true, epoch));
+            agents.release(node, new NodeAgents.ReleaseCall(orphan.assignmentId(), true, epoch, List.of()));
         } catch (NodeAgents.AgentUnreachable | NodeAgents.AgentRefused failed) {
             return orphan.assignmentId() + ": held by the agent for no live assignment, release failed: "
                     + failed.getMessage();

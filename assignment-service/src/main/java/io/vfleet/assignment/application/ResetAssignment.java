@@ -16,16 +16,37 @@ import io.vfleet.assignment.domain.ResetSetSafety;
 import io.vfleet.assignment.domain.Violation;
 import java.time.Instant;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.logging.Logger;
 import org.springframework.transaction.support.TransactionOperations;
 
 /**
- * Hot-resets a device of an ACTIVE assignment: check reset-set safety and fence the set's free
- * members (one transaction), ask the agent to reset (no transaction), lift the fences (another).
+ * Hot-resets a device of an ACTIVE assignment, and with it every function of its reset set (vfio-pci's
+ * dev_set): the node's kernel resets a set only for the one iommufd context that owns all of it.
  *
- * <p>The fences are holds like an owner's, so the same unique index that settles assignment races
- * keeps a fenced device from being reserved during the reset, and a reservation that won first
- * makes the fence fail, which refuses the reset.
+ * <p>The protocol. The service is the authority on who may touch a device; the agent carries out what
+ * it decided, and nothing remote happens inside a transaction:
+ * <ol>
+ *   <li>One transaction: lock the assignment, check reset-set safety against the holds the database
+ *       has now ({@link ResetSetSafety}: a member another assignment holds, the same tenant's included,
+ *       one the host keeps, or one another reset fences, refuses it, RESET_SET), fence the set's free
+ *       members, take a fresh epoch and record RESET_STARTED. Fences are holds like an owner's, under
+ *       the same unique index on held devices: a reservation that committed a member first leaves the
+ *       fence nothing to insert and the reset is refused, RESET_SET, with nothing fenced; one that
+ *       comes later finds the member held and is refused, DEVICE_BUSY, with nothing stored. So no
+ *       tenant is ever given a fenced device.</li>
+ *   <li>No transaction: the agent is told exactly which members are fenced; it binds those, and only
+ *       those, to the assignment's iommufd in the assignment's VM process, resets the set with the
+ *       zero-length VFIO_DEVICE_PCI_HOT_RESET, and closes them again, all or nothing, and answers once
+ *       that is on disk. Afterwards they are unbound and free on the node as they were.</li>
+ *   <li>One transaction: lift the fences and record RESET_FINISHED; the reset reached every member of
+ *       the set, so whatever of it awaited a scrub is scrubbed.</li>
+ * </ol>
+ * When the agent cannot be reached, the fences are lifted at once: the agent serialises its node
+ * operations, so no prepare of a fenced member reaches the kernel before the reset is done with it,
+ * and an agent that restarts closes what a cut-short reset left open before it serves anyone. A crash
+ * of this service between the steps leaves fences that reconciliation lifts once they have settled.
  */
 public final class ResetAssignment {
 
@@ -79,22 +100,20 @@ public final class ResetAssignment {
         List<String> affected;
         try {
             affected = agents.hotReset(started.assignment().node(),
-                    new NodeAgents.HotResetCall(id, target, started.epoch()));
+                    new NodeAgents.HotResetCall(id, target, started.epoch(), started.fenced()));
         } catch (NodeAgents.AgentUnreachable unreachable) {
             finish(started.assignment(), "failed: " + unreachable.getMessage(), List.of());
             throw new AssignmentRefused(List.of(new Violation(Violation.Rule.NODE_UNREACHABLE, target,
                     unreachable.getMessage())), id);
         } catch (NodeAgents.AgentRefused refused) {
-            finish(started.assignment(), "refused by the agent: " + refused.reason(), List.of());
-            throw new AssignmentRefused(List.of(new Violation(Violation.Rule.RESET_SET,
-                    refused.device() == null ? target : refused.device(),
-                    "the agent refused the hot reset: " + refused.reason() + " " + refused.getMessage())), id);
+            finish(started.assignment(), "refused by the agent: " + refused.answer(), List.of());
+            throw AgentRefusals.outcome(AgentRefusals.Operation.HOT_RESET, refused, id, started.assignment().node(), target);
         }
         finish(started.assignment(), "reached " + affected.size() + " function(s)", affected);
         return new Outcome(started.assignment(), affected);
     }
 
-    private record Started(Assignment assignment, long epoch) {}
+    private record Started(Assignment assignment, long epoch, List<String> fenced) {}
 
     private Started fence(String id, String device) {
         Assignment locked = assignments.lock(id).orElseThrow(() -> new NotFound("no assignment " + id));
@@ -104,7 +123,7 @@ public final class ResetAssignment {
         NodeTopology topology = topologies.find(locked.node())
                 .orElseThrow(() -> new Conflict(Conflict.Reason.WRONG_STATE, "node " + locked.node() + " is no longer in the topology"));
         NodeState state = assignments.nodeState(topology);
-        List<Violation> violations = ResetSetSafety.check(locked.tenant(), device, state);
+        List<Violation> violations = ResetSetSafety.check(locked, device, state);
         if (!violations.isEmpty()) {
             throw new AssignmentRefused(violations, id);
         }
@@ -116,14 +135,25 @@ public final class ResetAssignment {
         long epoch = epochs.next(locked.node());
         audit.append(new AuditEvent(0, Instant.now(), AuditEvent.Kind.RESET_STARTED, locked.tenant(), locked.node(),
                 fenced, id, "hot reset of " + device + " fences " + fenced.size() + " free function(s)"));
-        return new Started(locked, epoch);
+        return new Started(locked, epoch, fenced);
     }
 
+    /** Lifts the fences; the devices the reset reached that awaited a scrub are scrubbed now. */
     private void finish(Assignment assignment, String detail, List<String> affected) {
         transactions.executeWithoutResult(status -> {
             assignments.unfence(assignment.id());
+            Set<String> scrubbed = topologies.find(assignment.node()).map(topology -> {
+                Set<String> pending = new TreeSet<>(assignments.nodeState(topology).scrubPendingFrom().keySet());
+                pending.retainAll(affected);
+                return pending;
+            }).orElse(Set.of());
+            assignments.clearScrubPending(assignment.node(), scrubbed);
             audit.append(new AuditEvent(0, Instant.now(), AuditEvent.Kind.RESET_FINISHED, assignment.tenant(),
                     assignment.node(), affected, assignment.id(), detail));
+            if (!scrubbed.isEmpty()) {
+                audit.append(new AuditEvent(0, Instant.now(), AuditEvent.Kind.DEVICE_SCRUBBED, null, assignment.node(),
+                        List.copyOf(scrubbed), assignment.id(), "reset with their set by a hot reset"));
+            }
         });
     }
 }

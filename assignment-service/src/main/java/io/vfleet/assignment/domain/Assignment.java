@@ -58,7 +58,7 @@ public record Assignment(
                     .filter(candidate -> candidate.bdf().equals(device.bdf()))
                     .findFirst()
                     .orElseThrow(() -> new AssertionError("TenantIoas.check lets no unprepared device through"));
-            prepared.add(device.prepared(answer.devid(), answer.hwptId()));
+            prepared.add(device.prepared(answer));
         }
         return new Assignment(id, tenant, node, state.become(AssignmentState.ACTIVE), withKvm, prepared,
                 preparation.ioasId(), preparation.hwptIds(), failureReason, createdAt);

@@ -8,8 +8,8 @@ import java.util.Optional;
 
 /**
  * Chooses devices for a selector: all of them on one node or none, whole IOMMU groups only, and
- * preferring groups whose reset sets are free or already the tenant's, so that its resets stay
- * possible.
+ * preferring groups whose reset sets nobody else holds and the host keeps no part of, so that the
+ * tenant's resets stay possible ({@link ResetSetSafety#isBlocked}).
  *
  * <p>The unit of placement is the IOMMU group (group isolation): a group counts for as many devices
  * as it has members matching the selector, and brings its other members along. Among nodes the one
@@ -58,7 +58,7 @@ public final class Placement {
             if (matching == 0) {
                 continue;
             }
-            boolean shared = members.stream().anyMatch(member -> ResetSetSafety.isShared(request.tenant(), member, state));
+            boolean shared = members.stream().anyMatch(member -> ResetSetSafety.isBlocked(member, state));
             candidates.add(new Candidate(members, matching, shared));
         }
         candidates.sort(Comparator.comparing(Candidate::shared)

@@ -37,6 +37,10 @@ public record TenantIoas(String tenant, String node, long ioasId, List<Long> hwp
                         "the agent did not prepare " + device.bdf() + " in IOAS " + preparation.ioasId()));
                 continue;
             }
+            if (device.unsafe()) {
+                // A noiommu device has a group of its own and attaches to nothing.
+                continue;
+            }
             Long first = hwptOfGroup.putIfAbsent(device.iommuGroup(), answer.hwptId());
             if (first != null && first != answer.hwptId()) {
                 violations.add(new Violation(Violation.Rule.GROUP_ISOLATION, device.bdf(),

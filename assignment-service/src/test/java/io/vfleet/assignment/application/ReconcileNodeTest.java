@@ -12,6 +12,7 @@ import io.vfleet.assignment.domain.AssignmentState;
 import io.vfleet.assignment.domain.AuditEvent;
 import io.vfleet.assignment.domain.Preparation;
 import io.vfleet.assignment.domain.TenantIoas;
+import io.vfleet.assignment.domain.TopologyDevice;
 import io.vfleet.assignment.support.ServiceTest;
 import io.vfleet.assignment.support.ServiceTestBase;
 import java.time.Instant;
@@ -53,7 +54,7 @@ class ReconcileNodeTest extends ServiceTestBase {
     Assignment crashedIn(String id, AssignmentState state, String device) {
         return transactions.execute(status -> {
             Assignment reserved = assignments.reserve(Assignment.requested(id, "acme", "n1",
-                    List.of(new AssignedDevice(device, "/dev/vfio/devices/vfio10", 10, "slot:01", null, null)), false));
+                    List.of(new AssignedDevice(device, "/dev/vfio/devices/vfio10", 10, "slot:01", TopologyDevice.Kind.PHYSICAL, null, null, null)), false));
             Assignment moved = reserved;
             for (AssignmentState step : List.of(AssignmentState.PREPARING, AssignmentState.ACTIVE,
                     AssignmentState.RELEASING, AssignmentState.RESETTING)) {
@@ -62,7 +63,7 @@ class ReconcileNodeTest extends ServiceTestBase {
                 }
                 moved = step == AssignmentState.ACTIVE
                         ? moved.activated(new io.vfleet.assignment.domain.Preparation(1, List.of(2L),
-                                List.of(new io.vfleet.assignment.domain.Preparation.Device(device, 3, 2))))
+                                List.of(new io.vfleet.assignment.domain.Preparation.Device(device, 3, 2, true))))
                         : moved.to(step);
             }
             return assignments.update(moved);

@@ -10,11 +10,11 @@ import io.vfleet.api.assignment.v1.AssignmentsGrpc;
 import io.vfleet.api.assignment.v1.ReleaseRequest;
 import io.vfleet.assignment.AssignmentApplication;
 import io.vfleet.assignment.application.port.Topologies;
-import io.vfleet.assignment.support.EmbeddedDatabase;
 import io.vfleet.assignment.support.FakeNodeAgents;
 import io.vfleet.assignment.support.InProcessAgent;
 import io.vfleet.engine.topology.HostTopology;
-import io.vfleet.engine.topology.TopologyLoader;
+import io.vfleet.engine.topology.yaml.TopologyLoader;
+import io.vfleet.testsupport.database.TestDatabase;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -105,7 +105,9 @@ public final class AssignmentBenchmark {
     private static void measure() throws Exception {
         Duration warmup = Duration.ofSeconds(Long.getLong("warmup", 5));
         Duration measure = Duration.ofSeconds(Long.getLong("measure", 20));
-        String jdbcUrl = EmbeddedDatabase.jdbcUrl();
+        // The embedded server, whose URL carries its user, on this machine's disk, where Docker may be elsewhere.
+        System.setProperty("vfleet.test.embeddedDatabase", "true");
+        String jdbcUrl = TestDatabase.connection().url();
         System.out.printf(Locale.ROOT, "embedded PostgreSQL %s; %d clients; warm-up %ds, measured %ds%n", jdbcUrl,
                 CLIENTS, warmup.toSeconds(), measure.toSeconds());
 

@@ -36,8 +36,8 @@ class PlacementTest {
     }
 
     @Test
-    void devicesWhoseResetSetAnotherTenantHoldsComeLast() {
-        NodeState state = SampleNode.state()
+    void devicesWhoseResetSetAnotherAssignmentHoldsComeLastTheTenantsOwnIncluded() {
+        NodeState othersSet = SampleNode.state()
                 .owned("globex", "g-1", "0000:03:00.0")
                 .owned("other", "o-1", "0000:01:00.0", "0000:06:00.0", "0000:02:00.0", "0000:02:00.1")
                 .build();
@@ -45,13 +45,19 @@ class PlacementTest {
                 .owned("acme", "a-1", "0000:03:00.0")
                 .owned("other", "o-1", "0000:01:00.0", "0000:06:00.0", "0000:02:00.0", "0000:02:00.1")
                 .build();
+        NodeState freeSet = SampleNode.state()
+                .owned("other", "o-1", "0000:01:00.0", "0000:06:00.0", "0000:02:00.0", "0000:02:00.1")
+                .build();
 
-        Placement.Choice shared = Placement.onNode(request("acme", ONE_GPU), state).orElseThrow();
-        Placement.Choice notShared = Placement.onNode(request("acme", ONE_GPU), ownSet).orElseThrow();
+        Placement.Choice besideAnotherTenant = Placement.onNode(request("acme", ONE_GPU), othersSet).orElseThrow();
+        // A new assignment is an iommufd context of its own: the kernel would not reset the set for it either.
+        Placement.Choice besideItsOwn = Placement.onNode(request("acme", ONE_GPU), ownSet).orElseThrow();
+        Placement.Choice alone = Placement.onNode(request("acme", ONE_GPU), freeSet).orElseThrow();
 
-        assertThat(shared.devices()).containsExactly("0000:03:00.1");
-        assertThat(shared.sharedResetSets()).isEqualTo(1);
-        assertThat(notShared.sharedResetSets()).isZero();
+        assertThat(besideAnotherTenant.devices()).containsExactly("0000:03:00.1");
+        assertThat(besideAnotherTenant.sharedResetSets()).isEqualTo(1);
+        assertThat(besideItsOwn.sharedResetSets()).isEqualTo(1);
+        assertThat(alone.sharedResetSets()).isZero();
     }
 
     @Test

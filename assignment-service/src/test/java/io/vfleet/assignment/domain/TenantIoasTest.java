@@ -8,13 +8,13 @@ import org.junit.jupiter.api.Test;
 class TenantIoasTest {
 
     private final List<AssignedDevice> group = List.of(
-            new AssignedDevice("0000:02:00.0", "/dev/vfio/devices/vfio0", 11, "bus:02", null, null),
-            new AssignedDevice("0000:02:00.1", "/dev/vfio/devices/vfio1", 11, "bus:02", null, null));
+            new AssignedDevice("0000:02:00.0", "/dev/vfio/devices/vfio0", 11, "bus:02", TopologyDevice.Kind.PHYSICAL, null, null, null),
+            new AssignedDevice("0000:02:00.1", "/dev/vfio/devices/vfio1", 11, "bus:02", TopologyDevice.Kind.PHYSICAL, null, null, null));
 
     @Test
     void aGroupOnOneHwptIsAccepted() {
         Preparation preparation = new Preparation(2, List.of(3L), List.of(
-                new Preparation.Device("0000:02:00.0", 1, 3), new Preparation.Device("0000:02:00.1", 4, 3)));
+                new Preparation.Device("0000:02:00.0", 1, 3, true), new Preparation.Device("0000:02:00.1", 4, 3, true)));
 
         assertThat(TenantIoas.check(group, preparation)).isEmpty();
     }
@@ -22,7 +22,7 @@ class TenantIoasTest {
     @Test
     void aGroupSplitOverTwoHwptsIsAGroupIsolationViolation() {
         Preparation preparation = new Preparation(2, List.of(3L, 5L), List.of(
-                new Preparation.Device("0000:02:00.0", 1, 3), new Preparation.Device("0000:02:00.1", 4, 5)));
+                new Preparation.Device("0000:02:00.0", 1, 3, true), new Preparation.Device("0000:02:00.1", 4, 5, true)));
 
         assertThat(TenantIoas.check(group, preparation))
                 .extracting(Violation::rule, Violation::device)
@@ -31,7 +31,7 @@ class TenantIoasTest {
 
     @Test
     void aDeviceTheAgentDidNotPrepareIsRefused() {
-        Preparation preparation = new Preparation(2, List.of(3L), List.of(new Preparation.Device("0000:02:00.0", 1, 3)));
+        Preparation preparation = new Preparation(2, List.of(3L), List.of(new Preparation.Device("0000:02:00.0", 1, 3, true)));
 
         assertThat(TenantIoas.check(group, preparation)).extracting(Violation::device).containsExactly("0000:02:00.1");
     }

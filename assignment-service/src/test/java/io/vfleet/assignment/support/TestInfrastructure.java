@@ -1,19 +1,22 @@
 package io.vfleet.assignment.support;
 
+import io.vfleet.testsupport.database.TestDatabase;
 import javax.sql.DataSource;
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Primary;
 
-/** The shared embedded PostgreSQL and the fake agents (primary over the gRPC ones), for {@link ServiceTest}. */
+/** The test JVM's PostgreSQL and the fake agents (primary over the gRPC ones), for {@link ServiceTest}. */
 @TestConfiguration(proxyBeanMethods = false)
 public class TestInfrastructure {
 
     @Bean
     DataSource dataSource() {
+        TestDatabase.Connection database = TestDatabase.connection();
         com.zaxxer.hikari.HikariDataSource pool = new com.zaxxer.hikari.HikariDataSource();
-        pool.setJdbcUrl(EmbeddedDatabase.jdbcUrl());
-        pool.setUsername("postgres");
+        pool.setJdbcUrl(database.url());
+        pool.setUsername(database.username());
+        pool.setPassword(database.password());
         pool.setSchema("assignment");
         pool.setMaximumPoolSize(20);
         return pool;

@@ -17,7 +17,7 @@ import io.vfleet.api.inventory.v1.RegisterRequest;
 import io.vfleet.api.inventory.v1.ReservedRegion;
 import io.vfleet.api.inventory.v1.ResetSet;
 import io.vfleet.inventory.InventoryApplication;
-import io.vfleet.inventory.support.TestDatabase;
+import io.vfleet.testsupport.database.TestDatabase;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -1,5 +1,6 @@
 package io.vfleet.inventory.support;
 
+import io.vfleet.testsupport.database.TestDatabase;
 import java.time.Instant;
 import org.junit.jupiter.api.TestInfo;
 import org.springframework.beans.factory.annotation.Autowired;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.vfleet.engine.process.AddressSpace;
 import io.vfleet.engine.process.Capability;
 import io.vfleet.engine.process.ProcessSpec;
-import io.vfleet.engine.topology.TopologyLoader;
+import io.vfleet.engine.topology.yaml.TopologyLoader;
 import io.vfleet.engine.uapi.Ioctl.IommuIoasAlloc;
 import io.vfleet.engine.uapi.Ioctl.IommuIoasMap;
 import io.vfleet.engine.uapi.Ioctl.VfioDeviceAttachIommufdPt;

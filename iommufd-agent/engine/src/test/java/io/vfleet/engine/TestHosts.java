@@ -1,7 +1,7 @@
 package io.vfleet.engine;
 
 import io.vfleet.engine.topology.HostTopology;
-import io.vfleet.engine.topology.TopologyLoader;
+import io.vfleet.engine.topology.yaml.TopologyLoader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -19,7 +19,7 @@ import io.vfleet.agent.state.StateJournal;
 import io.vfleet.agent.topology.SysfsTopologyReader;
 import io.vfleet.agent.vmm.Preparations;
 import io.vfleet.engine.topology.HostTopology;
-import io.vfleet.engine.topology.TopologyLoader;
+import io.vfleet.engine.topology.yaml.TopologyLoader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -89,14 +89,14 @@ class AgentConfiguration {
     }
 
     /**
-     * The assignment table from the journal, reconciled with the host; then a checkpoint, before
+     * The assignment table from the journal, reconciled with the host; then a base written at once, before
      * anything is served, makes the journal's next start read one base and what follows it.
      */
     @Bean
     Preparations preparations(AgentHost host, StateJournal journal) {
         Preparations preparations = new Preparations(host, journal);
         preparations.reconcile();
-        journal.checkpoint();
+        journal.compactNow();
         return preparations;
     }
 

@@ -16,6 +16,8 @@ import io.vfleet.api.agent.v1.ReleaseRequest;
 import io.vfleet.api.agent.v1.ReleaseResponse;
 import io.vfleet.api.agent.v1.HotResetRequest;
 import io.vfleet.assignment.application.port.NodeAgents;
+import io.vfleet.assignment.application.port.NodeAgents.Refusal;
+import io.vfleet.assignment.domain.AgentAnswer;
 import io.vfleet.assignment.domain.Preparation;
 import java.time.Duration;
 import java.util.List;
@@ -28,8 +30,10 @@ import java.util.function.Supplier;
  * The fleet's agents over gRPC {@code vfleet.agent.v1.NodeAgent}, one channel per node.
  *
  * <p>Failures are translated once, here: UNAVAILABLE and DEADLINE_EXCEEDED mean the outcome is
- * unknown ({@link NodeAgents.AgentUnreachable}); every other status is a refusal whose
- * {@code ErrorInfo} reason (an errno name, or STALE_EPOCH) and {@code device} metadata are kept.
+ * unknown ({@link NodeAgents.AgentUnreachable}); every other status is a refusal, whose
+ * {@code ErrorInfo} reason (an errno name with its number in {@code metadata.errno}, or one of the
+ * agent's own reasons) becomes one of the closed set {@link NodeAgents.Refusal}, keeping the agent's
+ * words and the {@code device} metadata.
  * Every call carries the service's bearer token, when one is configured, as the agents require it,
  * and every reply's boot id is noted ({@link AgentBootIds}), so that an agent's restart is seen.
  */
@@ -72,9 +76,10 @@ final class GrpcNodeAgents implements NodeAgents {
                 .setAssignmentId(call.assignmentId())
                 .setReset(call.reset())
                 .setEpoch(call.epoch())
+                .addAllFenced(call.fenced())
                 .build()));
-        return new Released(response.getReleased(), List.copyOf(response.getFunctionResetList()),
-                List.copyOf(response.getLeftToSetResetList()));
+        return new Released(response.getReleased(), response.getFunctionResetList(), response.getSetResetList(),
+                response.getLeftToSetResetList());
     }
 
     @Override
@@ -83,6 +88,7 @@ final class GrpcNodeAgents implements NodeAgents {
                 .setAssignmentId(call.assignmentId())
                 .setDevice(call.device())
                 .setEpoch(call.epoch())
+                .addAllFenced(call.fenced())
                 .build())).getAffectedList());
     }
 
@@ -119,7 +125,7 @@ final class GrpcNodeAgents implements NodeAgents {
                 response.getHwptIdsList().stream().map(Integer::toUnsignedLong).toList(),
                 response.getDevicesList().stream()
                         .map(device -> new Preparation.Device(device.getBdf(), Integer.toUnsignedLong(device.getDevid()),
-                                Integer.toUnsignedLong(device.getHwptId())))
+                                Integer.toUnsignedLong(device.getHwptId()), device.getFunctionReset()))
                         .toList());
     }
 
@@ -137,22 +143,60 @@ final class GrpcNodeAgents implements NodeAgents {
         }
     }
 
-    private static AgentRefused refusal(StatusRuntimeException failed) {
+    static AgentRefused refusal(StatusRuntimeException failed) {
         com.google.rpc.Status status = StatusProto.fromThrowable(failed);
         if (status != null) {
             for (com.google.protobuf.Any detail : status.getDetailsList()) {
                 if (detail.is(ErrorInfo.class)) {
                     try {
                         ErrorInfo info = detail.unpack(ErrorInfo.class);
+                        Integer errno = errnoNumber(info.getMetadataOrDefault("errno", null));
                         String device = info.getMetadataOrDefault("device", null);
-                        return new AgentRefused(info.getReason(), device, status.getMessage());
+                        return new AgentRefused(refusalOf(info.getReason(), errno), new AgentAnswer(info.getReason(), errno),
+                                device, status.getMessage());
                     } catch (com.google.protobuf.InvalidProtocolBufferException unreadable) {
                         break;
                     }
                 }
             }
         }
-        return new AgentRefused(failed.getStatus().getCode().name(), null, String.valueOf(failed.getStatus().getDescription()));
+        return new AgentRefused(Refusal.OTHER, new AgentAnswer(failed.getStatus().getCode().name(), null), null,
+                String.valueOf(failed.getStatus().getDescription()));
+    }
+
+    /**
+     * The closed set for what the agent said: its own reasons by name, and a kernel errno (a reason
+     * that comes with its number) by what it means for the device.
+     */
+    static Refusal refusalOf(String reason, Integer errno) {
+        if (errno == null) {
+            return switch (reason) {
+                case "STALE_EPOCH" -> Refusal.STALE_EPOCH;
+                case "UNKNOWN_DEVICE" -> Refusal.NO_DEVICE;
+                case "NOT_FENCED" -> Refusal.NOT_FENCED;
+                case "NOT_PREPARED" -> Refusal.NOT_PREPARED;
+                case "ASSIGNMENT_CONFLICT", "INVALID_ORDER", "DEVICE_NOT_IN_ASSIGNMENT" -> Refusal.ORDER_REJECTED;
+                default -> Refusal.OTHER;
+            };
+        }
+        return switch (reason) {
+            case "EBUSY" -> Refusal.BUSY;
+            case "ENODEV", "ENOENT", "ENXIO" -> Refusal.NO_DEVICE;
+            case "EPERM", "EACCES" -> Refusal.DENIED;
+            case "ENOMEM", "ENOSPC", "EMFILE" -> Refusal.EXHAUSTED;
+            default -> Refusal.INVALID;
+        };
+    }
+
+    private static Integer errnoNumber(String text) {
+        if (text == null) {
+            return null;
+        }
+        try {
+            return Integer.valueOf(text);
+        } catch (NumberFormatException garbled) {
+            return null;
+        }
     }
 
     /** No endpoint is configured for the node: as unreachable as an agent that is down. */

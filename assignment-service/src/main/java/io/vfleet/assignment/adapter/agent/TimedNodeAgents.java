@@ -60,7 +60,7 @@ public final class TimedNodeAgents implements NodeAgents {
         } catch (AgentRefused refused) {
             outcome = "refused";
             Counter.builder(ERRORS).description("Agent calls refused, by the errno the agent answered")
-                    .tag("operation", operation).tag("errno", refused.reason() == null ? "unknown" : refused.reason())
+                    .tag("operation", operation).tag("errno", refused.answer().reason())
                     .register(registry).increment();
             throw refused;
         } catch (AgentUnreachable unreachable) {

@@ -79,12 +79,17 @@ final class AssignmentMessages {
                     .setBdf(device.bdf())
                     .setVfioName(device.vfioName())
                     .setIommuGroup(device.iommuGroup())
-                    .setResetSet(device.resetSet());
+                    .setResetSet(device.resetSet())
+                    .setKind(io.vfleet.api.assignment.v1.DeviceKind.valueOf(device.kind().name()))
+                    .setUnsafe(device.unsafe());
             if (device.devid() != null) {
                 assigned.setDevid(device.devid());
             }
             if (device.hwptId() != null) {
                 assigned.setHwptId(device.hwptId());
+            }
+            if (device.functionReset() != null) {
+                assigned.setFunctionReset(device.functionReset());
             }
             message.addDevices(assigned);
         }

@@ -12,6 +12,7 @@ import io.vfleet.assignment.application.AccessDenied;
 import io.vfleet.assignment.application.Conflict;
 import io.vfleet.assignment.application.InvalidRequest;
 import io.vfleet.assignment.application.NotFound;
+import io.vfleet.assignment.domain.AgentAnswer;
 import io.vfleet.assignment.domain.AssignmentRefused;
 import io.vfleet.assignment.domain.AssignmentState;
 import io.vfleet.assignment.domain.Violation;
@@ -54,8 +55,7 @@ final class AssignmentStatus {
     static StatusRuntimeException of(RuntimeException failure) {
         return switch (failure) {
             case AssignmentRefused refused -> refused(refused);
-            case Conflict conflict -> status(conflict.reason() == Conflict.Reason.IDEMPOTENCY_KEY_REUSED
-                    ? Code.ALREADY_EXISTS : Code.FAILED_PRECONDITION, conflict.reason().name(), conflict.getMessage());
+            case Conflict conflict -> conflict(conflict);
             case AssignmentState.IllegalTransition illegal ->
                     status(Code.FAILED_PRECONDITION, "ILLEGAL_TRANSITION", illegal.getMessage());
             case NotFound notFound -> status(Code.NOT_FOUND, "NOT_FOUND", notFound.getMessage());
@@ -81,22 +81,69 @@ final class AssignmentStatus {
     private static StatusRuntimeException refused(AssignmentRefused refused) {
         Violations.Builder violations = Violations.newBuilder();
         for (Violation violation : refused.violations()) {
-            violations.addViolations(io.vfleet.api.assignment.v1.Violation.newBuilder()
+            var message = io.vfleet.api.assignment.v1.Violation.newBuilder()
                     .setRule(violation.rule().name())
                     .setDevice(violation.device() == null ? "" : violation.device())
-                    .setDetail(violation.detail()));
+                    .setDetail(violation.detail());
+            if (violation.agent() != null) {
+                if (violation.agent().isErrno()) {
+                    message.setErrno(violation.agent().reason()).setErrnoNumber(violation.agent().errno());
+                } else {
+                    message.setAgentReason(violation.agent().reason());
+                }
+            }
+            violations.addViolations(message);
         }
         refused.assignmentId().ifPresent(violations::setAssignmentId);
+        Violation first = refused.violations().getFirst();
         ErrorInfo.Builder info = ErrorInfo.newBuilder()
-                .setReason(refused.violations().getFirst().rule().name())
+                .setReason(first.rule().name())
                 .setDomain(DOMAIN);
         refused.assignmentId().ifPresent(id -> info.putMetadata("assignment_id", id));
+        if (first.device() != null) {
+            info.putMetadata("device", first.device());
+        }
+        putAgentAnswer(info, first.agent());
         return StatusProto.toStatusRuntimeException(com.google.rpc.Status.newBuilder()
                 .setCode(Code.FAILED_PRECONDITION_VALUE)
                 .setMessage(refused.getMessage())
                 .addDetails(Any.pack(info.build()))
                 .addDetails(Any.pack(violations.build()))
                 .build());
+    }
+
+    /**
+     * A conflict: ALREADY_EXISTS for a reused Idempotency-Key, ABORTED when a newer decision reached the
+     * agent first (as gRPC names a lost concurrency check), FAILED_PRECONDITION otherwise.
+     */
+    private static StatusRuntimeException conflict(Conflict conflict) {
+        Code code = switch (conflict.reason()) {
+            case IDEMPOTENCY_KEY_REUSED -> Code.ALREADY_EXISTS;
+            case SUPERSEDED -> Code.ABORTED;
+            case WRONG_STATE, AGENT_REFUSED -> Code.FAILED_PRECONDITION;
+        };
+        ErrorInfo.Builder info = ErrorInfo.newBuilder().setReason(conflict.reason().name()).setDomain(DOMAIN);
+        putAgentAnswer(info, conflict.agent());
+        return StatusProto.toStatusRuntimeException(com.google.rpc.Status.newBuilder()
+                .setCode(code.getNumber())
+                .setMessage(conflict.getMessage())
+                .addDetails(Any.pack(info.build()))
+                .build());
+    }
+
+    /**
+     * What the node's agent said, in ErrorInfo metadata: {@code errno} (its name) and {@code errno_number}
+     * when its kernel refused, {@code agent_reason} when the agent refused by a rule of its own.
+     */
+    private static void putAgentAnswer(ErrorInfo.Builder info, AgentAnswer answer) {
+        if (answer == null) {
+            return;
+        }
+        if (answer.isErrno()) {
+            info.putMetadata("errno", answer.reason()).putMetadata("errno_number", Integer.toString(answer.errno()));
+        } else {
+            info.putMetadata("agent_reason", answer.reason());
+        }
     }
 
     private static StatusRuntimeException invalid(List<BadRequest.FieldViolation> fields) {

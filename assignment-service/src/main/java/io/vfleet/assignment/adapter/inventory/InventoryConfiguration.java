@@ -7,6 +7,7 @@ import io.grpc.stub.MetadataUtils;
 import io.vfleet.api.inventory.v1.InventoryGrpc;
 import io.vfleet.assignment.application.ReconcileFleet;
 import io.vfleet.assignment.application.port.Topologies;
+import io.vfleet.retry.Backoff;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
@@ -29,7 +30,7 @@ class InventoryConfiguration {
     InventoryFeed inventoryFeed(ManagedChannel inventoryChannel, InventoryProperties properties, Topologies topologies,
             ReconcileFleet reconcile) {
         return new InventoryFeed(authenticated(InventoryGrpc.newBlockingStub(inventoryChannel), properties.token()),
-                topologies, reconcile, new InventoryFeed.Backoff(properties.retryFirst(), properties.retryLongest()));
+                topologies, reconcile, new Backoff(properties.retryFirst(), properties.retryLongest()));
     }
 
     static InventoryGrpc.InventoryBlockingStub authenticated(InventoryGrpc.InventoryBlockingStub stub, String token) {

@@ -15,6 +15,7 @@ import io.vfleet.api.inventory.v1.NodeState;
 import io.vfleet.assignment.application.ReconcileFleet;
 import io.vfleet.assignment.application.port.Topologies;
 import io.vfleet.assignment.domain.NodeTopology;
+import io.vfleet.retry.Backoff;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -57,9 +58,6 @@ final class InventoryFeed {
     /** Whether the last call got as far as Synced, which resets the backoff. */
     private boolean synced;
 
-    /** How long to wait before connecting again after a failure: doubling from {@code first} up to {@code longest}. */
-    record Backoff(Duration first, Duration longest) {}
-
     InventoryFeed(InventoryGrpc.InventoryBlockingStub inventory, Topologies topologies, ReconcileFleet reconcile,
             Backoff backoff) {
         this.inventory = inventory;
@@ -86,7 +84,7 @@ final class InventoryFeed {
     }
 
     private void run() {
-        Duration wait = backoff.first();
+        Duration wait = backoff.next();
         while (running) {
             try {
                 follow();
@@ -108,14 +106,15 @@ final class InventoryFeed {
             }
             if (synced) {
                 synced = false;
-                wait = backoff.first();
+                backoff.reset();
+                wait = backoff.next();
             }
             try {
                 Thread.sleep(wait);
             } catch (InterruptedException stopping) {
                 return;
             }
-            wait = wait.multipliedBy(2).compareTo(backoff.longest()) > 0 ? backoff.longest() : wait.multipliedBy(2);
+            wait = backoff.next();
         }
     }
 

@@ -52,5 +52,11 @@ class AssignmentDeviceRow {
     @Column(name = "hwpt_id")
     Long hwptId;
 
+    @Column(nullable = false)
+    String kind;
+
+    @Column(name = "function_reset")
+    Boolean functionReset;
+
     protected AssignmentDeviceRow() {}
 }

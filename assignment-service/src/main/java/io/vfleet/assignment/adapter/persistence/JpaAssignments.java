@@ -11,6 +11,7 @@ import io.vfleet.assignment.domain.Hold;
 import io.vfleet.assignment.domain.NodeState;
 import io.vfleet.assignment.domain.NodeTopology;
 import io.vfleet.assignment.domain.TenantUsage;
+import io.vfleet.assignment.domain.TopologyDevice;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.LockModeType;
 import jakarta.persistence.PersistenceContext;
@@ -37,8 +38,8 @@ class JpaAssignments implements Assignments {
 
     private static final String INSERT_HOLD = """
             insert into assignment_devices
-                (assignment_id, tenant, node, bdf, role, held, position, vfio_name, iommu_group, reset_set)
-            values (:assignment, :tenant, :node, :bdf, :role, true, :position, :vfio, :group, :resetSet)
+                (assignment_id, tenant, node, bdf, role, held, position, vfio_name, iommu_group, reset_set, kind)
+            values (:assignment, :tenant, :node, :bdf, :role, true, :position, :vfio, :group, :resetSet, :kind)
             on conflict (node, bdf) where held do nothing
             """;
 
@@ -72,6 +73,7 @@ class JpaAssignments implements Assignments {
                     .setParameter("vfio", device.vfioName())
                     .setParameter("group", device.iommuGroup())
                     .setParameter("resetSet", device.resetSet())
+                    .setParameter("kind", device.kind().name())
                     .executeUpdate();
             if (inserted == 0) {
                 taken.add(device.bdf());
@@ -110,6 +112,7 @@ class JpaAssignments implements Assignments {
                     .ifPresent(candidate -> {
                         device.devid = candidate.devid();
                         device.hwptId = candidate.hwptId();
+                        device.functionReset = candidate.functionReset();
                     });
         }
         entities.flush();
@@ -209,6 +212,7 @@ class JpaAssignments implements Assignments {
                     .setParameter("vfio", "")
                     .setParameter("group", -1)
                     .setParameter("resetSet", "")
+                    .setParameter("kind", TopologyDevice.Kind.PHYSICAL.name())
                     .executeUpdate();
             if (inserted == 0) {
                 unfence(resetting.id());
@@ -216,6 +220,17 @@ class JpaAssignments implements Assignments {
             }
         }
         return true;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public List<String> fencedBy(String assignmentId) {
+        return entities.createNativeQuery("""
+                        select bdf from assignment_devices
+                        where assignment_id = :assignment and role = 'FENCE' and held order by bdf
+                        """)
+                .setParameter("assignment", assignmentId)
+                .getResultList();
     }
 
     @Override
@@ -268,7 +283,7 @@ class JpaAssignments implements Assignments {
     private Assignment toDomain(AssignmentRow row) {
         List<AssignedDevice> devices = ownedRows(row.id).stream()
                 .map(device -> new AssignedDevice(device.bdf, device.vfioName, device.iommuGroup, device.resetSet,
-                        device.devid, device.hwptId))
+                        TopologyDevice.Kind.valueOf(device.kind), device.devid, device.hwptId, device.functionReset))
                 .toList();
         List<Long> hwptIds = row.hwptIds.isEmpty()
                 ? List.of()

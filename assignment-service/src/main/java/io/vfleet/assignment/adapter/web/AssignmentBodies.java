@@ -51,11 +51,16 @@ final class AssignmentBodies {
         }
     }
 
-    record DeviceBody(String bdf, String vfioName, Long devid, int iommuGroup, String resetSet, Long hwptId) {
+    /**
+     * One device: {@code kind} PHYSICAL or NOIOMMU, and {@code unsafe} true for a noiommu device, whose
+     * DMA nothing translates or isolates; {@code functionReset} once prepared, null before.
+     */
+    record DeviceBody(String bdf, String vfioName, Long devid, int iommuGroup, String resetSet, Long hwptId, String kind,
+            boolean unsafe, Boolean functionReset) {
 
         static DeviceBody of(AssignedDevice device) {
             return new DeviceBody(device.bdf(), device.vfioName(), device.devid(), device.iommuGroup(),
-                    device.resetSet(), device.hwptId());
+                    device.resetSet(), device.hwptId(), device.kind().name(), device.unsafe(), device.functionReset());
         }
     }
 

@@ -5,6 +5,7 @@ import io.vfleet.assignment.application.AccessDenied;
 import io.vfleet.assignment.application.Conflict;
 import io.vfleet.assignment.application.InvalidRequest;
 import io.vfleet.assignment.application.NotFound;
+import io.vfleet.assignment.domain.AgentAnswer;
 import io.vfleet.assignment.domain.AssignmentRefused;
 import io.vfleet.assignment.domain.AssignmentState;
 import java.net.URI;
@@ -46,10 +47,11 @@ class Problems extends ResponseEntityExceptionHandler {
         ProblemDetail problem = problem(HttpStatus.CONFLICT, "assignment-refused", "Assignment refused", refused.getMessage());
         problem.setProperty("violations", refused.violations().stream()
                 .map(violation -> {
-                    Map<String, String> body = new java.util.LinkedHashMap<>();
+                    Map<String, Object> body = new java.util.LinkedHashMap<>();
                     body.put("rule", violation.rule().name());
                     body.put("device", violation.device());
                     body.put("detail", violation.detail());
+                    putAgentAnswer(body, violation.agent());
                     return body;
                 })
                 .toList());
@@ -76,7 +78,30 @@ class Problems extends ResponseEntityExceptionHandler {
 
     @ExceptionHandler
     ProblemDetail conflict(Conflict conflict) {
-        return problem(HttpStatus.CONFLICT, "conflict", "Conflict", conflict.getMessage());
+        ProblemDetail problem = problem(HttpStatus.CONFLICT, "conflict", "Conflict", conflict.getMessage());
+        problem.setProperty("reason", conflict.reason().name());
+        if (conflict.agent() != null) {
+            Map<String, Object> answer = new java.util.LinkedHashMap<>();
+            putAgentAnswer(answer, conflict.agent());
+            answer.forEach(problem::setProperty);
+        }
+        return problem;
+    }
+
+    /**
+     * What the node's agent said: {@code errno} (its name, EBUSY) and {@code errnoNumber} when its
+     * kernel refused, {@code agentReason} when the agent refused by a rule of its own (STALE_EPOCH).
+     */
+    private static void putAgentAnswer(Map<String, Object> body, AgentAnswer answer) {
+        if (answer == null) {
+            return;
+        }
+        if (answer.isErrno()) {
+            body.put("errno", answer.reason());
+            body.put("errnoNumber", answer.errno());
+        } else {
+            body.put("agentReason", answer.reason());
+        }
     }
 
     @ExceptionHandler

@@ -44,8 +44,14 @@ public interface Assignments {
 
     TenantUsage usage(String tenant);
 
-    /** Fences the free devices for a reset by the assignment; false when one was taken meanwhile (nothing fenced). */
+    /**
+     * Fences the free devices for a reset by the assignment (a hot reset, or the set reset of its
+     * release's scrub); false when one was taken meanwhile (nothing fenced).
+     */
     boolean fence(Assignment resetting, List<String> devices);
+
+    /** The devices the assignment fences now, in BDF order. */
+    List<String> fencedBy(String assignmentId);
 
     void unfence(String assignmentId);
 

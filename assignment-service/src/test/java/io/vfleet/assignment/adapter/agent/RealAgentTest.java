@@ -17,6 +17,7 @@ import io.vfleet.assignment.application.port.IdempotencyKeys;
 import io.vfleet.assignment.application.port.NodeAgents;
 import io.vfleet.assignment.application.port.Telemetry;
 import io.vfleet.assignment.application.port.Tenants;
+import io.vfleet.assignment.domain.AgentAnswer;
 import io.vfleet.assignment.domain.Assignment;
 import io.vfleet.assignment.domain.AssignmentState;
 import io.vfleet.assignment.domain.DeviceSelector;
@@ -143,13 +144,20 @@ class RealAgentTest extends ServiceTestBase {
         Preparation first = agent.prepare(NODE, new NodeAgents.PrepareCall("a-1", "acme", List.of("0000:18:00.0"), false, 5));
         assertThat(first.devices()).singleElement().satisfies(device -> assertThat(device.bdf()).isEqualTo("0000:18:00.0"));
 
-        assertThatThrownBy(() -> agent.release(NODE, new NodeAgents.ReleaseCall("a-1", true, 4)))
+        assertThatThrownBy(() -> agent.release(NODE, new NodeAgents.ReleaseCall("a-1", true, 4, List.of())))
                 .isInstanceOfSatisfying(NodeAgents.AgentRefused.class,
-                        refused -> assertThat(refused.reason()).isEqualTo("STALE_EPOCH"));
+                        refused -> {
+                            assertThat(refused.refusal()).isEqualTo(NodeAgents.Refusal.STALE_EPOCH);
+                            assertThat(refused.answer()).isEqualTo(new AgentAnswer("STALE_EPOCH", null));
+                        });
         assertThatThrownBy(() -> agent.prepare(NODE,
                         new NodeAgents.PrepareCall("a-2", "globex", List.of("0000:18:00.0"), false, 6)))
                 .isInstanceOfSatisfying(NodeAgents.AgentRefused.class,
-                        refused -> assertThat(refused.reason()).isNotBlank());
+                        refused -> {
+                            assertThat(refused.refusal()).as("a device has one bound file at a time").isEqualTo(NodeAgents.Refusal.INVALID);
+                            assertThat(refused.answer()).isEqualTo(new AgentAnswer("EINVAL", 22));
+                            assertThat(refused.device()).isEqualTo("0000:18:00.0");
+                        });
     }
 
     @Test

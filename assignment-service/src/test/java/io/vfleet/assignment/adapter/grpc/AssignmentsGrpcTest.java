@@ -3,8 +3,6 @@ package io.vfleet.assignment.adapter.grpc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import com.google.protobuf.Any;
-import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.rpc.BadRequest;
 import com.google.rpc.ErrorInfo;
@@ -15,7 +13,6 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.inprocess.InProcessChannelBuilder;
-import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.MetadataUtils;
 import io.vfleet.api.assignment.v1.AssignRequest;
 import io.vfleet.api.assignment.v1.AssignResponse;
@@ -34,6 +31,7 @@ import io.vfleet.api.assignment.v1.SetTenantPolicyRequest;
 import io.vfleet.api.assignment.v1.Tenant;
 import io.vfleet.api.assignment.v1.VerifyAuditRequest;
 import io.vfleet.api.assignment.v1.Violations;
+import io.vfleet.assignment.support.ServiceGrpc;
 import io.vfleet.assignment.support.ServiceTest;
 import io.vfleet.assignment.support.ServiceTestBase;
 import java.util.concurrent.TimeUnit;
@@ -72,16 +70,7 @@ class AssignmentsGrpcTest extends ServiceTestBase {
     }
 
     private static <T extends Message> T detail(StatusRuntimeException failure, Class<T> type) {
-        for (Any detail : StatusProto.fromThrowable(failure).getDetailsList()) {
-            if (detail.is(type)) {
-                try {
-                    return detail.unpack(type);
-                } catch (InvalidProtocolBufferException unreadable) {
-                    throw new AssertionError(unreadable);
-                }
-            }
-        }
-        throw new AssertionError("no " + type.getSimpleName() + " in " + failure);
+        return ServiceGrpc.detail(failure, type);
     }
 
     private int assignmentRows() {

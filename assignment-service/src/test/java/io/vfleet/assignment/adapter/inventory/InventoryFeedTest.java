@@ -22,6 +22,7 @@ import io.vfleet.assignment.domain.TopologyDevice;
 import io.vfleet.assignment.support.FakeInventory;
 import io.vfleet.assignment.support.ServiceTest;
 import io.vfleet.assignment.support.ServiceTestBase;
+import io.vfleet.retry.Backoff;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Arrays;
@@ -64,7 +65,7 @@ class InventoryFeedTest extends ServiceTestBase {
                 device("gpu-a", NVME, "nvme", 31, "")));
         feed = new InventoryFeed(InventoryConfiguration.authenticated(InventoryGrpc.newBlockingStub(channel), "token"),
                 topologies, new ReconcileFleet(topologies, reconcile, reconciliation),
-                new InventoryFeed.Backoff(Duration.ofMillis(10), Duration.ofMillis(100)));
+                new Backoff(Duration.ofMillis(10), Duration.ofMillis(100)));
         feed.start();
     }
 

@@ -2,7 +2,7 @@ package io.vfleet.engine.benchmarks;
 
 import io.vfleet.engine.Host;
 import io.vfleet.engine.process.ProcessSpec;
-import io.vfleet.engine.topology.TopologyLoader;
+import io.vfleet.engine.topology.yaml.TopologyLoader;
 import io.vfleet.engine.uapi.Ioctl.IommuIoasAlloc;
 import io.vfleet.engine.uapi.Ioctl.VfioDeviceAttachIommufdPt;
 import io.vfleet.engine.uapi.Ioctl.VfioDeviceBindIommufd;

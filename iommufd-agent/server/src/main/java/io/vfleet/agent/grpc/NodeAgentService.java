@@ -6,6 +6,7 @@ import io.grpc.stub.StreamObserver;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.vfleet.agent.kernel.AgentHost;
+import io.vfleet.agent.messages.TopologyMessages;
 import io.vfleet.agent.vmm.Assignment;
 import io.vfleet.agent.vmm.AssignmentRefused;
 import io.vfleet.agent.vmm.HotResetOrder;
@@ -72,11 +73,12 @@ public final class NodeAgentService extends NodeAgentGrpc.NodeAgentImplBase {
     public void release(ReleaseRequest request, StreamObserver<ReleaseResponse> response) {
         answer("release", request.getAssignmentId(), response, () -> {
             Released released = preparations.release(new ReleaseOrder(request.getAssignmentId(), request.getReset(),
-                    request.getEpoch()));
+                    request.getEpoch(), request.getFencedList()));
             return ReleaseResponse.newBuilder()
                     .setAssignmentId(request.getAssignmentId())
                     .setReleased(released.released())
                     .addAllFunctionReset(released.functionReset())
+                    .addAllSetReset(released.setReset())
                     .addAllLeftToSetReset(released.leftToSetReset())
                     .build();
         });
@@ -86,7 +88,7 @@ public final class NodeAgentService extends NodeAgentGrpc.NodeAgentImplBase {
     public void hotReset(HotResetRequest request, StreamObserver<HotResetResponse> response) {
         answer("hot_reset", request.getAssignmentId(), response, () -> HotResetResponse.newBuilder()
                 .addAllAffected(preparations.hotReset(new HotResetOrder(request.getAssignmentId(), request.getDevice(),
-                        request.getEpoch())))
+                        request.getEpoch(), request.getFencedList())))
                 .build());
     }
 
@@ -113,6 +115,8 @@ public final class NodeAgentService extends NodeAgentGrpc.NodeAgentImplBase {
                 .setFd(device.fd())
                 .setDevid(device.devid())
                 .setHwptId(device.hwptId())
+                .setFunctionReset(device.functionReset())
+                .setNoiommu(device.noiommu())
                 .build()).toList();
         return PrepareResponse.newBuilder()
                 .setAssignmentId(assignmentId)
@@ -153,7 +157,7 @@ public final class NodeAgentService extends NodeAgentGrpc.NodeAgentImplBase {
         Map<String, String> device = refused.device().isEmpty() ? Map.of() : Map.of("device", refused.device());
         return switch (refused.reason()) {
             case KERNEL -> KernelStatus.of(refused.errno(), refused.getMessage(), device, null);
-            case STALE_EPOCH, ASSIGNMENT_CONFLICT ->
+            case STALE_EPOCH, ASSIGNMENT_CONFLICT, NOT_FENCED ->
                     KernelStatus.refusal(Status.Code.FAILED_PRECONDITION, refused.reason().name(), refused.getMessage(), device);
             case INVALID_ORDER, DEVICE_NOT_IN_ASSIGNMENT ->
                     KernelStatus.refusal(Status.Code.INVALID_ARGUMENT, refused.reason().name(), refused.getMessage(), device);

@@ -1,6 +1,7 @@
 package io.vfleet.agent.inventory;
 
 import io.vfleet.engine.topology.HostTopology;
+import io.vfleet.retry.Backoff;
 import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -11,8 +12,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Keeps this node registered: registers on start and whenever the topology differs from the one last
- * registered, heartbeats in between, and after a failure retries with a doubling backoff, registering
- * again first (the inventory may have forgotten the node while it was unreachable).
+ * registered, heartbeats in between, and after a failure retries with a doubling, jittered {@link Backoff},
+ * registering again first (the inventory may have forgotten the node while it was unreachable).
  *
  * <p>{@link #step()} is one round and returns the delay before the next, so the policy is tested
  * without waiting; {@link #start()} runs rounds on one daemon thread until {@link #stop()}.
@@ -28,15 +29,19 @@ public final class RegistrationLoop {
     private final InventoryRegistration inventory;
     private final Supplier<HostTopology> topology;
     private final Schedule schedule;
+    private final Backoff retries;
     private HostTopology registered;
-    private Duration nextRetry;
     private ScheduledExecutorService executor;
 
     public RegistrationLoop(InventoryRegistration inventory, Supplier<HostTopology> topology, Schedule schedule) {
+        this(inventory, topology, schedule, new Backoff(schedule.firstRetry(), schedule.longestRetry()));
+    }
+
+    RegistrationLoop(InventoryRegistration inventory, Supplier<HostTopology> topology, Schedule schedule, Backoff retries) {
         this.inventory = inventory;
         this.topology = topology;
         this.schedule = schedule;
-        this.nextRetry = schedule.firstRetry();
+        this.retries = retries;
     }
 
     /** One round: register if needed, else heartbeat; the delay until the next round. */
@@ -50,13 +55,11 @@ public final class RegistrationLoop {
             } else {
                 inventory.heartbeat(current.hostname());
             }
-            nextRetry = schedule.firstRetry();
+            retries.reset();
             return schedule.heartbeat();
         } catch (RuntimeException failure) {
             registered = null;
-            Duration delay = nextRetry;
-            Duration doubled = nextRetry.multipliedBy(2);
-            nextRetry = doubled.compareTo(schedule.longestRetry()) > 0 ? schedule.longestRetry() : doubled;
+            Duration delay = retries.next();
             log.warn("Inventory unreachable ({}); retrying in {}", failure.getMessage(), delay);
             return delay;
         }

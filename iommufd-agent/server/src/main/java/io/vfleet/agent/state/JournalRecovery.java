@@ -137,7 +137,7 @@ final class JournalRecovery {
                 assignments.put(decoded.id(), decoded);
             }
             base.getTenantUidsList().forEach(uid -> tenantUids.put(uid.getTenant(), uid.getUid()));
-            return base.hasKernel() ? StateRecords.decode(base.getKernel(), file) : null;
+            return base.hasKernel() ? StateRecords.decode(base.getKernel()) : null;
         } catch (IllegalArgumentException malformed) {
             throw new StateException(where + ": " + malformed.getMessage(), malformed);
         }

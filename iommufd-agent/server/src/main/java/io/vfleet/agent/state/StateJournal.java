@@ -53,7 +53,7 @@ import org.slf4j.LoggerFactory;
  * last change number, and asks the next flush to start a new segment; then it writes the base to a
  * temporary file, forces it, renames it over the old one and forces the directory; then it deletes the
  * segments whose changes the base holds. Callers wait only for the copy. A start does the same at
- * once ({@link #checkpoint()}), which also drops a tail a crash tore.
+ * once ({@link #compactNow()}), which also drops a tail a crash tore.
  *
  * <p><b>Failure.</b> A write or sync that fails leaves the disk behind memory for good (after a failed
  * fsync the kernel may have dropped the pages): every later {@link #awaitDurable()} throws
@@ -173,7 +173,7 @@ public final class StateJournal implements AssignmentTable, AutoCloseable {
 
     /**
      * The host the directory held, once: the engine backend restores it, replays the changes, then
-     * {@link #attachKernel attaches} itself. A state whose host nobody takes cannot be checkpointed.
+     * {@link #attachKernel attaches} itself. A state whose host nobody takes cannot be compacted.
      */
     public RecoveredKernel takeRecoveredKernel() {
         RecoveredKernel taken = recoveredKernel;
@@ -366,7 +366,7 @@ public final class StateJournal implements AssignmentTable, AutoCloseable {
      * Takes a base of everything recorded so far, now, and makes the pending changes durable: what a
      * start does before it serves, so that the journal it read (and any tail a crash tore) goes.
      */
-    public void checkpoint() {
+    public void compactNow() {
         RecoveredKernel untaken = recoveredKernel;
         if (untaken != null && (untaken.base() != null || !untaken.changes().isEmpty())) {
             throw new StateException(directory + " holds the kernel state of a simulated host, which this agent's kernel "

@@ -9,9 +9,8 @@ import io.vfleet.agent.vmm.Assignment;
 import io.vfleet.agent.vmm.Prepared;
 import io.vfleet.engine.JournalEntry;
 import io.vfleet.engine.snapshot.HostSnapshot;
+import io.vfleet.agent.messages.TopologyMessages;
 import io.vfleet.engine.topology.HostTopology;
-import io.vfleet.engine.topology.TopologyLoader;
-import io.vfleet.engine.topology.TopologyWriter;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -35,7 +34,8 @@ final class StateRecords {
         if (prepared != null) {
             var devices = prepared.devices().stream().map(device -> PreparedDevice.newBuilder()
                     .setBdf(device.bdf()).setCdevPath(device.cdevPath()).setFd(device.fd()).setDevid(device.devid())
-                    .setHwptId(device.hwptId()).build()).toList();
+                    .setHwptId(device.hwptId()).setFunctionReset(device.functionReset()).setNoiommu(device.noiommu()).build())
+                    .toList();
             message.setPrepared(io.vfleet.agent.state.v1.Prepared.newBuilder()
                     .setPid(prepared.pid()).setIommufd(prepared.iommufd()).setIoasId(prepared.ioasId())
                     .setVmFd(prepared.vmFd()).setKvmDeviceFd(prepared.kvmDeviceFd()).addAllDevices(devices));
@@ -51,7 +51,8 @@ final class StateRecords {
         if (message.hasPrepared()) {
             var wire = message.getPrepared();
             List<Prepared.Device> devices = wire.getDevicesList().stream().map(device -> new Prepared.Device(device.getBdf(),
-                    device.getCdevPath(), device.getFd(), device.getDevid(), device.getHwptId())).toList();
+                    device.getCdevPath(), device.getFd(), device.getDevid(), device.getHwptId(), device.getFunctionReset(),
+                    device.getNoiommu())).toList();
             prepared = new Prepared(wire.getPid(), wire.getIommufd(), wire.getIoasId(), wire.getVmFd(), wire.getKvmDeviceFd(),
                     devices);
         }
@@ -62,7 +63,7 @@ final class StateRecords {
     static Kernel encode(HostSnapshot snapshot) {
         HostSnapshot.Counters counters = snapshot.counters();
         Kernel.Builder kernel = Kernel.newBuilder()
-                .setTopology(TopologyWriter.write(snapshot.topology()))
+                .setTopology(TopologyMessages.of(snapshot.topology()))
                 .setNextPid(counters.nextPid())
                 .setNextVmId(counters.nextVmId());
         counters.users().forEach(user -> kernel.addUsers(UserPages.newBuilder().setUid(user.uid())
@@ -73,13 +74,12 @@ final class StateRecords {
         return kernel.build();
     }
 
-    /** {@code where} names each journal entry in a refusal: "kernel journal entry 3", say. */
-    static HostSnapshot decode(Kernel kernel, String source) {
+    static HostSnapshot decode(Kernel kernel) {
         HostTopology topology;
         try {
-            topology = TopologyLoader.parse(kernel.getTopology(), source);
-        } catch (IllegalArgumentException unreadable) {
-            throw new IllegalArgumentException("kernel.topology: " + unreadable.getMessage(), unreadable);
+            topology = TopologyMessages.toEngine(kernel.getTopology());
+        } catch (IllegalArgumentException refused) {
+            throw new IllegalArgumentException("kernel.topology: " + refused.getMessage(), refused);
         }
         List<HostSnapshot.User> users = kernel.getUsersList().stream()
                 .map(user -> new HostSnapshot.User(user.getUid(), user.getLockedPages())).toList();

@@ -23,6 +23,11 @@ public final class AssignmentRefused extends RuntimeException {
         NOT_PREPARED,
         /** The device is not one of the assignment's. */
         DEVICE_NOT_IN_ASSIGNMENT,
+        /**
+         * A hot reset would reach a member of the reset set that is neither the assignment's nor one
+         * the caller fenced: the agent never takes a device it was not given.
+         */
+        NOT_FENCED,
         /** The kernel refused a call; {@link #errno()} says how. */
         KERNEL
     }

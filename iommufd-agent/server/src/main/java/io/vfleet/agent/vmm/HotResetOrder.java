@@ -1,5 +1,15 @@
 package io.vfleet.agent.vmm;
 
-/** A hot reset of {@code device}'s reset set, through the assignment's own files. */
-public record HotResetOrder(String assignmentId, String device, long epoch) {
+import java.util.List;
+
+/**
+ * A hot reset of {@code device}'s reset set through the assignment's own files.
+ *
+ * @param fenced the free members of the set the controller fenced for this reset: the agent binds
+ *               exactly these to the assignment's iommufd for the length of the reset, and no other
+ */
+public record HotResetOrder(String assignmentId, String device, long epoch, List<String> fenced) {
+    public HotResetOrder {
+        fenced = List.copyOf(fenced);
+    }
 }

@@ -5,11 +5,13 @@ import io.vfleet.agent.kernel.Syscall;
 import io.vfleet.agent.vmm.AssignmentRefused.Reason;
 import io.vfleet.engine.Host;
 import io.vfleet.engine.KernelException;
+import io.vfleet.engine.process.Capability;
 import io.vfleet.engine.process.ProcessSpec;
 import io.vfleet.engine.topology.Bdf;
 import io.vfleet.engine.topology.TopologyException;
 import io.vfleet.engine.uapi.Ioctl;
 import io.vfleet.engine.vfio.VfioDevice;
+import io.vfleet.engine.vfio.VfioDeviceFile;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -26,6 +28,19 @@ import org.slf4j.LoggerFactory;
  * its cdev, adds it to the VM's KVM-VFIO device (before the bind, KERNEL.md §14.1), binds and attaches
  * it; Release scrubs and exits that process; HotReset resets through the process's own files.
  *
+ * <p>The VMM process gets the capabilities its devices need and no others: CAP_SYS_RAWIO exactly when
+ * it opens a noiommu device, whose bind the kernel refuses without it (KERNEL.md §4.3, §11).
+ *
+ * <p>Reset sets (the controller is the authority on who may touch a device; this agent carries out
+ * what it decided): a device without a function reset is reset with every vfio device of its set,
+ * and the kernel does that only for one iommufd context that owns them all. The controller checks
+ * that no other assignment holds a member, fences the set's free members in its database in the same
+ * transaction, and names them in the call ({@code fenced}). HotReset then binds exactly those members
+ * to the assignment's iommufd, resets and closes them again ({@link SetReset}); Release does the same,
+ * before its exit, for each set whose devices have no function reset, so that their scrub is a reset
+ * the agent saw succeed rather than one the kernel may or may not do on the last close; a set it
+ * cannot reset that way is left to the kernel's reset on release, as reported.
+ *
  * <p>Every operation checks the caller's fencing epoch first: one older than the highest seen for the
  * assignment is refused, and the highest is remembered even after a release. Prepare is idempotent by
  * assignment id and all-or-nothing: a refusal on any device exits the process, which closes every
@@ -34,9 +49,10 @@ import org.slf4j.LoggerFactory;
  * <p>The kernel calls of an operation are recorded as they are made and its table entry after them, in
  * one journal, and the answer is sent once they are on disk. A crash keeps a prefix of that journal:
  * the calls of a Prepare without its entry leave a process the table does not know (exited at the next
- * start), and the exit of a Release without its entry leaves an entry whose process is gone (marked
- * released); {@link #reconcile()} converges both. Operations are serialised by this object's monitor,
- * which is never held while waiting for the disk.
+ * start), the exit of a Release without its entry leaves an entry whose process is gone (marked
+ * released), and a crash inside a set reset leaves fenced members open in the VMM process;
+ * {@link #reconcile()} converges all three. Operations are serialised by this object's monitor, which
+ * is never held while waiting for the disk.
  */
 public final class Preparations {
     private static final Logger log = LoggerFactory.getLogger(Preparations.class);
@@ -47,12 +63,19 @@ public final class Preparations {
 
     private final AgentHost host;
     private final AssignmentTable table;
+    private final SetReset setReset;
     private final Map<String, Integer> tenantUids = new TreeMap<>();
     private final Map<String, Assignment> assignments = new LinkedHashMap<>();
 
     public Preparations(AgentHost host, AssignmentTable table) {
+        this(host, table, Checkpoints.NONE);
+    }
+
+    /** An agent whose operations report the points of {@link Checkpoints} as they pass them. */
+    public Preparations(AgentHost host, AssignmentTable table, Checkpoints checkpoints) {
         this.host = host;
         this.table = table;
+        this.setReset = new SetReset(host, checkpoints);
         AssignmentTable.Content content = table.load();
         tenantUids.putAll(content.tenantUids());
         content.assignments().forEach(assignment -> assignments.put(assignment.id(), assignment));
@@ -63,7 +86,7 @@ public final class Preparations {
         if (order.tenant().isBlank()) {
             throw new AssignmentRefused(Reason.INVALID_ORDER, "", "tenant: must not be empty");
         }
-        List<String> devices = canonicalDevices(order.devices());
+        List<String> devices = canonicalDevices("devices", order.devices(), true);
         Assignment seen = checkEpoch(order.assignmentId(), order.epoch());
         if (seen != null && seen.holdsDevices()) {
             if (!seen.tenant().equals(order.tenant()) || !seen.devices().equals(devices) || seen.withKvm() != order.withKvm()) {
@@ -76,7 +99,7 @@ public final class Preparations {
         }
         Prepared prepared;
         try {
-            prepared = startVmm(order, devices, cdevPaths(devices));
+            prepared = startVmm(order, devices, deviceNodes(devices));
         } catch (AssignmentRefused refused) {
             remember(seen == null ? new Assignment(order.assignmentId(), order.tenant(), devices, order.withKvm(), order.epoch(), null)
                     : seen.withEpoch(order.epoch()));
@@ -88,28 +111,43 @@ public final class Preparations {
 
     public synchronized Released release(ReleaseOrder order) {
         requireId(order.assignmentId());
+        List<String> fenced = canonicalDevices("fenced", order.fenced(), false);
         Assignment seen = checkEpoch(order.assignmentId(), order.epoch());
         if (seen == null || !seen.holdsDevices()) {
             remember(seen == null ? new Assignment(order.assignmentId(), "", List.of(), false, order.epoch(), null)
                     : seen.withEpoch(order.epoch()));
-            return new Released(false, List.of(), List.of());
+            return new Released(false, List.of(), List.of(), List.of());
         }
         Prepared prepared = seen.prepared();
         List<String> functionReset = new ArrayList<>();
+        List<String> setReset = new ArrayList<>();
         List<String> leftToSetReset = new ArrayList<>();
         if (order.reset()) {
+            List<Prepared.Device> withoutFunctionReset = new ArrayList<>();
             for (Prepared.Device device : prepared.devices()) {
-                (scrub(prepared.pid(), device) ? functionReset : leftToSetReset).add(device.bdf());
+                if (scrub(prepared.pid(), device)) {
+                    functionReset.add(device.bdf());
+                } else {
+                    withoutFunctionReset.add(device);
+                }
+            }
+            for (List<Prepared.Device> sameSet : byResetSet(withoutFunctionReset)) {
+                List<String> bdfs = sameSet.stream().map(Prepared.Device::bdf).toList();
+                (resetSetBeforeExit(seen, sameSet.getFirst(), fenced) ? setReset : leftToSetReset).addAll(bdfs);
             }
         }
         exitQuietly(prepared.pid());
         remember(seen.withEpoch(order.epoch()).released());
-        return new Released(true, functionReset, leftToSetReset);
+        return new Released(true, functionReset, setReset, leftToSetReset);
     }
 
-    /** Hot reset of {@code device}'s reset set through the assignment's files; returns the functions reset. */
+    /**
+     * Hot reset of {@code device}'s reset set through the assignment's files, with the fenced free
+     * members of the set bound to its iommufd for the length of the reset; returns the functions reset.
+     */
     public synchronized List<String> hotReset(HotResetOrder order) {
         requireId(order.assignmentId());
+        List<String> fenced = canonicalDevices("fenced", order.fenced(), false);
         Assignment seen = checkEpoch(order.assignmentId(), order.epoch());
         if (seen != null) {
             remember(seen.withEpoch(order.epoch()));
@@ -117,22 +155,13 @@ public final class Preparations {
         if (seen == null || !seen.holdsDevices()) {
             throw new AssignmentRefused(Reason.NOT_PREPARED, "", "nothing is prepared under " + order.assignmentId());
         }
-        String bdf = canonicalDevices(List.of(order.device())).getFirst();
+        String bdf = canonicalDevices("device", List.of(order.device()), true).getFirst();
         Prepared.Device device = seen.prepared().device(bdf);
         if (device == null) {
             throw new AssignmentRefused(Reason.DEVICE_NOT_IN_ASSIGNMENT, bdf, bdf + " is not a device of assignment "
                     + order.assignmentId() + " " + seen.devices());
         }
-        int pid = seen.prepared().pid();
-        try {
-            Ioctl.VfioDeviceGetPciHotResetInfo.Reply info = hotResetInfo(pid, device);
-            host.call(new Syscall.IoctlCall<>(pid, device.fd(), Ioctl.VfioDevicePciHotReset.of(List.of())));
-            return info.devices().stream()
-                    .map(entry -> new Bdf(entry.segment(), entry.bus(), entry.devfn() >> 3, entry.devfn() & 7).toString())
-                    .toList();
-        } catch (KernelException refused) {
-            throw new AssignmentRefused(bdf, "hot reset", refused);
-        }
+        return setReset.reset(new SetReset.Request(order.assignmentId(), seen.prepared(), device, fenced, openedBy()));
     }
 
     /** The prepared assignments, in the order they were first seen. */
@@ -142,7 +171,9 @@ public final class Preparations {
 
     /**
      * Makes the table and the host agree after a restart: an entry whose process is gone is marked
-     * released, and a VMM process no entry owns (its Prepare was cut short) is exited.
+     * released, a VMM process no entry owns (its Prepare was cut short) is exited, and a device file a
+     * VMM process holds beyond its assignment's devices (a fenced member of a set reset that was cut
+     * short) is closed, which gives the member back.
      */
     public synchronized void reconcile() {
         Set<Integer> owned = new HashSet<>();
@@ -153,6 +184,7 @@ public final class Preparations {
             }
             if (vmmProcesses.containsKey(assignment.prepared().pid())) {
                 owned.add(assignment.prepared().pid());
+                closeStrayDeviceFiles(assignment);
             } else {
                 log.warn("Assignment {} lost its process {}; marking it released", assignment.id(), assignment.prepared().pid());
                 remember(assignment.released());
@@ -166,15 +198,16 @@ public final class Preparations {
         }
     }
 
-    private Prepared startVmm(PrepareOrder order, List<String> devices, Map<String, String> cdevPaths) {
+    private Prepared startVmm(PrepareOrder order, List<String> devices, Map<String, DeviceNode> nodes) {
         Integer known = tenantUids.get(order.tenant());
         int uid = known != null ? known : FIRST_TENANT_UID + tenantUids.size();
         if (known == null) {
             tenantUids.put(order.tenant(), uid);
             table.putTenantUid(order.tenant(), uid);
         }
-        int pid = host.call(new Syscall.Spawn(new ProcessSpec(PROCESS_PREFIX + order.assignmentId(), uid, Set.of(),
-                ProcessSpec.UNLIMITED)));
+        boolean noiommu = nodes.values().stream().anyMatch(DeviceNode::noiommu);
+        int pid = host.call(new Syscall.Spawn(new ProcessSpec(PROCESS_PREFIX + order.assignmentId(), uid,
+                noiommu ? Set.of(Capability.CAP_SYS_RAWIO) : Set.of(), ProcessSpec.UNLIMITED)));
         String current = "";
         String step = "start";
         try {
@@ -195,8 +228,9 @@ public final class Preparations {
             List<Prepared.Device> prepared = new ArrayList<>();
             for (String bdf : devices) {
                 current = bdf;
-                step = "open " + cdevPaths.get(bdf);
-                int fd = host.call(new Syscall.Open(pid, cdevPaths.get(bdf), O_RDWR));
+                DeviceNode node = nodes.get(bdf);
+                step = "open " + node.cdevPath();
+                int fd = host.call(new Syscall.Open(pid, node.cdevPath(), O_RDWR));
                 if (order.withKvm()) {
                     step = "KVM_DEV_VFIO_FILE_ADD";
                     host.call(new Syscall.IoctlCall<>(pid, kvmDevice, Ioctl.KvmSetDeviceAttr.fileAdd(fd)));
@@ -205,7 +239,11 @@ public final class Preparations {
                 int devid = host.call(new Syscall.IoctlCall<>(pid, fd, Ioctl.VfioDeviceBindIommufd.of(iommufd))).outDevid();
                 step = "VFIO_DEVICE_ATTACH_IOMMUFD_PT";
                 int hwpt = host.call(new Syscall.IoctlCall<>(pid, fd, Ioctl.VfioDeviceAttachIommufdPt.of(ioas))).ptId();
-                prepared.add(new Prepared.Device(bdf, cdevPaths.get(bdf), fd, devid, hwpt));
+                step = "VFIO_DEVICE_GET_INFO";
+                var info = host.call(new Syscall.IoctlCall<>(pid, fd, Ioctl.VfioDeviceGetInfo.of()));
+                // [v11] a noiommu device's attach succeeds without effect and echoes the IOAS id: no HWPT.
+                prepared.add(new Prepared.Device(bdf, node.cdevPath(), fd, devid, node.noiommu() ? 0 : hwpt,
+                        (info.flags() & Ioctl.VfioDeviceGetInfo.FLAGS_RESET) != 0, node.noiommu()));
             }
             return new Prepared(pid, iommufd, ioas, vmFd, kvmDevice, prepared);
         } catch (KernelException refused) {
@@ -230,16 +268,58 @@ public final class Preparations {
         }
     }
 
-    /** The kernel's two-call protocol: learn the count from ENOSPC, then ask with room for all of them. */
-    private Ioctl.VfioDeviceGetPciHotResetInfo.Reply hotResetInfo(int pid, Prepared.Device device) {
+    /**
+     * The set reset of a release: when every member of {@code device}'s set is the assignment's or
+     * fenced, reset the set through {@code device} with the fenced members bound for its length; false
+     * (left to the kernel's reset on release) when that is refused.
+     */
+    private boolean resetSetBeforeExit(Assignment assignment, Prepared.Device device, List<String> fenced) {
+        List<String> members = host.inspect(kernel -> kernel.vfioDevice(device.bdf()).deviceSet().members().stream()
+                .map(VfioDevice::name).toList());
+        List<String> fencedInSet = fenced.stream().filter(members::contains).toList();
         try {
-            return host.call(new Syscall.IoctlCall<>(pid, device.fd(), Ioctl.VfioDeviceGetPciHotResetInfo.withRoomFor(0)));
-        } catch (KernelException tooSmall) {
-            if (!(tooSmall.partialReply() instanceof Ioctl.VfioDeviceGetPciHotResetInfo.Reply header)) {
-                throw tooSmall;
+            setReset.reset(new SetReset.Request(assignment.id(), assignment.prepared(), device, fencedInSet, openedBy()));
+            return true;
+        } catch (AssignmentRefused refused) {
+            log.info("The reset set of {} is left to the kernel's reset on release: {}", device.bdf(), refused.getMessage());
+            return false;
+        }
+    }
+
+    /** The devices grouped by the reset set they are in (vfio-pci's dev_set), in order of first appearance. */
+    private List<List<Prepared.Device>> byResetSet(List<Prepared.Device> devices) {
+        return host.inspect(kernel -> {
+            Map<String, List<Prepared.Device>> sets = new LinkedHashMap<>();
+            for (Prepared.Device device : devices) {
+                sets.computeIfAbsent(kernel.vfioDevice(device.bdf()).deviceSet().key(), key -> new ArrayList<>()).add(device);
             }
-            return host.call(new Syscall.IoctlCall<>(pid, device.fd(),
-                    Ioctl.VfioDeviceGetPciHotResetInfo.withRoomFor(header.count())));
+            return List.copyOf(sets.values());
+        });
+    }
+
+    /** Every device the agent's prepared assignments hold, with the assignment's id. */
+    private Map<String, String> openedBy() {
+        Map<String, String> opened = new TreeMap<>();
+        for (Assignment assignment : assignments.values()) {
+            if (assignment.holdsDevices()) {
+                assignment.prepared().devices().forEach(device -> opened.put(device.bdf(), assignment.id()));
+            }
+        }
+        return opened;
+    }
+
+    /** Closes the device files of the assignment's process that are not its devices' own. */
+    private void closeStrayDeviceFiles(Assignment assignment) {
+        int pid = assignment.prepared().pid();
+        Set<Integer> own = new HashSet<>();
+        assignment.prepared().devices().forEach(device -> own.add(device.fd()));
+        List<Integer> strays = host.inspect(kernel -> kernel.process(pid).files().openDescriptors().stream()
+                .filter(fd -> !own.contains(fd) && kernel.process(pid).files().get(fd) instanceof VfioDeviceFile)
+                .toList());
+        for (int fd : strays) {
+            log.warn("Process {} of assignment {} holds device file {} beyond its devices (a set reset was cut short); closing it",
+                    pid, assignment.id(), fd);
+            host.call(new Syscall.Close(pid, fd));
         }
     }
 
@@ -266,21 +346,28 @@ public final class Preparations {
         }
     }
 
-    private Map<String, String> cdevPaths(List<String> devices) {
+    /** Where a device is opened, and whether it is a noiommu device. */
+    private record DeviceNode(String cdevPath, boolean noiommu) {}
+
+    private Map<String, DeviceNode> deviceNodes(List<String> devices) {
         return host.inspect(kernel -> {
-            Map<String, String> paths = new LinkedHashMap<>();
+            Map<String, DeviceNode> nodes = new LinkedHashMap<>();
             for (String bdf : devices) {
-                VfioDevice device = kernel.vfioDevices().stream()
-                        .filter(candidate -> candidate.name().equals(bdf)).findFirst().orElse(null);
+                VfioDevice device = registered(kernel, bdf);
                 if (device == null || device.kind() == VfioDevice.Kind.EMULATED) {
                     String why = kernel.topology().function(Bdf.parse(bdf)).isPresent()
                             ? bdf + " is not bound to vfio-pci on this host" : "this host has no PCI function " + bdf;
                     throw new AssignmentRefused(Reason.UNKNOWN_DEVICE, bdf, why);
                 }
-                paths.put(bdf, "/dev/vfio/devices/" + device.cdevName());
+                nodes.put(bdf, new DeviceNode("/dev/vfio/devices/" + device.cdevName(), device.kind() == VfioDevice.Kind.NOIOMMU));
             }
-            return paths;
+            return nodes;
         });
+    }
+
+    /** The vfio device registered as {@code name}, or null when there is none. */
+    static VfioDevice registered(Host kernel, String name) {
+        return kernel.vfioDevices().stream().filter(device -> device.name().equals(name)).findFirst().orElse(null);
     }
 
     private static Map<Integer, String> vmmProcesses(Host kernel) {
@@ -300,9 +387,10 @@ public final class Preparations {
         }
     }
 
-    private static List<String> canonicalDevices(List<String> devices) {
-        if (devices.isEmpty()) {
-            throw new AssignmentRefused(Reason.INVALID_ORDER, "", "devices: at least one device is needed");
+    /** The BDFs in canonical form, each once; {@code required} refuses an empty list. */
+    private static List<String> canonicalDevices(String field, List<String> devices, boolean required) {
+        if (required && devices.isEmpty()) {
+            throw new AssignmentRefused(Reason.INVALID_ORDER, "", field + ": at least one device is needed");
         }
         List<String> canonical = new ArrayList<>();
         for (String text : devices) {
@@ -310,10 +398,10 @@ public final class Preparations {
             try {
                 bdf = Bdf.parse(text).toString();
             } catch (TopologyException malformed) {
-                throw new AssignmentRefused(Reason.INVALID_ORDER, text, "devices: " + malformed.reason());
+                throw new AssignmentRefused(Reason.INVALID_ORDER, text, field + ": " + malformed.reason());
             }
             if (canonical.contains(bdf)) {
-                throw new AssignmentRefused(Reason.INVALID_ORDER, bdf, "devices: " + bdf + " is named twice");
+                throw new AssignmentRefused(Reason.INVALID_ORDER, bdf, field + ": " + bdf + " is named twice");
             }
             canonical.add(bdf);
         }

@@ -1,5 +1,20 @@
 package io.vfleet.agent.vmm;
 
-/** End of a VM's device use; {@code reset} scrubs the devices for the next tenant. */
-public record ReleaseOrder(String assignmentId, boolean reset, long epoch) {
+import java.util.List;
+
+/**
+ * End of a VM's device use; {@code reset} scrubs the devices for the next tenant.
+ *
+ * @param fenced free members of the assignment's reset sets that the controller fenced, so that a
+ *               set whose devices have no function reset can be reset as a whole before the exit
+ */
+public record ReleaseOrder(String assignmentId, boolean reset, long epoch, List<String> fenced) {
+    public ReleaseOrder {
+        fenced = List.copyOf(fenced);
+    }
+
+    /** A release with nothing fenced. */
+    public ReleaseOrder(String assignmentId, boolean reset, long epoch) {
+        this(assignmentId, reset, epoch, List.of());
+    }
 }

@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vfleet.agent.AgentHosts;
 import io.vfleet.engine.topology.HostTopology;
+import io.vfleet.retry.Backoff;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.random.RandomGenerator;
 import org.junit.jupiter.api.Test;
 
 class RegistrationLoopTest {
@@ -55,14 +57,43 @@ class RegistrationLoopTest {
     @Test
     void failuresBackOffDoublingUpToTheLongestDelayAndRegisterAgainAfterwards() {
         RecordingInventory inventory = new RecordingInventory();
-        RegistrationLoop loop = new RegistrationLoop(inventory, () -> AgentHosts.shipped("gpu-server-8x"), SCHEDULE);
+        // Jitter drawn at the top of each window, so that the windows themselves show.
+        Backoff retries = new Backoff(SCHEDULE.firstRetry(), SCHEDULE.longestRetry(), new RandomGenerator() {
+            @Override
+            public long nextLong() {
+                throw new UnsupportedOperationException("only bounded draws");
+            }
+
+            @Override
+            public long nextLong(long origin, long bound) {
+                return bound - 1;
+            }
+        });
+        RegistrationLoop loop = new RegistrationLoop(inventory, () -> AgentHosts.shipped("gpu-server-8x"), SCHEDULE, retries);
         loop.step();
         inventory.failures = 4;
 
         List<Duration> delays = List.of(loop.step(), loop.step(), loop.step(), loop.step(), loop.step());
+        inventory.failures = 1;
+        Duration afterRecovery = loop.step();
 
         assertThat(delays).containsExactly(Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(4),
                 Duration.ofSeconds(4), Duration.ofSeconds(10));
-        assertThat(inventory.calls).endsWith("register gpu-server-01");
+        assertThat(afterRecovery).as("a success starts the backoff over").isEqualTo(Duration.ofSeconds(1));
+        assertThat(inventory.calls).contains("register gpu-server-01");
+    }
+
+    @Test
+    void retriesAreJitteredWithinTheDoublingWindow() {
+        RecordingInventory inventory = new RecordingInventory();
+        RegistrationLoop loop = new RegistrationLoop(inventory, () -> AgentHosts.shipped("gpu-server-8x"), SCHEDULE);
+        inventory.failures = 3;
+
+        List<Duration> delays = List.of(loop.step(), loop.step(), loop.step());
+
+        assertThat(delays.get(0)).isBetween(Duration.ZERO, Duration.ofSeconds(1));
+        assertThat(delays.get(1)).isBetween(Duration.ZERO, Duration.ofSeconds(2));
+        assertThat(delays.get(2)).isBetween(Duration.ZERO, Duration.ofSeconds(4));
+        assertThat(delays).doesNotHaveDuplicates();
     }
 }

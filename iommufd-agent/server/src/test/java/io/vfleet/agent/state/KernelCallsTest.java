@@ -5,18 +5,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.vfleet.agent.state.v1.KernelCall;
 import io.vfleet.engine.Errno;
-import io.vfleet.engine.Host;
 import io.vfleet.engine.IovaRange;
 import io.vfleet.engine.JournalEntry;
 import io.vfleet.engine.JournalEntry.Failed;
 import io.vfleet.engine.JournalEntry.IoctlCall;
 import io.vfleet.engine.JournalEntry.Replied;
-import io.vfleet.engine.KernelProfile;
 import io.vfleet.engine.iommufd.IommufdAccess;
 import io.vfleet.engine.process.Capability;
 import io.vfleet.engine.process.ProcessSpec;
-import io.vfleet.engine.snapshot.BusyHosts;
-import io.vfleet.engine.snapshot.HostSnapshot;
 import io.vfleet.engine.uapi.Ioctl;
 import io.vfleet.engine.uapi.Ioctl.Done;
 import java.util.ArrayList;
@@ -25,8 +21,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 
 /** Every journal entry, every ioctl and every outcome survives the journal's encoding unchanged. */
 class KernelCallsTest {
@@ -107,18 +101,6 @@ class KernelCallsTest {
 
         assertThat(kinds).containsExactlyInAnyOrderElementsOf(names(JournalEntry.class.getPermittedSubclasses()));
         assertThat(ioctls).containsExactlyInAnyOrderElementsOf(names(Ioctl.class.getPermittedSubclasses()));
-    }
-
-    @ParameterizedTest
-    @EnumSource(KernelProfile.class)
-    void aBusyHostsSnapshotRoundTripsThroughItsBytes(KernelProfile profile) throws Exception {
-        Host host = BusyHosts.busyHost(profile).host();
-        HostSnapshot snapshot = HostSnapshot.of(host);
-
-        var bytes = StateRecords.encode(snapshot).toByteArray();
-        HostSnapshot decoded = StateRecords.decode(io.vfleet.agent.state.v1.Kernel.parseFrom(bytes), "test");
-
-        assertThat(decoded).isEqualTo(snapshot);
     }
 
     @Test

@@ -9,6 +9,8 @@ import io.vfleet.agent.kernel.AgentHost;
 import io.vfleet.agent.kernel.Syscall;
 import io.vfleet.agent.vmm.AssignmentRefused.Reason;
 import io.vfleet.engine.Errno;
+import io.vfleet.engine.Host;
+import io.vfleet.engine.process.Capability;
 import io.vfleet.engine.process.ProcessSpec;
 import io.vfleet.engine.uapi.Ioctl;
 import io.vfleet.engine.vfio.VfioDevice;
@@ -61,6 +63,38 @@ class PreparationsTest {
         boolean hasKvm = host.inspect(kernel -> kernel.vfioDevice(GPU).kvm() != null);
         assertThat(hasKvm).as("FILE_ADD came before BIND, so the device captured the VM").isTrue();
         assertThat(preparations.prepared()).extracting(Assignment::id).containsExactly("a-1");
+    }
+
+    @Test
+    void theVmmOfANoiommuDeviceGetsCapSysRawioAndNoOtherVmmDoes() {
+        start("noiommu-host");
+        Prepared unsafe = preparations.prepare(new PrepareOrder("a-1", "acme", List.of("0000:00:03.0"), true, 1));
+        Prepared safe = preparations.prepare(new PrepareOrder("a-2", "acme", List.of("0000:01:00.0"), false, 1));
+
+        Set<Capability> unsafeCapabilities = host.inspect(kernel -> kernel.process(unsafe.pid()).spec().capabilities());
+        Set<Capability> safeCapabilities = host.inspect(kernel -> kernel.process(safe.pid()).spec().capabilities());
+        assertThat(unsafeCapabilities).containsExactly(Capability.CAP_SYS_RAWIO);
+        assertThat(safeCapabilities).isEmpty();
+        assertThat(unsafe.devices()).singleElement().satisfies(device -> {
+            assertThat(device.noiommu()).isTrue();
+            assertThat(device.cdevPath()).startsWith("/dev/vfio/devices/noiommu-vfio");
+            assertThat(device.devid()).isPositive();
+            assertThat(device.hwptId()).as("attached to nothing").isZero();
+        });
+        assertThat(unsafe.hwptIds()).isEmpty();
+        assertThat(safe.devices()).singleElement().satisfies(device -> {
+            assertThat(device.noiommu()).isFalse();
+            assertThat(device.hwptId()).isPositive();
+        });
+        assertThat(device("0000:00:03.0").openCount()).isEqualTo(1);
+    }
+
+    @Test
+    void prepareSaysWhichDevicesHaveAFunctionReset() {
+        start("workstation-gpu-audio");
+        Prepared geforce = preparations.prepare(new PrepareOrder("a-1", "acme", List.of(GPU, AUDIO), false, 1));
+
+        assertThat(geforce.devices()).extracting(Prepared.Device::functionReset).containsExactly(false, false);
     }
 
     @Test
@@ -127,7 +161,7 @@ class PreparationsTest {
     }
 
     @Test
-    void releaseScrubsWithFlrWhereItWorksAndLeavesTheRestToTheSetReset() {
+    void releaseScrubsASetWithoutFlrThatIsWhollyTheAssignmentsWithAHotResetOfTheSet() {
         start("workstation-gpu-audio");
         preparations.prepare(new PrepareOrder("a-1", "acme", List.of(GPU, AUDIO), false, 1));
 
@@ -135,7 +169,8 @@ class PreparationsTest {
 
         assertThat(released.released()).isTrue();
         assertThat(released.functionReset()).isEmpty();
-        assertThat(released.leftToSetReset()).containsExactly(GPU, AUDIO);
+        assertThat(released.setReset()).as("the whole set is the assignment's: reset before the exit").containsExactly(GPU, AUDIO);
+        assertThat(released.leftToSetReset()).isEmpty();
         assertThat(device(GPU).openCount()).isZero();
         assertThat(preparations.release(new ReleaseOrder("a-1", true, 1)).released()).as("idempotent").isFalse();
     }
@@ -149,6 +184,8 @@ class PreparationsTest {
         Released released = preparations.release(new ReleaseOrder("a-1", true, 1));
 
         assertThat(released.functionReset()).containsExactly("0000:18:00.0");
+        assertThat(preparations.prepare(new PrepareOrder("a-2", "acme", List.of("0000:19:00.0"), false, 1)).devices())
+                .extracting(Prepared.Device::functionReset).containsExactly(true);
         assertThat(device("0000:18:00.0").resets()).isGreaterThan(resetsBefore);
     }
 
@@ -157,21 +194,21 @@ class PreparationsTest {
         start("workstation-gpu-audio");
         preparations.prepare(new PrepareOrder("a-1", "acme", List.of(GPU, AUDIO), false, 1));
 
-        List<String> affected = preparations.hotReset(new HotResetOrder("a-1", GPU, 1));
+        List<String> affected = preparations.hotReset(new HotResetOrder("a-1", GPU, 1, List.of()));
 
         assertThat(affected).containsExactly(GPU, AUDIO);
         AssignmentRefused notMine = catchThrowableOfType(AssignmentRefused.class, () ->
-                preparations.hotReset(new HotResetOrder("a-1", "0000:02:00.0", 1)));
+                preparations.hotReset(new HotResetOrder("a-1", "0000:02:00.0", 1, List.of())));
         assertThat(notMine.reason()).isEqualTo(Reason.DEVICE_NOT_IN_ASSIGNMENT);
     }
 
     @Test
     void hotResetOfANicWhoseBusHasAHostOwnedPortIsTheKernelsEinval() {
         start("legacy-shared-bus");
-        preparations.prepare(new PrepareOrder("a-1", "acme", List.of("0000:02:00.0"), false, 1));
+        preparations.prepare(new PrepareOrder("a-1", "acme", List.of("0000:02:00.0", "0000:02:00.1", "0000:02:00.2"), false, 1));
 
         AssignmentRefused refused = catchThrowableOfType(AssignmentRefused.class, () ->
-                preparations.hotReset(new HotResetOrder("a-1", "0000:02:00.0", 1)));
+                preparations.hotReset(new HotResetOrder("a-1", "0000:02:00.0", 1, List.of())));
 
         assertThat(refused.reason()).isEqualTo(Reason.KERNEL);
         assertThat(refused.errno()).isEqualTo(Errno.EINVAL);
