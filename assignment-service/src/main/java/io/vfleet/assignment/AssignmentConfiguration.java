@@ -73,8 +73,8 @@ class AssignmentConfiguration {
 
     @Bean
     ReconcileFleet reconcileFleet(ReleaseAssignment.Ports ports, ReconcileNode reconcile,
-            ScheduledExecutorService reconciliationExecutor) {
-        return new ReconcileFleet(ports.topologies(), reconcile, reconciliationExecutor);
+            ScheduledExecutorService reconciliationExecutor, ReconcileProperties properties) {
+        return new ReconcileFleet(ports.topologies(), reconcile, reconciliationExecutor, properties.onRegistration());
     }
 
     @Bean

@@ -70,7 +70,7 @@ class ServiceRestartTest {
         assertThat(Files.readString(stack.environmentFile()))
                 .contains("VFLEET_ASSIGNMENT_URL='" + stack.assignmentUrl() + "'")
                 .contains("VFLEET_TOKEN_OPERATOR='" + stack.tokens().operator() + "'")
-                .contains("VFLEET_TOKEN_AGENT_CALLER='" + stack.tokens().agentCaller() + "'");
+                .doesNotContain(stack.tokens().controller());
     }
 
     @Test

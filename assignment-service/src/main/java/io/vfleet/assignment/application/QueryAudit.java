@@ -1,5 +1,7 @@
 package io.vfleet.assignment.application;
 
+import io.vfleet.security.Caller;
+import io.vfleet.security.Role;
 import io.vfleet.assignment.application.port.AuditLog;
 import io.vfleet.assignment.application.port.Page;
 import io.vfleet.assignment.application.port.Paging;
@@ -20,17 +22,17 @@ public final class QueryAudit {
     }
 
     public Page<AuditEvent> events(Caller caller, AuditLog.Query query, Paging paging) {
-        caller.requireRole(Caller.Role.AUDITOR, Caller.Role.OPERATOR);
+        caller.requireRole(Role.AUDITOR, Role.OPERATOR);
         return transactions.execute(status -> audit.search(query, paging));
     }
 
     public List<AuditLog.Owner> owners(Caller caller, String device, String node, Instant at) {
-        caller.requireRole(Caller.Role.AUDITOR, Caller.Role.OPERATOR);
+        caller.requireRole(Role.AUDITOR, Role.OPERATOR);
         return transactions.execute(status -> audit.ownersAt(device, node, at));
     }
 
     public AuditLog.Verification verify(Caller caller) {
-        caller.requireRole(Caller.Role.AUDITOR, Caller.Role.OPERATOR);
+        caller.requireRole(Role.AUDITOR, Role.OPERATOR);
         return transactions.execute(status -> audit.verify());
     }
 }

@@ -1,5 +1,7 @@
 package io.vfleet.assignment.application;
 
+import io.vfleet.security.Caller;
+import io.vfleet.security.Role;
 import io.vfleet.assignment.application.port.AuditLog;
 import io.vfleet.assignment.application.port.Tenants;
 import io.vfleet.assignment.domain.AuditEvent;
@@ -25,7 +27,7 @@ public final class SetTenantPolicy {
     }
 
     public TenantPolicy set(Caller caller, TenantPolicy policy) {
-        caller.requireRole(Caller.Role.OPERATOR);
+        caller.requireRole(Role.OPERATOR);
         return transactions.execute(status -> {
             tenants.lock(policy.tenant());
             TenantPolicy saved = tenants.save(policy);

@@ -194,6 +194,7 @@ public final class AssignmentBenchmark {
         properties.put("spring.grpc.server.address", "127.0.0.1");
         properties.put("vfleet.reconcile.on-start", "false");
         properties.put("vfleet.reconcile.interval", "0s");
+        properties.put("spring.profiles.active", "local");
         properties.put("vfleet.security.tokens[0].token", TOKEN);
         properties.put("vfleet.security.tokens[0].role", "operator");
         properties.put("logging.level.root", "WARN");

@@ -15,6 +15,7 @@ import org.springframework.context.annotation.Import;
 @Target(ElementType.TYPE)
 @Retention(RetentionPolicy.RUNTIME)
 @SpringBootTest(properties = {
+        "spring.profiles.active=local",
         "vfleet.security.tokens[0].token=operator-token",
         "vfleet.security.tokens[0].role=operator",
         "vfleet.security.tokens[1].token=orchestrator-token",

@@ -2,13 +2,15 @@ package io.vfleet.agent;
 
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.grpc.ServerBuilder;
+import io.grpc.ServerInterceptor;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.FunctionTimer;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vfleet.agent.failpoint.Failpoint;
-import io.vfleet.agent.grpc.BearerTokenInterceptor;
 import io.vfleet.agent.grpc.DurableReplies;
+import io.vfleet.agent.grpc.SyscallsAccess;
 import io.vfleet.agent.grpc.NodeAgentService;
 import io.vfleet.agent.grpc.SyscallsService;
 import io.vfleet.agent.inventory.GrpcInventoryRegistration;
@@ -18,7 +20,15 @@ import io.vfleet.agent.kernel.AgentHost;
 import io.vfleet.agent.state.StateJournal;
 import io.vfleet.agent.topology.SysfsTopologyReader;
 import io.vfleet.agent.vmm.Preparations;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.reflection.v1.ServerReflectionGrpc;
+import io.vfleet.api.agent.v1.NodeAgentGrpc;
+import io.vfleet.api.agent.v1.SyscallsGrpc;
 import io.vfleet.engine.topology.HostTopology;
+import io.vfleet.security.BearerAuthenticator;
+import io.vfleet.security.Role;
+import io.vfleet.security.grpc.GrpcAccess;
+import io.vfleet.security.web.RestAccess;
 import io.vfleet.engine.topology.yaml.TopologyLoader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -30,16 +40,15 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
-import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
-import org.springframework.context.ApplicationListener;
+import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.core.Ordered;
-import org.springframework.core.annotation.Order;
 import org.springframework.grpc.server.GlobalServerInterceptor;
+import org.springframework.grpc.server.ServerBuilderCustomizer;
+import org.springframework.http.HttpMethod;
 
 /**
  * Wires one host per process: its topology, its journal, and the two gRPC services over it, whose
@@ -100,14 +109,24 @@ class AgentConfiguration {
         return preparations;
     }
 
-    /** Outermost of the interceptors, so that every reply, an unauthenticated refusal too, carries the boot id. */
     @Bean
-    @GlobalServerInterceptor
-    @Order(Ordered.HIGHEST_PRECEDENCE)
     DurableReplies durableReplies(StateJournal journal, MeterRegistry meters) {
         String bootId = UUID.randomUUID().toString();
         log.info("Agent boot id {}", bootId);
         return new DurableReplies(journal, bootId, meters);
+    }
+
+    /**
+     * {@link DurableReplies} on the server itself, outside every service's interceptors (authentication
+     * among them), so that every reply, an unauthenticated refusal too, carries the boot id.
+     */
+    @Bean
+    ServerBuilderCustomizer<?> durableRepliesOutermost(DurableReplies replies) {
+        return outermost(replies);
+    }
+
+    private static <B extends ServerBuilder<B>> ServerBuilderCustomizer<B> outermost(ServerInterceptor interceptor) {
+        return builder -> builder.intercept(interceptor);
     }
 
     /** DOWN once the journal failed: the agent answers nothing more and must restart from its disk. */
@@ -117,10 +136,37 @@ class AgentConfiguration {
                 : Health.down().withDetail("failure", String.valueOf(journal.failure())).build();
     }
 
-    /** Failpoints, when a crash test armed one, park only once the agent serves. */
+    /**
+     * Failpoints, when a crash test armed one, park only from the moment the gRPC server is about to
+     * accept calls: what the agent wrote while starting does not count, and the first call does.
+     */
     @Bean
-    ApplicationListener<ApplicationReadyEvent> failpointsArmedOnceServing() {
-        return ready -> Failpoint.serving();
+    SmartLifecycle failpointsArmedBeforeServing() {
+        return new SmartLifecycle() {
+            private volatile boolean running;
+
+            @Override
+            public void start() {
+                Failpoint.serving();
+                running = true;
+            }
+
+            @Override
+            public void stop() {
+                running = false;
+            }
+
+            @Override
+            public boolean isRunning() {
+                return running;
+            }
+
+            /** Before the gRPC server's own lifecycle, which starts in the default phase. */
+            @Override
+            public int getPhase() {
+                return SmartLifecycle.DEFAULT_PHASE - 1;
+            }
+        };
     }
 
     @Bean
@@ -135,17 +181,35 @@ class AgentConfiguration {
         return new NodeAgentService(host, preparations, meters);
     }
 
-    /** Every {@code vfleet.agent.v1} call needs one of the caller tokens; without any, the agent serves anyone. */
+    /**
+     * Who may call what: NodeAgent is the controller's alone (its certificate, or the local stack's
+     * controller token); Syscalls are authorized by {@link SyscallsAccess}; health is open for probes
+     * and reflection is for operators and auditors.
+     */
+    @Bean
+    GrpcAccess grpcAccess() {
+        GrpcAccess access = new GrpcAccess().openService(HealthGrpc.SERVICE_NAME)
+                .allow(ServerReflectionGrpc.getServerReflectionInfoMethod().getFullMethodName(), Role.OPERATOR, Role.AUDITOR);
+        for (var method : NodeAgentGrpc.getServiceDescriptor().getMethods()) {
+            access.allow(method.getFullMethodName(), Role.CONTROLLER);
+        }
+        for (var method : SyscallsGrpc.getServiceDescriptor().getMethods()) {
+            access.byService(method.getFullMethodName());
+        }
+        return access;
+    }
+
     @Bean
     @GlobalServerInterceptor
-    @Order(Ordered.HIGHEST_PRECEDENCE + 1)
-    BearerTokenInterceptor bearerTokenInterceptor(AgentProperties properties) {
-        BearerTokenInterceptor interceptor = new BearerTokenInterceptor(properties.callerTokens());
-        if (!interceptor.enforcing()) {
-            log.warn("No caller tokens configured (vfleet.agent.caller-tokens): this agent serves Syscalls and NodeAgent "
-                    + "to anyone who reaches its gRPC port");
-        }
-        return interceptor;
+    SyscallsAccess syscallsAccess(Preparations preparations, BearerAuthenticator tokens) {
+        return new SyscallsAccess(preparations, tokens);
+    }
+
+    /** The HTTP side: health open for the kubelet, the Prometheus scrape for operators and auditors. */
+    @Bean
+    RestAccess restAccess() {
+        return new RestAccess().open("/actuator/health", "/actuator/health/**")
+                .allow(HttpMethod.GET, "/actuator/prometheus", Role.OPERATOR, Role.AUDITOR);
     }
 
     /** The inventory over gRPC, when a target is configured; plaintext inside the cluster network. */

@@ -1,7 +1,6 @@
 package io.vfleet.agent;
 
 import java.nio.file.Path;
-import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
@@ -18,15 +17,9 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  *                        writes a new base (see {@code StateJournal})
  * @param inventoryToken  this node's bearer token at the inventory (role {@code agent}, scoped to the node)
  * @param advertisedEndpoint where the central services dial this agent's gRPC, {@code host:port}
- * @param callerTokens    the bearer tokens a caller of {@code vfleet.agent.v1} must present; empty serves
- *                        anyone, which only a test or a demo on one machine should do
  */
 @ConfigurationProperties("vfleet.agent")
 public record AgentProperties(String topology, Path stateDirectory, Path sysfsRoot, String hostname, String inventoryTarget,
-        long compactAfterChanges, String inventoryToken, String advertisedEndpoint, List<String> callerTokens) {
+        long compactAfterChanges, String inventoryToken, String advertisedEndpoint) {
     public static final String SYSFS = "sysfs";
-
-    public AgentProperties {
-        callerTokens = callerTokens == null ? List.of() : List.copyOf(callerTokens);
-    }
 }

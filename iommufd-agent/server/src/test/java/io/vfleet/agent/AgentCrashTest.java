@@ -68,11 +68,11 @@ class AgentCrashTest {
     void aMapAnsweredJustBeforeAKillIsThereAfterTheRestart() throws Exception {
         start("reply-sent:vfleet.agent.v1.Syscalls/Ioctl");
         AtomicReference<Metadata> trailers = new AtomicReference<>();
-        PrepareResponse prepared = NodeAgentGrpc.newBlockingStub(channel)
+        PrepareResponse prepared = nodeAgent()
                 .withInterceptors(MetadataUtils.newCaptureMetadataInterceptor(new AtomicReference<>(), trailers))
                 .prepare(prepareRequest());
         String bootBefore = trailers.get().get(DurableReplies.BOOT_ID);
-        var syscalls = SyscallsGrpc.newBlockingStub(channel);
+        var syscalls = syscalls(prepared);
         long guestRam = syscalls.mmap(MmapRequest.newBuilder().setPid(prepared.getPid()).setLength(GUEST_RAM).setProt(3).build())
                 .getAddr();
 
@@ -83,7 +83,7 @@ class AgentCrashTest {
         channel.shutdownNow();
         start(null);
 
-        var unmapped = SyscallsGrpc.newBlockingStub(channel)
+        var unmapped = syscalls(prepared)
                 .withInterceptors(MetadataUtils.newCaptureMetadataInterceptor(new AtomicReference<>(), trailers))
                 .ioctl(IoctlRequest.newBuilder().setPid(prepared.getPid()).setFd(prepared.getIommufd())
                         .setIommuIoasUnmap(IommuIoasUnmap.newBuilder().setIoasId(prepared.getIoasId()).setIova(iova)
@@ -91,7 +91,7 @@ class AgentCrashTest {
         assertThat(unmapped.getIommuIoasUnmap().getLength()).as("the map answered before the kill is there").isEqualTo(GUEST_RAM);
         assertThat(trailers.get().get(DurableReplies.BOOT_ID)).as("a new boot id tells callers the agent restarted")
                 .isNotNull().isNotEqualTo(bootBefore);
-        ListPreparedResponse listed = NodeAgentGrpc.newBlockingStub(channel).listPrepared(ListPreparedRequest.getDefaultInstance());
+        ListPreparedResponse listed = nodeAgent().listPrepared(ListPreparedRequest.getDefaultInstance());
         assertThat(listed.getAssignmentsList()).singleElement().satisfies(assignment ->
                 assertThat(assignment.getPrepared()).isEqualTo(prepared));
     }
@@ -105,7 +105,8 @@ class AgentCrashTest {
     void aPrepareKilledBetweenItsWriteAndItsSyncIsNotAnsweredAndComesBackWhole() throws Exception {
         start("journal-written");
 
-        ListenableFuture<PrepareResponse> pending = NodeAgentGrpc.newFutureStub(channel).prepare(prepareRequest());
+        ListenableFuture<PrepareResponse> pending = NodeAgentGrpc.newFutureStub(channel)
+                .withInterceptors(ChildAgent.bearer(ChildAgent.CONTROLLER_TOKEN)).prepare(prepareRequest());
 
         assertThat(awaitMarker()).startsWith("journal-written ");
         assertThat(pending.isDone()).as("no answer before the sync").isFalse();
@@ -116,17 +117,26 @@ class AgentCrashTest {
         channel.shutdownNow();
         start(null);
 
-        ListPreparedResponse listed = NodeAgentGrpc.newBlockingStub(channel).listPrepared(ListPreparedRequest.getDefaultInstance());
+        ListPreparedResponse listed = nodeAgent().listPrepared(ListPreparedRequest.getDefaultInstance());
         assertThat(listed.getAssignmentsList()).singleElement().satisfies(assignment -> {
             assertThat(assignment.getAssignmentId()).isEqualTo("a-1");
             assertThat(assignment.getPrepared().getDevicesList()).singleElement().satisfies(device ->
                     assertThat(device.getBdf()).isEqualTo(GPU));
         });
         PrepareResponse prepared = listed.getAssignments(0).getPrepared();
-        long guestRam = SyscallsGrpc.newBlockingStub(channel).mmap(MmapRequest.newBuilder().setPid(prepared.getPid())
+        long guestRam = syscalls(prepared).mmap(MmapRequest.newBuilder().setPid(prepared.getPid())
                 .setLength(GUEST_RAM).setProt(3).build()).getAddr();
-        assertThat(SyscallsGrpc.newBlockingStub(channel).ioctl(map(prepared, guestRam)).hasIommuIoasMap())
-                .as("its VMM process holds its iommufd and IOAS").isTrue();
+        assertThat(syscalls(prepared).ioctl(map(prepared, guestRam)).hasIommuIoasMap())
+                .as("its VMM process holds its iommufd and IOAS, and its credential reaches it").isTrue();
+    }
+
+    private NodeAgentGrpc.NodeAgentBlockingStub nodeAgent() {
+        return NodeAgentGrpc.newBlockingStub(channel).withInterceptors(ChildAgent.bearer(ChildAgent.CONTROLLER_TOKEN));
+    }
+
+    /** As the assignment's VMM calls: with the credential its Prepare answered. */
+    private SyscallsGrpc.SyscallsBlockingStub syscalls(PrepareResponse prepared) {
+        return SyscallsGrpc.newBlockingStub(channel).withInterceptors(ChildAgent.bearer(prepared.getSyscallsCredential()));
     }
 
     private static PrepareRequest prepareRequest() {

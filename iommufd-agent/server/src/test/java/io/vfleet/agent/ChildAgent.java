@@ -1,9 +1,12 @@
 package io.vfleet.agent;
 
+import io.grpc.ClientInterceptor;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.grpc.Metadata;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthGrpc;
+import io.grpc.stub.MetadataUtils;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -14,9 +17,14 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The agent application in a JVM of its own, from this classpath, on ephemeral loopback ports: a real
- * process that a test can kill and whose resident memory is its alone.
+ * process that a test can kill and whose resident memory is its alone. It authenticates as the local
+ * stack does, with static tokens: {@link #CONTROLLER_TOKEN} for NodeAgent, {@link #OPERATOR_TOKEN}
+ * for the metrics and for system calls in any process.
  */
 public final class ChildAgent implements AutoCloseable {
+    public static final String CONTROLLER_TOKEN = "child-controller-token";
+    public static final String OPERATOR_TOKEN = "child-operator-token";
+
     private final Process process;
     private final int grpcPort;
     private final int httpPort;
@@ -45,7 +53,9 @@ public final class ChildAgent implements AutoCloseable {
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.vfleet.agent.AgentApplication",
                 "--topology=" + topology, "--state-dir=" + state, "--grpc-port=" + grpcPort, "--http-port=" + httpPort,
                 "--spring.grpc.server.address=127.0.0.1", "--server.address=127.0.0.1", "--logging.level.root=WARN",
-                "--logging.level.io.vfleet=INFO"));
+                "--logging.level.io.vfleet=INFO", "--spring.profiles.active=local",
+                "--vfleet.security.tokens[0].token=" + CONTROLLER_TOKEN, "--vfleet.security.tokens[0].role=controller",
+                "--vfleet.security.tokens[1].token=" + OPERATOR_TOKEN, "--vfleet.security.tokens[1].role=operator"));
         command.addAll(arguments);
         Files.createDirectories(state);
         Path log = Files.createTempFile(state.getParent(), "agent-", ".log");
@@ -69,6 +79,13 @@ public final class ChildAgent implements AutoCloseable {
 
     public Path log() {
         return log;
+    }
+
+    /** A call's {@code authorization: Bearer <credential>}: a token, or an assignment's Syscalls credential. */
+    public static ClientInterceptor bearer(String credential) {
+        Metadata headers = new Metadata();
+        headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + credential);
+        return MetadataUtils.newAttachHeadersInterceptor(headers);
     }
 
     public ManagedChannel channel() {

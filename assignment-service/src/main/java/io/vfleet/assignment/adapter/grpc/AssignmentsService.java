@@ -21,7 +21,8 @@ import io.vfleet.api.assignment.v1.VerifyAuditRequest;
 import io.vfleet.api.assignment.v1.VerifyAuditResponse;
 import io.vfleet.assignment.application.AssignDevices;
 import io.vfleet.assignment.application.AssignRequest;
-import io.vfleet.assignment.application.Caller;
+import io.vfleet.security.Caller;
+import io.vfleet.security.grpc.Callers;
 import io.vfleet.assignment.application.QueryAssignments;
 import io.vfleet.assignment.application.QueryAudit;
 import io.vfleet.assignment.application.ReleaseAssignment;
@@ -41,7 +42,7 @@ import org.springframework.stereotype.Component;
 /**
  * {@code vfleet.assignment.v1.Assignments}: each call checks the form of its fields, calls the use
  * case the REST controller calls, and translates the answer; failures are translated once, by
- * {@link AssignmentStatus}. The caller is the one {@link BearerTokenInterceptor} authenticated.
+ * {@link AssignmentStatus}. The caller is the one the shared {@code CallerInterceptor} authenticated.
  */
 @Component
 class AssignmentsService extends AssignmentsGrpc.AssignmentsImplBase {
@@ -205,11 +206,7 @@ class AssignmentsService extends AssignmentsGrpc.AssignmentsImplBase {
     }
 
     private static Caller caller() {
-        Caller caller = BearerTokenInterceptor.CALLER.get();
-        if (caller == null) {
-            throw new AssertionError("every call passes BearerTokenInterceptor first");
-        }
-        return caller;
+        return Callers.current();
     }
 
     /** Answers the call with what {@code call} returns, or with the status its failure translates to. */

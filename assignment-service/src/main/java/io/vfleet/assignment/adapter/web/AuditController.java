@@ -1,6 +1,6 @@
 package io.vfleet.assignment.adapter.web;
 
-import io.vfleet.assignment.application.Caller;
+import io.vfleet.security.Caller;
 import io.vfleet.assignment.application.QueryAudit;
 import io.vfleet.assignment.application.port.AuditLog;
 import io.vfleet.assignment.application.port.Paging;

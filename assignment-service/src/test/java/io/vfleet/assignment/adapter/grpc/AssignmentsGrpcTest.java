@@ -57,7 +57,7 @@ class AssignmentsGrpcTest extends ServiceTestBase {
 
     private AssignmentsGrpc.AssignmentsBlockingStub as(String token) {
         Metadata headers = new Metadata();
-        headers.put(BearerTokenInterceptor.AUTHORIZATION, "Bearer " + token);
+        headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
         return AssignmentsGrpc.newBlockingStub(channel).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
     }
 

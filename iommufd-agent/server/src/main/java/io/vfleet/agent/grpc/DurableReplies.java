@@ -34,6 +34,8 @@ import java.util.concurrent.TimeUnit;
 public final class DurableReplies implements ServerInterceptor {
     public static final String BOOT_ID_HEADER = "vfleet-boot-id";
     public static final Metadata.Key<String> BOOT_ID = Metadata.Key.of(BOOT_ID_HEADER, Metadata.ASCII_STRING_MARSHALLER);
+    /** The agent's own services, NodeAgent and Syscalls; health and reflection answer as they are. */
+    private static final String AGENT_PACKAGE = "vfleet.agent.v1.";
 
     private final StateJournal journal;
     private final String bootId;
@@ -54,7 +56,7 @@ public final class DurableReplies implements ServerInterceptor {
     @Override
     public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
         String method = call.getMethodDescriptor().getFullMethodName();
-        if (!method.startsWith(BearerTokenInterceptor.PROTECTED_PACKAGE)) {
+        if (!method.startsWith(AGENT_PACKAGE)) {
             return next.startCall(call, headers);
         }
         Reply<Q, R> reply = new Reply<>(call, method);

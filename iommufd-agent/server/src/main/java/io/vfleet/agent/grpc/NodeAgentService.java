@@ -126,6 +126,7 @@ public final class NodeAgentService extends NodeAgentGrpc.NodeAgentImplBase {
                 .addAllDevices(devices)
                 .addAllHwptIds(prepared.hwptIds())
                 .setVmFd(prepared.vmFd())
+                .setSyscallsCredential(prepared.syscallsCredential() == null ? "" : prepared.syscallsCredential())
                 .build();
     }
 

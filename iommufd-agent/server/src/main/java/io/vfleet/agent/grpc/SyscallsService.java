@@ -31,9 +31,11 @@ import java.util.function.Function;
 /**
  * The {@code Syscalls} service: each RPC is one system call on the agent's host. Messages become the
  * engine's calls bit for bit ({@link IoctlMessages}); a kernel refusal becomes a status with the
- * errno ({@link KernelStatus}). What a call changed is recorded in the agent's journal as it is made,
- * and its answer, success or refusal, is sent once that is on disk ({@link DurableReplies}), so a
- * crash right after an answer never loses the call.
+ * errno ({@link KernelStatus}). Who may call in which process is {@link SyscallsAccess}'s grant: a
+ * call outside it is refused as the kernel refuses a VMM confined to its own process and devices.
+ * What a call changed is recorded in the agent's journal as it is made, and its answer, success or
+ * refusal, is sent once that is on disk ({@link DurableReplies}), so a crash right after an answer
+ * never loses the call.
  */
 public final class SyscallsService extends SyscallsGrpc.SyscallsImplBase {
     private final AgentHost host;
@@ -46,36 +48,45 @@ public final class SyscallsService extends SyscallsGrpc.SyscallsImplBase {
 
     @Override
     public void spawn(SpawnRequest request, StreamObserver<SpawnResponse> response) {
-        answer(response, () -> new Syscall.Spawn(processSpec(request)),
+        answer(response, () -> {
+            SyscallsAccess.scope().ifPresent(scope -> {
+                throw scope.spawnRefused();
+            });
+            return new Syscall.Spawn(processSpec(request));
+        },
                 pid -> SpawnResponse.newBuilder().setPid(pid).build());
     }
 
     @Override
     public void exit(ExitRequest request, StreamObserver<ExitResponse> response) {
-        answer(response, () -> new Syscall.Exit(request.getPid()), done -> ExitResponse.getDefaultInstance());
+        answer(response, () -> new Syscall.Exit(own(request.getPid())), done -> ExitResponse.getDefaultInstance());
     }
 
     @Override
     public void mmap(MmapRequest request, StreamObserver<MmapResponse> response) {
-        answer(response, () -> new Syscall.Mmap(request.getPid(), request.getLength(), request.getProt()),
+        answer(response, () -> new Syscall.Mmap(own(request.getPid()), request.getLength(), request.getProt()),
                 address -> MmapResponse.newBuilder().setAddr(address).build());
     }
 
     @Override
     public void munmap(MunmapRequest request, StreamObserver<MunmapResponse> response) {
-        answer(response, () -> new Syscall.Munmap(request.getPid(), request.getAddr(), request.getLength()),
+        answer(response, () -> new Syscall.Munmap(own(request.getPid()), request.getAddr(), request.getLength()),
                 done -> MunmapResponse.getDefaultInstance());
     }
 
     @Override
     public void open(OpenRequest request, StreamObserver<OpenResponse> response) {
-        answer(response, () -> new Syscall.Open(request.getPid(), request.getPath(), request.getFlags()),
+        answer(response, () -> {
+            int pid = own(request.getPid());
+            SyscallsAccess.scope().ifPresent(scope -> scope.requireOpenable(request.getPath()));
+            return new Syscall.Open(pid, request.getPath(), request.getFlags());
+        },
                 fd -> OpenResponse.newBuilder().setFd(fd).build());
     }
 
     @Override
     public void close(CloseRequest request, StreamObserver<CloseResponse> response) {
-        answer(response, () -> new Syscall.Close(request.getPid(), request.getFd()),
+        answer(response, () -> new Syscall.Close(own(request.getPid()), request.getFd()),
                 done -> CloseResponse.getDefaultInstance());
     }
 
@@ -88,7 +99,7 @@ public final class SyscallsService extends SyscallsGrpc.SyscallsImplBase {
         }
         try {
             Ioctl<?> engineRequest = IoctlMessages.toEngine(request);
-            answer(response, () -> new Syscall.IoctlCall<>(request.getPid(), request.getFd(), engineRequest),
+            answer(response, () -> new Syscall.IoctlCall<>(own(request.getPid()), request.getFd(), engineRequest),
                     reply -> IoctlMessages.toWire(ioctl, reply));
         } catch (KernelException refused) {
             response.onError(KernelStatus.of(refused.errno(), refused.getMessage(), Map.of(), null));
@@ -108,6 +119,9 @@ public final class SyscallsService extends SyscallsGrpc.SyscallsImplBase {
         } catch (io.grpc.StatusRuntimeException invalid) {
             response.onError(invalid);
             return;
+        } catch (KernelException outOfScope) {
+            response.onError(KernelStatus.of(outOfScope.errno(), outOfScope.getMessage(), Map.of(), null));
+            return;
         }
         R result;
         try {
@@ -125,6 +139,15 @@ public final class SyscallsService extends SyscallsGrpc.SyscallsImplBase {
         M message = (M) reply.apply(result);
         response.onNext(message);
         response.onCompleted();
+    }
+
+    /**
+     * {@code pid}, when the caller may name it: an assignment's credential reaches its VMM process only,
+     * and any other pid does not exist for it (ESRCH), exited, another assignment's or never used alike.
+     */
+    private static int own(int pid) {
+        SyscallsAccess.scope().ifPresent(scope -> scope.requireOwn(pid));
+        return pid;
     }
 
     /** vfleet_agent_syscall_errors_total{call, errno}: what the kernel refused, for dashboards and alerts. */

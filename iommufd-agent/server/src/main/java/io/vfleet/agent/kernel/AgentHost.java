@@ -7,7 +7,12 @@ import io.vfleet.engine.snapshot.HostSnapshot;
 import io.vfleet.engine.snapshot.JournalReplay;
 import io.vfleet.engine.snapshot.SnapshotException;
 import io.vfleet.engine.topology.HostTopology;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,13 +23,20 @@ import org.slf4j.LoggerFactory;
  * answer waits for it once, when it is sent (see {@code DurableReplies}), so that a node operation
  * made of many calls pays for one sync, not one per call.
  *
- * <p>Locking: the host's own lock serialises the calls and is the only lock a call takes (the journal
- * appends a change under it); a base is taken under it too, so it is always of a state between two calls.
+ * <p>Locking: the host's own lock serialises the calls (the journal appends a change under it); a
+ * base is taken under it too, so it is always of a state between two calls. So gRPC threads calling
+ * concurrently see the kernel's one-call-at-a-time order. Before it, a call made in a process takes
+ * that process's gate shared, and a node operation that must be alone with a process for several
+ * calls (a set reset opening, binding and closing fenced members in a VMM process) holds the gate
+ * exclusively ({@link #exclusively}): no caller's system call on that process runs in between, so
+ * nobody but the operation ever sees the files it opens there. Lock order: gate, then the host's lock.
  */
 public final class AgentHost implements StateJournal.KernelSnapshots {
     private static final Logger log = LoggerFactory.getLogger(AgentHost.class);
 
     private final Host host;
+    /** One per process that calls were made in; removed when it exits, as pids are not given out again. */
+    private final Map<Integer, ReentrantReadWriteLock> gates = new ConcurrentHashMap<>();
 
     private AgentHost(Host host) {
         this.host = host;
@@ -65,12 +77,44 @@ public final class AgentHost implements StateJournal.KernelSnapshots {
     }
 
     /**
-     * Makes {@code call}. What it changed, even a refused call (IOMMU_IOAS_UNMAP removes areas before
-     * the one it refuses), is recorded in the journal before this returns, and durable once the
-     * journal's {@code awaitDurable} returns.
+     * Makes {@code call}, in its process's gate (see {@link #exclusively}). What it changed, even a
+     * refused call (IOMMU_IOAS_UNMAP removes areas before the one it refuses), is recorded in the
+     * journal before this returns, and durable once the journal's {@code awaitDurable} returns.
      */
     public <R> R call(Syscall<R> call) {
-        return call.applyTo(host);
+        Lock gate = call.pid() == Syscall.NO_PROCESS ? null : gate(call.pid()).readLock();
+        if (gate != null) {
+            gate.lock();
+        }
+        try {
+            R result = call.applyTo(host);
+            if (call instanceof Syscall.Exit exited) {
+                gates.remove(exited.pid());
+            }
+            return result;
+        } finally {
+            if (gate != null) {
+                gate.unlock();
+            }
+        }
+    }
+
+    /**
+     * Runs {@code work} alone with process {@code pid}: system calls others make in it wait until it is
+     * done, while the ones {@code work} makes itself (on this thread) go ahead.
+     */
+    public <T> T exclusively(int pid, Supplier<T> work) {
+        Lock gate = gate(pid).writeLock();
+        gate.lock();
+        try {
+            return work.get();
+        } finally {
+            gate.unlock();
+        }
+    }
+
+    private ReentrantReadWriteLock gate(int pid) {
+        return gates.computeIfAbsent(pid, ignored -> new ReentrantReadWriteLock());
     }
 
     /** A consistent read of the host's objects, under the host's lock. */

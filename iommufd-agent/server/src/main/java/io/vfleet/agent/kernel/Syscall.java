@@ -15,6 +15,13 @@ public sealed interface Syscall<R> {
     /** Makes the call on {@code host}; a refusal is the engine's {@code KernelException}. */
     R applyTo(Host host);
 
+    /** The process the call is made in or on; {@link #NO_PROCESS} for one that names none (Spawn). */
+    default int pid() {
+        return NO_PROCESS;
+    }
+
+    int NO_PROCESS = -1;
+
     /** fork() + execve(). */
     record Spawn(ProcessSpec spec) implements Syscall<Integer> {
         @Override

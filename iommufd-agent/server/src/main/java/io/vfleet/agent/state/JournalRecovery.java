@@ -51,13 +51,14 @@ final class JournalRecovery {
 
     /** Everything a state directory holds. */
     record Recovered(long baseSequence, HostSnapshot kernelBase, List<RecordedChange> kernelChanges,
-            Map<String, Assignment> assignments, Map<String, Integer> tenantUids, long lastSequence,
+            Map<String, Assignment> assignments, Map<String, Integer> tenantUids, long nodeEpoch, long lastSequence,
             List<SegmentFile> segments, List<String> tornTails) {
     }
 
     private final Path directory;
     private final Map<String, Assignment> assignments = new LinkedHashMap<>();
     private final Map<String, Integer> tenantUids = new TreeMap<>();
+    private long nodeEpoch;
     private final List<RecordedChange> kernelChanges = new ArrayList<>();
     private final List<SegmentFile> segments = new ArrayList<>();
     private long baseSequence;
@@ -91,14 +92,14 @@ final class JournalRecovery {
                         + "the state they hold. To start this host as after a reboot, remove " + String.join(" and ", earlier)
                         + " (the assignment service's reconciliation then releases what the host held)");
             }
-            return new Recovered(0, null, List.of(), Map.of(), Map.of(), 0, List.of(), List.of());
+            return new Recovered(0, null, List.of(), Map.of(), Map.of(), 0, 0, List.of(), List.of());
         }
         HostSnapshot kernelBase = readBase(base);
         lastSequence = baseSequence;
         for (Path segment : segmentPaths) {
             readSegment(segment);
         }
-        return new Recovered(baseSequence, kernelBase, List.copyOf(kernelChanges), assignments, tenantUids, lastSequence,
+        return new Recovered(baseSequence, kernelBase, List.copyOf(kernelChanges), assignments, tenantUids, nodeEpoch, lastSequence,
                 List.copyOf(segments), List.copyOf(tornTails));
     }
 
@@ -137,6 +138,7 @@ final class JournalRecovery {
                 assignments.put(decoded.id(), decoded);
             }
             base.getTenantUidsList().forEach(uid -> tenantUids.put(uid.getTenant(), uid.getUid()));
+            nodeEpoch = base.getNodeEpoch();
             return base.hasKernel() ? StateRecords.decode(base.getKernel()) : null;
         } catch (IllegalArgumentException malformed) {
             throw new StateException(where + ": " + malformed.getMessage(), malformed);
@@ -208,6 +210,7 @@ final class JournalRecovery {
                     assignments.put(assignment.id(), assignment);
                 }
                 case TENANT_UID -> tenantUids.put(change.getTenantUid().getTenant(), change.getTenantUid().getUid());
+                case NODE_EPOCH -> nodeEpoch = change.getNodeEpoch();
                 case CHANGE_NOT_SET -> throw new IllegalArgumentException("change: nothing is set in the oneof");
             }
         } catch (IllegalArgumentException malformed) {

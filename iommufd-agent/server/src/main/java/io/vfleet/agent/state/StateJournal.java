@@ -87,26 +87,34 @@ public final class StateJournal implements AssignmentTable, AutoCloseable {
     public record Statistics(long changes, long flushes, long bytesWritten, long syncNanos, long compactions) {
     }
 
-    /** A change waiting for a flush: a kernel call, an assignment, or a tenant's uid. */
+    /** A change waiting for a flush: a kernel call, an assignment, a tenant's uid, or the node's epoch. */
     private record Pending(long sequence, Object record) {
     }
 
     private record TenantUidRecord(String tenant, int uid) {
     }
 
+    private record NodeEpochRecord(long epoch) {
+    }
+
     /** A consistent cut of the state for a base. */
-    private record Cut(long sequence, HostSnapshot kernel, List<Assignment> assignments, Map<String, Integer> tenantUids) {
+    private record Cut(long sequence, HostSnapshot kernel, List<Assignment> assignments, Map<String, Integer> tenantUids,
+            long nodeEpoch) {
     }
 
     private final Path directory;
     private final long compactEvery;
 
     private final ReentrantLock appendLock = new ReentrantLock();
-    /** Guarded by appendLock, as are {@link #assignments} and {@link #tenantUids}, the table as of {@link #appended}. */
+    /**
+     * Guarded by appendLock, as are {@link #assignments}, {@link #tenantUids} and {@link #nodeEpoch}, the
+     * table as of {@link #appended}.
+     */
     private List<Pending> pending = new ArrayList<>();
     private long appended;
     private final Map<String, Assignment> assignments;
     private final Map<String, Integer> tenantUids;
+    private long nodeEpoch;
     /** {@link #appended} for readers without the lock. */
     private volatile long appendedSoFar;
     /** The last change each thread appended to this journal, until it takes it. */
@@ -138,6 +146,7 @@ public final class StateJournal implements AssignmentTable, AutoCloseable {
         this.compactEvery = compactEvery;
         this.assignments = new LinkedHashMap<>(recovered.assignments());
         this.tenantUids = new TreeMap<>(recovered.tenantUids());
+        this.nodeEpoch = recovered.nodeEpoch();
         this.appended = recovered.lastSequence();
         this.appendedSoFar = appended;
         this.durable = appended;
@@ -200,7 +209,7 @@ public final class StateJournal implements AssignmentTable, AutoCloseable {
     public Content load() {
         appendLock.lock();
         try {
-            return new Content(tenantUids, List.copyOf(assignments.values()));
+            return new Content(tenantUids, List.copyOf(assignments.values()), nodeEpoch);
         } finally {
             appendLock.unlock();
         }
@@ -216,6 +225,11 @@ public final class StateJournal implements AssignmentTable, AutoCloseable {
         append(new TenantUidRecord(tenant, uid), null);
     }
 
+    @Override
+    public void putNodeEpoch(long epoch) {
+        append(new NodeEpochRecord(epoch), null);
+    }
+
     private void append(Object record, Assignment assignment) {
         appendLock.lock();
         try {
@@ -223,6 +237,8 @@ public final class StateJournal implements AssignmentTable, AutoCloseable {
                 assignments.put(assignment.id(), assignment);
             } else if (record instanceof TenantUidRecord uid) {
                 tenantUids.put(uid.tenant(), uid.uid());
+            } else if (record instanceof NodeEpochRecord node) {
+                nodeEpoch = node.epoch();
             }
             pending.add(new Pending(++appended, record));
             appendedSoFar = appended;
@@ -341,6 +357,7 @@ public final class StateJournal implements AssignmentTable, AutoCloseable {
             case JournalEntry entry -> message.setKernel(KernelCalls.encode(entry));
             case Assignment assignment -> message.setAssignment(StateRecords.encode(assignment));
             case TenantUidRecord uid -> message.setTenantUid(TenantUid.newBuilder().setTenant(uid.tenant()).setUid(uid.uid()));
+            case NodeEpochRecord node -> message.setNodeEpoch(node.epoch());
             default -> throw new AssertionError("not a change: " + change.record());
         }
         return message.build();
@@ -399,7 +416,7 @@ public final class StateJournal implements AssignmentTable, AutoCloseable {
     private void compact() {
         KernelSnapshots snapshots = kernel;
         Cut cut = snapshots == null ? cut(null) : snapshots.whileQuiet(this::cut);
-        Base.Builder base = Base.newBuilder().setSequence(cut.sequence());
+        Base.Builder base = Base.newBuilder().setSequence(cut.sequence()).setNodeEpoch(cut.nodeEpoch());
         if (cut.kernel() != null) {
             base.setKernel(StateRecords.encode(cut.kernel()));
         }
@@ -439,7 +456,7 @@ public final class StateJournal implements AssignmentTable, AutoCloseable {
         appendLock.lock();
         try {
             rotate = true;
-            return new Cut(appended, snapshot, List.copyOf(assignments.values()), new TreeMap<>(tenantUids));
+            return new Cut(appended, snapshot, List.copyOf(assignments.values()), new TreeMap<>(tenantUids), nodeEpoch);
         } finally {
             appendLock.unlock();
         }

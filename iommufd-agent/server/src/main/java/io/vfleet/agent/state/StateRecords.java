@@ -38,7 +38,8 @@ final class StateRecords {
                     .toList();
             message.setPrepared(io.vfleet.agent.state.v1.Prepared.newBuilder()
                     .setPid(prepared.pid()).setIommufd(prepared.iommufd()).setIoasId(prepared.ioasId())
-                    .setVmFd(prepared.vmFd()).setKvmDeviceFd(prepared.kvmDeviceFd()).addAllDevices(devices));
+                    .setVmFd(prepared.vmFd()).setKvmDeviceFd(prepared.kvmDeviceFd()).addAllDevices(devices)
+                    .setSyscallsCredential(prepared.syscallsCredential() == null ? "" : prepared.syscallsCredential()));
         }
         return message.build();
     }
@@ -54,7 +55,7 @@ final class StateRecords {
                     device.getCdevPath(), device.getFd(), device.getDevid(), device.getHwptId(), device.getFunctionReset(),
                     device.getNoiommu())).toList();
             prepared = new Prepared(wire.getPid(), wire.getIommufd(), wire.getIoasId(), wire.getVmFd(), wire.getKvmDeviceFd(),
-                    devices);
+                    devices, wire.getSyscallsCredential().isEmpty() ? null : wire.getSyscallsCredential());
         }
         return new Assignment(message.getId(), message.getTenant(), message.getDevicesList(), message.getWithKvm(),
                 message.getEpoch(), prepared);

@@ -12,8 +12,12 @@ import java.util.TreeMap;
  */
 public interface AssignmentTable {
 
-    /** The table's content. */
-    record Content(Map<String, Integer> tenantUids, List<Assignment> assignments) {
+    /**
+     * The table's content.
+     *
+     * @param nodeEpoch the newest fencing epoch the node has seen from the controller; 0 before the first
+     */
+    record Content(Map<String, Integer> tenantUids, List<Assignment> assignments, long nodeEpoch) {
         public Content {
             tenantUids = new TreeMap<>(tenantUids);
             assignments = List.copyOf(assignments);
@@ -28,4 +32,7 @@ public interface AssignmentTable {
 
     /** Records that the VMMs of {@code tenant} run as {@code uid}. */
     void putTenantUid(String tenant, int uid);
+
+    /** Records that the newest fencing epoch the node has seen from the controller is {@code epoch}. */
+    void putNodeEpoch(long epoch);
 }

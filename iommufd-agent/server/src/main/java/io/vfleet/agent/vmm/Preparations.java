@@ -17,6 +17,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import org.slf4j.Logger;
@@ -41,8 +42,13 @@ import org.slf4j.LoggerFactory;
  * the agent saw succeed rather than one the kernel may or may not do on the last close; a set it
  * cannot reset that way is left to the kernel's reset on release, as reported.
  *
- * <p>Every operation checks the caller's fencing epoch first: one older than the highest seen for the
- * assignment is refused, and the highest is remembered even after a release. Prepare is idempotent by
+ * <p>Every operation checks the caller's fencing epoch first: a Prepare's against the highest seen for
+ * the assignment (remembered even after a release), a Release's and a HotReset's against the highest
+ * the node has seen from the controller in any call, so that a controller that decided before the
+ * newest one heard from cannot undo a device's state. Every call raises the node's mark.
+ *
+ * <p>Each prepared assignment has a credential for the system calls of its VMM process
+ * ({@link #scopeOf}); Release revokes it with the process. Prepare is idempotent by
  * assignment id and all-or-nothing: a refusal on any device exits the process, which closes every
  * file it opened and so undoes every bind and attach.
  *
@@ -66,6 +72,9 @@ public final class Preparations {
     private final SetReset setReset;
     private final Map<String, Integer> tenantUids = new TreeMap<>();
     private final Map<String, Assignment> assignments = new LinkedHashMap<>();
+    /** What each prepared assignment's credential reaches, by the credential's digest; rebuilt from the table on start. */
+    private final Map<String, SyscallScope> byCredential = new java.util.concurrent.ConcurrentHashMap<>();
+    private long nodeEpoch;
 
     public Preparations(AgentHost host, AssignmentTable table) {
         this(host, table, Checkpoints.NONE);
@@ -78,7 +87,11 @@ public final class Preparations {
         this.setReset = new SetReset(host, checkpoints);
         AssignmentTable.Content content = table.load();
         tenantUids.putAll(content.tenantUids());
-        content.assignments().forEach(assignment -> assignments.put(assignment.id(), assignment));
+        nodeEpoch = content.nodeEpoch();
+        content.assignments().forEach(assignment -> {
+            assignments.put(assignment.id(), assignment);
+            indexCredential(assignment);
+        });
     }
 
     public synchronized Prepared prepare(PrepareOrder order) {
@@ -88,6 +101,7 @@ public final class Preparations {
         }
         List<String> devices = canonicalDevices("devices", order.devices(), true);
         Assignment seen = checkEpoch(order.assignmentId(), order.epoch());
+        raiseNodeEpoch(order.epoch());
         if (seen != null && seen.holdsDevices()) {
             if (!seen.tenant().equals(order.tenant()) || !seen.devices().equals(devices) || seen.withKvm() != order.withKvm()) {
                 throw new AssignmentRefused(Reason.ASSIGNMENT_CONFLICT, "", "assignment " + order.assignmentId()
@@ -112,7 +126,7 @@ public final class Preparations {
     public synchronized Released release(ReleaseOrder order) {
         requireId(order.assignmentId());
         List<String> fenced = canonicalDevices("fenced", order.fenced(), false);
-        Assignment seen = checkEpoch(order.assignmentId(), order.epoch());
+        Assignment seen = checkNodeEpoch(order.assignmentId(), order.epoch());
         if (seen == null || !seen.holdsDevices()) {
             remember(seen == null ? new Assignment(order.assignmentId(), "", List.of(), false, order.epoch(), null)
                     : seen.withEpoch(order.epoch()));
@@ -148,7 +162,7 @@ public final class Preparations {
     public synchronized List<String> hotReset(HotResetOrder order) {
         requireId(order.assignmentId());
         List<String> fenced = canonicalDevices("fenced", order.fenced(), false);
-        Assignment seen = checkEpoch(order.assignmentId(), order.epoch());
+        Assignment seen = checkNodeEpoch(order.assignmentId(), order.epoch());
         if (seen != null) {
             remember(seen.withEpoch(order.epoch()));
         }
@@ -162,6 +176,15 @@ public final class Preparations {
                     + order.assignmentId() + " " + seen.devices());
         }
         return setReset.reset(new SetReset.Request(order.assignmentId(), seen.prepared(), device, fenced, openedBy()));
+    }
+
+    /**
+     * Which assignment's VMM a Syscalls credential reaches; empty for one no prepared assignment has
+     * (never issued, or revoked by its Release). Not serialised with the node operations: it reads a
+     * concurrent index, so a VMM's system calls never wait for another assignment's Prepare.
+     */
+    public Optional<SyscallScope> scopeOf(String credential) {
+        return Optional.ofNullable(byCredential.get(SyscallScope.digest(credential)));
     }
 
     /** The prepared assignments, in the order they were first seen. */
@@ -245,7 +268,7 @@ public final class Preparations {
                 prepared.add(new Prepared.Device(bdf, node.cdevPath(), fd, devid, node.noiommu() ? 0 : hwpt,
                         (info.flags() & Ioctl.VfioDeviceGetInfo.FLAGS_RESET) != 0, node.noiommu()));
             }
-            return new Prepared(pid, iommufd, ioas, vmFd, kvmDevice, prepared);
+            return new Prepared(pid, iommufd, ioas, vmFd, kvmDevice, prepared, SyscallScope.newCredential());
         } catch (KernelException refused) {
             exitQuietly(pid);
             throw new AssignmentRefused(current, step, refused);
@@ -331,6 +354,33 @@ public final class Preparations {
         }
     }
 
+    /**
+     * A Release's or HotReset's epoch against the node's mark: the controller's newest decision on
+     * this node, whatever assignment it was about. Then the assignment's own, as for a Prepare.
+     */
+    private Assignment checkNodeEpoch(String id, long epoch) {
+        if (Long.compareUnsigned(epoch, nodeEpoch) < 0) {
+            throw new AssignmentRefused(Reason.STALE_EPOCH, "", "epoch " + Long.toUnsignedString(epoch)
+                    + " is older than " + Long.toUnsignedString(nodeEpoch) + ", the newest this node has seen from the controller");
+        }
+        Assignment seen = checkEpoch(id, epoch);
+        raiseNodeEpoch(epoch);
+        return seen;
+    }
+
+    private void raiseNodeEpoch(long epoch) {
+        if (Long.compareUnsigned(epoch, nodeEpoch) > 0) {
+            nodeEpoch = epoch;
+            table.putNodeEpoch(epoch);
+        }
+    }
+
+    private void indexCredential(Assignment assignment) {
+        if (assignment.holdsDevices() && assignment.prepared().syscallsCredential() != null) {
+            byCredential.put(SyscallScope.digest(assignment.prepared().syscallsCredential()), SyscallScope.of(assignment));
+        }
+    }
+
     private Assignment checkEpoch(String id, long epoch) {
         Assignment seen = assignments.get(id);
         if (seen != null && Long.compareUnsigned(epoch, seen.epoch()) < 0) {
@@ -341,7 +391,12 @@ public final class Preparations {
     }
 
     private void remember(Assignment assignment) {
-        if (!assignment.equals(assignments.put(assignment.id(), assignment))) {
+        Assignment before = assignments.put(assignment.id(), assignment);
+        if (before != null && before.holdsDevices() && !assignment.holdsDevices()) {
+            byCredential.remove(SyscallScope.digest(before.prepared().syscallsCredential()));
+        }
+        indexCredential(assignment);
+        if (!assignment.equals(before)) {
             table.put(assignment);
         }
     }

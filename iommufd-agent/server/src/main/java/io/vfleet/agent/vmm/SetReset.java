@@ -70,8 +70,17 @@ final class SetReset {
         }
     }
 
-    /** Resets the set; answers every function the reset reached, in BDF order. */
+    /**
+     * Resets the set; answers every function the reset reached, in BDF order. The whole of it runs
+     * alone with the VMM process ({@link AgentHost#exclusively}): the fenced members' files exist only
+     * inside it, so no system call of the assignment's credential holder, nor of anyone, ever reaches
+     * them; a call that names their descriptors afterwards finds them closed (EBADF).
+     */
     List<String> reset(Request request) {
+        return host.exclusively(request.prepared().pid(), () -> resetAlone(request));
+    }
+
+    private List<String> resetAlone(Request request) {
         int pid = request.prepared().pid();
         Prepared.Device device = request.device();
         VfioDeviceGetPciHotResetInfo.Reply info;

@@ -111,21 +111,27 @@ public final class AgentBenchmark {
     }
 
     private void run(int rounds, int seconds, String jvm) throws Exception {
-        var syscalls = SyscallsGrpc.newBlockingStub(channel);
-        var nodeAgent = NodeAgentGrpc.newBlockingStub(channel);
+        var nodeAgent = NodeAgentGrpc.newBlockingStub(channel).withInterceptors(ChildAgent.bearer(ChildAgent.CONTROLLER_TOKEN));
         var health = HealthGrpc.newBlockingStub(channel);
         List<PrepareResponse> kept = new ArrayList<>();
         for (int gpu = 0; gpu < KEPT_PREPARED; gpu++) {
             kept.add(nodeAgent.prepare(prepare(gpu, 1)));
         }
         PrepareResponse vmm = kept.getFirst();
+        // As a VMM calls: with its assignment's credential, which reaches its own process alone.
+        var syscalls = SyscallsGrpc.newBlockingStub(channel).withInterceptors(ChildAgent.bearer(vmm.getSyscallsCredential()));
         long guestRam = syscalls.mmap(MmapRequest.newBuilder().setPid(vmm.getPid()).setLength(GUEST_RAM).setProt(3).build()).getAddr();
         IoctlRequest query = IoctlRequest.newBuilder().setPid(vmm.getPid()).setFd(vmm.getIommufd())
                 .setIommuIoasIovaRanges(IommuIoasIovaRanges.newBuilder().setIoasId(vmm.getIoasId()).setNumIovas(8)).build();
+        // The other callers' VMMs are made by an operator, whose token reaches every process.
+        var operator = SyscallsGrpc.newBlockingStub(channel).withInterceptors(ChildAgent.bearer(ChildAgent.OPERATOR_TOKEN));
         List<IoctlRequest[]> mapUnmaps = new ArrayList<>();
+        List<SyscallsGrpc.SyscallsBlockingStub> callers = new ArrayList<>();
         mapUnmaps.add(mapUnmap(vmm.getPid(), vmm.getIommufd(), vmm.getIoasId(), guestRam));
+        callers.add(syscalls);
         for (int caller = 1; caller < CALLERS; caller++) {
-            mapUnmaps.add(ownIoas(syscalls, caller));
+            mapUnmaps.add(ownIoas(operator, caller));
+            callers.add(operator);
         }
         long[] epochs = new long[GPUS];
         Arrays.fill(epochs, 1);
@@ -140,8 +146,8 @@ public final class AgentBenchmark {
                 }),
                 new Load("no-op RPC, 16 callers", CALLERS, 1, caller -> () -> health.check(noop)),
                 new Load("Ioctl MAP+UNMAP, 16 callers", CALLERS, 2, caller -> () -> {
-                    syscalls.ioctl(mapUnmaps.get(caller)[0]);
-                    syscalls.ioctl(mapUnmaps.get(caller)[1]);
+                    callers.get(caller).ioctl(mapUnmaps.get(caller)[0]);
+                    callers.get(caller).ioctl(mapUnmaps.get(caller)[1]);
                 }),
                 new Load("Prepare+Release, 1 caller", 1, 1, caller -> cycle(nodeAgent, KEPT_PREPARED + caller, epochs)),
                 new Load("Prepare+Release, 16 callers", CALLERS, 1, caller -> cycle(nodeAgent, KEPT_PREPARED + caller, epochs)));
@@ -281,7 +287,7 @@ public final class AgentBenchmark {
     /** The agent's counters from its Prometheus endpoint, summed over their labels. */
     private Map<String, Double> scrape() throws IOException, InterruptedException {
         String body = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + agent.httpPort() + "/actuator/prometheus"))
-                .build(), HttpResponse.BodyHandlers.ofString()).body();
+                .header("Authorization", "Bearer " + ChildAgent.OPERATOR_TOKEN).build(), HttpResponse.BodyHandlers.ofString()).body();
         Map<String, Double> values = new HashMap<>();
         for (String line : body.lines().toList()) {
             if (line.startsWith("vfleet_agent_journal_") || line.startsWith("vfleet_agent_reply_durability_seconds_")) {

@@ -59,10 +59,15 @@ class DurableRepliesTest {
             assertThat(trailers.getAndSet(null).get(DurableReplies.BOOT_ID)).isEqualTo(InProcessAgent.BOOT_ID);
 
             StatusRuntimeException refused = catchThrowableOfType(StatusRuntimeException.class, () ->
-                    SyscallsGrpc.newBlockingStub(agent.channel()).withInterceptors(capture)
+                    agent.as(InProcessAgent.OPERATOR_TOKEN).withInterceptors(capture)
                             .close(CloseRequest.newBuilder().setPid(4242).setFd(3).build()));
             assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
             assertThat(refused.getTrailers().get(DurableReplies.BOOT_ID)).isEqualTo(InProcessAgent.BOOT_ID);
+
+            StatusRuntimeException unauthenticated = catchThrowableOfType(StatusRuntimeException.class, () ->
+                    SyscallsGrpc.newBlockingStub(agent.channel()).close(CloseRequest.newBuilder().setPid(4242).setFd(3).build()));
+            assertThat(unauthenticated.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
+            assertThat(unauthenticated.getTrailers().get(DurableReplies.BOOT_ID)).isEqualTo(InProcessAgent.BOOT_ID);
         }
     }
 

@@ -69,7 +69,7 @@ class StateRecordsTest {
     void aPreparedAssignmentRoundTripsThroughItsBytes() throws Exception {
         Assignment assignment = new Assignment("a-1", "acme", List.of("0000:18:00.0", "0000:19:00.0"), true, -2,
                 new Prepared(100, 3, 1, 4, 5, List.of(new Prepared.Device("0000:18:00.0", "/dev/vfio/devices/vfio0", 6, 1, 2, true, false),
-                        new Prepared.Device("0000:19:00.0", "/dev/vfio/noiommu-0", 7, 3, 0, false, true))));
+                        new Prepared.Device("0000:19:00.0", "/dev/vfio/noiommu-0", 7, 3, 0, false, true)), "vfa_credential"));
         Assignment released = new Assignment("a-2", "", List.of(), false, 9, null);
 
         for (Assignment recorded : List.of(assignment, released)) {

@@ -1,0 +1,48 @@
+package io.vfleet.security;
+
+import java.util.Arrays;
+import java.util.function.Supplier;
+import org.springframework.core.env.Environment;
+import org.springframework.security.oauth2.jwt.JwtDecoder;
+
+/**
+ * Which way an application authenticates, chosen once at startup and refused when unsafe: OAuth2 JWTs
+ * when {@code vfleet.security.jwt} names an issuer, the static token table only in the profile
+ * {@value SecurityProperties#LOCAL_PROFILE}, and no start at all without either (fail closed).
+ */
+public final class AuthenticationMode {
+
+    private AuthenticationMode() {
+    }
+
+    /** The authenticator the configuration asks for; {@code decoder} builds the JWT decoder when it is JWTs. */
+    public static BearerAuthenticator choose(SecurityProperties properties, Environment environment,
+            Supplier<JwtDecoder> decoder) {
+        boolean local = Arrays.asList(environment.getActiveProfiles()).contains(SecurityProperties.LOCAL_PROFILE);
+        boolean jwt = properties.jwt().configured();
+        boolean tokens = !properties.tokens().isEmpty();
+        if (jwt && tokens) {
+            throw new IllegalStateException("Both vfleet.security.jwt and vfleet.security.tokens are configured: "
+                    + "a service takes access tokens from one issuer, or (in the local stack only) static tokens, not both");
+        }
+        if (tokens && !local) {
+            throw new IllegalStateException("vfleet.security.tokens are static bearer tokens for the local stack only, "
+                    + "and this application does not run with the Spring profile '" + SecurityProperties.LOCAL_PROFILE
+                    + "': configure vfleet.security.jwt.issuer-uri (and audiences) for OAuth2 access tokens instead");
+        }
+        if (jwt) {
+            if (properties.jwt().audiences().isEmpty()) {
+                throw new IllegalStateException("vfleet.security.jwt.audiences is empty: name the audience this "
+                        + "service's access tokens are issued for, or any token of the issuer would do");
+            }
+            return new JwtBearer(decoder.get(), properties.jwt());
+        }
+        if (tokens) {
+            return new StaticTokens(properties.tokens());
+        }
+        throw new IllegalStateException("No authentication is configured, and this application serves nobody "
+                + "unauthenticated: set vfleet.security.jwt.issuer-uri and vfleet.security.jwt.audiences for "
+                + "OAuth2 access tokens, or, for the local stack only, the profile '" + SecurityProperties.LOCAL_PROFILE
+                + "' with vfleet.security.tokens");
+    }
+}

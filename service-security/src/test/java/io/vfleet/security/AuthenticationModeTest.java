@@ -1,0 +1,62 @@
+package io.vfleet.security;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.URI;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.springframework.mock.env.MockEnvironment;
+
+/** Which way an app authenticates, and that every unsafe or missing choice stops it with words that say what to set. */
+class AuthenticationModeTest {
+    private static final SecurityProperties.StaticToken OPERATOR =
+            new SecurityProperties.StaticToken("operator-token", "operator", null, null, null);
+
+    @Test
+    void withoutAnyAuthenticationTheAppDoesNotStart() {
+        assertThatThrownBy(() -> AuthenticationMode.choose(new SecurityProperties(null, null), new MockEnvironment(), () -> null))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageStartingWith("No authentication is configured")
+                .hasMessageContaining("vfleet.security.jwt.issuer-uri");
+    }
+
+    @Test
+    void staticTokensOutsideTheLocalProfileDoNotStart() {
+        MockEnvironment production = new MockEnvironment();
+        production.setActiveProfiles("prod");
+
+        assertThatThrownBy(() -> AuthenticationMode.choose(new SecurityProperties(List.of(OPERATOR), null), production, () -> null))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("for the local stack only").hasMessageContaining("'local'");
+    }
+
+    @Test
+    void staticTokensInTheLocalProfileAuthenticate() {
+        MockEnvironment local = new MockEnvironment();
+        local.setActiveProfiles("local");
+
+        BearerAuthenticator tokens = AuthenticationMode.choose(new SecurityProperties(List.of(OPERATOR), null), local, () -> null);
+
+        assertThat(tokens.authenticate("operator-token").role()).isEqualTo(Role.OPERATOR);
+    }
+
+    @Test
+    void aJwtIssuerWithoutAnAudienceDoesNotStart() {
+        SecurityProperties.Jwt jwt = new SecurityProperties.Jwt(URI.create("https://issuer.example"), null, null, null, null, null);
+
+        assertThatThrownBy(() -> AuthenticationMode.choose(new SecurityProperties(null, jwt), new MockEnvironment(), () -> null))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("vfleet.security.jwt.audiences");
+    }
+
+    @Test
+    void jwtAndStaticTokensTogetherDoNotStart() {
+        SecurityProperties.Jwt jwt = new SecurityProperties.Jwt(URI.create("https://issuer.example"), null, List.of("vfleet"),
+                null, null, null);
+        MockEnvironment local = new MockEnvironment();
+        local.setActiveProfiles("local");
+
+        assertThatThrownBy(() -> AuthenticationMode.choose(new SecurityProperties(List.of(OPERATOR), jwt), local, () -> null))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("not both");
+    }
+}
