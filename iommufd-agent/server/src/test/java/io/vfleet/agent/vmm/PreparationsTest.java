@@ -250,6 +250,29 @@ class PreparationsTest {
                 .reason()).as("the epoch seen survives too").isEqualTo(Reason.STALE_EPOCH);
     }
 
+    /**
+     * A Release older than the newest epoch the node has seen, from any assignment's call, is refused;
+     * that mark is a change of the journal, read back after a crash, then part of the base the start
+     * writes, read back after a second crash.
+     */
+    @Test
+    void theNodesNewestEpochRefusesAnOlderReleaseAfterACrashAndAfterTheBaseThatFollows() {
+        start("gpu-server-8x");
+        preparations.prepare(new PrepareOrder("a-1", "acme", List.of("0000:18:00.0"), false, 3));
+        preparations.prepare(new PrepareOrder("a-2", "acme", List.of("0000:19:00.0"), false, 8));
+        agent.journal().awaitDurable();
+
+        for (String restart : List.of("from the journal", "from the base")) {
+            start("gpu-server-8x");
+            AssignmentRefused stale = catchThrowableOfType(AssignmentRefused.class,
+                    () -> preparations.release(new ReleaseOrder("a-1", true, 5)));
+            assertThat(stale).as(restart).isNotNull();
+            assertThat(stale.reason()).as(restart).isEqualTo(Reason.STALE_EPOCH);
+            assertThat(stale.getMessage()).as(restart).contains("older than 8");
+            assertThat(preparations.prepared()).as(restart).hasSize(2);
+        }
+    }
+
     @Test
     void anAssignmentSurvivesARestartAndAVmmWhosePrepareWasCutShortIsExited() {
         start("gpu-server-8x");
