@@ -99,7 +99,17 @@ final class StackWiring {
         if (jar.servesGrpc()) {
             properties.set("spring.grpc.server.port", Integer.toString(ports.assignmentGrpc()));
         }
-        database(properties);
+        properties.set("spring.datasource.url", database.jdbcUrl())
+                .set("spring.datasource.username", database.assignmentService())
+                .secret("spring.datasource.password", database.password())
+                .set("spring.flyway.user", database.assignmentOwner())
+                .secret("spring.flyway.password", database.password())
+                // A throwaway key for the audit log's checkpoints, made on first start, and the
+                // checkpoints kept in the stack's state, outside the database.
+                .set("vfleet.audit.signing.key-file",
+                        settings.stateDirectory().resolve("assignment-service").resolve("audit-signing.key").toString())
+                .set("vfleet.audit.signing.generate-if-missing", "true")
+                .set("vfleet.audit.checkpoints.directory", settings.stateDirectory().resolve("audit-checkpoints").toString());
         DemoTokens.addTo(properties, tokens.assignmentGrants());
         properties.secret("vfleet.agents.token", tokens.controller());
         if (followsInventory) {

@@ -62,6 +62,11 @@ class StackWiringTest {
                 .noneMatch(argument -> argument.startsWith("--vfleet.reconcile.interval="))
                 .noneMatch(argument -> argument.contains(tokens.controller()));
         assertThat(String.join(" ", assignment.environment().values())).contains(tokens.controller());
+        Path state = directory.resolve("state").toAbsolutePath().normalize();
+        assertThat(assignment.arguments()).contains("--spring.flyway.user=vfleet",
+                "--vfleet.audit.signing.key-file=" + state.resolve("assignment-service/audit-signing.key"),
+                "--vfleet.audit.signing.generate-if-missing=true",
+                "--vfleet.audit.checkpoints.directory=" + state.resolve("audit-checkpoints"));
         assertThat(tokens.inventoryGrants()).contains(new DemoTokens.Grant(tokens.controller(), "controller", null));
         assertThat(wired.notWired()).isEmpty();
     }

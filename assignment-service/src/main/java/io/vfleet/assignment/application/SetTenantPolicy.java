@@ -31,7 +31,7 @@ public final class SetTenantPolicy {
         return transactions.execute(status -> {
             tenants.lock(policy.tenant());
             TenantPolicy saved = tenants.save(policy);
-            audit.append(new AuditEvent(0, Instant.now(), AuditEvent.Kind.TENANT_POLICY, policy.tenant(), null, List.of(),
+            audit.append(new AuditEvent(0, Instant.now(), caller.principal(), AuditEvent.Kind.TENANT_POLICY, policy.tenant(), null, List.of(),
                     null, "max devices " + saved.maxDevices() + ", max pinned bytes " + saved.maxPinnedBytes()
                             + ", noiommu " + (saved.noiommuAllowed() ? "allowed" : "not allowed")));
             return saved;

@@ -120,7 +120,7 @@ final class AssignmentStatus {
         Code code = switch (conflict.reason()) {
             case IDEMPOTENCY_KEY_REUSED -> Code.ALREADY_EXISTS;
             case SUPERSEDED -> Code.ABORTED;
-            case WRONG_STATE, AGENT_REFUSED -> Code.FAILED_PRECONDITION;
+            case WRONG_STATE, AGENT_REFUSED, LOG_INCONSISTENT -> Code.FAILED_PRECONDITION;
         };
         ErrorInfo.Builder info = ErrorInfo.newBuilder().setReason(conflict.reason().name()).setDomain(DOMAIN);
         putAgentAnswer(info, conflict.agent());

@@ -31,6 +31,10 @@ class GrpcConfiguration {
                 .allow(AssignmentsGrpc.getListAuditEventsMethod().getFullMethodName(), Role.OPERATOR, Role.AUDITOR)
                 .allow(AssignmentsGrpc.getGetDeviceOwnersMethod().getFullMethodName(), Role.OPERATOR, Role.AUDITOR)
                 .allow(AssignmentsGrpc.getVerifyAuditMethod().getFullMethodName(), Role.OPERATOR, Role.AUDITOR)
+                .allow(AssignmentsGrpc.getGetCheckpointMethod().getFullMethodName(), Role.OPERATOR, Role.AUDITOR)
+                .allow(AssignmentsGrpc.getSignCheckpointMethod().getFullMethodName(), Role.OPERATOR, Role.AUDITOR)
+                .allow(AssignmentsGrpc.getGetInclusionProofMethod().getFullMethodName(), Role.OPERATOR, Role.AUDITOR)
+                .allow(AssignmentsGrpc.getGetConsistencyProofMethod().getFullMethodName(), Role.OPERATOR, Role.AUDITOR)
                 .allow(ServerReflectionGrpc.getServerReflectionInfoMethod().getFullMethodName(), Role.OPERATOR, Role.AUDITOR);
     }
 }

@@ -36,6 +36,9 @@ class WebConfiguration {
                 .allow(HttpMethod.PUT, "/api/v1/tenants/{tenant}", Role.OPERATOR)
                 .allow(HttpMethod.GET, "/api/v1/tenants/{tenant}", readers)
                 .allow(HttpMethod.GET, "/api/v1/audit/**", Role.OPERATOR, Role.AUDITOR)
+                // Verifying against a checkpoint one kept, and signing a checkpoint now: still only reading the log.
+                .allow(HttpMethod.POST, "/api/v1/audit/verify", Role.OPERATOR, Role.AUDITOR)
+                .allow(HttpMethod.POST, "/api/v1/audit/checkpoints", Role.OPERATOR, Role.AUDITOR)
                 .allow(HttpMethod.GET, "/api/v1/dashboard", Role.OPERATOR, Role.AUDITOR)
                 .allow(HttpMethod.GET, "/actuator/prometheus", Role.OPERATOR, Role.AUDITOR);
     }

@@ -44,6 +44,9 @@ import org.springframework.web.bind.annotation.RestController;
 @RestController
 class DashboardController {
 
+    /** How long a snapshot waits at most for audit events committed before it to be in the log. */
+    private static final java.time.Duration AUDIT_WAIT = java.time.Duration.ofSeconds(1);
+
     /** How many of the newest assignments and audit events a snapshot carries. */
     static final int LATEST = 50;
 
@@ -75,6 +78,8 @@ class DashboardController {
             throw new AccessDenied("role " + caller.role().name().toLowerCase(Locale.ROOT)
                     + " may not see the whole fleet: the dashboard is for operators and auditors");
         }
+        // The audit feed shows what committed before the request, as the assignment list does.
+        audit.awaitLinked(AUDIT_WAIT);
         return snapshots.execute(status -> new SnapshotBody(Instant.now(), topologies.revision(), nodes(),
                 latest(paging -> assignments.list(new Assignments.Filter(null, null, null), paging)
                         .map(AssignmentBody::of)),
