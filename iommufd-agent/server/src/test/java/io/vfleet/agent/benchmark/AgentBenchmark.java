@@ -33,6 +33,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntFunction;
 
 /**
@@ -67,6 +68,7 @@ public final class AgentBenchmark {
     private static final long FIXED_IOVA = 1L << 32;
     private static final int READ_WRITE = 1 | 2;
     private static final int FIXED = 4;
+    private static final long CONTROLLER_EPOCH = 1;
 
     private final ManagedChannel channel;
     private final ChildAgent agent;
@@ -115,7 +117,7 @@ public final class AgentBenchmark {
         var health = HealthGrpc.newBlockingStub(channel);
         List<PrepareResponse> kept = new ArrayList<>();
         for (int gpu = 0; gpu < KEPT_PREPARED; gpu++) {
-            kept.add(nodeAgent.prepare(prepare(gpu, 1)));
+            kept.add(nodeAgent.prepare(prepare(gpu, CONTROLLER_EPOCH)));
         }
         PrepareResponse vmm = kept.getFirst();
         // As a VMM calls: with its assignment's credential, which reaches its own process alone.
@@ -133,8 +135,6 @@ public final class AgentBenchmark {
             mapUnmaps.add(ownIoas(operator, caller));
             callers.add(operator);
         }
-        long[] epochs = new long[GPUS];
-        Arrays.fill(epochs, 1);
         HealthCheckRequest noop = HealthCheckRequest.getDefaultInstance();
 
         List<Load> loads = List.of(
@@ -149,8 +149,8 @@ public final class AgentBenchmark {
                     callers.get(caller).ioctl(mapUnmaps.get(caller)[0]);
                     callers.get(caller).ioctl(mapUnmaps.get(caller)[1]);
                 }),
-                new Load("Prepare+Release, 1 caller", 1, 1, caller -> cycle(nodeAgent, KEPT_PREPARED + caller, epochs)),
-                new Load("Prepare+Release, 16 callers", CALLERS, 1, caller -> cycle(nodeAgent, KEPT_PREPARED + caller, epochs)));
+                new Load("Prepare+Release, 1 caller", 1, 1, caller -> cycle(nodeAgent, KEPT_PREPARED + caller)),
+                new Load("Prepare+Release, 16 callers", CALLERS, 1, caller -> cycle(nodeAgent, KEPT_PREPARED + caller)));
 
         String only = System.getProperty("loads", "");
         if (!only.isBlank()) {
@@ -230,11 +230,16 @@ public final class AgentBenchmark {
                 memory.rssKilobytes() / 1024, memory.peakKilobytes() / 1024);
     }
 
-    private static Runnable cycle(NodeAgentGrpc.NodeAgentBlockingStub nodeAgent, int gpu, long[] epochs) {
+    /**
+     * One assignment's Prepare then Release, under the one controller epoch of the whole run: the node
+     * refuses a Release older than the newest epoch it has seen for any assignment, so epochs counted
+     * per GPU would have concurrent callers refuse each other.
+     */
+    private static Runnable cycle(NodeAgentGrpc.NodeAgentBlockingStub nodeAgent, int gpu) {
         return () -> {
-            long epoch = ++epochs[gpu];
-            nodeAgent.prepare(prepare(gpu, epoch));
-            nodeAgent.release(ReleaseRequest.newBuilder().setAssignmentId(assignmentId(gpu)).setReset(true).setEpoch(epoch).build());
+            nodeAgent.prepare(prepare(gpu, CONTROLLER_EPOCH));
+            nodeAgent.release(ReleaseRequest.newBuilder().setAssignmentId(assignmentId(gpu)).setReset(true)
+                    .setEpoch(CONTROLLER_EPOCH).build());
         };
     }
 
@@ -266,18 +271,27 @@ public final class AgentBenchmark {
         AtomicLong runs = new AtomicLong();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         List<Thread> threads = new ArrayList<>();
+        AtomicReference<RuntimeException> failed = new AtomicReference<>();
         long started = System.nanoTime();
         for (int caller = 0; caller < load.callers(); caller++) {
             Runnable work = load.work().apply(caller);
             threads.add(Thread.ofPlatform().start(() -> {
-                while (System.nanoTime() < deadline) {
-                    work.run();
-                    runs.incrementAndGet();
+                try {
+                    while (System.nanoTime() < deadline && failed.get() == null) {
+                        work.run();
+                        runs.incrementAndGet();
+                    }
+                } catch (RuntimeException refused) {
+                    failed.compareAndSet(null, refused);
                 }
             }));
         }
         for (Thread thread : threads) {
             thread.join();
+        }
+        if (failed.get() != null) {
+            // A refused call ends its caller: a rate of the callers left would be no rate of this load.
+            throw new IllegalStateException(load.name() + ": a caller's call failed", failed.get());
         }
         double elapsed = (System.nanoTime() - started) / 1e9;
         made[0] = runs.get() * load.callsPerRun();
