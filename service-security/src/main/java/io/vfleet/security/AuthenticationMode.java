@@ -1,24 +1,32 @@
 package io.vfleet.security;
 
-import java.util.Arrays;
+import java.util.Collection;
 import java.util.function.Supplier;
-import org.springframework.core.env.Environment;
 import org.springframework.security.oauth2.jwt.JwtDecoder;
 
 /**
  * Which way an application authenticates, chosen once at startup and refused when unsafe: OAuth2 JWTs
  * when {@code vfleet.security.jwt} names an issuer, the static token table only in the profile
  * {@value SecurityProperties#LOCAL_PROFILE}, and no start at all without either (fail closed).
+ *
+ * <p>Nothing here needs a Spring context: the Spring applications choose with their environment's
+ * profiles ({@link ServiceSecurityAutoConfiguration}), an entry point without Spring with the settings
+ * {@link SecuritySettings} read.
  */
 public final class AuthenticationMode {
 
     private AuthenticationMode() {
     }
 
+    /** The authenticator the configuration asks for, with JWTs checked against the issuer's published keys. */
+    public static BearerAuthenticator choose(SecurityProperties properties, Collection<String> activeProfiles) {
+        return choose(properties, activeProfiles, () -> JwtBearer.issuersDecoder(properties.jwt()));
+    }
+
     /** The authenticator the configuration asks for; {@code decoder} builds the JWT decoder when it is JWTs. */
-    public static BearerAuthenticator choose(SecurityProperties properties, Environment environment,
+    public static BearerAuthenticator choose(SecurityProperties properties, Collection<String> activeProfiles,
             Supplier<JwtDecoder> decoder) {
-        boolean local = Arrays.asList(environment.getActiveProfiles()).contains(SecurityProperties.LOCAL_PROFILE);
+        boolean local = activeProfiles.contains(SecurityProperties.LOCAL_PROFILE);
         boolean jwt = properties.jwt().configured();
         boolean tokens = !properties.tokens().isEmpty();
         if (jwt && tokens) {

@@ -4,15 +4,22 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import org.springframework.security.oauth2.core.DelegatingOAuth2TokenValidator;
+import org.springframework.security.oauth2.core.OAuth2TokenValidator;
 import org.springframework.security.oauth2.jwt.Jwt;
+import org.springframework.security.oauth2.jwt.JwtClaimNames;
+import org.springframework.security.oauth2.jwt.JwtClaimValidator;
 import org.springframework.security.oauth2.jwt.JwtDecoder;
 import org.springframework.security.oauth2.jwt.JwtException;
+import org.springframework.security.oauth2.jwt.JwtValidators;
+import org.springframework.security.oauth2.jwt.NimbusJwtDecoder;
+import org.springframework.security.oauth2.jwt.SupplierJwtDecoder;
 
 /**
  * OAuth2/OIDC access tokens: the decoder checks the signature against the issuer's JWK set, the
  * issuer, the audience and the validity period; the claims named in {@link SecurityProperties.Jwt}
  * say the subject, the role and an orchestrator's tenant. A token without exactly one vfleet role
- * proves nothing here.
+ * proves nothing here. Spring Security's JWT support is used as a library: no Spring context is needed.
  */
 public final class JwtBearer implements BearerAuthenticator {
     private final JwtDecoder decoder;
@@ -21,6 +28,27 @@ public final class JwtBearer implements BearerAuthenticator {
     public JwtBearer(JwtDecoder decoder, SecurityProperties.Jwt claims) {
         this.decoder = decoder;
         this.claims = claims;
+    }
+
+    /**
+     * Signatures from the issuer's JWK set (fetched on first use and refreshed as keys rotate), then the
+     * issuer, the validity period with Spring's default skew, and the audience.
+     */
+    static JwtDecoder issuersDecoder(SecurityProperties.Jwt jwt) {
+        return new SupplierJwtDecoder(() -> validating(jwt.jwkSetUri() != null
+                ? NimbusJwtDecoder.withJwkSetUri(jwt.jwkSetUri().toString()).build()
+                : NimbusJwtDecoder.withIssuerLocation(jwt.issuerUri().toString()).build(), jwt));
+    }
+
+    /** {@code decoder} checking the issuer, the validity period (Spring's default skew) and the audience. */
+    static JwtDecoder validating(NimbusJwtDecoder decoder, SecurityProperties.Jwt jwt) {
+        List<OAuth2TokenValidator<Jwt>> validators = new ArrayList<>();
+        validators.add(jwt.issuerUri() == null ? JwtValidators.createDefault()
+                : JwtValidators.createDefaultWithIssuer(jwt.issuerUri().toString()));
+        validators.add(new JwtClaimValidator<List<String>>(JwtClaimNames.AUD,
+                audience -> audience != null && audience.stream().anyMatch(jwt.audiences()::contains)));
+        decoder.setJwtValidator(new DelegatingOAuth2TokenValidator<>(validators));
+        return decoder;
     }
 
     @Override

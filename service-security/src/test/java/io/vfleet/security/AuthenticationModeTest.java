@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.net.URI;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.springframework.mock.env.MockEnvironment;
 
 /** Which way an app authenticates, and that every unsafe or missing choice stops it with words that say what to set. */
 class AuthenticationModeTest {
@@ -15,7 +14,7 @@ class AuthenticationModeTest {
 
     @Test
     void withoutAnyAuthenticationTheAppDoesNotStart() {
-        assertThatThrownBy(() -> AuthenticationMode.choose(new SecurityProperties(null, null), new MockEnvironment(), () -> null))
+        assertThatThrownBy(() -> AuthenticationMode.choose(new SecurityProperties(null, null), List.of(), () -> null))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageStartingWith("No authentication is configured")
                 .hasMessageContaining("vfleet.security.jwt.issuer-uri");
@@ -23,20 +22,14 @@ class AuthenticationModeTest {
 
     @Test
     void staticTokensOutsideTheLocalProfileDoNotStart() {
-        MockEnvironment production = new MockEnvironment();
-        production.setActiveProfiles("prod");
-
-        assertThatThrownBy(() -> AuthenticationMode.choose(new SecurityProperties(List.of(OPERATOR), null), production, () -> null))
+        assertThatThrownBy(() -> AuthenticationMode.choose(new SecurityProperties(List.of(OPERATOR), null), List.of("prod"), () -> null))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("for the local stack only").hasMessageContaining("'local'");
     }
 
     @Test
     void staticTokensInTheLocalProfileAuthenticate() {
-        MockEnvironment local = new MockEnvironment();
-        local.setActiveProfiles("local");
-
-        BearerAuthenticator tokens = AuthenticationMode.choose(new SecurityProperties(List.of(OPERATOR), null), local, () -> null);
+        BearerAuthenticator tokens = AuthenticationMode.choose(new SecurityProperties(List.of(OPERATOR), null), List.of("local"), () -> null);
 
         assertThat(tokens.authenticate("operator-token").role()).isEqualTo(Role.OPERATOR);
     }
@@ -45,7 +38,7 @@ class AuthenticationModeTest {
     void aJwtIssuerWithoutAnAudienceDoesNotStart() {
         SecurityProperties.Jwt jwt = new SecurityProperties.Jwt(URI.create("https://issuer.example"), null, null, null, null, null);
 
-        assertThatThrownBy(() -> AuthenticationMode.choose(new SecurityProperties(null, jwt), new MockEnvironment(), () -> null))
+        assertThatThrownBy(() -> AuthenticationMode.choose(new SecurityProperties(null, jwt), List.of(), () -> null))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("vfleet.security.jwt.audiences");
     }
 
@@ -53,10 +46,7 @@ class AuthenticationModeTest {
     void jwtAndStaticTokensTogetherDoNotStart() {
         SecurityProperties.Jwt jwt = new SecurityProperties.Jwt(URI.create("https://issuer.example"), null, List.of("vfleet"),
                 null, null, null);
-        MockEnvironment local = new MockEnvironment();
-        local.setActiveProfiles("local");
-
-        assertThatThrownBy(() -> AuthenticationMode.choose(new SecurityProperties(List.of(OPERATOR), jwt), local, () -> null))
+        assertThatThrownBy(() -> AuthenticationMode.choose(new SecurityProperties(List.of(OPERATOR), jwt), List.of("local"), () -> null))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("not both");
     }
 }

@@ -38,7 +38,7 @@ class JwtBearerTest {
         strangerKey = new RSAKeyGenerator(2048).keyID("issuer-1").generate();
         SecurityProperties.Jwt claims = new SecurityProperties.Jwt(URI.create(ISSUER), null, List.of("vfleet-api"),
                 "realm_access.roles", "vfleet_tenant", null);
-        JwtDecoder decoder = ServiceSecurityAutoConfiguration.validating(
+        JwtDecoder decoder = JwtBearer.validating(
                 NimbusJwtDecoder.withPublicKey(issuerKey.toRSAPublicKey()).build(), claims);
         bearer = new JwtBearer(decoder, claims);
     }

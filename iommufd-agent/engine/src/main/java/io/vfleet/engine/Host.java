@@ -51,7 +51,7 @@ import java.util.function.Supplier;
  * a write-ahead journal that replays them on top of a snapshot. The {@code restore...} methods exist
  * for replay only.
  */
-public final class Host {
+public final class Host implements Kernel {
     private final ReentrantLock lock = new ReentrantLock();
     private final HostTopology topology;
     private final DeviceRegistry devices;
@@ -85,6 +85,7 @@ public final class Host {
     // ---- processes and memory ----
 
     /** Starts a process; returns its pid. */
+    @Override
     public int spawn(ProcessSpec spec) {
         return locked(() -> {
             int pid = nextPid++;
@@ -96,6 +97,7 @@ public final class Host {
     }
 
     /** The process exits: every file it has open is closed, lowest fd first, then its memory goes. */
+    @Override
     public void exit(int pid) {
         locked(() -> {
             Process process = process(pid);
@@ -111,6 +113,7 @@ public final class Host {
     }
 
     /** mmap of anonymous memory with {@code prot} (PROT_READ 1, PROT_WRITE 2); returns the address. */
+    @Override
     public long mmap(int pid, long length, int prot) {
         return locked(() -> {
             long address = process(pid).memory().mmap(length, prot);
@@ -119,6 +122,7 @@ public final class Host {
         });
     }
 
+    @Override
     public void munmap(int pid, long address, long length) {
         locked(() -> {
             process(pid).memory().munmap(address, length);
@@ -130,6 +134,7 @@ public final class Host {
     // ---- files ----
 
     /** open(2) of a device node; returns the new fd. {@code flags} are accepted as O_RDWR | O_CLOEXEC. */
+    @Override
     public int open(int pid, String path, int flags) {
         return locked(() -> {
             Process process = process(pid);
@@ -140,6 +145,7 @@ public final class Host {
     }
 
     /** close(2). */
+    @Override
     public void close(int pid, int fd) {
         locked(() -> {
             process(pid).files().remove(fd).put();
@@ -149,6 +155,7 @@ public final class Host {
     }
 
     /** ioctl(2): the file behind {@code fd} dispatches the request; the wrong kind of file is ENOTTY. */
+    @Override
     public <R> R ioctl(int pid, int fd, Ioctl<R> request) {
         return locked(() -> {
             Process process = process(pid);

@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.FunctionTimer;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vfleet.agent.failpoint.Failpoint;
+import io.vfleet.agent.grpc.AgentAccess;
 import io.vfleet.agent.grpc.DurableReplies;
 import io.vfleet.agent.grpc.SyscallsAccess;
 import io.vfleet.agent.grpc.NodeAgentService;
@@ -17,22 +18,21 @@ import io.vfleet.agent.inventory.GrpcInventoryRegistration;
 import io.vfleet.agent.inventory.InventoryRegistration;
 import io.vfleet.agent.inventory.RegistrationLoop;
 import io.vfleet.agent.kernel.AgentHost;
+import io.vfleet.agent.kernel.HostKernel;
+import io.vfleet.agent.kernel.LinuxHost;
 import io.vfleet.agent.state.StateJournal;
+import io.vfleet.agent.topology.NodeName;
 import io.vfleet.agent.topology.SysfsTopologyReader;
 import io.vfleet.agent.vmm.Preparations;
-import io.grpc.health.v1.HealthGrpc;
-import io.grpc.reflection.v1.ServerReflectionGrpc;
-import io.vfleet.api.agent.v1.NodeAgentGrpc;
-import io.vfleet.api.agent.v1.SyscallsGrpc;
 import io.vfleet.engine.topology.HostTopology;
 import io.vfleet.security.BearerAuthenticator;
 import io.vfleet.security.Role;
 import io.vfleet.security.grpc.GrpcAccess;
 import io.vfleet.security.web.RestAccess;
 import io.vfleet.engine.topology.yaml.TopologyLoader;
+import io.vfleet.linux.LinuxKernel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.UUID;
@@ -51,8 +51,10 @@ import org.springframework.grpc.server.ServerBuilderCustomizer;
 import org.springframework.http.HttpMethod;
 
 /**
- * Wires one host per process: its topology, its journal, and the two gRPC services over it, whose
- * replies wait for the journal and carry the boot id ({@link DurableReplies}).
+ * Wires one host per process: its topology, its journal, its kernel (the engine's or the real one), and
+ * the two gRPC services over it, whose replies wait for the journal and carry the boot id
+ * ({@link DurableReplies}). The static methods are the wiring the lean entry point ({@link LeanAgent})
+ * shares.
  */
 @Configuration(proxyBeanMethods = false)
 @EnableConfigurationProperties(AgentProperties.class)
@@ -61,8 +63,14 @@ class AgentConfiguration {
 
     @Bean
     HostTopology hostTopology(AgentProperties properties) {
+        return readTopology(properties);
+    }
+
+    /** The topology file, or the host itself from sysfs. */
+    static HostTopology readTopology(AgentProperties properties) {
         if (AgentProperties.SYSFS.equals(properties.topology())) {
-            return new SysfsTopologyReader(properties.sysfsRoot()).read(hostname(properties));
+            return new SysfsTopologyReader(properties.sysfsRoot()).read(NodeName.of(properties.hostname(),
+                    Path.of("/proc/sys/kernel/hostname")));
         }
         Path file = Path.of(properties.topology()).toAbsolutePath();
         try {
@@ -75,7 +83,7 @@ class AgentConfiguration {
     /** The state directory read back; refuses to start on a state it cannot use (see {@code JournalRecovery}). */
     @Bean(destroyMethod = "close")
     StateJournal stateJournal(AgentProperties properties, MeterRegistry meters) {
-        StateJournal journal = StateJournal.open(properties.stateDirectory(), properties.compactAfterChanges());
+        StateJournal journal = openJournal(properties);
         FunctionCounter.builder("vfleet.agent.journal.changes", journal, j -> j.statistics().changes())
                 .description("changes written to the journal").register(meters);
         FunctionCounter.builder("vfleet.agent.journal.bytes", journal, j -> j.statistics().bytesWritten())
@@ -89,10 +97,32 @@ class AgentConfiguration {
         return journal;
     }
 
-    @Bean
-    AgentHost agentHost(HostTopology topology, StateJournal journal, AgentProperties properties) {
+    static StateJournal openJournal(AgentProperties properties) {
+        return StateJournal.open(properties.stateDirectory(), properties.compactAfterChanges());
+    }
+
+    /**
+     * The kernel served: the engine's host, restored from the journal and recording every change in it;
+     * or the real kernel, which keeps its own state, and whose processes exit when the application stops.
+     * The journal, closed after the kernel, makes what is pending durable.
+     */
+    @Bean(destroyMethod = "close")
+    HostKernel hostKernel(HostTopology topology, StateJournal journal, AgentProperties properties) {
         if (properties.inventoryTarget() == null || properties.inventoryTarget().isBlank()) {
             log.info("No inventory target configured (vfleet.agent.inventory-target): this node does not register");
+        }
+        return openKernel(topology, properties, journal);
+    }
+
+    /**
+     * The real kernel takes none of a simulated host's state: a state directory holding one is refused
+     * ({@link StateJournal#declineRecoveredKernel}), and the journal keeps the assignments alone.
+     */
+    static HostKernel openKernel(HostTopology topology, AgentProperties properties, StateJournal journal) {
+        if (AgentProperties.LINUX.equals(properties.backend())) {
+            journal.declineRecoveredKernel();
+            log.info("Serving the real kernel of this host ({} profile): system calls are made on it", topology.kernel().profile().label());
+            return new LinuxHost(LinuxKernel.open(), topology, new SysfsTopologyReader(properties.sysfsRoot()));
         }
         return AgentHost.start(topology, journal);
     }
@@ -102,15 +132,16 @@ class AgentConfiguration {
      * anything is served, makes the journal's next start read one base and what follows it.
      */
     @Bean
-    Preparations preparations(AgentHost host, StateJournal journal) {
+    static Preparations preparations(HostKernel host, StateJournal journal) {
         Preparations preparations = new Preparations(host, journal);
         preparations.reconcile();
         journal.compactNow();
         return preparations;
     }
 
+    /** The replies' durability and this start's boot id, new each time the agent process starts. */
     @Bean
-    DurableReplies durableReplies(StateJournal journal, MeterRegistry meters) {
+    static DurableReplies durableReplies(StateJournal journal, MeterRegistry meters) {
         String bootId = UUID.randomUUID().toString();
         log.info("Agent boot id {}", bootId);
         return new DurableReplies(journal, bootId, meters);
@@ -170,33 +201,21 @@ class AgentConfiguration {
     }
 
     @Bean
-    SyscallsService syscallsService(AgentHost host, MeterRegistry meters) {
+    SyscallsService syscallsService(HostKernel host, MeterRegistry meters) {
         return new SyscallsService(host, meters);
     }
 
     @Bean
-    NodeAgentService nodeAgentService(AgentHost host, Preparations preparations, MeterRegistry meters) {
+    NodeAgentService nodeAgentService(HostKernel host, Preparations preparations, MeterRegistry meters) {
         Gauge.builder("vfleet.agent.prepared.assignments", preparations, prepared -> prepared.prepared().size())
                 .description("assignments prepared on this node").register(meters);
         return new NodeAgentService(host, preparations, meters);
     }
 
-    /**
-     * Who may call what: NodeAgent is the controller's alone (its certificate, or the local stack's
-     * controller token); Syscalls are authorized by {@link SyscallsAccess}; health is open for probes
-     * and reflection is for operators and auditors.
-     */
+    /** Who may call what ({@link AgentAccess}); the lean entry point serves the same table. */
     @Bean
     GrpcAccess grpcAccess() {
-        GrpcAccess access = new GrpcAccess().openService(HealthGrpc.SERVICE_NAME)
-                .allow(ServerReflectionGrpc.getServerReflectionInfoMethod().getFullMethodName(), Role.OPERATOR, Role.AUDITOR);
-        for (var method : NodeAgentGrpc.getServiceDescriptor().getMethods()) {
-            access.allow(method.getFullMethodName(), Role.CONTROLLER);
-        }
-        for (var method : SyscallsGrpc.getServiceDescriptor().getMethods()) {
-            access.byService(method.getFullMethodName());
-        }
-        return access;
+        return AgentAccess.table();
     }
 
     @Bean
@@ -215,7 +234,11 @@ class AgentConfiguration {
     /** The inventory over gRPC, when a target is configured; plaintext inside the cluster network. */
     @Bean(destroyMethod = "close")
     @ConditionalOnProperty(prefix = "vfleet.agent", name = "inventory-target")
-    GrpcInventoryRegistration inventoryRegistration(AgentProperties properties, AgentHost host) {
+    GrpcInventoryRegistration inventoryRegistration(AgentProperties properties, HostKernel host) {
+        return registration(properties, host);
+    }
+
+    static GrpcInventoryRegistration registration(AgentProperties properties, HostKernel host) {
         if (properties.inventoryToken() == null || properties.inventoryToken().isBlank()) {
             throw new IllegalStateException("vfleet.agent.inventory-target is set but vfleet.agent.inventory-token is not: "
                     + "the inventory accepts a node's registration only with that node's agent token");
@@ -233,18 +256,7 @@ class AgentConfiguration {
     /** Registration with the inventory service runs only when a target is configured. */
     @Bean(initMethod = "start", destroyMethod = "stop")
     @ConditionalOnProperty(prefix = "vfleet.agent", name = "inventory-target")
-    RegistrationLoop registrationLoop(AgentHost host, InventoryRegistration inventory) {
+    RegistrationLoop registrationLoop(HostKernel host, InventoryRegistration inventory) {
         return new RegistrationLoop(inventory, host::topology, RegistrationLoop.Schedule.DEFAULT);
-    }
-
-    private static String hostname(AgentProperties properties) {
-        if (properties.hostname() != null && !properties.hostname().isBlank()) {
-            return properties.hostname();
-        }
-        try {
-            return Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read the hostname; set vfleet.agent.hostname", e);
-        }
     }
 }

@@ -4,14 +4,17 @@ import java.nio.file.Path;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
- * The agent's settings ({@code vfleet.agent.*}; {@code --topology=} and {@code --state-dir=} on the
- * command line are short for the first two).
+ * The agent's settings ({@code vfleet.agent.*}; {@code --backend=}, {@code --topology=}, {@code --state-dir=} and
+ * {@code --node-name=} on the command line are short for the first three and for {@code hostname}).
  *
+ * @param backend         {@code engine} (a simulated host, the default) or {@code linux} (the real kernel of
+ *                        the host the agent runs on, which needs {@code topology=sysfs})
  * @param topology        a topology YAML file, relative to the working directory, or {@code sysfs} for
  *                        the host the agent runs on
  * @param stateDirectory  where the kernel state and the assignment table survive restarts
  * @param sysfsRoot       the sysfs mount read when {@code topology} is {@code sysfs}
- * @param hostname        the host's name when read from sysfs; empty means the kernel's hostname
+ * @param hostname        the node's name when the topology is read from sysfs; empty means the kernel's
+ *                        hostname, which must then be a host name
  * @param inventoryTarget the inventory service to register with; empty means no registration
  * @param compactAfterChanges how many changes the journal holds beyond its base before a compaction
  *                        writes a new base (see {@code StateJournal})
@@ -19,7 +22,19 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param advertisedEndpoint where the central services dial this agent's gRPC, {@code host:port}
  */
 @ConfigurationProperties("vfleet.agent")
-public record AgentProperties(String topology, Path stateDirectory, Path sysfsRoot, String hostname, String inventoryTarget,
-        long compactAfterChanges, String inventoryToken, String advertisedEndpoint) {
+public record AgentProperties(String backend, String topology, Path stateDirectory, Path sysfsRoot, String hostname,
+        String inventoryTarget, long compactAfterChanges, String inventoryToken, String advertisedEndpoint) {
     public static final String SYSFS = "sysfs";
+    public static final String ENGINE = "engine", LINUX = "linux";
+
+    public AgentProperties {
+        backend = backend == null || backend.isBlank() ? ENGINE : backend.strip();
+        if (!backend.equals(ENGINE) && !backend.equals(LINUX)) {
+            throw new IllegalArgumentException("vfleet.agent.backend: '" + backend + "' is neither engine nor linux");
+        }
+        if (backend.equals(LINUX) && !SYSFS.equals(topology)) {
+            throw new IllegalArgumentException("vfleet.agent.backend: linux serves the host the agent runs on, so its "
+                    + "topology is read from sysfs (--topology=sysfs), not from '" + topology + "'");
+        }
+    }
 }

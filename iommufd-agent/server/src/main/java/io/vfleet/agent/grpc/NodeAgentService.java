@@ -5,7 +5,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import io.vfleet.agent.kernel.AgentHost;
+import io.vfleet.agent.kernel.HostKernel;
 import io.vfleet.agent.messages.TopologyMessages;
 import io.vfleet.agent.vmm.Assignment;
 import io.vfleet.agent.vmm.AssignmentRefused;
@@ -45,11 +45,11 @@ import org.slf4j.MDC;
 public final class NodeAgentService extends NodeAgentGrpc.NodeAgentImplBase {
     private static final Logger log = LoggerFactory.getLogger(NodeAgentService.class);
 
-    private final AgentHost host;
+    private final HostKernel host;
     private final Preparations preparations;
     private final MeterRegistry meters;
 
-    public NodeAgentService(AgentHost host, Preparations preparations, MeterRegistry meters) {
+    public NodeAgentService(HostKernel host, Preparations preparations, MeterRegistry meters) {
         this.host = host;
         this.preparations = preparations;
         this.meters = meters;
@@ -57,7 +57,7 @@ public final class NodeAgentService extends NodeAgentGrpc.NodeAgentImplBase {
 
     @Override
     public void getTopology(GetTopologyRequest request, StreamObserver<GetTopologyResponse> response) {
-        answer("get_topology", "", response, () -> host.inspect(TopologyMessages::of));
+        answer("get_topology", "", response, () -> TopologyMessages.of(host));
     }
 
     @Override

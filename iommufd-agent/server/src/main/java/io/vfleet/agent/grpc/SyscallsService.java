@@ -2,7 +2,7 @@ package io.vfleet.agent.grpc;
 
 import io.grpc.stub.StreamObserver;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.vfleet.agent.kernel.AgentHost;
+import io.vfleet.agent.kernel.HostKernel;
 import io.vfleet.agent.kernel.Syscall;
 import io.vfleet.agent.messages.InvalidMessage;
 import io.vfleet.agent.messages.IoctlMessages;
@@ -38,10 +38,10 @@ import java.util.function.Function;
  * never loses the call.
  */
 public final class SyscallsService extends SyscallsGrpc.SyscallsImplBase {
-    private final AgentHost host;
+    private final HostKernel host;
     private final MeterRegistry meters;
 
-    public SyscallsService(AgentHost host, MeterRegistry meters) {
+    public SyscallsService(HostKernel host, MeterRegistry meters) {
         this.host = host;
         this.meters = meters;
     }

@@ -7,36 +7,33 @@ import io.vfleet.engine.snapshot.HostSnapshot;
 import io.vfleet.engine.snapshot.JournalReplay;
 import io.vfleet.engine.snapshot.SnapshotException;
 import io.vfleet.engine.topology.HostTopology;
+import io.vfleet.engine.vfio.VfioDevice;
+import io.vfleet.engine.vfio.VfioDeviceFile;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.locks.Lock;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The agent's one simulated host: the engine, kept in the agent's {@link StateJournal}. Every system
+ * The agent's host simulated by the engine, kept in the agent's {@link StateJournal}. Every system
  * call any caller makes goes through here; the host hands each change it makes to the journal as it
  * makes it, and the journal's base holds the host's snapshot. Durability is not waited for here: an
  * answer waits for it once, when it is sent (see {@code DurableReplies}), so that a node operation
  * made of many calls pays for one sync, not one per call.
  *
- * <p>Locking: the host's own lock serialises the calls (the journal appends a change under it); a
- * base is taken under it too, so it is always of a state between two calls. So gRPC threads calling
- * concurrently see the kernel's one-call-at-a-time order. Before it, a call made in a process takes
- * that process's gate shared, and a node operation that must be alone with a process for several
- * calls (a set reset opening, binding and closing fenced members in a VMM process) holds the gate
- * exclusively ({@link #exclusively}): no caller's system call on that process runs in between, so
- * nobody but the operation ever sees the files it opens there. Lock order: gate, then the host's lock.
+ * <p>Locking: a call passes its process's gate first ({@link ProcessGates}, see {@link #exclusively});
+ * then the host's own lock serialises the calls (the journal appends a change under it). A base is
+ * taken under the host's lock too, so it is always of a state between two calls, and gRPC threads
+ * calling concurrently see the kernel's one-call-at-a-time order. Lock order: gate, then the host's lock.
  */
-public final class AgentHost implements StateJournal.KernelSnapshots {
+public final class AgentHost implements HostKernel, StateJournal.KernelSnapshots {
     private static final Logger log = LoggerFactory.getLogger(AgentHost.class);
 
     private final Host host;
-    /** One per process that calls were made in; removed when it exits, as pids are not given out again. */
-    private final Map<Integer, ReentrantReadWriteLock> gates = new ConcurrentHashMap<>();
+    private final ProcessGates gates = new ProcessGates();
 
     private AgentHost(Host host) {
         this.host = host;
@@ -77,44 +74,18 @@ public final class AgentHost implements StateJournal.KernelSnapshots {
     }
 
     /**
-     * Makes {@code call}, in its process's gate (see {@link #exclusively}). What it changed, even a
-     * refused call (IOMMU_IOAS_UNMAP removes areas before the one it refuses), is recorded in the
-     * journal before this returns, and durable once the journal's {@code awaitDurable} returns.
+     * Makes {@code call}, in its process's gate. What it changed, even a refused call (IOMMU_IOAS_UNMAP
+     * removes areas before the one it refuses), is recorded in the journal before this returns, and
+     * durable once the journal's {@code awaitDurable} returns.
      */
+    @Override
     public <R> R call(Syscall<R> call) {
-        Lock gate = call.pid() == Syscall.NO_PROCESS ? null : gate(call.pid()).readLock();
-        if (gate != null) {
-            gate.lock();
-        }
-        try {
-            R result = call.applyTo(host);
-            if (call instanceof Syscall.Exit exited) {
-                gates.remove(exited.pid());
-            }
-            return result;
-        } finally {
-            if (gate != null) {
-                gate.unlock();
-            }
-        }
+        return gates.pass(call, () -> call.applyTo(host));
     }
 
-    /**
-     * Runs {@code work} alone with process {@code pid}: system calls others make in it wait until it is
-     * done, while the ones {@code work} makes itself (on this thread) go ahead.
-     */
+    @Override
     public <T> T exclusively(int pid, Supplier<T> work) {
-        Lock gate = gate(pid).writeLock();
-        gate.lock();
-        try {
-            return work.get();
-        } finally {
-            gate.unlock();
-        }
-    }
-
-    private ReentrantReadWriteLock gate(int pid) {
-        return gates.computeIfAbsent(pid, ignored -> new ReentrantReadWriteLock());
+        return gates.exclusively(pid, work);
     }
 
     /** A consistent read of the host's objects, under the host's lock. */
@@ -122,12 +93,53 @@ public final class AgentHost implements StateJournal.KernelSnapshots {
         return host.inspect(() -> read.apply(host));
     }
 
+    @Override
     public HostTopology topology() {
         return host.topology();
     }
 
     @Override
+    public List<RegisteredDevice> vfioDevices() {
+        return inspect(kernel -> {
+            var config = kernel.config();
+            return kernel.vfioDevices().stream().map(device -> {
+                boolean hasCdev = config.vfioDeviceCdev()
+                        && (device.kind() != VfioDevice.Kind.NOIOMMU || config.profile().noiommuCdev());
+                return new RegisteredDevice(device.name(), device.kind(), device.cdevName(),
+                        hasCdev ? "/dev/vfio/devices/" + device.cdevName() : "",
+                        device.group() == null ? "" : "/dev/vfio/" + device.group().nodeName(), device.deviceSet().key(),
+                        device.openCount() > 0);
+            }).toList();
+        });
+    }
+
+    @Override
+    public List<Integer> vfioDeviceFiles(int pid) {
+        return inspect(kernel -> kernel.process(pid).files().openDescriptors().stream()
+                .filter(fd -> kernel.process(pid).files().get(fd) instanceof VfioDeviceFile).toList());
+    }
+
+    @Override
+    public Map<Integer, String> processes() {
+        return inspect(kernel -> {
+            Map<Integer, String> names = new LinkedHashMap<>();
+            for (int pid : kernel.pids()) {
+                names.put(pid, kernel.process(pid).spec().name());
+            }
+            return names;
+        });
+    }
+
+    @Override
     public <T> T whileQuiet(Function<HostSnapshot, T> capture) {
         return host.inspect(() -> capture.apply(HostSnapshot.of(host)));
+    }
+
+    /**
+     * Holds nothing of its own to release: every change is in the journal already, and whoever opened
+     * the journal closes it after the kernel, which makes what is pending durable.
+     */
+    @Override
+    public void close() {
     }
 }

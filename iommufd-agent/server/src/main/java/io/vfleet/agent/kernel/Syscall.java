@@ -1,19 +1,20 @@
 package io.vfleet.agent.kernel;
 
-import io.vfleet.engine.Host;
+import io.vfleet.engine.Kernel;
 import io.vfleet.engine.process.ProcessSpec;
 import io.vfleet.engine.uapi.Ioctl;
 
 /**
  * One system call into the host's kernel, as data: what the agent's callers ask for, made through
- * {@link AgentHost#call}, which records what the call changed in the agent's journal.
+ * {@link HostKernel#call} on the engine's model or on the real kernel alike; on the engine's, what the
+ * call changed is recorded in the agent's journal.
  *
  * @param <R> what the call returns on success
  */
 public sealed interface Syscall<R> {
 
     /** Makes the call on {@code host}; a refusal is the engine's {@code KernelException}. */
-    R applyTo(Host host);
+    R applyTo(Kernel host);
 
     /** The process the call is made in or on; {@link #NO_PROCESS} for one that names none (Spawn). */
     default int pid() {
@@ -25,7 +26,7 @@ public sealed interface Syscall<R> {
     /** fork() + execve(). */
     record Spawn(ProcessSpec spec) implements Syscall<Integer> {
         @Override
-        public Integer applyTo(Host host) {
+        public Integer applyTo(Kernel host) {
             return host.spawn(spec);
         }
 
@@ -34,7 +35,7 @@ public sealed interface Syscall<R> {
     /** exit(2). */
     record Exit(int pid) implements Syscall<Ioctl.Done> {
         @Override
-        public Ioctl.Done applyTo(Host host) {
+        public Ioctl.Done applyTo(Kernel host) {
             host.exit(pid);
             return Ioctl.Done.INSTANCE;
         }
@@ -44,7 +45,7 @@ public sealed interface Syscall<R> {
     /** mmap(2) of anonymous memory. */
     record Mmap(int pid, long length, int prot) implements Syscall<Long> {
         @Override
-        public Long applyTo(Host host) {
+        public Long applyTo(Kernel host) {
             return host.mmap(pid, length, prot);
         }
 
@@ -53,7 +54,7 @@ public sealed interface Syscall<R> {
     /** munmap(2). */
     record Munmap(int pid, long address, long length) implements Syscall<Ioctl.Done> {
         @Override
-        public Ioctl.Done applyTo(Host host) {
+        public Ioctl.Done applyTo(Kernel host) {
             host.munmap(pid, address, length);
             return Ioctl.Done.INSTANCE;
         }
@@ -63,7 +64,7 @@ public sealed interface Syscall<R> {
     /** open(2). */
     record Open(int pid, String path, int flags) implements Syscall<Integer> {
         @Override
-        public Integer applyTo(Host host) {
+        public Integer applyTo(Kernel host) {
             return host.open(pid, path, flags);
         }
 
@@ -72,7 +73,7 @@ public sealed interface Syscall<R> {
     /** close(2). */
     record Close(int pid, int fd) implements Syscall<Ioctl.Done> {
         @Override
-        public Ioctl.Done applyTo(Host host) {
+        public Ioctl.Done applyTo(Kernel host) {
             host.close(pid, fd);
             return Ioctl.Done.INSTANCE;
         }
@@ -82,7 +83,7 @@ public sealed interface Syscall<R> {
     /** ioctl(2). */
     record IoctlCall<R>(int pid, int fd, Ioctl<R> request) implements Syscall<R> {
         @Override
-        public R applyTo(Host host) {
+        public R applyTo(Kernel host) {
             return host.ioctl(pid, fd, request);
         }
 

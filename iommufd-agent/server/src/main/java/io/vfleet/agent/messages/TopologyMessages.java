@@ -1,5 +1,7 @@
 package io.vfleet.agent.messages;
 
+import io.vfleet.agent.kernel.HostKernel;
+import io.vfleet.agent.kernel.RegisteredDevice;
 import io.vfleet.api.agent.v1.EmulatedDevice;
 import io.vfleet.api.agent.v1.GetTopologyResponse;
 import io.vfleet.api.agent.v1.IommuFacts;
@@ -7,7 +9,6 @@ import io.vfleet.api.agent.v1.KernelConfig;
 import io.vfleet.api.agent.v1.PciFunction;
 import io.vfleet.api.agent.v1.ReservedRegion;
 import io.vfleet.api.agent.v1.VfioDevice;
-import io.vfleet.engine.Host;
 import io.vfleet.engine.IovaRange;
 import io.vfleet.engine.KernelProfile;
 import io.vfleet.engine.topology.Bdf;
@@ -31,19 +32,15 @@ public final class TopologyMessages {
     private TopologyMessages() {
     }
 
-    /** The topology and the host's registered vfio devices; read under the host lock, as device nodes depend on registrations. */
-    public static GetTopologyResponse of(Host host) {
-        HostTopology topology = host.topology();
-        io.vfleet.engine.KernelConfig kernel = topology.kernel();
-        GetTopologyResponse.Builder response = of(topology).toBuilder();
-        for (var device : host.vfioDevices()) {
-            boolean hasCdev = kernel.vfioDeviceCdev()
-                    && (device.kind() != io.vfleet.engine.vfio.VfioDevice.Kind.NOIOMMU || kernel.profile().noiommuCdev());
+    /** The topology read at start, and the vfio devices the kernel has registered now. */
+    public static GetTopologyResponse of(HostKernel host) {
+        GetTopologyResponse.Builder response = of(host.topology()).toBuilder();
+        for (RegisteredDevice device : host.vfioDevices()) {
             response.addVfioDevices(VfioDevice.newBuilder()
                     .setName(device.name())
                     .setKind(device.kind().name())
-                    .setCdevPath(hasCdev ? "/dev/vfio/devices/" + device.cdevName() : "")
-                    .setGroupPath(device.group() == null ? "" : "/dev/vfio/" + device.group().nodeName()));
+                    .setCdevPath(device.cdevPath())
+                    .setGroupPath(device.groupPath()));
         }
         return response.build();
     }
@@ -59,7 +56,8 @@ public final class TopologyMessages {
                         .setVfioContainer(kernel.vfioContainer())
                         .setIommufdVfioContainer(kernel.iommufdVfioContainer())
                         .setVfioDeviceCdev(kernel.vfioDeviceCdev())
-                        .setUnsafeNoiommuMode(kernel.unsafeNoiommuMode()));
+                        .setUnsafeNoiommuMode(kernel.unsafeNoiommuMode())
+                        .setIommufd(kernel.iommufd()));
         for (io.vfleet.engine.topology.PciFunction function : topology.functions()) {
             ResetDomain domain = topology.resetDomain(function.bdf());
             PciFunction.Builder message = PciFunction.newBuilder()
@@ -98,7 +96,7 @@ public final class TopologyMessages {
         try {
             config = new io.vfleet.engine.KernelConfig(profile(kernel.getProfile()), kernel.getVfioGroup(),
                     kernel.getVfioContainer(), kernel.getIommufdVfioContainer(), kernel.getVfioDeviceCdev(),
-                    kernel.getUnsafeNoiommuMode());
+                    kernel.getUnsafeNoiommuMode(), !kernel.hasIommufd() || kernel.getIommufd());
         } catch (IllegalArgumentException refused) {
             throw new TopologyException("kernel", refused.getMessage());
         }
@@ -148,6 +146,7 @@ public final class TopologyMessages {
                 .setAperture(IoctlMessages.range(facts.aperture()))
                 .setPageSizeBitmap(facts.pageSizeBitmap())
                 .setCacheCoherent(facts.cacheCoherent())
+                .setEnforceCacheCoherency(facts.enforceCacheCoherency())
                 .setMsiIsolated(facts.msiIsolated())
                 .setRequiresKvm(facts.requiresKvm());
         for (var region : facts.reservedRegions()) {
@@ -165,7 +164,8 @@ public final class TopologyMessages {
                     io.vfleet.engine.topology.ReservedRegion.Type.ofSysfsName(region.getType())));
         }
         return new io.vfleet.engine.topology.IommuFacts(range(message.getAperture()), regions, message.getPageSizeBitmap(),
-                message.getCacheCoherent(), message.getMsiIsolated(), message.getRequiresKvm());
+                message.getCacheCoherent(), message.getMsiIsolated(), message.getRequiresKvm(),
+                message.hasEnforceCacheCoherency() ? message.getEnforceCacheCoherency() : message.getCacheCoherent());
     }
 
     private static IovaRange range(io.vfleet.api.agent.v1.IovaRange range) {

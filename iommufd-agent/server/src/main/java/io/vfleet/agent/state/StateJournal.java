@@ -193,6 +193,20 @@ public final class StateJournal implements AssignmentTable, AutoCloseable {
         return taken;
     }
 
+    /**
+     * For a backend whose kernel keeps its own state (the real kernel): the journal then holds the
+     * agent's assignments alone. A directory that holds a simulated host's state is refused with a
+     * {@link StateException} before anything is served, rather than dropped by the next base.
+     */
+    public void declineRecoveredKernel() {
+        RecoveredKernel untaken = takeRecoveredKernel();
+        if (untaken.base() != null || !untaken.changes().isEmpty()) {
+            recoveredKernel = untaken;
+            throw new StateException(directory + " holds the kernel state of a simulated host, which this agent's kernel "
+                    + "does not take; refusing to drop it");
+        }
+    }
+
     /** From now on, every base holds the host {@code snapshots} gives. */
     public void attachKernel(KernelSnapshots snapshots) {
         this.kernel = snapshots;
@@ -384,12 +398,9 @@ public final class StateJournal implements AssignmentTable, AutoCloseable {
      * start does before it serves, so that the journal it read (and any tail a crash tore) goes.
      */
     public void compactNow() {
-        RecoveredKernel untaken = recoveredKernel;
-        if (untaken != null && (untaken.base() != null || !untaken.changes().isEmpty())) {
-            throw new StateException(directory + " holds the kernel state of a simulated host, which this agent's kernel "
-                    + "does not take; refusing to drop it");
+        if (recoveredKernel != null) {
+            declineRecoveredKernel();
         }
-        recoveredKernel = null;
         if (!compacting.compareAndSet(false, true)) {
             throw new IllegalStateException("a compaction is running");
         }

@@ -1,9 +1,9 @@
 package io.vfleet.agent.vmm;
 
-import io.vfleet.agent.kernel.AgentHost;
+import io.vfleet.agent.kernel.HostKernel;
+import io.vfleet.agent.kernel.RegisteredDevice;
 import io.vfleet.agent.kernel.Syscall;
 import io.vfleet.agent.vmm.AssignmentRefused.Reason;
-import io.vfleet.engine.Host;
 import io.vfleet.engine.KernelException;
 import io.vfleet.engine.process.Capability;
 import io.vfleet.engine.process.ProcessSpec;
@@ -66,8 +66,9 @@ public final class Preparations {
     /** Tenants' VMMs run as uids from here on, one per tenant, so USER-mode pinning is charged per tenant. */
     static final int FIRST_TENANT_UID = 100_000;
     private static final int O_RDWR = 2;
+    static final String CDEV_DIRECTORY = "/dev/vfio/devices/";
 
-    private final AgentHost host;
+    private final HostKernel host;
     private final AssignmentTable table;
     private final SetReset setReset;
     private final Map<String, Integer> tenantUids = new TreeMap<>();
@@ -76,12 +77,12 @@ public final class Preparations {
     private final Map<String, SyscallScope> byCredential = new java.util.concurrent.ConcurrentHashMap<>();
     private long nodeEpoch;
 
-    public Preparations(AgentHost host, AssignmentTable table) {
+    public Preparations(HostKernel host, AssignmentTable table) {
         this(host, table, Checkpoints.NONE);
     }
 
     /** An agent whose operations report the points of {@link Checkpoints} as they pass them. */
-    public Preparations(AgentHost host, AssignmentTable table, Checkpoints checkpoints) {
+    public Preparations(HostKernel host, AssignmentTable table, Checkpoints checkpoints) {
         this.host = host;
         this.table = table;
         this.setReset = new SetReset(host, checkpoints);
@@ -200,7 +201,7 @@ public final class Preparations {
      */
     public synchronized void reconcile() {
         Set<Integer> owned = new HashSet<>();
-        Map<Integer, String> vmmProcesses = host.inspect(Preparations::vmmProcesses);
+        Map<Integer, String> vmmProcesses = vmmProcesses(host.processes());
         for (Assignment assignment : List.copyOf(assignments.values())) {
             if (!assignment.holdsDevices()) {
                 continue;
@@ -297,8 +298,10 @@ public final class Preparations {
      * (left to the kernel's reset on release) when that is refused.
      */
     private boolean resetSetBeforeExit(Assignment assignment, Prepared.Device device, List<String> fenced) {
-        List<String> members = host.inspect(kernel -> kernel.vfioDevice(device.bdf()).deviceSet().members().stream()
-                .map(VfioDevice::name).toList());
+        List<RegisteredDevice> registered = host.vfioDevices();
+        String set = registered(registered, device.bdf()).deviceSetKey();
+        List<String> members = registered.stream().filter(member -> member.deviceSetKey().equals(set))
+                .map(RegisteredDevice::name).toList();
         List<String> fencedInSet = fenced.stream().filter(members::contains).toList();
         try {
             setReset.reset(new SetReset.Request(assignment.id(), assignment.prepared(), device, fencedInSet, openedBy()));
@@ -311,13 +314,12 @@ public final class Preparations {
 
     /** The devices grouped by the reset set they are in (vfio-pci's dev_set), in order of first appearance. */
     private List<List<Prepared.Device>> byResetSet(List<Prepared.Device> devices) {
-        return host.inspect(kernel -> {
-            Map<String, List<Prepared.Device>> sets = new LinkedHashMap<>();
-            for (Prepared.Device device : devices) {
-                sets.computeIfAbsent(kernel.vfioDevice(device.bdf()).deviceSet().key(), key -> new ArrayList<>()).add(device);
-            }
-            return List.copyOf(sets.values());
-        });
+        List<RegisteredDevice> registered = host.vfioDevices();
+        Map<String, List<Prepared.Device>> sets = new LinkedHashMap<>();
+        for (Prepared.Device device : devices) {
+            sets.computeIfAbsent(registered(registered, device.bdf()).deviceSetKey(), key -> new ArrayList<>()).add(device);
+        }
+        return List.copyOf(sets.values());
     }
 
     /** Every device the agent's prepared assignments hold, with the assignment's id. */
@@ -336,9 +338,7 @@ public final class Preparations {
         int pid = assignment.prepared().pid();
         Set<Integer> own = new HashSet<>();
         assignment.prepared().devices().forEach(device -> own.add(device.fd()));
-        List<Integer> strays = host.inspect(kernel -> kernel.process(pid).files().openDescriptors().stream()
-                .filter(fd -> !own.contains(fd) && kernel.process(pid).files().get(fd) instanceof VfioDeviceFile)
-                .toList());
+        List<Integer> strays = host.vfioDeviceFiles(pid).stream().filter(fd -> !own.contains(fd)).toList();
         for (int fd : strays) {
             log.warn("Process {} of assignment {} holds device file {} beyond its devices (a set reset was cut short); closing it",
                     pid, assignment.id(), fd);
@@ -405,34 +405,36 @@ public final class Preparations {
     private record DeviceNode(String cdevPath, boolean noiommu) {}
 
     private Map<String, DeviceNode> deviceNodes(List<String> devices) {
-        return host.inspect(kernel -> {
-            Map<String, DeviceNode> nodes = new LinkedHashMap<>();
-            for (String bdf : devices) {
-                VfioDevice device = registered(kernel, bdf);
-                if (device == null || device.kind() == VfioDevice.Kind.EMULATED) {
-                    String why = kernel.topology().function(Bdf.parse(bdf)).isPresent()
-                            ? bdf + " is not bound to vfio-pci on this host" : "this host has no PCI function " + bdf;
-                    throw new AssignmentRefused(Reason.UNKNOWN_DEVICE, bdf, why);
-                }
-                nodes.put(bdf, new DeviceNode("/dev/vfio/devices/" + device.cdevName(), device.kind() == VfioDevice.Kind.NOIOMMU));
+        List<RegisteredDevice> registered = host.vfioDevices();
+        Map<String, DeviceNode> nodes = new LinkedHashMap<>();
+        for (String bdf : devices) {
+            RegisteredDevice device = registered(registered, bdf);
+            if (device == null || device.kind() == VfioDevice.Kind.EMULATED) {
+                String why = host.topology().function(Bdf.parse(bdf)).isPresent()
+                        ? bdf + " is not bound to vfio-pci on this host" : "this host has no PCI function " + bdf;
+                throw new AssignmentRefused(Reason.UNKNOWN_DEVICE, bdf, why);
             }
-            return nodes;
-        });
+            if (device.cdevName().isEmpty()) {
+                throw new AssignmentRefused(Reason.UNKNOWN_DEVICE, bdf, bdf + " has no vfio device cdev on this host (its "
+                        + "kernel has no CONFIG_VFIO_DEVICE_CDEV), and Prepare opens devices by their cdev");
+            }
+            nodes.put(bdf, new DeviceNode(CDEV_DIRECTORY + device.cdevName(), device.kind() == VfioDevice.Kind.NOIOMMU));
+        }
+        return nodes;
     }
 
     /** The vfio device registered as {@code name}, or null when there is none. */
-    static VfioDevice registered(Host kernel, String name) {
-        return kernel.vfioDevices().stream().filter(device -> device.name().equals(name)).findFirst().orElse(null);
+    static RegisteredDevice registered(List<RegisteredDevice> registered, String name) {
+        return registered.stream().filter(device -> device.name().equals(name)).findFirst().orElse(null);
     }
 
-    private static Map<Integer, String> vmmProcesses(Host kernel) {
+    private static Map<Integer, String> vmmProcesses(Map<Integer, String> running) {
         Map<Integer, String> processes = new TreeMap<>();
-        for (int pid : kernel.pids()) {
-            String name = kernel.process(pid).spec().name();
+        running.forEach((pid, name) -> {
             if (name.startsWith(PROCESS_PREFIX)) {
                 processes.put(pid, name);
             }
-        }
+        });
         return processes;
     }
 
