@@ -9,9 +9,12 @@ import io.vfleet.agent.state.v1.PreparedDevice;
 import io.vfleet.agent.vmm.Assignment;
 import io.vfleet.agent.vmm.Prepared;
 import io.vfleet.engine.Host;
+import io.vfleet.engine.KernelConfig;
 import io.vfleet.engine.KernelProfile;
 import io.vfleet.engine.snapshot.BusyHosts;
 import io.vfleet.engine.snapshot.HostSnapshot;
+import io.vfleet.engine.topology.HostTopology;
+import io.vfleet.engine.topology.PciFunction;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,6 +55,26 @@ class StateRecordsTest {
         HostSnapshot decoded = StateRecords.decode(Kernel.parseFrom(StateRecords.encode(snapshot).toByteArray()));
 
         assertThat(decoded.topology()).isEqualTo(snapshot.topology());
+    }
+
+    /** Debian's stock 6.12 (no IOMMUFD) and an IOMMU without snoop control, which no shipped topology has. */
+    @Test
+    void aKernelWithoutIommufdAndAnIommuThatCannotEnforceCoherencyRoundTrip() throws Exception {
+        HostTopology shipped = AgentHosts.shipped("gpu-server-8x");
+        List<PciFunction> functions = shipped.functions().stream().map(function -> new PciFunction(function.bdf(), function.id(),
+                function.driver(), function.iommuGroup(), function.upstreamBridge(), function.physfn(), function.reset(),
+                function.iommu().withEnforceCacheCoherency(false))).toList();
+        HostTopology stock = new HostTopology(shipped.hostname(),
+                new KernelConfig(KernelProfile.LINUX_6_12, true, true, false, false, false, false), functions,
+                shipped.emulatedDevices());
+        HostSnapshot snapshot = HostSnapshot.of(Host.boot(stock));
+
+        HostSnapshot decoded = StateRecords.decode(Kernel.parseFrom(StateRecords.encode(snapshot).toByteArray()));
+
+        assertThat(decoded.topology()).isEqualTo(stock);
+        assertThat(decoded.topology().kernel().iommufd()).isFalse();
+        assertThat(decoded.topology().functions()).allSatisfy(function ->
+                assertThat(function.iommu().enforceCacheCoherency()).isFalse());
     }
 
     @Test
