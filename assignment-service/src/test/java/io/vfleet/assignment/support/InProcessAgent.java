@@ -5,13 +5,15 @@ import io.grpc.ManagedChannelBuilder;
 import io.grpc.Server;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.netty.NettyServerBuilder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vfleet.agent.grpc.DurableReplies;
 import io.vfleet.agent.grpc.NodeAgentService;
 import io.vfleet.agent.kernel.AgentHost;
-import io.vfleet.agent.vmm.AssignmentTable;
+import io.vfleet.agent.state.StateJournal;
 import io.vfleet.agent.vmm.Checkpoints;
 import io.vfleet.agent.vmm.Preparations;
 import io.vfleet.api.agent.v1.GetTopologyRequest;
@@ -28,27 +30,30 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
  * A real agent in this JVM: an engine host behind the agent's own NodeAgent service, on an in-process
- * gRPC server or on a loopback port, with its state in a directory of the caller's.
+ * gRPC server or on a loopback port, with its state in a directory of the caller's and its replies
+ * held until they are durable, as the agent application does.
  */
 public final class InProcessAgent implements AutoCloseable {
 
+    private final StateJournal journal;
     private final AgentHost host;
     private final Server server;
     private final ManagedChannel channel;
     private final String endpoint;
 
-    private InProcessAgent(AgentHost host, Server server, ManagedChannel channel, String endpoint) {
-        this.host = host;
+    private InProcessAgent(Node node, Server server, ManagedChannel channel, String endpoint) {
+        this.journal = node.journal();
+        this.host = node.host();
         this.server = server;
         this.channel = channel;
         this.endpoint = endpoint;
@@ -67,11 +72,11 @@ public final class InProcessAgent implements AutoCloseable {
     /** The same, with {@code interceptors} between the wire and the agent's NodeAgent service. */
     public static InProcessAgent start(HostTopology topology, Path state, Checkpoints checkpoints,
             ServerInterceptor... interceptors) {
-        AgentHost host = host(topology, state);
+        Node node = Node.open(topology, state, checkpoints);
         String name = InProcessServerBuilder.generateName();
         Server server = started(InProcessServerBuilder.forName(name)
-                .addService(ServerInterceptors.intercept(service(host, state, checkpoints), interceptors)).build());
-        return new InProcessAgent(host, server, InProcessChannelBuilder.forName(name).build(), null);
+                .addService(ServerInterceptors.intercept(node.service(), interceptors)).build());
+        return new InProcessAgent(node, server, InProcessChannelBuilder.forName(name).build(), null);
     }
 
     /**
@@ -79,28 +84,28 @@ public final class InProcessAgent implements AutoCloseable {
      * production; {@code interceptors} see every call first (a test's hold on a call, for one).
      */
     public static InProcessAgent serveOnLoopback(HostTopology topology, Path state, ServerInterceptor... interceptors) {
-        AgentHost host = host(topology, state);
+        Node node = Node.open(topology, state, Checkpoints.NONE);
         Server server = started(NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
-                .addService(ServerInterceptors.intercept(service(host, state, Checkpoints.NONE), interceptors)).build());
+                .addService(ServerInterceptors.intercept(node.service(), interceptors)).build());
         String endpoint = "127.0.0.1:" + server.getPort();
-        return new InProcessAgent(host, server, ManagedChannelBuilder.forTarget(endpoint).usePlaintext().build(), endpoint);
+        return new InProcessAgent(node, server, ManagedChannelBuilder.forTarget(endpoint).usePlaintext().build(), endpoint);
     }
 
-    private static AgentHost host(HostTopology topology, Path state) {
-        try {
-            return AgentHost.start(topology, Files.createDirectories(state.resolve("host")), Duration.ofMillis(100));
-        } catch (IOException failed) {
-            throw new UncheckedIOException(failed);
+    /** The agent's state opened as the agent application opens it: journal, host, preparations reconciled, a base. */
+    private record Node(StateJournal journal, AgentHost host, Preparations preparations) {
+        static Node open(HostTopology topology, Path state, Checkpoints checkpoints) {
+            StateJournal journal = StateJournal.open(state.resolve("agent"), 50_000);
+            AgentHost host = AgentHost.start(topology, journal);
+            Preparations preparations = new Preparations(host, journal, checkpoints);
+            preparations.reconcile();
+            journal.compactNow();
+            return new Node(journal, host, preparations);
         }
-    }
 
-    private static NodeAgentService service(AgentHost host, Path state, Checkpoints checkpoints) {
-        try {
-            return new NodeAgentService(host, new Preparations(host,
-                    new AssignmentTable(Files.createDirectories(state.resolve("assignments"))), checkpoints),
-                    new SimpleMeterRegistry());
-        } catch (IOException failed) {
-            throw new UncheckedIOException(failed);
+        /** NodeAgent with every reply held until durable and stamped with a boot id. */
+        ServerServiceDefinition service() {
+            return ServerInterceptors.intercept(new NodeAgentService(host, preparations, new SimpleMeterRegistry()),
+                    new DurableReplies(journal, UUID.randomUUID().toString(), new SimpleMeterRegistry()));
         }
     }
 
@@ -176,6 +181,6 @@ public final class InProcessAgent implements AutoCloseable {
     public void close() throws InterruptedException {
         channel.shutdownNow();
         server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-        host.close();
+        journal.close();
     }
 }

@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -46,7 +47,9 @@ import java.util.function.Supplier;
  *
  * <p>Every call that changed state is journaled ({@link SyscallJournal}) so that a snapshot can
  * rebuild the host by replaying the calls on a freshly booted one: an agent restart is not a host
- * reboot. The {@code restore...} methods exist for that replay only.
+ * reboot. The same calls are handed out one by one as they are made ({@link #recordChangesTo}), for
+ * a write-ahead journal that replays them on top of a snapshot. The {@code restore...} methods exist
+ * for replay only.
  */
 public final class Host implements Kernel {
     private final ReentrantLock lock = new ReentrantLock();
@@ -56,6 +59,8 @@ public final class Host implements Kernel {
     private final Map<Integer, Process> processes = new TreeMap<>();
     private final Map<Integer, UserLocks> users = new HashMap<>();
     private final SyscallJournal journal = new SyscallJournal();
+    private Consumer<JournalEntry> changes = entry -> {
+    };
     private int nextPid = 100;
 
     private Host(HostTopology topology) {
@@ -86,7 +91,7 @@ public final class Host implements Kernel {
             int pid = nextPid++;
             UserLocks user = users.computeIfAbsent(spec.uid(), UserLocks::new);
             processes.put(pid, new Process(pid, spec, user));
-            journal.record(new JournalEntry.Spawn(pid, spec));
+            record(new JournalEntry.Spawn(pid, spec));
             return pid;
         });
     }
@@ -102,6 +107,7 @@ public final class Host implements Kernel {
             processes.remove(pid);
             process.markExited();
             journal.exited(pid);
+            changes.accept(new JournalEntry.Exit(pid));
             return null;
         });
     }
@@ -111,7 +117,7 @@ public final class Host implements Kernel {
     public long mmap(int pid, long length, int prot) {
         return locked(() -> {
             long address = process(pid).memory().mmap(length, prot);
-            journal.record(new JournalEntry.Mmap(pid, length, prot, address));
+            record(new JournalEntry.Mmap(pid, length, prot, address));
             return address;
         });
     }
@@ -120,7 +126,7 @@ public final class Host implements Kernel {
     public void munmap(int pid, long address, long length) {
         locked(() -> {
             process(pid).memory().munmap(address, length);
-            journal.record(new JournalEntry.Munmap(pid, address, length));
+            record(new JournalEntry.Munmap(pid, address, length));
             return null;
         });
     }
@@ -133,7 +139,7 @@ public final class Host implements Kernel {
         return locked(() -> {
             Process process = process(pid);
             int fd = process.files().open(() -> nodes.open(process, path));
-            journal.record(new JournalEntry.Open(pid, path, flags, fd));
+            record(new JournalEntry.Open(pid, path, flags, fd));
             return fd;
         });
     }
@@ -143,7 +149,7 @@ public final class Host implements Kernel {
     public void close(int pid, int fd) {
         locked(() -> {
             process(pid).files().remove(fd).put();
-            journal.record(new JournalEntry.Close(pid, fd));
+            record(new JournalEntry.Close(pid, fd));
             return null;
         });
     }
@@ -159,17 +165,27 @@ public final class Host implements Kernel {
                 reply = file.ioctl(process, request);
             } catch (KernelException e) {
                 if (SyscallJournal.changesStateWhenFailing(file, request)) {
-                    journal.ioctl(new IoctlCall(pid, fd, request, new Failed(e.errno())));
+                    recordIoctl(new IoctlCall(pid, fd, request, new Failed(e.errno())));
                 }
                 throw e;
             }
             if (SyscallJournal.changesState(request)) {
-                journal.ioctl(new IoctlCall(pid, fd, request, outcome(process, reply)));
+                recordIoctl(new IoctlCall(pid, fd, request, outcome(process, reply)));
             }
             @SuppressWarnings("unchecked")
             R typed = (R) reply;
             return typed;
         });
+    }
+
+    private void record(JournalEntry entry) {
+        journal.record(entry);
+        changes.accept(entry);
+    }
+
+    private void recordIoctl(IoctlCall call) {
+        journal.ioctl(call);
+        changes.accept(call);
     }
 
     /** A new VM's number is not in the reply, but replay must give the VM the same one. */
@@ -191,7 +207,7 @@ public final class Host implements Kernel {
     public void accessPin(int pid, int deviceFd, IommufdAccess.Pin pin) {
         locked(() -> {
             access(pid, deviceFd).pin(pin.iova(), pin.length(), pin.write());
-            journal.record(new AccessPin(pid, deviceFd, pin));
+            record(new AccessPin(pid, deviceFd, pin));
             return null;
         });
     }
@@ -200,7 +216,7 @@ public final class Host implements Kernel {
     public void accessUnpin(int pid, int deviceFd, long iova, long length) {
         locked(() -> {
             access(pid, deviceFd).unpin(iova, length);
-            journal.record(new AccessUnpin(pid, deviceFd, iova, length));
+            record(new AccessUnpin(pid, deviceFd, iova, length));
             return null;
         });
     }
@@ -213,14 +229,6 @@ public final class Host implements Kernel {
                     + ", which is not bound to an iommufd through an access");
         }
         return access;
-    }
-
-    /**
-     * A count that grows with every call that changed the host's state (what a snapshot records):
-     * equal counts mean nothing to write. Refused calls that changed nothing leave it alone.
-     */
-    public long changes() {
-        return locked(journal::changes);
     }
 
     // ---- introspection, for the agent and for tests ----
@@ -266,7 +274,18 @@ public final class Host implements Kernel {
         });
     }
 
-    // ---- snapshots ----
+    // ---- snapshots and change records ----
+
+    /**
+     * From now on, hands every call that changes the host's state to {@code sink}, in call order and
+     * under the host lock, as it is made: what a refused call changed too (an IOAS unmap that stops
+     * part way), and exits, which the compacted {@link #journal()} has no entry for. Replaying what
+     * the sink received, in order, on a snapshot taken before the first of them gives back this host.
+     * The sink must not call back into the host.
+     */
+    public void recordChangesTo(Consumer<JournalEntry> sink) {
+        locked(() -> changes = sink);
+    }
 
     /** The journal of the calls that built the current state, in call order; read under {@link #inspect}. */
     public List<JournalEntry> journal() {

@@ -5,14 +5,15 @@ import io.vfleet.engine.process.ProcessSpec;
 import io.vfleet.engine.uapi.Ioctl;
 
 /**
- * One system call that changed a host's state, as {@link Host} journals it for snapshots: the
- * arguments user space passed and what the kernel answered (the pid, address, fd or ioctl reply).
+ * One system call that changed a host's state: the arguments user space passed and what the kernel
+ * answered (the pid, address, fd or ioctl reply). The host hands out every entry as the call is
+ * made ({@link Host#recordChangesTo}), and keeps the compacted journal of the ones its live state
+ * still needs ({@link Host#journal()}, see {@link SyscallJournal}).
  *
- * <p>Replaying the entries of a journal in order on a freshly booted host of the same topology
- * gives back the same state, because the engine is deterministic: lowest free fds, object IDs and
- * addresses, pids and VM ids from counters that the replay sets before the calls that use them.
- * There is no exit entry: an exit removes every entry of its process instead (see
- * {@link SyscallJournal}).
+ * <p>Replaying entries in order on a freshly booted host of the same topology gives back the same
+ * state, because the engine is deterministic: lowest free fds, object IDs and addresses, pids and VM
+ * ids from counters that the replay sets before the calls that use them. The compacted journal has
+ * no {@link Exit}: an exit removes every entry of its process instead.
  */
 public sealed interface JournalEntry {
 
@@ -21,6 +22,10 @@ public sealed interface JournalEntry {
 
     /** fork + exec: the process got {@code pid}. */
     record Spawn(int pid, ProcessSpec spec) implements JournalEntry {
+    }
+
+    /** exit(2): the process and everything it held are gone. */
+    record Exit(int pid) implements JournalEntry {
     }
 
     /** mmap of anonymous memory, placed at {@code address}. */

@@ -55,7 +55,6 @@ final class SyscallJournal {
     private final Map<Integer, Set<Long>> sequencesByPid = new HashMap<>();
     private final Map<IoasKey, NavigableMap<Long, CancellableMap>> cancellable = new HashMap<>();
     private long nextSequence;
-    private long changes;
 
     /** Whether a successful {@code request} may have changed state: everything but the pure queries. */
     static boolean changesState(Ioctl<?> request) {
@@ -92,11 +91,6 @@ final class SyscallJournal {
         return entries.size();
     }
 
-    /** How many times the journal changed: a snapshot taken at one count holds every change up to it. */
-    long changes() {
-        return changes;
-    }
-
     void record(JournalEntry entry) {
         if (entry instanceof JournalEntry.Close close) {
             cancellable.keySet().removeIf(key -> key.pid() == close.pid() && key.fd() == close.fd());
@@ -109,7 +103,6 @@ final class SyscallJournal {
 
     /** The process is gone and took everything it held with it: so do its entries. */
     void exited(int pid) {
-        changes++;
         Set<Long> sequences = sequencesByPid.remove(pid);
         if (sequences != null) {
             sequences.forEach(entries::remove);
@@ -180,7 +173,6 @@ final class SyscallJournal {
         if (removed.isEmpty() || !contained || total != unmapped) {
             return false;
         }
-        changes++;
         Set<Long> sequences = sequencesByPid.get(call.pid());
         for (CancellableMap map : removed) {
             entries.remove(map.sequence());
@@ -195,7 +187,6 @@ final class SyscallJournal {
     }
 
     private long append(JournalEntry entry) {
-        changes++;
         long sequence = nextSequence++;
         entries.put(sequence, entry);
         sequencesByPid.computeIfAbsent(entry.pid(), pid -> new LinkedHashSet<>()).add(sequence);

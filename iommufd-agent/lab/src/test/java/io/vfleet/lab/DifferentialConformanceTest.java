@@ -12,7 +12,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vfleet.agent.grpc.SyscallsAccess;
 import io.vfleet.agent.grpc.SyscallsService;
 import io.vfleet.agent.kernel.AgentHost;
-import io.vfleet.agent.vmm.AssignmentTable;
+import io.vfleet.agent.state.StateJournal;
 import io.vfleet.agent.vmm.Preparations;
 import io.vfleet.api.agent.v1.GetTopologyRequest;
 import io.vfleet.api.agent.v1.GetTopologyResponse;
@@ -116,13 +116,14 @@ class DifferentialConformanceTest {
     private static final class EngineAgent implements AutoCloseable {
         private static final String OPERATOR_TOKEN = "engine-operator";
         final SyscallsGrpc.SyscallsBlockingStub syscalls;
-        private final AgentHost host;
+        private final StateJournal journal;
         private final Server server;
         private final ManagedChannel channel;
 
         EngineAgent(HostTopology topology, Path state) throws IOException {
-            host = AgentHost.start(topology, state, Duration.ZERO);
-            SyscallsAccess access = new SyscallsAccess(new Preparations(host, new AssignmentTable(state)),
+            journal = StateJournal.open(state, 50_000);
+            AgentHost host = AgentHost.start(topology, journal);
+            SyscallsAccess access = new SyscallsAccess(new Preparations(host, journal),
                     new StaticTokens(List.of(new SecurityProperties.StaticToken(OPERATOR_TOKEN, "operator", null, null, null))));
             String name = InProcessServerBuilder.generateName();
             server = InProcessServerBuilder.forName(name).directExecutor()
@@ -136,7 +137,7 @@ class DifferentialConformanceTest {
         public void close() throws InterruptedException {
             channel.shutdownNow();
             server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-            host.close();
+            journal.close();
         }
     }
 

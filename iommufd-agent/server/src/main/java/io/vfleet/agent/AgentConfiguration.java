@@ -1,9 +1,15 @@
 package io.vfleet.agent;
 
 import io.grpc.ManagedChannel;
+import io.grpc.ServerBuilder;
+import io.grpc.ServerInterceptor;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.FunctionTimer;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.vfleet.agent.failpoint.Failpoint;
 import io.vfleet.agent.grpc.AgentAccess;
+import io.vfleet.agent.grpc.DurableReplies;
 import io.vfleet.agent.grpc.SyscallsAccess;
 import io.vfleet.agent.grpc.NodeAgentService;
 import io.vfleet.agent.grpc.SyscallsService;
@@ -13,9 +19,9 @@ import io.vfleet.agent.inventory.RegistrationLoop;
 import io.vfleet.agent.kernel.AgentHost;
 import io.vfleet.agent.kernel.HostKernel;
 import io.vfleet.agent.kernel.LinuxHost;
+import io.vfleet.agent.state.StateJournal;
 import io.vfleet.agent.topology.NodeName;
 import io.vfleet.agent.topology.SysfsTopologyReader;
-import io.vfleet.agent.vmm.AssignmentTable;
 import io.vfleet.agent.vmm.Preparations;
 import io.vfleet.engine.topology.HostTopology;
 import io.vfleet.security.BearerAuthenticator;
@@ -30,16 +36,27 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.grpc.server.GlobalServerInterceptor;
+import org.springframework.grpc.server.ServerBuilderCustomizer;
 import org.springframework.http.HttpMethod;
 
-/** Wires one host per process: its topology, its kernel (the engine's or the real one), and the two gRPC services over it. */
+/**
+ * Wires one host per process: its topology, its journal, its kernel (the engine's or the real one), and
+ * the two gRPC services over it, whose replies wait for the journal and carry the boot id
+ * ({@link DurableReplies}). The static methods are the wiring the lean entry point ({@link LeanAgent})
+ * shares.
+ */
 @Configuration(proxyBeanMethods = false)
 @EnableConfigurationProperties(AgentProperties.class)
 class AgentConfiguration {
@@ -64,38 +81,126 @@ class AgentConfiguration {
         }
     }
 
+    /** The state directory read back; refuses to start on a state it cannot use (see {@code JournalRecovery}). */
+    @Bean(destroyMethod = "close")
+    StateJournal stateJournal(AgentProperties properties, MeterRegistry meters) {
+        StateJournal journal = openJournal(properties);
+        FunctionCounter.builder("vfleet.agent.journal.changes", journal, j -> j.statistics().changes())
+                .description("changes written to the journal").register(meters);
+        FunctionCounter.builder("vfleet.agent.journal.bytes", journal, j -> j.statistics().bytesWritten())
+                .baseUnit("bytes").description("bytes written to the journal").register(meters);
+        FunctionTimer.builder("vfleet.agent.journal.sync", journal, j -> j.statistics().flushes(),
+                        j -> j.statistics().syncNanos(), TimeUnit.NANOSECONDS)
+                .description("journal flushes and the time their fsyncs took; one flush covers the changes of every waiting reply")
+                .register(meters);
+        FunctionCounter.builder("vfleet.agent.journal.compactions", journal, j -> j.statistics().compactions())
+                .description("bases written by compaction").register(meters);
+        return journal;
+    }
+
+    static StateJournal openJournal(AgentProperties properties) {
+        return StateJournal.open(properties.stateDirectory(), properties.compactAfterChanges());
+    }
+
     /**
-     * The kernel served: the engine's host, closed when the application stops, which writes the last
-     * snapshot so that nothing answered is lost; or the real kernel, whose processes exit then.
+     * The kernel served: the engine's host, restored from the journal and recording every change in it;
+     * or the real kernel, which keeps its own state, and whose processes exit when the application stops.
+     * The journal, closed after the kernel, makes what is pending durable.
      */
     @Bean(destroyMethod = "close")
-    HostKernel hostKernel(HostTopology topology, AgentProperties properties, FleetTransport transport) {
+    HostKernel hostKernel(HostTopology topology, StateJournal journal, AgentProperties properties, FleetTransport transport) {
         transport.identity().ifPresent(identity -> identity.requireNames(CertificateIdentity.nodeUri(topology.hostname()),
                 "this agent serves node '" + topology.hostname() + "'"));
         if (properties.inventoryTarget() == null || properties.inventoryTarget().isBlank()) {
             log.info("No inventory target configured (vfleet.agent.inventory-target): this node does not register");
         }
-        return openKernel(topology, properties);
+        return openKernel(topology, properties, journal);
     }
 
-    static HostKernel openKernel(HostTopology topology, AgentProperties properties) {
+    /**
+     * The real kernel takes none of a simulated host's state: a state directory holding one is refused
+     * ({@link StateJournal#declineRecoveredKernel}), and the journal keeps the assignments alone.
+     */
+    static HostKernel openKernel(HostTopology topology, AgentProperties properties, StateJournal journal) {
         if (AgentProperties.LINUX.equals(properties.backend())) {
+            journal.declineRecoveredKernel();
             log.info("Serving the real kernel of this host ({} profile): system calls are made on it", topology.kernel().profile().label());
             return new LinuxHost(LinuxKernel.open(), topology, new SysfsTopologyReader(properties.sysfsRoot()));
         }
-        return AgentHost.start(topology, properties.stateDirectory(), properties.snapshotDelay());
+        return AgentHost.start(topology, journal);
     }
 
-    /** Prepare's table, with what a restart left reconciled. */
-    static Preparations preparations(HostKernel host, Path stateDirectory) {
-        Preparations preparations = new Preparations(host, new AssignmentTable(stateDirectory));
+    /**
+     * The assignment table from the journal, reconciled with the host; then a base written at once, before
+     * anything is served, makes the journal's next start read one base and what follows it.
+     */
+    @Bean
+    static Preparations preparations(HostKernel host, StateJournal journal) {
+        Preparations preparations = new Preparations(host, journal);
         preparations.reconcile();
+        journal.compactNow();
         return preparations;
     }
 
+    /** The replies' durability and this start's boot id, new each time the agent process starts. */
     @Bean
-    Preparations preparations(HostKernel host, AgentProperties properties) {
-        return preparations(host, properties.stateDirectory());
+    static DurableReplies durableReplies(StateJournal journal, MeterRegistry meters) {
+        String bootId = UUID.randomUUID().toString();
+        log.info("Agent boot id {}", bootId);
+        return new DurableReplies(journal, bootId, meters);
+    }
+
+    /**
+     * {@link DurableReplies} on the server itself, outside every service's interceptors (authentication
+     * among them), so that every reply, an unauthenticated refusal too, carries the boot id.
+     */
+    @Bean
+    ServerBuilderCustomizer<?> durableRepliesOutermost(DurableReplies replies) {
+        return outermost(replies);
+    }
+
+    private static <B extends ServerBuilder<B>> ServerBuilderCustomizer<B> outermost(ServerInterceptor interceptor) {
+        return builder -> builder.intercept(interceptor);
+    }
+
+    /** DOWN once the journal failed: the agent answers nothing more and must restart from its disk. */
+    @Bean
+    HealthIndicator journal(StateJournal journal) {
+        return () -> journal.failure() == null ? Health.up().build()
+                : Health.down().withDetail("failure", String.valueOf(journal.failure())).build();
+    }
+
+    /**
+     * Failpoints, when a crash test armed one, park only from the moment the gRPC server is about to
+     * accept calls: what the agent wrote while starting does not count, and the first call does.
+     */
+    @Bean
+    SmartLifecycle failpointsArmedBeforeServing() {
+        return new SmartLifecycle() {
+            private volatile boolean running;
+
+            @Override
+            public void start() {
+                Failpoint.serving();
+                running = true;
+            }
+
+            @Override
+            public void stop() {
+                running = false;
+            }
+
+            @Override
+            public boolean isRunning() {
+                return running;
+            }
+
+            /** Before the gRPC server's own lifecycle, which starts in the default phase. */
+            @Override
+            public int getPhase() {
+                return SmartLifecycle.DEFAULT_PHASE - 1;
+            }
+        };
     }
 
     @Bean

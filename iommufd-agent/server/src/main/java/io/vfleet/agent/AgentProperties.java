@@ -1,7 +1,6 @@
 package io.vfleet.agent;
 
 import java.nio.file.Path;
-import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
@@ -17,14 +16,14 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param hostname        the node's name when the topology is read from sysfs; empty means the kernel's
  *                        hostname, which must then be a host name
  * @param inventoryTarget the inventory service to register with; empty means no registration
- * @param snapshotDelay   how long a system call's state may wait to be written to disk after it was
- *                        answered; zero writes it before the answer (see {@code SyscallsService})
+ * @param compactAfterChanges how many changes the journal holds beyond its base before a compaction
+ *                        writes a new base (see {@code StateJournal})
  * @param inventoryToken  this node's bearer token at the inventory (role {@code agent}, scoped to the node)
  * @param advertisedEndpoint where the central services dial this agent's gRPC, {@code host:port}
  */
 @ConfigurationProperties("vfleet.agent")
-public record AgentProperties(String backend, String topology, Path stateDirectory, Path sysfsRoot, String hostname, String inventoryTarget,
-        Duration snapshotDelay, String inventoryToken, String advertisedEndpoint) {
+public record AgentProperties(String backend, String topology, Path stateDirectory, Path sysfsRoot, String hostname,
+        String inventoryTarget, long compactAfterChanges, String inventoryToken, String advertisedEndpoint) {
     public static final String SYSFS = "sysfs";
     public static final String ENGINE = "engine", LINUX = "linux";
 

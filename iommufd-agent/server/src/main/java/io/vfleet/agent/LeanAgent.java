@@ -7,13 +7,16 @@ import io.grpc.TlsServerCredentials;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vfleet.agent.failpoint.Failpoint;
 import io.vfleet.agent.grpc.AgentAccess;
+import io.vfleet.agent.grpc.DurableReplies;
 import io.vfleet.agent.grpc.NodeAgentService;
 import io.vfleet.agent.grpc.SyscallsAccess;
 import io.vfleet.agent.grpc.SyscallsService;
 import io.vfleet.agent.inventory.GrpcInventoryRegistration;
 import io.vfleet.agent.inventory.RegistrationLoop;
 import io.vfleet.agent.kernel.HostKernel;
+import io.vfleet.agent.state.StateJournal;
 import io.vfleet.agent.vmm.Preparations;
 import io.vfleet.engine.topology.HostTopology;
 import io.vfleet.security.AuthenticationMode;
@@ -48,12 +51,13 @@ import org.slf4j.LoggerFactory;
  * kernel lab's guest, where QEMU emulates every instruction and the Spring application takes minutes to
  * start. It serves the same two gRPC services, with gRPC health and reflection, behind the same
  * authentication and authorization ({@link CallerInterceptor} over {@link AgentAccess}'s table, then
- * {@link SyscallsAccess} with the assignments' credentials), and the same inventory registration, wired as
- * {@link AgentConfiguration} wires them; it has no HTTP port. With {@code --tls-dir} it speaks the fleet's
- * mutual TLS as the Spring application does with {@code vfleet.tls.directory}: it serves with the node's
- * certificate (a client certificate is checked when presented, and is how the controller proves itself),
- * registers by it, and reads the files again every 10 s; without one it serves plaintext, and only in the
- * local profile.
+ * {@link SyscallsAccess} with the assignments' credentials), the same state directory and durable replies
+ * ({@link DurableReplies}, outermost, so every reply carries the boot id), and the same inventory
+ * registration, wired as {@link AgentConfiguration} wires them; it has no HTTP port. With {@code --tls-dir}
+ * it speaks the fleet's mutual TLS as the Spring application does with {@code vfleet.tls.directory}: it
+ * serves with the node's certificate (a client certificate is checked when presented, and is how the
+ * controller proves itself), registers by it, and reads the files again every 10 s; without one it serves
+ * plaintext, and only in the local profile.
  *
  * <pre>java -cp iommufd-agent-exec.jar -Dloader.main=io.vfleet.agent.LeanAgent \
  *     org.springframework.boot.loader.launch.PropertiesLauncher --backend=linux --topology=sysfs --node-name=lab \
@@ -72,6 +76,8 @@ public final class LeanAgent implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LeanAgent.class);
     private static final Set<String> OPTIONS = Set.of("backend", "topology", "node-name", "state-dir", "grpc-port",
             "sysfs-root", "inventory-target", "advertised-endpoint", "tls-dir", "config");
+    /** The Spring application's default ({@code vfleet.agent.compact-after-changes}). */
+    static final long COMPACT_AFTER_CHANGES = 50_000;
     static final String INVENTORY_TOKEN = "vfleet.agent.inventory-token";
     /** What a {@code --config} file may set. */
     static final String CONFIG_NAMES = SecuritySettings.PROFILES + ", " + SecuritySettings.PREFIX + "*, " + INVENTORY_TOKEN;
@@ -80,15 +86,17 @@ public final class LeanAgent implements AutoCloseable {
     private final HostTopology topology;
     private final String backend;
     private final HostKernel host;
+    private final StateJournal journal;
     private final Server server;
     private final HealthStatusManager health;
     private final List<AutoCloseable> stopping;
 
-    private LeanAgent(HostTopology topology, String backend, HostKernel host, Server server, HealthStatusManager health,
-            List<AutoCloseable> stopping) {
+    private LeanAgent(HostTopology topology, String backend, HostKernel host, StateJournal journal, Server server,
+            HealthStatusManager health, List<AutoCloseable> stopping) {
         this.topology = topology;
         this.backend = backend;
         this.host = host;
+        this.journal = journal;
         this.server = server;
         this.health = health;
         this.stopping = stopping;
@@ -120,7 +128,7 @@ public final class LeanAgent implements AutoCloseable {
                 Path.of(options.getOrDefault("sysfs-root", "/sys")),
                 options.getOrDefault("node-name", ""),
                 options.get("inventory-target"),
-                Duration.ofMillis(100),
+                COMPACT_AFTER_CHANGES,
                 config.get(INVENTORY_TOKEN),
                 options.getOrDefault("advertised-endpoint", "localhost:" + port));
 
@@ -128,15 +136,23 @@ public final class LeanAgent implements AutoCloseable {
         FleetTransport transport = transport(options.get("tls-dir"), settings.activeProfiles(), topology);
         List<AutoCloseable> stopping = new ArrayList<>();
         transport.identity().ifPresent(identity -> stopping.add(identity::close));
+        StateJournal journal;
         HostKernel host;
         try {
-            host = AgentConfiguration.openKernel(topology, properties);
+            journal = AgentConfiguration.openJournal(properties);
         } catch (RuntimeException failed) {
             closeAll(stopping);
             throw failed;
         }
         try {
-            Preparations preparations = AgentConfiguration.preparations(host, properties.stateDirectory());
+            host = AgentConfiguration.openKernel(topology, properties, journal);
+        } catch (RuntimeException failed) {
+            closeAll(stopping);
+            journal.close();
+            throw failed;
+        }
+        try {
+            Preparations preparations = AgentConfiguration.preparations(host, journal);
             GrpcInventoryRegistration inventory = null;
             if (properties.inventoryTarget() != null && !properties.inventoryTarget().isBlank()) {
                 inventory = AgentConfiguration.registration(properties, host, transport);
@@ -144,8 +160,10 @@ public final class LeanAgent implements AutoCloseable {
             }
             SimpleMeterRegistry meters = new SimpleMeterRegistry();
             HealthStatusManager health = new HealthStatusManager();
-            // Interceptors added to the builder run in the reverse order: the caller is authenticated and
-            // checked against the table first, as Spring orders the application's global interceptors.
+            Failpoint.serving();
+            // Interceptors added to the builder run in the reverse order: the reply waits for the journal
+            // outside everything, then the caller is authenticated and checked against the table, as Spring
+            // orders the application's global interceptors.
             Server server = Grpc.newServerBuilderForPort(port, transport.serverCredentials(TlsServerCredentials.ClientAuth.OPTIONAL))
                     .addService(new SyscallsService(host, meters))
                     .addService(new NodeAgentService(host, preparations, meters))
@@ -153,6 +171,7 @@ public final class LeanAgent implements AutoCloseable {
                     .addService(ProtoReflectionServiceV1.newInstance())
                     .intercept(new SyscallsAccess(preparations, authenticator))
                     .intercept(new CallerInterceptor(authenticator, AgentAccess.table()))
+                    .intercept(AgentConfiguration.durableReplies(journal, meters))
                     .build()
                     .start();
             if (inventory != null) {
@@ -160,10 +179,11 @@ public final class LeanAgent implements AutoCloseable {
                 loop.start();
                 stopping.addFirst(loop::stop);
             }
-            return new LeanAgent(topology, properties.backend(), host, server, health, stopping);
+            return new LeanAgent(topology, properties.backend(), host, journal, server, health, stopping);
         } catch (IOException | RuntimeException failed) {
             closeAll(stopping);
             host.close();
+            journal.close();
             throw failed;
         }
     }
@@ -172,7 +192,10 @@ public final class LeanAgent implements AutoCloseable {
         return server.getPort();
     }
 
-    /** Stops serving, then registering, then closes the kernel: what the engine answered is saved, a real kernel's processes exit. */
+    /**
+     * Stops serving, then registering, then closes the kernel (a real kernel's processes exit), then the
+     * journal, which makes what is pending durable.
+     */
     @Override
     public void close() {
         health.enterTerminalState();
@@ -185,6 +208,7 @@ public final class LeanAgent implements AutoCloseable {
         server.shutdownNow();
         closeAll(stopping);
         host.close();
+        journal.close();
     }
 
     static Map<String, String> options(String[] args) {

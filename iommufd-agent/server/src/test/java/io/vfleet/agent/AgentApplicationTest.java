@@ -57,9 +57,7 @@ class AgentApplicationTest {
                 "--spring.grpc.server.inbound.message.max-size=64KB",
                 "--spring.profiles.active=local", "--vfleet.security.tokens[0].token=controller-token",
                 "--vfleet.security.tokens[0].role=controller", "--vfleet.security.tokens[1].token=operator-token",
-                "--vfleet.security.tokens[1].role=operator",
-                // So long that only the write at shutdown can carry a system call over the restart.
-                "--snapshot-delay=1h");
+                "--vfleet.security.tokens[1].role=operator");
     }
 
     private static ManagedChannel channel(ConfigurableApplicationContext running) {
@@ -147,7 +145,9 @@ class AgentApplicationTest {
         assertThat(metrics.body())
                 .contains("vfleet_agent_syscall_errors_total{call=\"Close\",errno=\"ESRCH\"")
                 .contains("vfleet_agent_operation_seconds_bucket{operation=\"list_prepared\",outcome=\"ok\"")
-                .contains("vfleet_agent_prepared_assignments");
+                .contains("vfleet_agent_prepared_assignments")
+                .contains("vfleet_agent_journal_sync_seconds_count", "vfleet_agent_journal_changes_total",
+                        "vfleet_agent_reply_durability_seconds_count");
     }
 
     private static NodeAgentGrpc.NodeAgentBlockingStub nodeAgent() {

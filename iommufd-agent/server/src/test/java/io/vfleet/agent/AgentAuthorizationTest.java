@@ -12,6 +12,7 @@ import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.protobuf.StatusProto;
+import io.vfleet.agent.grpc.DurableReplies;
 import io.vfleet.api.agent.v1.CloseRequest;
 import io.vfleet.api.agent.v1.ExitRequest;
 import io.vfleet.api.agent.v1.GetTopologyRequest;
@@ -214,6 +215,7 @@ class AgentAuthorizationTest {
         assertThat(refused).isNotNull();
         assertThat(refused.getStatus().getCode()).isEqualTo(code);
         assertThat(reason(refused)).isEqualTo(reason);
+        assertThat(refused.getTrailers().get(DurableReplies.BOOT_ID)).as("even a refused caller learns the boot id").isNotBlank();
     }
 
     private static String reason(StatusRuntimeException refused) {

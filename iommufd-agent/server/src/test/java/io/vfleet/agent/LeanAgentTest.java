@@ -7,10 +7,18 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.MetadataUtils;
+import io.vfleet.agent.grpc.DurableReplies;
+import io.vfleet.agent.state.StateException;
+import io.vfleet.api.agent.v1.ExitRequest;
 import io.vfleet.api.agent.v1.GetTopologyRequest;
 import io.vfleet.api.agent.v1.NodeAgentGrpc;
+import io.vfleet.api.agent.v1.SpawnRequest;
+import io.vfleet.api.agent.v1.SyscallsGrpc;
 import io.vfleet.security.CertificateIdentity;
 import io.vfleet.security.tls.FleetTransport;
 import io.vfleet.security.tls.TlsFiles;
@@ -21,16 +29,117 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The lean entry point's options and settings, and that it refuses to start unsafe before it touches a kernel. */
+/**
+ * The lean entry point's options and settings, that it refuses to start unsafe before it touches a kernel,
+ * and that it serves either kernel over its journal, every reply naming the boot.
+ */
 class LeanAgentTest {
     private static final String NODE = "gpu-server-01";
     private static final TestPki PKI = TestPki.create();
+    private static final String OPERATOR_TOKEN = "operator-token";
 
     @TempDir
     Path directory;
+
+    @Test
+    void theEngineBackendKeepsWhatItAnsweredInItsJournalAcrossARestart() throws IOException {
+        Path state = directory.resolve("state");
+        Path config = operatorConfig();
+        int pid;
+        String firstBoot;
+        try (LeanAgent agent = LeanAgent.start(engineOn(state, "--config=" + config))) {
+            Call spawned = spawn(agent);
+            pid = spawned.pid;
+            firstBoot = spawned.bootId;
+        }
+        try (LeanAgent agent = LeanAgent.start(engineOn(state, "--config=" + config))) {
+            assertThat(exit(agent, pid)).as("a new boot, where the process spawned before lives on")
+                    .isNotBlank().isNotEqualTo(firstBoot);
+        }
+    }
+
+    @Test
+    void theLinuxBackendServesTheRealKernelAndKeepsOnlyAssignmentsInItsJournal() throws IOException {
+        Path state = directory.resolve("state");
+        Path config = operatorConfig();
+        try (LeanAgent agent = LeanAgent.start(linuxOn(state, "--config=" + config))) {
+            Call spawned = spawn(agent);
+            assertThat(spawned.pid).isPositive();
+            assertThat(spawned.bootId).isNotBlank();
+        }
+        int enginePid;
+        try (LeanAgent engine = LeanAgent.start(engineOn(state, "--config=" + config))) {
+            enginePid = spawn(engine).pid;
+        }
+
+        assertThatThrownBy(() -> LeanAgent.start(linuxOn(state, "--config=" + config))).isInstanceOf(StateException.class)
+                .hasMessageContaining("holds the kernel state of a simulated host");
+        try (LeanAgent engine = LeanAgent.start(engineOn(state, "--config=" + config))) {
+            assertThat(exit(engine, enginePid)).as("the simulated host survived the refusal").isNotBlank();
+        }
+    }
+
+    private record Call(int pid, String bootId) {
+    }
+
+    private static Call spawn(LeanAgent agent) {
+        AtomicReference<Metadata> trailers = new AtomicReference<>();
+        ManagedChannel channel = channel(agent);
+        try {
+            int pid = syscalls(channel, trailers).spawn(SpawnRequest.newBuilder().setName("vmm").setUid(0).build()).getPid();
+            return new Call(pid, trailers.get().get(DurableReplies.BOOT_ID));
+        } finally {
+            channel.shutdownNow();
+        }
+    }
+
+    /** Exits {@code pid}; answers the reply's boot id. */
+    private static String exit(LeanAgent agent, int pid) {
+        AtomicReference<Metadata> trailers = new AtomicReference<>();
+        ManagedChannel channel = channel(agent);
+        try {
+            syscalls(channel, trailers).exit(ExitRequest.newBuilder().setPid(pid).build());
+            return trailers.get().get(DurableReplies.BOOT_ID);
+        } finally {
+            channel.shutdownNow();
+        }
+    }
+
+    private static ManagedChannel channel(LeanAgent agent) {
+        return ManagedChannelBuilder.forAddress("localhost", agent.port()).usePlaintext().build();
+    }
+
+    private static SyscallsGrpc.SyscallsBlockingStub syscalls(ManagedChannel channel, AtomicReference<Metadata> trailers) {
+        Metadata bearer = new Metadata();
+        bearer.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + OPERATOR_TOKEN);
+        return SyscallsGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS)
+                .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(bearer),
+                        MetadataUtils.newCaptureMetadataInterceptor(new AtomicReference<>(), trailers));
+    }
+
+    private Path operatorConfig() throws IOException {
+        return config("spring.profiles.active=local", "vfleet.security.tokens[0].token=" + OPERATOR_TOKEN,
+                "vfleet.security.tokens[0].role=operator");
+    }
+
+    /**
+     * The build machine's kernel, whose vfio the sysfs root stands in for (a stock kernel's vfio groups and
+     * type1 container, no devices bound): the lab boots a kernel that has them.
+     */
+    private String[] linuxOn(Path state, String... more) throws IOException {
+        Path sysfs = directory.resolve("sysfs");
+        Files.createDirectories(sysfs.resolve("class/vfio"));
+        Files.createDirectories(sysfs.resolve("module/vfio_iommu_type1"));
+        List<String> arguments = new ArrayList<>(List.of("--backend=linux", "--topology=sysfs", "--node-name=lean-test",
+                "--sysfs-root=" + sysfs, "--state-dir=" + state, "--grpc-port=0"));
+        arguments.addAll(List.of(more));
+        return arguments.toArray(String[]::new);
+    }
 
     @Test
     void optionsAreNamedValues() {
@@ -135,8 +244,8 @@ class LeanAgentTest {
     @Test
     void theLinuxBackendNeedsTheTopologyOfTheHostItRunsOn() {
         assertThatThrownBy(() -> new AgentProperties("linux", "deploy/topologies/gpu-server-8x.yaml", null, null, null, null,
-                null, null, null)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--topology=sysfs");
-        assertThatThrownBy(() -> new AgentProperties("qemu", "sysfs", null, null, null, null, null, null, null))
+                LeanAgent.COMPACT_AFTER_CHANGES, null, null)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--topology=sysfs");
+        assertThatThrownBy(() -> new AgentProperties("qemu", "sysfs", null, null, null, null, LeanAgent.COMPACT_AFTER_CHANGES, null, null))
                 .hasMessageContaining("vfleet.agent.backend: 'qemu' is neither engine nor linux");
     }
 

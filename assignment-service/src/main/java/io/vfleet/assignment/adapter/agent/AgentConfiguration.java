@@ -1,6 +1,7 @@
 package io.vfleet.assignment.adapter.agent;
 
 import io.grpc.ManagedChannel;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vfleet.assignment.application.port.NodeAgents;
 import io.vfleet.assignment.application.port.Topologies;
 import io.vfleet.security.CertificateIdentity;
@@ -35,7 +36,7 @@ class AgentConfiguration {
      * only in the local stack.
      */
     @Bean
-    NodeAgents nodeAgents(Channels channels, AgentEndpoints endpoints, FleetTransport transport) {
+    NodeAgents nodeAgents(Channels channels, AgentEndpoints endpoints, FleetTransport transport, MeterRegistry registry) {
         if (transport.identity().isPresent()) {
             transport.identity().get().requireNames(CertificateIdentity.controllerUri(),
                     "this is the assignment service, which the agents serve NodeAgent to");
@@ -44,7 +45,7 @@ class AgentConfiguration {
                         + "service by its certificate; the token is for the local stack without TLS only");
             }
         }
-        return new GrpcNodeAgents(channels::of, endpoints.deadline(), endpoints.token());
+        return new GrpcNodeAgents(channels::of, endpoints.deadline(), endpoints.token(), new AgentBootIds(registry));
     }
 
     /** The open channels, by node; a node whose agent moved gets a channel to where it is now. */

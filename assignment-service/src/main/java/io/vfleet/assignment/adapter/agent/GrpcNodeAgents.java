@@ -34,7 +34,8 @@ import java.util.function.Supplier;
  * {@code ErrorInfo} reason (an errno name with its number in {@code metadata.errno}, or one of the
  * agent's own reasons) becomes one of the closed set {@link NodeAgents.Refusal}, keeping the agent's
  * words and the {@code device} metadata.
- * Every call carries the service's bearer token, when one is configured, as the agents require it.
+ * Every call carries the service's bearer token, when one is configured, as the agents require it,
+ * and every reply's boot id is noted ({@link AgentBootIds}), so that an agent's restart is seen.
  */
 final class GrpcNodeAgents implements NodeAgents {
     private static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
@@ -42,17 +43,19 @@ final class GrpcNodeAgents implements NodeAgents {
     private final Function<String, Channel> channels;
     private final Duration deadline;
     private final CallCredentials credentials;
+    private final AgentBootIds bootIds;
 
     /** Calls without a token, for agents that accept anyone. */
-    GrpcNodeAgents(Function<String, Channel> channels, Duration deadline) {
-        this(channels, deadline, "");
+    GrpcNodeAgents(Function<String, Channel> channels, Duration deadline, AgentBootIds bootIds) {
+        this(channels, deadline, "", bootIds);
     }
 
     /** @param token the bearer token the agents accept from this service; empty sends none */
-    GrpcNodeAgents(Function<String, Channel> channels, Duration deadline, String token) {
+    GrpcNodeAgents(Function<String, Channel> channels, Duration deadline, String token, AgentBootIds bootIds) {
         this.channels = channels;
         this.deadline = deadline;
         this.credentials = token.isBlank() ? null : bearer(token.strip());
+        this.bootIds = bootIds;
     }
 
     @Override
@@ -104,6 +107,7 @@ final class GrpcNodeAgents implements NodeAgents {
 
     private NodeAgentGrpc.NodeAgentBlockingStub stub(String node) {
         NodeAgentGrpc.NodeAgentBlockingStub stub = NodeAgentGrpc.newBlockingStub(channels.apply(node))
+                .withInterceptors(bootIds.of(node))
                 .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
         return credentials == null ? stub : stub.withCallCredentials(credentials);
     }

@@ -12,6 +12,7 @@ import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.TlsServerCredentials;
 import io.grpc.stub.StreamObserver;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vfleet.api.agent.v1.ListPreparedRequest;
 import io.vfleet.api.agent.v1.ListPreparedResponse;
 import io.vfleet.api.agent.v1.NodeAgentGrpc;
@@ -92,7 +93,7 @@ class AgentChannelsOverTlsTest {
 
     @Test
     void theNodesOwnAgentIsCalledWithTheControllersCertificate() {
-        GrpcNodeAgents agents = new GrpcNodeAgents(channels::of, Duration.ofSeconds(10), "");
+        GrpcNodeAgents agents = new GrpcNodeAgents(channels::of, Duration.ofSeconds(10), new AgentBootIds(new SimpleMeterRegistry()));
 
         assertThat(agents.listPrepared(NODE_A)).isEmpty();
 
@@ -101,7 +102,7 @@ class AgentChannelsOverTlsTest {
 
     @Test
     void anotherNodesAgentAtTheEndpointGetsNoCallAndTheNodeCountsAsUnreachable() {
-        GrpcNodeAgents agents = new GrpcNodeAgents(channels::of, Duration.ofSeconds(10), "");
+        GrpcNodeAgents agents = new GrpcNodeAgents(channels::of, Duration.ofSeconds(10), new AgentBootIds(new SimpleMeterRegistry()));
 
         NodeAgents.AgentUnreachable unreachable = catchThrowableOfType(NodeAgents.AgentUnreachable.class,
                 () -> agents.listPrepared(NODE_B));

@@ -1,6 +1,7 @@
 package io.vfleet.assignment.adapter.agent;
 
 import io.grpc.Channel;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vfleet.assignment.application.port.NodeAgents;
 import java.time.Duration;
 import java.util.Map;
@@ -17,6 +18,6 @@ public final class AgentsOverGrpc {
                 throw new GrpcNodeAgents.UnknownNode(node);
             }
             return channel;
-        }, Duration.ofSeconds(30));
+        }, Duration.ofSeconds(30), new AgentBootIds(new SimpleMeterRegistry()));
     }
 }

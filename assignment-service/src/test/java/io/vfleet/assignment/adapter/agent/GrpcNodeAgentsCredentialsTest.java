@@ -9,6 +9,7 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.StreamObserver;
@@ -60,7 +61,8 @@ class GrpcNodeAgentsCredentialsTest {
 
     @Test
     void everyCallCarriesTheConfiguredTokenAsBearer() {
-        GrpcNodeAgents agents = new GrpcNodeAgents(node -> channel, Duration.ofSeconds(5), "agent-caller-token");
+        GrpcNodeAgents agents = new GrpcNodeAgents(node -> channel, Duration.ofSeconds(5), "agent-caller-token",
+                new AgentBootIds(new SimpleMeterRegistry()));
 
         agents.listPrepared("node-1");
         agents.listPrepared("node-1");
@@ -70,7 +72,8 @@ class GrpcNodeAgentsCredentialsTest {
 
     @Test
     void withoutATokenNoAuthorizationIsSent() {
-        GrpcNodeAgents agents = new GrpcNodeAgents(node -> channel, Duration.ofSeconds(5), "");
+        GrpcNodeAgents agents = new GrpcNodeAgents(node -> channel, Duration.ofSeconds(5), "",
+                new AgentBootIds(new SimpleMeterRegistry()));
 
         agents.listPrepared("node-1");
 

@@ -9,6 +9,7 @@ import io.grpc.MethodDescriptor;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vfleet.agent.vmm.Checkpoints;
 import io.vfleet.api.agent.v1.NodeAgentGrpc;
 import io.vfleet.api.agent.v1.PrepareRequest;
@@ -83,6 +84,8 @@ class RealAgentTest extends ServiceTestBase {
     @Autowired
     NodeLocks locks;
 
+    private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    private final AgentBootIds bootIds = new AgentBootIds(meters);
     private InProcessAgent running;
     private GrpcNodeAgents agent;
     private AssignDevices assign;
@@ -98,7 +101,7 @@ class RealAgentTest extends ServiceTestBase {
                 throw new GrpcNodeAgents.UnknownNode(node);
             }
             return running.channel();
-        }, Duration.ofSeconds(10));
+        }, Duration.ofSeconds(10), bootIds);
         topologies.replace(running.topology(), 3);
         ReleaseAssignment.Ports ports = new ReleaseAssignment.Ports(assignments, topologies, follow.view(), epochs, agent,
                 audit, Telemetry.NONE);
@@ -248,6 +251,21 @@ class RealAgentTest extends ServiceTestBase {
                 new AssignRequest.SelectorForm(0x10deL, 0x2330L, null, 1L), false), null).assignment();
         assertThat(active.state()).isEqualTo(AssignmentState.ACTIVE);
         return active;
+    }
+
+    @Test
+    void aRestartOfTheAgentIsSeenByItsNewBootIdAndWhatItAnsweredBeforeIsStillThere() throws InterruptedException {
+        Preparation prepared = agent.prepare(NODE, new NodeAgents.PrepareCall("a-1", "acme", List.of("0000:18:00.0"), false, 1));
+        String before = bootIds.bootId(NODE).orElseThrow();
+        agent.listPrepared(NODE);
+        assertThat(meters.counter("vfleet.assignment.agent.restarts").count()).isZero();
+
+        running.close();
+        running = InProcessAgent.start(InProcessAgent.shipped("gpu-server-8x"), state);
+
+        assertThat(agent.listPrepared(NODE)).singleElement().satisfies(listed -> assertThat(listed.preparation()).isEqualTo(prepared));
+        assertThat(bootIds.bootId(NODE)).get().isNotEqualTo(before);
+        assertThat(meters.counter("vfleet.assignment.agent.restarts").count()).isEqualTo(1);
     }
 
     @Test

@@ -1,10 +1,10 @@
 package io.vfleet.engine.snapshot;
 
 /**
- * A snapshot could not be written or was refused when read back: a newer format, a checksum that
- * does not match, a truncated or malformed file (the message names the line), or a journal whose
- * replay diverged from what was recorded (the message names the entry and what differed). A
- * refused snapshot never yields a host, not even a partly restored one.
+ * A snapshot or a recorded change does not describe a state this engine reaches: a replayed call
+ * answered differently from what was recorded, or the counters disagree with the replay. The
+ * message names the journal entry (1-based, in the order replayed) and what differed. A refused
+ * snapshot never yields a host, not even a partly restored one.
  */
 public final class SnapshotException extends RuntimeException {
     public SnapshotException(String message) {

@@ -6,6 +6,7 @@ import io.grpc.stub.StreamObserver;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.vfleet.agent.kernel.HostKernel;
+import io.vfleet.agent.messages.TopologyMessages;
 import io.vfleet.agent.vmm.Assignment;
 import io.vfleet.agent.vmm.AssignmentRefused;
 import io.vfleet.agent.vmm.HotResetOrder;
@@ -37,7 +38,9 @@ import org.slf4j.MDC;
 /**
  * The {@code NodeAgent} service: binds each request to an order, calls {@link Preparations}, renders
  * the answer. A refusal becomes one status: the kernel's errno with the device in ErrorInfo, or the
- * agent's own reason.
+ * agent's own reason. The answer goes out once what the operation changed is on disk
+ * ({@link DurableReplies}), never while {@link Preparations} holds its lock, so that concurrent
+ * operations share their syncs.
  */
 public final class NodeAgentService extends NodeAgentGrpc.NodeAgentImplBase {
     private static final Logger log = LoggerFactory.getLogger(NodeAgentService.class);

@@ -4,6 +4,9 @@ import io.grpc.stub.StreamObserver;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vfleet.agent.kernel.HostKernel;
 import io.vfleet.agent.kernel.Syscall;
+import io.vfleet.agent.messages.InvalidMessage;
+import io.vfleet.agent.messages.IoctlMessages;
+import io.vfleet.agent.messages.ProcessMessages;
 import io.vfleet.api.agent.v1.CloseRequest;
 import io.vfleet.api.agent.v1.CloseResponse;
 import io.vfleet.api.agent.v1.ExitRequest;
@@ -20,12 +23,9 @@ import io.vfleet.api.agent.v1.SpawnRequest;
 import io.vfleet.api.agent.v1.SpawnResponse;
 import io.vfleet.api.agent.v1.SyscallsGrpc;
 import io.vfleet.engine.KernelException;
-import io.vfleet.engine.process.Capability;
 import io.vfleet.engine.process.ProcessSpec;
 import io.vfleet.engine.uapi.Ioctl;
-import java.util.EnumSet;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -33,29 +33,11 @@ import java.util.function.Function;
  * engine's calls bit for bit ({@link IoctlMessages}); a kernel refusal becomes a status with the
  * errno ({@link KernelStatus}). Who may call in which process is {@link SyscallsAccess}'s grant: a
  * call outside it is refused as the kernel refuses a VMM confined to its own process and devices.
- *
- * <p>A call that changed state is answered at once and written to disk within the snapshot delay
- * ({@code vfleet.agent.snapshot-delay}, 100 ms by default), one snapshot for every call of that
- * interval. A restart (the agent stopping as asked) loses nothing: stopping writes the last
- * snapshot. A crash of the agent process loses the calls answered since the last snapshot that
- * was complete (at most a delay and one write back), and only those: the state restored is the
- * host as it was between two calls, never a mix. That is accepted because a
- * host's kernel state does not outlive the kernel either, and what the agent serves is that
- * kernel: a VMM whose system calls were lost with the agent is in the place of one whose kernel
- * crashed, and it has lost its connection too. Node operations (Prepare, Release, HotReset) do
- * write before they answer, since the assignment table written after them must never be ahead of
- * the kernel state.
- *
- * <p>Why not write before every answer (a delay of zero): that costs a whole-host encoding and two
- * fsyncs per call, about twenty times the call itself with 8 GPUs prepared. And why 100 ms: the
- * encoding holds the host's lock for milliseconds (about 3 ms of CPU with 8 prepared GPUs), which
- * under a steady stream of calls every 20 ms took up to a third of the Ioctl rate on a busy two-core
- * machine, and every 100 ms takes little.
+ * What a call changed is recorded in the agent's journal as it is made, and its answer, success or
+ * refusal, is sent once that is on disk ({@link DurableReplies}), so a crash right after an answer
+ * never loses the call.
  */
 public final class SyscallsService extends SyscallsGrpc.SyscallsImplBase {
-    /** RLIMIT_MEMLOCK a login gets on Linux since 5.16, for a Spawn that names none. */
-    static final long DEFAULT_MEMLOCK_BYTES = 8L << 20;
-
     private final HostKernel host;
     private final MeterRegistry meters;
 
@@ -111,21 +93,23 @@ public final class SyscallsService extends SyscallsGrpc.SyscallsImplBase {
     @Override
     public void ioctl(IoctlRequest request, StreamObserver<IoctlResponse> response) {
         IoctlRequest.RequestCase ioctl = request.getRequestCase();
+        if (ioctl == IoctlRequest.RequestCase.REQUEST_NOT_SET) {
+            response.onError(KernelStatus.invalidField("request", "no ioctl is set in the oneof"));
+            return;
+        }
         try {
             Ioctl<?> engineRequest = IoctlMessages.toEngine(request);
             answer(response, () -> new Syscall.IoctlCall<>(own(request.getPid()), request.getFd(), engineRequest),
                     reply -> IoctlMessages.toWire(ioctl, reply));
         } catch (KernelException refused) {
             response.onError(KernelStatus.of(refused.errno(), refused.getMessage(), Map.of(), null));
-        } catch (io.grpc.StatusRuntimeException invalid) {
-            response.onError(invalid);
         }
     }
 
     /**
-     * Makes the call {@code request} builds, has it saved if it may have changed state, and answers with
-     * {@code reply} of its result or with the refusal. A partial reply the kernel wrote before
-     * failing travels in the status details, translated by {@code reply} like a whole one.
+     * Makes the call {@code request} builds and answers with {@code reply} of its result or with the
+     * refusal. A partial reply the kernel wrote before failing travels in the status details,
+     * translated by {@code reply} like a whole one.
      */
     private <R, M> void answer(StreamObserver<M> response, java.util.function.Supplier<Syscall<R>> request,
             Function<R, ? extends com.google.protobuf.Message> reply) {
@@ -144,8 +128,6 @@ public final class SyscallsService extends SyscallsGrpc.SyscallsImplBase {
             result = host.call(call);
         } catch (KernelException refused) {
             countRefusal(call, refused);
-            // The snapshot writer knows whether anything changed since its last write; a pure read writes nothing.
-            host.saveWithinDelay();
             com.google.protobuf.Message partial = null;
             if (refused.partialReply() != null) {
                 partial = reply.apply(castReply(refused.partialReply()));
@@ -153,7 +135,6 @@ public final class SyscallsService extends SyscallsGrpc.SyscallsImplBase {
             response.onError(KernelStatus.of(refused.errno(), refused.getMessage(), Map.of(), partial));
             return;
         }
-        host.saveWithinDelay();
         @SuppressWarnings("unchecked")
         M message = (M) reply.apply(result);
         response.onNext(message);
@@ -183,27 +164,10 @@ public final class SyscallsService extends SyscallsGrpc.SyscallsImplBase {
     }
 
     private static ProcessSpec processSpec(SpawnRequest request) {
-        if (request.getName().isBlank()) {
-            throw KernelStatus.invalidField("name", "a process needs a name");
+        try {
+            return ProcessMessages.toEngine(request);
+        } catch (InvalidMessage invalid) {
+            throw KernelStatus.invalidField(invalid.field(), invalid.reason());
         }
-        if (request.getUid() < 0) {
-            throw KernelStatus.invalidField("uid", Integer.toUnsignedString(request.getUid()) + " is above 2^31-1");
-        }
-        Set<Capability> capabilities = EnumSet.noneOf(Capability.class);
-        for (var capability : request.getCapabilitiesList()) {
-            capabilities.add(switch (capability) {
-                case CAPABILITY_SYS_RAWIO -> Capability.CAP_SYS_RAWIO;
-                case CAPABILITY_IPC_LOCK -> Capability.CAP_IPC_LOCK;
-                case CAPABILITY_SYS_RESOURCE -> Capability.CAP_SYS_RESOURCE;
-                case CAPABILITY_UNSPECIFIED, UNRECOGNIZED -> throw KernelStatus.invalidField("capabilities",
-                        "unknown capability " + capability);
-            });
-        }
-        long memlock = DEFAULT_MEMLOCK_BYTES;
-        if (request.hasMemlockLimitBytes()) {
-            // Above 2^63-1 bytes there is no memory to lock: as good as RLIM_INFINITY (2^64-1).
-            memlock = request.getMemlockLimitBytes() < 0 ? ProcessSpec.UNLIMITED : request.getMemlockLimitBytes();
-        }
-        return new ProcessSpec(request.getName(), request.getUid(), capabilities, memlock);
     }
 }

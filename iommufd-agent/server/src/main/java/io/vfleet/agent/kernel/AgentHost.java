@@ -1,12 +1,14 @@
 package io.vfleet.agent.kernel;
 
-import io.vfleet.agent.state.SnapshotFile;
+import io.vfleet.agent.state.StateException;
+import io.vfleet.agent.state.StateJournal;
 import io.vfleet.engine.Host;
+import io.vfleet.engine.snapshot.HostSnapshot;
+import io.vfleet.engine.snapshot.JournalReplay;
+import io.vfleet.engine.snapshot.SnapshotException;
 import io.vfleet.engine.topology.HostTopology;
 import io.vfleet.engine.vfio.VfioDevice;
 import io.vfleet.engine.vfio.VfioDeviceFile;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,75 +18,74 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The agent's host simulated by the engine: every system call any caller makes goes through here, so that a call that
- * may have changed state is counted for the host's {@link SnapshotFile}.
+ * The agent's host simulated by the engine, kept in the agent's {@link StateJournal}. Every system
+ * call any caller makes goes through here; the host hands each change it makes to the journal as it
+ * makes it, and the journal's base holds the host's snapshot. Durability is not waited for here: an
+ * answer waits for it once, when it is sent (see {@code DurableReplies}), so that a node operation
+ * made of many calls pays for one sync, not one per call.
  *
- * <p>Locking: a call passes its process's gate first ({@link ProcessGates}, see {@link #exclusively}); then
- * the host's own lock serialises the calls, and the snapshot file takes it again only to encode the host.
- * So gRPC threads calling concurrently see the kernel's one-call-at-a-time order, and a snapshot is
- * always of a state between two calls. Lock order: gate, then the host's lock.
+ * <p>Locking: a call passes its process's gate first ({@link ProcessGates}, see {@link #exclusively});
+ * then the host's own lock serialises the calls (the journal appends a change under it). A base is
+ * taken under the host's lock too, so it is always of a state between two calls, and gRPC threads
+ * calling concurrently see the kernel's one-call-at-a-time order. Lock order: gate, then the host's lock.
  */
-public final class AgentHost implements HostKernel {
+public final class AgentHost implements HostKernel, StateJournal.KernelSnapshots {
     private static final Logger log = LoggerFactory.getLogger(AgentHost.class);
 
     private final Host host;
-    private final SnapshotFile snapshot;
     private final ProcessGates gates = new ProcessGates();
 
-    private AgentHost(Host host, SnapshotFile snapshot) {
+    private AgentHost(Host host) {
         this.host = host;
-        this.snapshot = snapshot;
     }
 
     /**
-     * The host saved in {@code stateDirectory} by the last run, or a fresh boot of {@code topology}
-     * when none was saved; either is written at once, so the file always holds the host being run.
-     * {@code snapshotDelay} bounds how long a {@link #saveWithinDelay()} may wait.
+     * The host the journal holds, or a fresh boot of {@code topology} when it holds none, from now on
+     * recorded in it. A saved host that does not replay as recorded is a {@link StateException} that
+     * names where: starting on a fresh host instead would silently drop every device it had bound.
      */
-    public static AgentHost start(HostTopology topology, Path stateDirectory, Duration snapshotDelay) {
-        Host host = SnapshotFile.restore(stateDirectory).orElse(null);
-        if (host == null) {
+    public static AgentHost start(HostTopology topology, StateJournal journal) {
+        StateJournal.RecoveredKernel recovered = journal.takeRecoveredKernel();
+        Host host;
+        if (recovered.base() == null) {
             host = Host.boot(topology);
-        } else if (!host.topology().equals(topology)) {
-            log.warn("The saved kernel state is of a host whose topology differs from the configured one; "
-                    + "keeping the saved one, since its devices are the ones the state refers to");
+        } else {
+            try {
+                host = recovered.base().restore();
+            } catch (SnapshotException diverged) {
+                throw new StateException(recovered.baseFile() + ": " + diverged.getMessage(), diverged);
+            }
+            if (!host.topology().equals(topology)) {
+                log.warn("The saved kernel state is of a host whose topology differs from the configured one; "
+                        + "keeping the saved one, since its devices are the ones the state refers to");
+            }
         }
-        return new AgentHost(host, SnapshotFile.create(host, stateDirectory, snapshotDelay));
+        for (StateJournal.RecordedChange change : recovered.changes()) {
+            try {
+                JournalReplay.rerun(host, change.entry());
+            } catch (SnapshotException diverged) {
+                throw new StateException(change.where() + ": " + diverged.getMessage(), diverged);
+            }
+        }
+        host.recordChangesTo(journal::recordKernelChange);
+        AgentHost agentHost = new AgentHost(host);
+        journal.attachKernel(agentHost);
+        return agentHost;
     }
 
     /**
-     * Makes {@code call}; when the host's state changed, even by a refused call (IOMMU_IOAS_UNMAP
-     * removes areas before the one it refuses), the next snapshot is due.
+     * Makes {@code call}, in its process's gate. What it changed, even a refused call (IOMMU_IOAS_UNMAP
+     * removes areas before the one it refuses), is recorded in the journal before this returns, and
+     * durable once the journal's {@code awaitDurable} returns.
      */
     @Override
     public <R> R call(Syscall<R> call) {
-        return gates.pass(call, () -> {
-            long before = host.changes();
-            try {
-                return call.applyTo(host);
-            } finally {
-                if (host.changes() != before) {
-                    snapshot.changed();
-                }
-            }
-        });
+        return gates.pass(call, () -> call.applyTo(host));
     }
 
     @Override
     public <T> T exclusively(int pid, Supplier<T> work) {
         return gates.exclusively(pid, work);
-    }
-
-    /** Writes the snapshot now if the host changed since the last one; after a batch whose answer needs it on disk. */
-    @Override
-    public void save() {
-        snapshot.write();
-    }
-
-    /** Has the snapshot written within the snapshot delay, at once when the delay is zero. */
-    @Override
-    public void saveWithinDelay() {
-        snapshot.writeWithinDelay();
     }
 
     /** A consistent read of the host's objects, under the host's lock. */
@@ -129,9 +130,16 @@ public final class AgentHost implements HostKernel {
         });
     }
 
-    /** Writes the last snapshot: what was answered before shutdown is what the next start restores. */
+    @Override
+    public <T> T whileQuiet(Function<HostSnapshot, T> capture) {
+        return host.inspect(() -> capture.apply(HostSnapshot.of(host)));
+    }
+
+    /**
+     * Holds nothing of its own to release: every change is in the journal already, and whoever opened
+     * the journal closes it after the kernel, which makes what is pending durable.
+     */
     @Override
     public void close() {
-        snapshot.close();
     }
 }

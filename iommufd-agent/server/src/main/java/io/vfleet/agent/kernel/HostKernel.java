@@ -7,12 +7,12 @@ import java.util.function.Supplier;
 
 /**
  * The kernel the agent serves, behind one seam: the engine's model of a host ({@link AgentHost}, which
- * keeps its state across restarts) or the real kernel of the host the agent runs on ({@link LinuxHost}).
- * The gRPC services and the node operations see only this.
+ * keeps its state across restarts in the agent's journal) or the real kernel of the host the agent runs
+ * on ({@link LinuxHost}). The gRPC services and the node operations see only this.
  *
- * <p>{@link #call} is every system call a caller makes; {@link #save} and {@link #saveWithinDelay} say
- * when an answer needs what it changed to be durable, which only a backend keeping state of its own
- * acts on (a real kernel's state is the kernel's).
+ * <p>{@link #call} is every system call a caller makes. Durability is not the kernel's business: the
+ * engine's host records each change in the agent's {@code StateJournal} as it makes it, a real kernel
+ * keeps its own state, and an answer waits for the journal once, when it is sent ({@code DurableReplies}).
  *
  * <p>Both backends pass every call through its process's gate ({@link ProcessGates}) before their own
  * locks, so that {@link #exclusively} means the same on either.
@@ -28,12 +28,6 @@ public interface HostKernel extends AutoCloseable {
      * needs several calls in a caller's process with nobody else's in between.
      */
     <T> T exclusively(int pid, Supplier<T> work);
-
-    /** What the calls so far changed is durable when this returns. */
-    void save();
-
-    /** What the calls so far changed becomes durable within the backend's delay. */
-    void saveWithinDelay();
 
     /** The host's PCI functions, IOMMU groups, reset facts and kernel configuration. */
     HostTopology topology();

@@ -13,8 +13,11 @@ import java.util.function.Supplier;
  * the topology is the one sysfs showed at start, and the vfio devices are read from sysfs each time
  * they are asked for, since an operator may bind or unbind one while the agent runs.
  *
- * <p>Nothing is saved: the kernel keeps its own state, and the processes' files live as long as the
- * agent; when it stops, they are closed, and the kernel releases every device they held.
+ * <p>Nothing of the kernel goes in the agent's journal: the kernel keeps its own state, and the
+ * processes' files live as long as the agent; when it stops, they are closed, and the kernel releases
+ * every device they held. The journal holds only the agent's assignments: a system call's answer
+ * waits for no sync of its own, a node operation's for the assignment records it wrote
+ * ({@code DurableReplies}).
  */
 public final class LinuxHost implements HostKernel {
     private final LinuxKernel kernel;
@@ -36,14 +39,6 @@ public final class LinuxHost implements HostKernel {
     @Override
     public <T> T exclusively(int pid, Supplier<T> work) {
         return gates.exclusively(pid, work);
-    }
-
-    @Override
-    public void save() {
-    }
-
-    @Override
-    public void saveWithinDelay() {
     }
 
     @Override

@@ -6,7 +6,8 @@ import io.vfleet.engine.uapi.Ioctl;
 
 /**
  * One system call into the host's kernel, as data: what the agent's callers ask for, made through
- * {@link HostKernel#call} on the engine's model or on the real kernel alike.
+ * {@link HostKernel#call} on the engine's model or on the real kernel alike; on the engine's, what the
+ * call changed is recorded in the agent's journal.
  *
  * @param <R> what the call returns on success
  */

@@ -1,64 +1,38 @@
 package io.vfleet.agent.vmm;
 
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
-import io.vfleet.agent.state.AtomicFiles;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import tools.jackson.databind.DeserializationFeature;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
- * The agent's own table of assignments (id → pid, files, epoch) and of the uid each tenant's VMMs run
- * as, kept in one JSON file next to the kernel state and replaced atomically on each change, so that
- * a restart finds the processes it prepared.
+ * Where the agent keeps its own table of assignments (id → process, files, epoch) and of the uid each
+ * tenant's VMMs run as, so that a restart finds the processes it prepared. A change is recorded when
+ * it is put, in the same journal as the kernel calls that led to it, and is on disk before any answer
+ * that follows it is sent; so after a crash the table and the host agree up to one point in time.
  */
-public final class AssignmentTable {
-    static final String FILE = "assignments.json";
-    /** A field added since a table was written (a device's function reset, its noiommu kind) reads as false. */
-    private static final JsonMapper JSON = JsonMapper.builder()
-            .disable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-            .build();
+public interface AssignmentTable {
 
-    /** The file's content. */
     /**
-     * @param nodeTerm the newest controller term the node has seen; 0 in a table written before terms (whose
-     *                 node-wide {@code nodeEpoch} was no term, and is dropped)
+     * The table's content.
+     *
+     * @param nodeTerm the newest controller term the node has seen; 0 before the first call
      */
-    @JsonIgnoreProperties({"nodeEpoch"})
-    public record Content(Map<String, Integer> tenantUids, List<Assignment> assignments, long nodeTerm) {
+    record Content(Map<String, Integer> tenantUids, List<Assignment> assignments, long nodeTerm) {
         public Content {
             tenantUids = new TreeMap<>(tenantUids);
             assignments = List.copyOf(assignments);
         }
     }
 
-    private final Path file;
+    /** The table as the last run left it, assignments in the order first seen. */
+    Content load();
 
-    public AssignmentTable(Path directory) {
-        this.file = directory.resolve(FILE);
-    }
+    /** Records {@code assignment}, replacing what was recorded under its id. */
+    void put(Assignment assignment);
 
-    public Content load() {
-        if (!Files.exists(file)) {
-            return new Content(Map.of(), List.of(), 0);
-        }
-        try {
-            return JSON.readValue(Files.readString(file), Content.class);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file, e);
-        }
-    }
+    /** Records that the VMMs of {@code tenant} run as {@code uid}. */
+    void putTenantUid(String tenant, int uid);
 
-    public void save(Content content) {
-        try {
-            AtomicFiles.write(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(content));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file, e);
-        }
-    }
+    /** Records that the newest controller term the node has seen is {@code term}. */
+    void putNodeTerm(long term);
 }

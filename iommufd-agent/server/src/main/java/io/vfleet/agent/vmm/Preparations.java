@@ -53,13 +53,15 @@ import org.slf4j.LoggerFactory;
  * <p>Each prepared assignment has a credential for the system calls of its VMM process
  * ({@link #scopeOf}); Release revokes it with the process. Prepare is idempotent by
  * assignment id and all-or-nothing: a refusal on any device exits the process, which closes every
- * file it opened and so undoes every bind and attach. Every operation has written the host's state
- * before it answers.
+ * file it opened and so undoes every bind and attach.
  *
- * <p>The table is saved after the kernel state, so a crash between the two leaves a process the table
- * does not know (exited at the next start) or an entry whose process is gone (marked released);
- * a crash inside a set reset leaves fenced members open in the VMM process. {@link #reconcile()}
- * converges all three. Operations are serialised by this object's monitor.
+ * <p>The kernel calls of an operation are recorded as they are made and its table entry after them, in
+ * one journal, and the answer is sent once they are on disk. A crash keeps a prefix of that journal:
+ * the calls of a Prepare without its entry leave a process the table does not know (exited at the next
+ * start), the exit of a Release without its entry leaves an entry whose process is gone (marked
+ * released), and a crash inside a set reset leaves fenced members open in the VMM process;
+ * {@link #reconcile()} converges all three. Operations are serialised by this object's monitor, which
+ * is never held while waiting for the disk.
  */
 public final class Preparations {
     private static final Logger log = LoggerFactory.getLogger(Preparations.class);
@@ -119,8 +121,6 @@ public final class Preparations {
             remember(seen == null ? new Assignment(order.assignmentId(), order.tenant(), devices, order.withKvm(), order.epoch(), null)
                     : seen.withEpoch(order.epoch()));
             throw refused;
-        } finally {
-            host.save();
         }
         remember(new Assignment(order.assignmentId(), order.tenant(), devices, order.withKvm(), order.epoch(), prepared));
         return prepared;
@@ -139,25 +139,21 @@ public final class Preparations {
         List<String> functionReset = new ArrayList<>();
         List<String> setReset = new ArrayList<>();
         List<String> leftToSetReset = new ArrayList<>();
-        try {
-            if (order.reset()) {
-                List<Prepared.Device> withoutFunctionReset = new ArrayList<>();
-                for (Prepared.Device device : prepared.devices()) {
-                    if (scrub(prepared.pid(), device)) {
-                        functionReset.add(device.bdf());
-                    } else {
-                        withoutFunctionReset.add(device);
-                    }
-                }
-                for (List<Prepared.Device> sameSet : byResetSet(withoutFunctionReset)) {
-                    List<String> bdfs = sameSet.stream().map(Prepared.Device::bdf).toList();
-                    (resetSetBeforeExit(seen, sameSet.getFirst(), fenced) ? setReset : leftToSetReset).addAll(bdfs);
+        if (order.reset()) {
+            List<Prepared.Device> withoutFunctionReset = new ArrayList<>();
+            for (Prepared.Device device : prepared.devices()) {
+                if (scrub(prepared.pid(), device)) {
+                    functionReset.add(device.bdf());
+                } else {
+                    withoutFunctionReset.add(device);
                 }
             }
-            exitQuietly(prepared.pid());
-        } finally {
-            host.save();
+            for (List<Prepared.Device> sameSet : byResetSet(withoutFunctionReset)) {
+                List<String> bdfs = sameSet.stream().map(Prepared.Device::bdf).toList();
+                (resetSetBeforeExit(seen, sameSet.getFirst(), fenced) ? setReset : leftToSetReset).addAll(bdfs);
+            }
         }
+        exitQuietly(prepared.pid());
         remember(seen.withEpoch(order.epoch()).released());
         return new Released(true, functionReset, setReset, leftToSetReset);
     }
@@ -182,11 +178,7 @@ public final class Preparations {
             throw new AssignmentRefused(Reason.DEVICE_NOT_IN_ASSIGNMENT, bdf, bdf + " is not a device of assignment "
                     + order.assignmentId() + " " + seen.devices());
         }
-        try {
-            return setReset.reset(new SetReset.Request(order.assignmentId(), seen.prepared(), device, fenced, openedBy()));
-        } finally {
-            host.save();
-        }
+        return setReset.reset(new SetReset.Request(order.assignmentId(), seen.prepared(), device, fenced, openedBy()));
     }
 
     /**
@@ -212,14 +204,13 @@ public final class Preparations {
     public synchronized void reconcile() {
         Set<Integer> owned = new HashSet<>();
         Map<Integer, String> vmmProcesses = vmmProcesses(host.processes());
-        boolean changed = false;
         for (Assignment assignment : List.copyOf(assignments.values())) {
             if (!assignment.holdsDevices()) {
                 continue;
             }
             if (vmmProcesses.containsKey(assignment.prepared().pid())) {
                 owned.add(assignment.prepared().pid());
-                changed |= closeStrayDeviceFiles(assignment);
+                closeStrayDeviceFiles(assignment);
             } else {
                 log.warn("Assignment {} lost its process {}; marking it released", assignment.id(), assignment.prepared().pid());
                 remember(assignment.released());
@@ -229,16 +220,17 @@ public final class Preparations {
             if (!owned.contains(process.getKey())) {
                 log.warn("Process {} ({}) belongs to no prepared assignment; exiting it", process.getKey(), process.getValue());
                 exitQuietly(process.getKey());
-                changed = true;
             }
-        }
-        if (changed) {
-            host.save();
         }
     }
 
     private Prepared startVmm(PrepareOrder order, List<String> devices, Map<String, DeviceNode> nodes) {
-        int uid = tenantUids.computeIfAbsent(order.tenant(), tenant -> FIRST_TENANT_UID + tenantUids.size());
+        Integer known = tenantUids.get(order.tenant());
+        int uid = known != null ? known : FIRST_TENANT_UID + tenantUids.size();
+        if (known == null) {
+            tenantUids.put(order.tenant(), uid);
+            table.putTenantUid(order.tenant(), uid);
+        }
         boolean noiommu = nodes.values().stream().anyMatch(DeviceNode::noiommu);
         int pid = host.call(new Syscall.Spawn(new ProcessSpec(PROCESS_PREFIX + order.assignmentId(), uid,
                 noiommu ? Set.of(Capability.CAP_SYS_RAWIO) : Set.of(), ProcessSpec.UNLIMITED)));
@@ -343,8 +335,8 @@ public final class Preparations {
         return opened;
     }
 
-    /** Closes the device files of the assignment's process that are not its devices' own; true if it closed any. */
-    private boolean closeStrayDeviceFiles(Assignment assignment) {
+    /** Closes the device files of the assignment's process that are not its devices' own. */
+    private void closeStrayDeviceFiles(Assignment assignment) {
         int pid = assignment.prepared().pid();
         Set<Integer> own = new HashSet<>();
         assignment.prepared().devices().forEach(device -> own.add(device.fd()));
@@ -354,7 +346,6 @@ public final class Preparations {
                     pid, assignment.id(), fd);
             host.call(new Syscall.Close(pid, fd));
         }
-        return !strays.isEmpty();
     }
 
     private void exitQuietly(int pid) {
@@ -376,8 +367,15 @@ public final class Preparations {
                     + Long.toUnsignedString(nodeTerm) + ", the newest controller term this node has seen");
         }
         Assignment seen = checkEpoch(id, epoch);
-        nodeTerm = term;
+        raiseNodeTerm(term);
         return seen;
+    }
+
+    private void raiseNodeTerm(long term) {
+        if (Long.compareUnsigned(term, nodeTerm) > 0) {
+            nodeTerm = term;
+            table.putNodeTerm(term);
+        }
     }
 
     private void indexCredential(Assignment assignment) {
@@ -401,7 +399,9 @@ public final class Preparations {
             byCredential.remove(SyscallScope.digest(before.prepared().syscallsCredential()));
         }
         indexCredential(assignment);
-        table.save(new AssignmentTable.Content(tenantUids, List.copyOf(assignments.values()), nodeTerm));
+        if (!assignment.equals(before)) {
+            table.put(assignment);
+        }
     }
 
     /** Where a device is opened, and whether it is a noiommu device. */

@@ -1,112 +1,125 @@
 package io.vfleet.agent.benchmark;
 
-import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
-import io.grpc.TlsChannelCredentials;
 import io.grpc.health.v1.HealthCheckRequest;
-import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
-import io.vfleet.agent.AgentHosts;
-import io.vfleet.agent.kernel.AgentHost;
-import io.vfleet.agent.vmm.AssignmentTable;
-import io.vfleet.agent.vmm.PrepareOrder;
-import io.vfleet.agent.vmm.Preparations;
+import io.vfleet.agent.ChildAgent;
 import io.vfleet.api.agent.v1.IoctlRequest;
+import io.vfleet.api.agent.v1.IommuIoasAlloc;
 import io.vfleet.api.agent.v1.IommuIoasIovaRanges;
 import io.vfleet.api.agent.v1.IommuIoasMap;
 import io.vfleet.api.agent.v1.IommuIoasUnmap;
 import io.vfleet.api.agent.v1.MmapRequest;
 import io.vfleet.api.agent.v1.NodeAgentGrpc;
+import io.vfleet.api.agent.v1.OpenRequest;
 import io.vfleet.api.agent.v1.PrepareRequest;
 import io.vfleet.api.agent.v1.PrepareResponse;
 import io.vfleet.api.agent.v1.ReleaseRequest;
+import io.vfleet.api.agent.v1.SpawnRequest;
 import io.vfleet.api.agent.v1.SyscallsGrpc;
-import io.vfleet.engine.Host;
-import io.vfleet.engine.snapshot.HostSnapshot;
 import io.vfleet.security.CertificateIdentity;
 import io.vfleet.security.tls.FleetTransport;
 import io.vfleet.security.tls.TlsFiles;
 import io.vfleet.security.tls.TlsIdentity;
 import io.vfleet.testsupport.pki.TestPki;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
-import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.IntFunction;
 
 /**
- * The agent's cost over loopback gRPC, run on demand (not a test): the agent runs as a child JVM
- * from this classpath on an ephemeral port, with the 8-GPU topology and all 8 GPUs prepared, and
- * one client channel calls it one call at a time, as a VMM's thread does. Reported:
+ * The agent's cost over loopback gRPC now that every answer waits for its changes to be on disk, run
+ * on demand (not a test). The agent runs as a child JVM from this classpath on a host of 24 GPUs, 8
+ * of them prepared throughout. Rounds of each load alternate, so that all see the same machine, and
+ * every figure is a ratio to a baseline of the same run:
  * <ul>
- *   <li>{@code Ioctl} round trips per second against the no-op RPC measured in the same run, the
- *   gRPC health {@code Check} (same transport, same channel, no kernel behind it): a pure query
- *   ({@code IOMMU_IOAS_IOVA_RANGES}) and a state change ({@code IOMMU_IOAS_MAP} at a fixed IOVA,
- *   then {@code IOMMU_IOAS_UNMAP}, counted as two round trips), rounds alternating so that both
- *   see the same machine;
- *   <li>{@code Prepare}+{@code Release} cycles per second of one GPU while the other seven stay
- *   prepared;
- *   <li>the agent's resident memory ({@code VmRSS} and its peak {@code VmHWM} from
- *   {@code /proc/<pid>/status}) after that load;
- *   <li>the cost of mutual TLS: the {@code Ioctl} query on a plaintext agent and on one serving its node's
- *   certificate, side by side in the same run;
- *   <li>the time to encode and to write the engine snapshot of the same host (in this JVM).
+ *   <li>one caller, one call at a time, as a VMM's thread does: the no-op RPC (gRPC health
+ *   {@code Check}: same transport, same channel, no kernel and no journal behind it), an {@code Ioctl}
+ *   query ({@code IOMMU_IOAS_IOVA_RANGES}) and an {@code Ioctl} state change ({@code IOMMU_IOAS_MAP}
+ *   then {@code IOMMU_IOAS_UNMAP}, two calls), each a ratio to the no-op;
+ *   <li>sixteen callers at once, each a VMM of its own mapping and unmapping its own IOAS, against
+ *   sixteen callers of the no-op: what group commit makes of state changes under concurrency;
+ *   <li>{@code Prepare}+{@code Release} (with KVM and reset) cycles, one caller against sixteen, each
+ *   caller on a GPU of its own: the sixteen share fsyncs;
+ *   <li>for each load, fsyncs per call (the agent's own counters, scraped from its Prometheus
+ *   endpoint around the rounds), the mean fsync and the mean wait of a reply for the disk, which is
+ *   where the time of a state change goes beyond the no-op;
+ *   <li>the agent's resident memory ({@code VmRSS}, peak {@code VmHWM});
+ *   <li>the cost of mutual TLS: the one-caller {@code Ioctl} query on a plaintext agent and on one serving
+ *   its node's certificate, two more agents side by side in the same run.
  * </ul>
  * System properties: {@code agent.jvm} (the child's JVM options, space-separated; default
- * {@code -Xmx128m}), {@code agent.snapshotDelay} (empty: the application's default), {@code rounds}
- * (default 10), {@code calls} per round (default 2000). The command is in the README.
+ * {@code -Xmx128m}), {@code rounds} (default 5), {@code seconds} per round (default 2), and
+ * {@code loads}, names (or parts of names) of the loads to run, comma-separated (default all; the
+ * one-caller no-op always runs). The command is in the README.
  */
 public final class AgentBenchmark {
-    private static final String TOPOLOGY = "gpu-server-8x";
-    private static final String HOSTNAME = "gpu-server-01";
-    private static final List<String> GPUS = List.of("0000:18:00.0", "0000:19:00.0", "0000:1a:00.0", "0000:1b:00.0",
-            "0000:9a:00.0", "0000:9b:00.0", "0000:9c:00.0", "0000:9d:00.0");
+    private static final int GPUS = 24;
+    private static final int KEPT_PREPARED = 8;
+    private static final int CALLERS = 16;
     private static final long GUEST_RAM = 2L << 20;
     private static final long FIXED_IOVA = 1L << 32;
     private static final int READ_WRITE = 1 | 2;
     private static final int FIXED = 4;
+    private static final String HOSTNAME = "bench-host";
+    /** The run's one controller term on the node, and each assignment's one epoch (see {@link #cycle}). */
+    private static final long CONTROLLER_TERM = 1, EPOCH = 1;
 
-    private static final String CONTROLLER_TOKEN = "benchmark-controller";
     private final ManagedChannel channel;
-    private final NodeAgentGrpc.NodeAgentBlockingStub nodeAgent;
-    private final HealthGrpc.HealthBlockingStub health;
+    private final ChildAgent agent;
+    private final HttpClient http = HttpClient.newHttpClient();
 
-    private AgentBenchmark(ManagedChannel channel) {
+    private AgentBenchmark(ManagedChannel channel, ChildAgent agent) {
         this.channel = channel;
-        this.nodeAgent = NodeAgentGrpc.newBlockingStub(channel).withInterceptors(bearer(CONTROLLER_TOKEN));
-        this.health = HealthGrpc.newBlockingStub(channel);
+        this.agent = agent;
     }
 
-    private static io.grpc.ClientInterceptor bearer(String credential) {
-        io.grpc.Metadata headers = new io.grpc.Metadata();
-        headers.put(io.grpc.Metadata.Key.of("authorization", io.grpc.Metadata.ASCII_STRING_MARSHALLER), "Bearer " + credential);
-        return io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(headers);
+    /** One kind of load: {@code callers} threads, each running {@code work} (which makes {@code callsPerRun} calls) in a loop. */
+    private record Load(String name, int callers, int callsPerRun, IntFunction<Runnable> work) {
+    }
+
+    /** What the rounds of one load measured: calls per second (median), and the agent's counters over all rounds. */
+    private record Measured(double callsPerSecond, long calls, Map<String, Double> counters) {
+        double per(String counter) {
+            return counters.getOrDefault(counter, 0.0) / calls;
+        }
+
+        double meanMillis(String timer) {
+            double count = counters.getOrDefault(timer + "_count", 0.0);
+            return count == 0 ? 0 : counters.getOrDefault(timer + "_sum", 0.0) / count * 1e3;
+        }
     }
 
     public static void main(String[] args) throws Exception {
-        int rounds = Integer.getInteger("rounds", 10);
-        int calls = Integer.getInteger("calls", 2000);
+        int rounds = Integer.getInteger("rounds", 5);
+        int seconds = Integer.getInteger("seconds", 2);
         String jvm = System.getProperty("agent.jvm", "-Xmx128m");
-        Path state = Files.createTempDirectory("agent-benchmark");
-        try (ChildAgent agent = ChildAgent.start(state, jvm, System.getProperty("agent.snapshotDelay", ""), null)) {
-            ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", agent.port).usePlaintext().build();
+        Path directory = Files.createTempDirectory("agent-benchmark");
+        Path topology = Files.writeString(directory.resolve("gpu-host-24x.yaml"), topology());
+        List<String> jvmOptions = Arrays.asList(jvm.trim().split("\\s+"));
+        try (ChildAgent agent = ChildAgent.start(topology, directory.resolve("state"), jvmOptions, List.of())) {
+            ManagedChannel channel = agent.channel();
             try {
-                new AgentBenchmark(channel).run(agent, rounds, calls);
+                new AgentBenchmark(channel, agent).run(rounds, seconds, jvm);
             } finally {
                 channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
             }
         }
-        tlsCost(Files.createTempDirectory("agent-benchmark-tls"), jvm, rounds, calls);
-        snapshotCost(Files.createTempDirectory("agent-benchmark-snapshot"));
+        tlsCost(directory, topology, jvmOptions, rounds, seconds);
     }
 
     /**
@@ -115,35 +128,34 @@ public final class AgentBenchmark {
      * alternating between them so that both see the same machine; TLS's cost is their ratio. Connections
      * are kept open, as a VMM's and the controller's are: the handshake is paid once per channel.
      */
-    private static void tlsCost(Path state, String jvm, int rounds, int calls) throws Exception {
+    private static void tlsCost(Path directory, Path topology, List<String> jvm, int rounds, int seconds) throws Exception {
         TestPki pki = TestPki.create();
-        Path agentTls = pki.issue(state.resolve("agent-tls"), CertificateIdentity.nodeUri(HOSTNAME));
-        try (TlsIdentity controller = TlsIdentity.load(TlsFiles.in(pki.issue(state.resolve("controller-tls"),
+        Path agentTls = pki.issue(directory.resolve("agent-tls"), CertificateIdentity.nodeUri(HOSTNAME));
+        try (TlsIdentity controller = TlsIdentity.load(TlsFiles.in(pki.issue(directory.resolve("controller-tls"),
                         CertificateIdentity.controllerUri())));
-                ChildAgent plain = ChildAgent.start(state.resolve("plain"), jvm, "", null);
-                ChildAgent secured = ChildAgent.start(state.resolve("secured"), jvm, "", agentTls)) {
-            ManagedChannel plainChannel = ManagedChannelBuilder.forAddress("127.0.0.1", plain.port).usePlaintext().build();
-            ManagedChannel tlsChannel = FleetTransport.tls(controller).dial("127.0.0.1:" + secured.port,
+                ChildAgent plain = ChildAgent.start(topology, directory.resolve("plain"), jvm, List.of());
+                ChildAgent secured = ChildAgent.start(topology, directory.resolve("secured"), jvm, List.of(), agentTls)) {
+            ManagedChannel plainChannel = plain.channel();
+            ManagedChannel tlsChannel = FleetTransport.tls(controller).dial("127.0.0.1:" + secured.grpcPort(),
                     CertificateIdentity.nodeUri(HOSTNAME));
             try {
-                Runnable plainQuery = new AgentBenchmark(plainChannel).queryCall();
-                Runnable tlsQuery = new AgentBenchmark(tlsChannel).queryCall();
-                for (int warmup = 0; warmup < 3; warmup++) {
-                    perSecond(plainQuery, calls, 1);
-                    perSecond(tlsQuery, calls, 1);
-                }
+                Runnable plainCall = queryCall(plainChannel);
+                Runnable tlsCall = queryCall(tlsChannel);
+                Load plainQuery = new Load("Ioctl query, plaintext agent", 1, 1, caller -> plainCall);
+                Load tlsQuery = new Load("Ioctl query, mutual TLS agent", 1, 1, caller -> tlsCall);
+                rate(plainQuery, 1);
+                rate(tlsQuery, 1);
                 double[] plainRates = new double[rounds];
                 double[] tlsRates = new double[rounds];
                 for (int round = 0; round < rounds; round++) {
-                    plainRates[round] = perSecond(plainQuery, calls, 1);
-                    tlsRates[round] = perSecond(tlsQuery, calls, 1);
+                    plainRates[round] = rate(plainQuery, seconds);
+                    tlsRates[round] = rate(tlsQuery, seconds);
                 }
                 double plainRate = median(plainRates);
                 double tlsRate = median(tlsRates);
-                System.out.printf(Locale.ROOT, "  Ioctl query, plaintext agent              %,10.0f calls/s  %7.1f us  1.00x%n",
-                        plainRate, 1e6 / plainRate);
-                System.out.printf(Locale.ROOT, "  Ioctl query, mutual TLS agent             %,10.0f calls/s  %7.1f us  %.2fx plaintext"
-                        + " (target 1.3x)%n", tlsRate, 1e6 / tlsRate, plainRate / tlsRate);
+                System.out.printf(Locale.ROOT, "  %-30s %10.0f %9.3f ms  1.00x (baseline)%n", plainQuery.name(), plainRate, 1e3 / plainRate);
+                System.out.printf(Locale.ROOT, "  %-30s %10.0f %9.3f ms  %.2fx plaintext (target 1.3x)%n", tlsQuery.name(), tlsRate,
+                        1e3 / tlsRate, plainRate / tlsRate);
             } finally {
                 plainChannel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
                 tlsChannel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
@@ -151,138 +163,217 @@ public final class AgentBenchmark {
         }
     }
 
-    /** One GPU prepared, guest memory mapped, and a {@code IOMMU_IOAS_IOVA_RANGES} query of its IOAS as its VMM would. */
-    private Runnable queryCall() {
-        PrepareResponse vmm = nodeAgent.prepare(prepareRequest(0, 1));
-        SyscallsGrpc.SyscallsBlockingStub syscalls = SyscallsGrpc.newBlockingStub(channel)
-                .withInterceptors(bearer(vmm.getSyscallsCredential()));
+    /** One GPU prepared, and a {@code IOMMU_IOAS_IOVA_RANGES} query of its IOAS as its VMM would make it. */
+    private static Runnable queryCall(ManagedChannel channel) {
+        PrepareResponse vmm = NodeAgentGrpc.newBlockingStub(channel).withInterceptors(ChildAgent.bearer(ChildAgent.CONTROLLER_TOKEN))
+                .prepare(prepare(0));
+        var syscalls = SyscallsGrpc.newBlockingStub(channel).withInterceptors(ChildAgent.bearer(vmm.getSyscallsCredential()));
         IoctlRequest query = IoctlRequest.newBuilder().setPid(vmm.getPid()).setFd(vmm.getIommufd())
                 .setIommuIoasIovaRanges(IommuIoasIovaRanges.newBuilder().setIoasId(vmm.getIoasId()).setNumIovas(8)).build();
         return () -> syscalls.ioctl(query);
     }
 
-    private void run(ChildAgent agent, int rounds, int calls) {
-        List<PrepareResponse> prepared = new ArrayList<>();
-        for (int index = 0; index < GPUS.size(); index++) {
-            prepared.add(nodeAgent.prepare(prepareRequest(index, 1)));
+    private void run(int rounds, int seconds, String jvm) throws Exception {
+        var nodeAgent = NodeAgentGrpc.newBlockingStub(channel).withInterceptors(ChildAgent.bearer(ChildAgent.CONTROLLER_TOKEN));
+        var health = HealthGrpc.newBlockingStub(channel);
+        List<PrepareResponse> kept = new ArrayList<>();
+        for (int gpu = 0; gpu < KEPT_PREPARED; gpu++) {
+            kept.add(nodeAgent.prepare(prepare(gpu)));
         }
-        PrepareResponse vmm = prepared.getFirst();
-        // As the VMM calls: with its assignment's credential, scoped to its process.
-        SyscallsGrpc.SyscallsBlockingStub syscalls = SyscallsGrpc.newBlockingStub(channel)
-                .withInterceptors(bearer(vmm.getSyscallsCredential()));
-        long guestRam = syscalls.mmap(MmapRequest.newBuilder().setPid(vmm.getPid()).setLength(GUEST_RAM).setProt(3).build())
-                .getAddr();
+        PrepareResponse vmm = kept.getFirst();
+        // As a VMM calls: with its assignment's credential, which reaches its own process alone.
+        var syscalls = SyscallsGrpc.newBlockingStub(channel).withInterceptors(ChildAgent.bearer(vmm.getSyscallsCredential()));
+        long guestRam = syscalls.mmap(MmapRequest.newBuilder().setPid(vmm.getPid()).setLength(GUEST_RAM).setProt(3).build()).getAddr();
         IoctlRequest query = IoctlRequest.newBuilder().setPid(vmm.getPid()).setFd(vmm.getIommufd())
                 .setIommuIoasIovaRanges(IommuIoasIovaRanges.newBuilder().setIoasId(vmm.getIoasId()).setNumIovas(8)).build();
-        IoctlRequest map = IoctlRequest.newBuilder().setPid(vmm.getPid()).setFd(vmm.getIommufd())
-                .setIommuIoasMap(IommuIoasMap.newBuilder().setFlags(READ_WRITE | FIXED).setIoasId(vmm.getIoasId())
-                        .setUserVa(guestRam).setLength(GUEST_RAM).setIova(FIXED_IOVA)).build();
-        IoctlRequest unmap = IoctlRequest.newBuilder().setPid(vmm.getPid()).setFd(vmm.getIommufd())
-                .setIommuIoasUnmap(IommuIoasUnmap.newBuilder().setIoasId(vmm.getIoasId()).setIova(FIXED_IOVA)
-                        .setLength(GUEST_RAM)).build();
+        // The other callers' VMMs are made by an operator, whose token reaches every process.
+        var operator = SyscallsGrpc.newBlockingStub(channel).withInterceptors(ChildAgent.bearer(ChildAgent.OPERATOR_TOKEN));
+        List<IoctlRequest[]> mapUnmaps = new ArrayList<>();
+        List<SyscallsGrpc.SyscallsBlockingStub> callers = new ArrayList<>();
+        mapUnmaps.add(mapUnmap(vmm.getPid(), vmm.getIommufd(), vmm.getIoasId(), guestRam));
+        callers.add(syscalls);
+        for (int caller = 1; caller < CALLERS; caller++) {
+            mapUnmaps.add(ownIoas(operator, caller));
+            callers.add(operator);
+        }
         HealthCheckRequest noop = HealthCheckRequest.getDefaultInstance();
-        if (health.check(noop).getStatus() != HealthCheckResponse.ServingStatus.SERVING) {
-            throw new IllegalStateException("the agent is not serving");
-        }
 
-        Runnable noopCall = () -> health.check(noop);
-        Runnable queryCall = () -> syscalls.ioctl(query);
-        Runnable mapUnmapCalls = () -> {
-            syscalls.ioctl(map);
-            syscalls.ioctl(unmap);
-        };
-        // Warm-up: the JIT, Netty's buffers and the snapshot writer reach their steady state.
-        for (int warmup = 0; warmup < 3; warmup++) {
-            perSecond(noopCall, calls, 1);
-            perSecond(queryCall, calls, 1);
-            perSecond(mapUnmapCalls, calls / 2, 2);
+        List<Load> loads = List.of(
+                new Load("no-op RPC, 1 caller", 1, 1, caller -> () -> health.check(noop)),
+                new Load("Ioctl query, 1 caller", 1, 1, caller -> () -> syscalls.ioctl(query)),
+                new Load("Ioctl MAP+UNMAP, 1 caller", 1, 2, caller -> () -> {
+                    syscalls.ioctl(mapUnmaps.get(caller)[0]);
+                    syscalls.ioctl(mapUnmaps.get(caller)[1]);
+                }),
+                new Load("no-op RPC, 16 callers", CALLERS, 1, caller -> () -> health.check(noop)),
+                new Load("Ioctl MAP+UNMAP, 16 callers", CALLERS, 2, caller -> () -> {
+                    callers.get(caller).ioctl(mapUnmaps.get(caller)[0]);
+                    callers.get(caller).ioctl(mapUnmaps.get(caller)[1]);
+                }),
+                new Load("Prepare+Release, 1 caller", 1, 1, caller -> cycle(nodeAgent, KEPT_PREPARED + caller)),
+                new Load("Prepare+Release, 16 callers", CALLERS, 1, caller -> cycle(nodeAgent, KEPT_PREPARED + caller)));
+
+        String only = System.getProperty("loads", "");
+        if (!only.isBlank()) {
+            loads = loads.stream().filter(load -> load.name().startsWith("no-op RPC, 1")
+                    || Arrays.stream(only.split(",")).anyMatch(name -> load.name().contains(name.strip()))).toList();
         }
-        double[] noopRates = new double[rounds];
-        double[] queryRates = new double[rounds];
-        double[] mapRates = new double[rounds];
+        for (Load load : loads) {
+            rate(load, 1);
+        }
+        Map<Load, double[]> rates = new LinkedHashMap<>();
+        Map<Load, long[]> calls = new HashMap<>();
+        Map<Load, Map<String, Double>> counters = new HashMap<>();
         for (int round = 0; round < rounds; round++) {
-            noopRates[round] = perSecond(noopCall, calls, 1);
-            queryRates[round] = perSecond(queryCall, calls, 1);
-            mapRates[round] = perSecond(mapUnmapCalls, calls / 2, 2);
+            for (Load load : loads) {
+                Map<String, Double> before = scrape();
+                long[] made = new long[1];
+                double rate = rateCounting(load, seconds, made);
+                Map<String, Double> after = scrape();
+                rates.computeIfAbsent(load, ignored -> new double[rounds])[round] = rate;
+                calls.computeIfAbsent(load, ignored -> new long[1])[0] += made[0];
+                Map<String, Double> sums = counters.computeIfAbsent(load, ignored -> new HashMap<>());
+                after.forEach((name, value) -> sums.merge(name, value - before.getOrDefault(name, 0.0), Double::sum));
+            }
         }
-
-        int cycleGpu = GPUS.size() - 1;
-        nodeAgent.release(ReleaseRequest.newBuilder().setAssignmentId(assignmentId(cycleGpu)).setEpoch(1).build());
-        long[] epoch = {2};
-        Runnable cycle = () -> {
-            nodeAgent.prepare(prepareRequest(cycleGpu, epoch[0]));
-            nodeAgent.release(ReleaseRequest.newBuilder().setAssignmentId(assignmentId(cycleGpu)).setReset(true)
-                    .setEpoch(epoch[0]).build());
-            epoch[0]++;
-        };
-        perSecond(cycle, 20, 1);
-        double[] cycleRates = new double[Math.max(3, rounds / 2)];
-        for (int round = 0; round < cycleRates.length; round++) {
-            cycleRates[round] = perSecond(cycle, 50, 1);
+        Map<String, Measured> measured = new LinkedHashMap<>();
+        for (Load load : loads) {
+            measured.put(load.name(), new Measured(median(rates.get(load)), calls.get(load)[0], counters.get(load)));
         }
-        nodeAgent.prepare(prepareRequest(cycleGpu, epoch[0]));
+        report(measured, rounds, seconds, jvm);
+    }
 
-        double noopRate = median(noopRates);
-        double queryRate = median(queryRates);
-        double mapRate = median(mapRates);
+    private void report(Map<String, Measured> measured, int rounds, int seconds, String jvm) throws IOException {
+        Measured noop = measured.get("no-op RPC, 1 caller");
+        Measured noops = measured.get("no-op RPC, 16 callers");
         System.out.println();
-        System.out.println("Agent over loopback gRPC, " + TOPOLOGY + " with all 8 GPUs prepared, one channel, one call at a time"
-                + " (medians of " + rounds + " rounds of " + calls + " calls; agent JVM: " + agent.jvm + ", snapshot delay: "
-                + agent.snapshotDelay + ")");
-        System.out.printf(Locale.ROOT, "  no-op RPC (grpc.health.v1.Health/Check)  %,10.0f calls/s  %7.1f us  1.00x%n",
-                noopRate, 1e6 / noopRate);
-        System.out.printf(Locale.ROOT, "  Ioctl IOMMU_IOAS_IOVA_RANGES (query)      %,10.0f calls/s  %7.1f us  %.2fx the no-op%n",
-                queryRate, 1e6 / queryRate, noopRate / queryRate);
-        System.out.printf(Locale.ROOT, "  Ioctl IOMMU_IOAS_MAP / _UNMAP (changes)   %,10.0f calls/s  %7.1f us  %.2fx the no-op%n",
-                mapRate, 1e6 / mapRate, noopRate / mapRate);
-        System.out.printf(Locale.ROOT, "  Prepare+Release (1 GPU, KVM, reset)       %,10.1f cycles/s %7.2f ms%n",
-                median(cycleRates), 1e3 / median(cycleRates));
-        Memory memory = agent.memory();
-        System.out.printf(Locale.ROOT, "  agent resident memory                     VmRSS %d MB, peak VmHWM %d MB (target 256 MB)%n",
+        System.out.println("Agent over loopback gRPC, a host of " + GPUS + " GPUs with " + KEPT_PREPARED + " prepared, every answer "
+                + "durable before it is sent (medians of " + rounds + " rounds of " + seconds + " s; agent JVM: " + jvm + ")");
+        System.out.println("                                    calls/s    per call   ratio                 fsyncs/call  "
+                + "fsync   reply waits for disk");
+        for (var entry : measured.entrySet()) {
+            Measured load = entry.getValue();
+            String ratio = switch (entry.getKey()) {
+                case "no-op RPC, 1 caller", "no-op RPC, 16 callers" -> "1.00x (baseline)";
+                case "Ioctl query, 1 caller", "Ioctl MAP+UNMAP, 1 caller" ->
+                        String.format(Locale.ROOT, "%.2fx the no-op", noop.callsPerSecond() / load.callsPerSecond());
+                case "Ioctl MAP+UNMAP, 16 callers" -> noops == null ? ""
+                        : String.format(Locale.ROOT, "%.2fx the no-op", noops.callsPerSecond() / load.callsPerSecond());
+                case "Prepare+Release, 16 callers" -> !measured.containsKey("Prepare+Release, 1 caller") ? ""
+                        : String.format(Locale.ROOT, "%.1fx the 1-caller rate",
+                                load.callsPerSecond() / measured.get("Prepare+Release, 1 caller").callsPerSecond());
+                default -> "";
+            };
+            System.out.printf(Locale.ROOT, "  %-30s %10.0f %9.3f ms  %-21s %8.3f  %6.2f ms  %6.3f ms mean%n", entry.getKey(),
+                    load.callsPerSecond(), 1e3 / load.callsPerSecond() * (entry.getKey().contains("16") ? CALLERS : 1), ratio,
+                    load.per("vfleet_agent_journal_sync_seconds_count"), load.meanMillis("vfleet_agent_journal_sync_seconds"),
+                    load.meanMillis("vfleet_agent_reply_durability_seconds"));
+        }
+        System.out.println("  (a Prepare+Release cycle is one call here: its fsyncs/call are per cycle, of its two answers)");
+        System.out.println("  where the time of one caller's call goes (per call: the no-op's round trip, the reply's wait for the disk,"
+                + " and the rest: the kernel call, messages, journal encoding):");
+        for (String name : List.of("Ioctl MAP+UNMAP, 1 caller", "Prepare+Release, 1 caller")) {
+            Measured load = measured.get(name);
+            if (load == null) {
+                continue;
+            }
+            int answers = name.startsWith("Prepare") ? 2 : 1;
+            double total = 1e3 / load.callsPerSecond();
+            double roundTrips = answers * 1e3 / noop.callsPerSecond();
+            double disk = answers * load.meanMillis("vfleet_agent_reply_durability_seconds");
+            System.out.printf(Locale.ROOT, "    %-28s %7.3f ms = round trip%s %6.3f ms + disk %6.3f ms (fsync %6.3f ms) + rest %6.3f ms%n",
+                    name, total, answers == 2 ? "s" : " ", roundTrips, disk,
+                    load.meanMillis("vfleet_agent_journal_sync_seconds") * load.per("vfleet_agent_journal_sync_seconds_count"),
+                    total - roundTrips - disk);
+        }
+        ChildAgent.Memory memory = agent.memory();
+        System.out.printf(Locale.ROOT, "  agent resident memory: VmRSS %d MB, peak VmHWM %d MB (target 256 MB)%n",
                 memory.rssKilobytes() / 1024, memory.peakKilobytes() / 1024);
     }
 
-    /** The engine snapshot of the same host (8-GPU topology, 8 GPUs prepared), encoded and written in a loop. */
-    private static void snapshotCost(Path state) {
-        try (AgentHost host = AgentHost.start(AgentHosts.shipped(TOPOLOGY), state, Duration.ofHours(1))) {
-            Preparations preparations = new Preparations(host, new AssignmentTable(state));
-            for (int index = 0; index < GPUS.size(); index++) {
-                preparations.prepare(new PrepareOrder(assignmentId(index), "tenant-" + index, List.of(GPUS.get(index)), true, 1));
+    /**
+     * One assignment's Prepare then Release, again and again at the same epoch under the run's one term: a
+     * call is refused only for an older term than the node's or an older epoch than its own assignment's,
+     * so a repeated epoch passes, and concurrent callers, each on an assignment of its own, never fence
+     * each other.
+     */
+    private static Runnable cycle(NodeAgentGrpc.NodeAgentBlockingStub nodeAgent, int gpu) {
+        return () -> {
+            nodeAgent.prepare(prepare(gpu));
+            nodeAgent.release(ReleaseRequest.newBuilder().setAssignmentId(assignmentId(gpu)).setReset(true)
+                    .setEpoch(EPOCH).setTerm(CONTROLLER_TERM).build());
+        };
+    }
+
+    /** A VMM of its own with an IOAS and guest memory, for a caller that maps without contending with others. */
+    private static IoctlRequest[] ownIoas(SyscallsGrpc.SyscallsBlockingStub syscalls, int caller) {
+        int pid = syscalls.spawn(SpawnRequest.newBuilder().setName("bench-vmm-" + caller).setUid(200_000 + caller)
+                .setMemlockLimitBytes(-1L).build()).getPid();
+        int iommufd = syscalls.open(OpenRequest.newBuilder().setPid(pid).setPath("/dev/iommu").setFlags(2).build()).getFd();
+        int ioas = syscalls.ioctl(IoctlRequest.newBuilder().setPid(pid).setFd(iommufd)
+                .setIommuIoasAlloc(IommuIoasAlloc.getDefaultInstance()).build()).getIommuIoasAlloc().getOutIoasId();
+        long memory = syscalls.mmap(MmapRequest.newBuilder().setPid(pid).setLength(GUEST_RAM).setProt(3).build()).getAddr();
+        return mapUnmap(pid, iommufd, ioas, memory);
+    }
+
+    private static IoctlRequest[] mapUnmap(int pid, int iommufd, int ioas, long memory) {
+        return new IoctlRequest[] {
+                IoctlRequest.newBuilder().setPid(pid).setFd(iommufd).setIommuIoasMap(IommuIoasMap.newBuilder()
+                        .setFlags(READ_WRITE | FIXED).setIoasId(ioas).setUserVa(memory).setLength(GUEST_RAM).setIova(FIXED_IOVA)).build(),
+                IoctlRequest.newBuilder().setPid(pid).setFd(iommufd).setIommuIoasUnmap(IommuIoasUnmap.newBuilder()
+                        .setIoasId(ioas).setIova(FIXED_IOVA).setLength(GUEST_RAM)).build()};
+    }
+
+    private static double rate(Load load, int seconds) throws InterruptedException {
+        return rateCounting(load, seconds, new long[1]);
+    }
+
+    /** Calls per second of {@code load} over {@code seconds}; {@code made[0]} gets the calls made. */
+    private static double rateCounting(Load load, int seconds, long[] made) throws InterruptedException {
+        AtomicLong runs = new AtomicLong();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        List<Thread> threads = new ArrayList<>();
+        AtomicReference<RuntimeException> failed = new AtomicReference<>();
+        long started = System.nanoTime();
+        for (int caller = 0; caller < load.callers(); caller++) {
+            Runnable work = load.work().apply(caller);
+            threads.add(Thread.ofPlatform().start(() -> {
+                try {
+                    while (System.nanoTime() < deadline && failed.get() == null) {
+                        work.run();
+                        runs.incrementAndGet();
+                    }
+                } catch (RuntimeException refused) {
+                    failed.compareAndSet(null, refused);
+                }
+            }));
+        }
+        for (Thread thread : threads) {
+            thread.join();
+        }
+        if (failed.get() != null) {
+            // A refused call ends its caller: a rate of the callers left would be no rate of this load.
+            throw new IllegalStateException(load.name() + ": a caller's call failed", failed.get());
+        }
+        double elapsed = (System.nanoTime() - started) / 1e9;
+        made[0] = runs.get() * load.callsPerRun();
+        return made[0] / elapsed;
+    }
+
+    /** The agent's counters from its Prometheus endpoint, summed over their labels. */
+    private Map<String, Double> scrape() throws IOException, InterruptedException {
+        String body = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + agent.httpPort() + "/actuator/prometheus"))
+                .header("Authorization", "Bearer " + ChildAgent.OPERATOR_TOKEN).build(), HttpResponse.BodyHandlers.ofString()).body();
+        Map<String, Double> values = new HashMap<>();
+        for (String line : body.lines().toList()) {
+            if (line.startsWith("vfleet_agent_journal_") || line.startsWith("vfleet_agent_reply_durability_seconds_")) {
+                int labels = line.indexOf('{');
+                int value = line.lastIndexOf(' ');
+                String name = labels > 0 ? line.substring(0, labels) : line.substring(0, value);
+                values.merge(name, Double.parseDouble(line.substring(value + 1)), Double::sum);
             }
-            Path file = state.resolve("timed.snapshot");
-            Host kernel = host.inspect(running -> running);
-            String[] text = new String[1];
-            ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-            long cpuBefore = threads.getCurrentThreadCpuTime();
-            double encode = secondsEach(() -> text[0] = HostSnapshot.encode(kernel), 500);
-            // Warm-up included: 600 encodings in all. CPU time shows the cost on a machine busy with other work.
-            double encodeCpu = (threads.getCurrentThreadCpuTime() - cpuBefore) / 1e9 / 600;
-            double write = secondsEach(() -> HostSnapshot.write(kernel, file), 200);
-            System.out.printf(Locale.ROOT, "  engine snapshot of that host              %d journal entries, %,d bytes: encode %.0f us"
-                    + " (%.0f us of CPU), write (encode, temp file, fsync, rename, directory fsync) %.2f ms%n",
-                    kernel.journal().size(), text[0].getBytes(StandardCharsets.UTF_8).length, encode * 1e6, encodeCpu * 1e6,
-                    write * 1e3);
         }
-    }
-
-    private static double secondsEach(Runnable action, int times) {
-        for (int warmup = 0; warmup < times / 5; warmup++) {
-            action.run();
-        }
-        long start = System.nanoTime();
-        for (int time = 0; time < times; time++) {
-            action.run();
-        }
-        return (System.nanoTime() - start) / 1e9 / times;
-    }
-
-    /** Round trips per second of {@code action}, run {@code times} times, each run making {@code perRun} calls. */
-    private static double perSecond(Runnable action, int times, int perRun) {
-        long start = System.nanoTime();
-        for (int time = 0; time < times; time++) {
-            action.run();
-        }
-        return (double) times * perRun / ((System.nanoTime() - start) / 1e9);
+        return values;
     }
 
     private static double median(double[] values) {
@@ -292,122 +383,34 @@ public final class AgentBenchmark {
         return sorted.length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
     }
 
-    private static PrepareRequest prepareRequest(int gpu, long epoch) {
+    private static PrepareRequest prepare(int gpu) {
         return PrepareRequest.newBuilder().setAssignmentId(assignmentId(gpu)).setTenant("tenant-" + gpu)
-                .addDevices(GPUS.get(gpu)).setWithKvm(true).setEpoch(epoch).build();
+                .addDevices(bdf(gpu)).setWithKvm(true).setEpoch(EPOCH).setTerm(CONTROLLER_TERM).build();
     }
 
     private static String assignmentId(int gpu) {
         return "benchmark-" + gpu;
     }
 
-    record Memory(long rssKilobytes, long peakKilobytes) {
+    private static String bdf(int gpu) {
+        return String.format(Locale.ROOT, "0000:%02x:00.0", gpu + 0x20);
     }
 
-    /** The agent application in a JVM of its own, so that its resident memory is its alone. */
-    private static final class ChildAgent implements AutoCloseable {
-        private final Process process;
-        final int port;
-        final String jvm;
-        final String snapshotDelay;
-
-        private ChildAgent(Process process, int port, String jvm, String snapshotDelay) {
-            this.process = process;
-            this.port = port;
-            this.jvm = jvm;
-            this.snapshotDelay = snapshotDelay;
+    /** GPUs with FLR, each behind a root port of its own, in an IOMMU group of its own. */
+    private static String topology() {
+        StringBuilder yaml = new StringBuilder("""
+                hostname: %s
+                kernel:
+                  profile: v11
+                devices:
+                """.formatted(HOSTNAME));
+        for (int gpu = 0; gpu < GPUS; gpu++) {
+            String port = String.format(Locale.ROOT, "0000:00:%02x.0", gpu + 1);
+            yaml.append(String.format(Locale.ROOT, """
+                      - {bdf: %s, id: {vendor: 0x8086, device: 0x352a, class: 0x060400}, driver: pcieport, iommuGroup: %d, reset: {secondaryBusReset: true, slotReset: true}}
+                      - {bdf: %s, id: {vendor: 0x10de, device: 0x2330, class: 0x030200}, driver: vfio-pci, iommuGroup: %d, upstreamBridge: %s, reset: {functionReset: true}}
+                    """, port, 100 + 2 * gpu, bdf(gpu), 101 + 2 * gpu, port));
         }
-
-        /** @param tls the agent's TLS directory ({@code vfleet.tls.directory}); null serves plaintext */
-        static ChildAgent start(Path state, String jvm, String snapshotDelay, Path tls) throws IOException, InterruptedException {
-            int port;
-            try (ServerSocket probe = new ServerSocket(0)) {
-                port = probe.getLocalPort();
-            }
-            List<String> command = new ArrayList<>();
-            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-            command.addAll(Arrays.asList(jvm.trim().split("\\s+")));
-            command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.vfleet.agent.AgentApplication",
-                    "--topology=" + shippedTopology(), "--state-dir=" + state.resolve("agent"), "--grpc-port=" + port,
-                    // Two agents run side by side for the TLS comparison: neither may hold the default HTTP port.
-                    "--server.port=0",
-                    "--spring.grpc.server.address=127.0.0.1", "--logging.level.root=WARN", "--spring.profiles.active=local",
-                    "--vfleet.security.tokens[0].token=" + CONTROLLER_TOKEN, "--vfleet.security.tokens[0].role=controller"));
-            if (!snapshotDelay.isBlank()) {
-                command.add("--snapshot-delay=" + snapshotDelay);
-            }
-            if (tls != null) {
-                command.add("--vfleet.tls.directory=" + tls);
-            }
-            Files.createDirectories(state);
-            Path log = state.resolve("agent.log");
-            Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-            ChildAgent agent = new ChildAgent(process, port, jvm, snapshotDelay.isBlank() ? "the default" : snapshotDelay);
-            agent.awaitServing(log, tls);
-            return agent;
-        }
-
-        private void awaitServing(Path log, Path tls) throws IOException, InterruptedException {
-            ManagedChannel channel = tls == null ? ManagedChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build()
-                    : Grpc.newChannelBuilderForAddress("127.0.0.1", port,
-                            TlsChannelCredentials.newBuilder().trustManager(tls.resolve(TlsFiles.AUTHORITIES).toFile()).build()).build();
-            try {
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-                while (System.nanoTime() < deadline) {
-                    if (!process.isAlive()) {
-                        throw new IllegalStateException("the agent exited with " + process.exitValue() + "; see " + log);
-                    }
-                    try {
-                        HealthGrpc.newBlockingStub(channel).withDeadlineAfter(1, TimeUnit.SECONDS)
-                                .check(HealthCheckRequest.getDefaultInstance());
-                        return;
-                    } catch (io.grpc.StatusRuntimeException notYet) {
-                        Thread.sleep(100);
-                    }
-                }
-                throw new IllegalStateException("the agent did not serve within 60 s; see " + log);
-            } finally {
-                channel.shutdownNow();
-            }
-        }
-
-        Memory memory() {
-            try {
-                long rss = 0;
-                long peak = 0;
-                for (String line : Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status"))) {
-                    if (line.startsWith("VmRSS:")) {
-                        rss = kilobytes(line);
-                    } else if (line.startsWith("VmHWM:")) {
-                        peak = kilobytes(line);
-                    }
-                }
-                return new Memory(rss, peak);
-            } catch (IOException e) {
-                throw new IllegalStateException("cannot read the agent's /proc status", e);
-            }
-        }
-
-        private static long kilobytes(String line) {
-            return Long.parseLong(line.replaceAll("[^0-9]", ""));
-        }
-
-        private static Path shippedTopology() {
-            for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-                Path candidate = dir.resolve("deploy/topologies/" + TOPOLOGY + ".yaml");
-                if (Files.isRegularFile(candidate)) {
-                    return candidate;
-                }
-            }
-            throw new IllegalStateException("no shipped topology " + TOPOLOGY);
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            process.destroy();
-            if (!process.waitFor(30, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-            }
-        }
+        return yaml.toString();
     }
 }

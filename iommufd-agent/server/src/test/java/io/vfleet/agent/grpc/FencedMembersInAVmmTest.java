@@ -6,8 +6,8 @@ import com.google.rpc.ErrorInfo;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
 import io.vfleet.agent.AgentHosts;
+import io.vfleet.agent.TestAgent;
 import io.vfleet.agent.kernel.AgentHost;
-import io.vfleet.agent.vmm.AssignmentTable;
 import io.vfleet.agent.vmm.Checkpoints;
 import io.vfleet.agent.vmm.HotResetOrder;
 import io.vfleet.agent.vmm.PrepareOrder;
@@ -41,7 +41,6 @@ class FencedMembersInAVmmTest {
 
     @Test
     void theAssignmentsOwnCredentialNeverReachesTheFencedMembersFiles() throws Exception {
-        AgentHost host = AgentHosts.start(AgentHosts.shipped("legacy-shared-bus"), state);
         AtomicReference<InProcessAgent> agent = new AtomicReference<>();
         AtomicReference<Prepared> prepared = new AtomicReference<>();
         List<Integer> fencedDescriptors = new ArrayList<>();
@@ -50,7 +49,7 @@ class FencedMembersInAVmmTest {
         Checkpoints heldWhileBound = (point, assignmentId) -> {
             int pid = prepared.get().pid();
             List<Integer> own = prepared.get().devices().stream().map(Prepared.Device::fd).toList();
-            fencedDescriptors.addAll(host.inspect(kernel -> kernel.process(pid).files().openDescriptors().stream()
+            fencedDescriptors.addAll(agent.get().host.inspect(kernel -> kernel.process(pid).files().openDescriptors().stream()
                     .filter(fd -> fd > prepared.get().iommufd() && !own.contains(fd)).toList()));
             Thread[] caller = new Thread[1];
             CompletableFuture<StatusRuntimeException> call = new CompletableFuture<>();
@@ -73,8 +72,9 @@ class FencedMembersInAVmmTest {
             callerWhileHeld.add(caller[0].getState());
             callerWhileHeld.add(call.isDone() ? Thread.State.TERMINATED : Thread.State.WAITING);
         };
-        Preparations preparations = new Preparations(host, new AssignmentTable(state), heldWhileBound);
-        agent.set(new InProcessAgent(host, preparations));
+        agent.set(new InProcessAgent(TestAgent.open(AgentHosts.shipped("legacy-shared-bus"), state, heldWhileBound)));
+        AgentHost host = agent.get().host;
+        Preparations preparations = agent.get().preparations;
         try {
             prepared.set(preparations.prepare(new PrepareOrder("a-1", "acme", List.of(PORT_0), false, 1)));
 

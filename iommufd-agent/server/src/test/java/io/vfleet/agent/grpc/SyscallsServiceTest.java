@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grpc.Status;
 import io.vfleet.agent.AgentHosts;
+import io.vfleet.agent.TestAgent;
 import io.vfleet.api.agent.v1.CloseRequest;
 import io.vfleet.api.agent.v1.ExitRequest;
 import io.vfleet.api.agent.v1.IoctlRequest;
@@ -58,7 +59,7 @@ class SyscallsServiceTest {
     Path state;
 
     private InProcessAgent agent(String topology) {
-        return new InProcessAgent(AgentHosts.start(AgentHosts.shipped(topology), state), state);
+        return new InProcessAgent(TestAgent.open(AgentHosts.shipped(topology), state));
     }
 
     @Test

@@ -13,6 +13,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.StreamObserver;
+import io.vfleet.agent.TestAgent;
 import io.vfleet.agent.kernel.AgentHost;
 import io.vfleet.api.inventory.v1.Device;
 import io.vfleet.api.inventory.v1.HeartbeatRequest;
@@ -71,6 +72,7 @@ class GrpcInventoryRegistrationTest {
 
     private final RecordingInventory inventory = new RecordingInventory();
     private Server server;
+    private TestAgent agent;
     private AgentHost host;
 
     @AfterEach
@@ -78,8 +80,8 @@ class GrpcInventoryRegistrationTest {
         if (server != null) {
             server.shutdownNow();
         }
-        if (host != null) {
-            host.close();
+        if (agent != null) {
+            agent.close();
         }
     }
 
@@ -87,7 +89,8 @@ class GrpcInventoryRegistrationTest {
         String name = InProcessServerBuilder.generateName();
         server = InProcessServerBuilder.forName(name).directExecutor()
                 .addService(ServerInterceptors.intercept(inventory, inventory.tokenReader())).build().start();
-        host = AgentHost.start(TopologyLoader.load(Path.of("../../deploy/topologies/" + topologyFile)), state, Duration.ZERO);
+        agent = TestAgent.open(TopologyLoader.load(Path.of("../../deploy/topologies/" + topologyFile)), state);
+        host = agent.host();
         return new GrpcInventoryRegistration(InProcessChannelBuilder.forName(name).directExecutor().build(), token, host,
                 "agent-1.example:9090", Duration.ofSeconds(5));
     }

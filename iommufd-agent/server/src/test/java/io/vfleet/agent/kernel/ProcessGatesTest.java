@@ -3,6 +3,7 @@ package io.vfleet.agent.kernel;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vfleet.agent.AgentHosts;
+import io.vfleet.agent.TestAgent;
 import io.vfleet.agent.topology.SysfsTopologyReader;
 import io.vfleet.engine.process.ProcessSpec;
 import io.vfleet.linux.LinuxKernel;
@@ -11,6 +12,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -29,6 +31,15 @@ class ProcessGatesTest {
 
     @TempDir
     Path state;
+    /** The engine's journal, closed after the host. */
+    private TestAgent engine;
+
+    @AfterEach
+    void closeJournal() {
+        if (engine != null) {
+            engine.close();
+        }
+    }
 
     @ParameterizedTest
     @EnumSource(Backend.class)
@@ -71,7 +82,10 @@ class ProcessGatesTest {
 
     private HostKernel open(Backend backend) {
         return switch (backend) {
-            case ENGINE -> AgentHosts.start(AgentHosts.shipped("gpu-server-8x"), state);
+            case ENGINE -> {
+                engine = TestAgent.open(AgentHosts.shipped("gpu-server-8x"), state);
+                yield engine.host();
+            }
             case LINUX -> new LinuxHost(LinuxKernel.open(), AgentHosts.shipped("gpu-server-8x"),
                     new SysfsTopologyReader(Path.of("/sys")));
         };

@@ -4,21 +4,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.vfleet.agent.AgentHosts;
+import io.vfleet.agent.TestAgent;
 import io.vfleet.agent.kernel.AgentHost;
 import io.vfleet.agent.kernel.Syscall;
-import io.vfleet.agent.state.SnapshotFile;
 import io.vfleet.agent.vmm.AssignmentRefused.Reason;
 import io.vfleet.engine.Errno;
 import io.vfleet.engine.Host;
 import io.vfleet.engine.process.Capability;
 import io.vfleet.engine.process.ProcessSpec;
-import io.vfleet.engine.snapshot.HostSnapshot;
 import io.vfleet.engine.uapi.Ioctl;
 import io.vfleet.engine.vfio.VfioDevice;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,12 +28,20 @@ class PreparationsTest {
     @TempDir
     Path state;
 
+    private TestAgent agent;
     private AgentHost host;
     private Preparations preparations;
 
+    /** Opens the state directory as a start does; a second call without closing is a restart after a crash. */
     private void start(String topology) {
-        host = AgentHosts.start(AgentHosts.shipped(topology), state);
-        preparations = new Preparations(host, new AssignmentTable(state));
+        agent = TestAgent.open(AgentHosts.shipped(topology), state);
+        host = agent.host();
+        preparations = agent.preparations();
+    }
+
+    @AfterEach
+    void close() {
+        agent.close();
     }
 
     private VfioDevice device(String bdf) {
@@ -259,30 +266,61 @@ class PreparationsTest {
     }
 
     @Test
-    void aPrepareAndAReleaseAreOnDiskWhenTheyReturnWhateverTheSnapshotDelay() {
-        host = AgentHost.start(AgentHosts.shipped("gpu-server-8x"), state, Duration.ofHours(1));
-        preparations = new Preparations(host, new AssignmentTable(state));
+    void aDurablePrepareAndReleaseSurviveACrashWithTheirTableEntries() {
+        start("gpu-server-8x");
         Prepared prepared = preparations.prepare(new PrepareOrder("a-1", "acme", List.of("0000:18:00.0"), false, 1));
+        agent.journal().awaitDurable();
 
-        Host onDisk = HostSnapshot.restore(state.resolve(SnapshotFile.FILE));
-        assertThat(onDisk.pids()).containsExactly(prepared.pid());
-        assertThat(onDisk.vfioDevice("0000:18:00.0").iommufdAttached()).isTrue();
+        start("gpu-server-8x");
+
+        assertThat(preparations.prepared()).singleElement().satisfies(assignment ->
+                assertThat(assignment.prepared()).isEqualTo(prepared));
+        List<Integer> pids = host.inspect(kernel -> kernel.pids());
+        assertThat(pids).containsExactly(prepared.pid());
+        assertThat(device("0000:18:00.0").iommufdAttached()).isTrue();
 
         preparations.release(new ReleaseOrder("a-1", true, 1));
+        agent.journal().awaitDurable();
+        start("gpu-server-8x");
 
-        assertThat(HostSnapshot.restore(state.resolve(SnapshotFile.FILE)).pids()).isEmpty();
-        host.close();
+        assertThat(preparations.prepared()).isEmpty();
+        List<Integer> after = host.inspect(kernel -> kernel.pids());
+        assertThat(after).isEmpty();
+        assertThat(catchThrowableOfType(AssignmentRefused.class, () -> preparations.release(new ReleaseOrder("a-1", true, 0)))
+                .reason()).as("the epoch seen survives too").isEqualTo(Reason.STALE_EPOCH);
+    }
+
+    /**
+     * A Release of an older term than the newest the node has seen, from any assignment's call, is
+     * refused; that term is a change of the journal, read back after a crash, then part of the base the
+     * start writes, read back after a second crash.
+     */
+    @Test
+    void theNodesNewestTermRefusesAnOlderReleaseAfterACrashAndAfterTheBaseThatFollows() {
+        start("gpu-server-8x");
+        preparations.prepare(new PrepareOrder("a-1", "acme", List.of("0000:18:00.0"), false, 1, 3));
+        preparations.prepare(new PrepareOrder("a-2", "acme", List.of("0000:19:00.0"), false, 1, 8));
+        agent.journal().awaitDurable();
+
+        for (String restart : List.of("from the journal", "from the base")) {
+            start("gpu-server-8x");
+            AssignmentRefused stale = catchThrowableOfType(AssignmentRefused.class,
+                    () -> preparations.release(new ReleaseOrder("a-1", true, 2, List.of(), 5)));
+            assertThat(stale).as(restart).isNotNull();
+            assertThat(stale.reason()).as(restart).isEqualTo(Reason.STALE_EPOCH);
+            assertThat(stale.getMessage()).as(restart).contains("term 5 is older than 8");
+            assertThat(preparations.prepared()).as(restart).hasSize(2);
+        }
     }
 
     @Test
-    void anAssignmentSurvivesARestartAndAnOrphanedVmmIsExited() {
+    void anAssignmentSurvivesARestartAndAVmmWhosePrepareWasCutShortIsExited() {
         start("gpu-server-8x");
         Prepared prepared = preparations.prepare(new PrepareOrder("a-1", "acme", List.of("0000:18:00.0"), false, 1));
         int orphan = host.call(new Syscall.Spawn(new ProcessSpec("vmm-cut-short", 100_000, Set.of(), ProcessSpec.UNLIMITED)));
-        host.save();
+        agent.journal().awaitDurable();
 
         start("gpu-server-8x");
-        preparations.reconcile();
 
         assertThat(preparations.prepared()).singleElement().satisfies(assignment ->
                 assertThat(assignment.prepared()).isEqualTo(prepared));
