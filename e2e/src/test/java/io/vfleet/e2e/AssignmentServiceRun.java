@@ -35,15 +35,16 @@ final class AssignmentServiceRun implements AutoCloseable {
     static AssignmentServiceRun start(Stack stack, Map<String, String> settings) {
         ChildProcess own = stack.assignment();
         own.stop();
-        List<String> arguments = new ArrayList<>();
-        for (String argument : own.spec().arguments()) {
+        List<String> command = new ArrayList<>();
+        for (String argument : own.spec().command()) {
             if (settings.keySet().stream().noneMatch(name -> argument.startsWith("--" + name + "="))) {
-                arguments.add(argument);
+                command.add(argument);
             }
         }
-        settings.forEach((name, value) -> arguments.add("--" + name + "=" + value));
-        ChildProcess.Spec spec = new ChildProcess.Spec(own.name(), arguments, own.spec().environment(),
-                own.spec().workingDirectory(), own.spec().probes());
+        settings.forEach((name, value) -> command.add("--" + name + "=" + value));
+        ChildProcess.Spec was = own.spec();
+        ChildProcess.Spec spec = new ChildProcess.Spec(was.name(), command, was.environment(), was.workingDirectory(),
+                was.ports(), was.probes(), was.stopSignal(), was.unprivileged());
         ChildProcess process = new ChildProcess(spec, own.log(), stack.settings().startupTimeout());
         long logStart = size(own.log());
         process.start();
