@@ -45,7 +45,7 @@ final class AssignmentServiceRun implements AutoCloseable {
         ChildProcess.Spec was = own.spec();
         ChildProcess.Spec spec = new ChildProcess.Spec(was.name(), command, was.environment(), was.workingDirectory(),
                 was.ports(), was.probes(), was.stopSignal(), was.unprivileged());
-        ChildProcess process = new ChildProcess(spec, own.log(), stack.settings().startupTimeout());
+        ChildProcess process = new ChildProcess(spec, own.log(), stack.settings().timing().startupTimeout());
         long logStart = size(own.log());
         process.start();
         return new AssignmentServiceRun(process, logStart);
