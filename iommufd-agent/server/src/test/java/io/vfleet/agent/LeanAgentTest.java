@@ -219,8 +219,11 @@ class LeanAgentTest {
             ManagedChannel certified = FleetTransport.tls(controller).dial(target, CertificateIdentity.nodeUri(NODE));
             ManagedChannel plaintext = Grpc.newChannelBuilder(target, InsecureChannelCredentials.create()).build();
             try {
-                assertThat(NodeAgentGrpc.newBlockingStub(certified).getTopology(GetTopologyRequest.getDefaultInstance())
-                        .getHostname()).isEqualTo(NODE);
+                AtomicReference<Metadata> trailers = new AtomicReference<>();
+                assertThat(NodeAgentGrpc.newBlockingStub(certified)
+                        .withInterceptors(MetadataUtils.newCaptureMetadataInterceptor(new AtomicReference<>(), trailers))
+                        .getTopology(GetTopologyRequest.getDefaultInstance()).getHostname()).isEqualTo(NODE);
+                assertThat(trailers.get().get(DurableReplies.BOOT_ID)).as("a reply over mutual TLS names the boot too").isNotBlank();
                 assertThat(catchThrowableOfType(StatusRuntimeException.class, () -> NodeAgentGrpc.newBlockingStub(plaintext)
                         .getTopology(GetTopologyRequest.getDefaultInstance())).getStatus().getCode())
                         .isEqualTo(Status.Code.UNAVAILABLE);
