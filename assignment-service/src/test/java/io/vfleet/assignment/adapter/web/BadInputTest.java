@@ -28,7 +28,7 @@ class BadInputTest extends ServiceTestBase {
     @AfterEach
     void nothingWasStored() {
         for (String table : new String[] {"assignments", "assignment_devices", "audit_events", "idempotency_keys",
-                "tenants", "quotas", "tenant_ioas", "fencing_epochs"}) {
+                "tenants", "quotas", "tenant_ioas", "tenant_usage", "assignment_changes"}) {
             assertThat(jdbc.queryForObject("select count(*) from assignment." + table, Integer.class)).as(table).isZero();
         }
         assertThat(agents.calls()).isEmpty();
