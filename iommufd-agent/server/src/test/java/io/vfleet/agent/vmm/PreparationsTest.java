@@ -192,7 +192,7 @@ class PreparationsTest {
         assertThat(prepare.reason()).isEqualTo(Reason.STALE_EPOCH);
         assertThat(preparations.prepared()).extracting(Assignment::id).containsExactlyInAnyOrder("a-1", "a-2");
 
-        host.close();
+        agent.close();
         start("gpu-server-8x");
         assertThat(catchThrowableOfType(AssignmentRefused.class, () ->
                 preparations.release(new ReleaseOrder("a-1", true, 5, List.of(), 1))).reason())
