@@ -58,7 +58,8 @@ final class StackApi {
                 Response dashboard = get(operatorToken, "/api/v1/dashboard");
                 if (dashboard.status() == 200) {
                     List<String> live = new ArrayList<>();
-                    dashboard.body().path("nodes").forEach(node -> {
+                    // A line per node, the first hundred; a stack has a handful.
+                    dashboard.body().path("nodes").path("items").forEach(node -> {
                         if (node.path("live").asBoolean()) {
                             live.add(node.path("node").asString());
                         }
