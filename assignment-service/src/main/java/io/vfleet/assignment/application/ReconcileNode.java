@@ -196,14 +196,15 @@ public final class ReconcileNode {
     }
 
     /**
-     * Tells the agent, with a newer epoch than the interrupted prepare's, that nothing is prepared
-     * under the assignment: a Prepare still in flight is then refused as stale, and one that landed
-     * since ListPrepared answered is released.
+     * Tells the agent, with the node's term this run took and a newer epoch than the interrupted
+     * prepare's, that nothing is prepared under the assignment: a Prepare still in flight is then
+     * refused as stale, and one that landed since ListPrepared answered is released.
      */
     private void fenceOut(Assignment preparing) {
-        long epoch = transactions.execute(status -> epochs.next(preparing.node()));
+        NodeAgents.ReleaseCall fence = transactions.execute(status -> new NodeAgents.ReleaseCall(preparing.id(), true,
+                epochs.next(preparing.node()), List.of(), epochs.term(preparing.node())));
         try {
-            agents.release(preparing.node(), new NodeAgents.ReleaseCall(preparing.id(), true, epoch, List.of()));
+            agents.release(preparing.node(), fence);
         } catch (NodeAgents.AgentUnreachable | NodeAgents.AgentRefused failed) {
             throw new Conflict(Conflict.Reason.AGENT_REFUSED, "the agent did not take the fence of "
                     + preparing.id() + ": " + failed.getMessage());
