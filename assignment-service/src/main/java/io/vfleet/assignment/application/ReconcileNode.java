@@ -228,9 +228,9 @@ public final class ReconcileNode {
     }
 
     /**
-     * Tells the agent, with a newer epoch than the interrupted prepare's, that nothing is prepared
-     * under the assignment: a Prepare still in flight is then refused as stale, and one that landed
-     * since ListPrepared answered is released.
+     * Tells the agent, with the node's term this run took and a newer epoch than the interrupted
+     * prepare's, that nothing is prepared under the assignment: a Prepare still in flight is then
+     * refused as stale, and one that landed since ListPrepared answered is released.
      */
     private void fenceOut(Assignment preparing) {
         NodeAgents.ReleaseCall fence = transactions.execute(status -> new NodeAgents.ReleaseCall(preparing.id(), true,

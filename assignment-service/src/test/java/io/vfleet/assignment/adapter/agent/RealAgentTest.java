@@ -31,9 +31,11 @@ import io.vfleet.assignment.application.port.NodeLocks;
 import io.vfleet.assignment.application.port.Telemetry;
 import io.vfleet.assignment.application.port.Tenants;
 import io.vfleet.assignment.domain.AgentAnswer;
+import io.vfleet.assignment.domain.AssignedDevice;
 import io.vfleet.assignment.domain.Assignment;
 import io.vfleet.assignment.domain.AssignmentState;
 import io.vfleet.assignment.domain.Preparation;
+import io.vfleet.assignment.domain.TopologyDevice;
 import io.vfleet.assignment.support.Gate;
 import io.vfleet.assignment.support.InProcessAgent;
 import io.vfleet.assignment.support.ServiceTest;
@@ -219,6 +221,32 @@ class RealAgentTest extends ServiceTestBase {
         assertThat(terms).as("the new term's release reached the agent before the lost one's").containsExactly(taken, lost);
         assertThat(agent.listPrepared(NODE)).extracting(NodeAgents.Prepared::assignmentId).containsExactly(first.id());
         assertThat(assignments.find(first.id()).orElseThrow().state()).isEqualTo(AssignmentState.RELEASING);
+    }
+
+    /**
+     * A replica stored PREPARING and died before it called the agent, which has seen that replica's term
+     * since. The replica that takes the node over fences the assignment out under its own, newer term (the
+     * agent takes it) and fails it: a fence of no term would be refused as a lost controller's and leave
+     * the assignment PREPARING for good.
+     */
+    @Test
+    void aPrepareADeadReplicaNeverSentIsFencedOutAndFailedByTheReplicaThatTakesTheNodeOver() {
+        long dead = transactions.execute(status -> epochs.takeControl(NODE));
+        Assignment seenByTheAgent = assignOneGpu();
+        Assignment unsent = transactions.execute(status -> assignments.update(assignments.reserve(Assignment.requested(
+                "unsent", "acme", NODE, List.of(new AssignedDevice("0000:9a:00.0", "/dev/vfio/devices/vfio40", 40, "slot:9a",
+                        TopologyDevice.Kind.PHYSICAL, null, null, null)), false)).to(AssignmentState.PREPARING)));
+        FencingEpochs successor = AnotherReplica.fencing(beans);
+        ReconcileNode takingOver = new ReconcileNode(transactions, new ReleaseAssignment.Ports(assignments, topologies, successor,
+                agent, audit, Telemetry.NONE), tenants, release);
+
+        ReconcileNode.Report report = takingOver.reconcile(NODE, Instant.now());
+
+        long taken = transactions.execute(status -> successor.term(NODE));
+        assertThat(taken).isGreaterThan(dead);
+        assertThat(report.repairs()).singleElement().asString().contains("unsent: PREPARING → FAILED");
+        assertThat(assignments.find(unsent.id()).orElseThrow().state()).isEqualTo(AssignmentState.FAILED);
+        assertThat(agent.listPrepared(NODE)).extracting(NodeAgents.Prepared::assignmentId).containsExactly(seenByTheAgent.id());
     }
 
     /** Restarts the agent so that the first call of {@code method} is held at {@code gate}; every call's message is shown to {@code arrival}. */
