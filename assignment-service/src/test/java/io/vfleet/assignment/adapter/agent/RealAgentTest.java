@@ -35,6 +35,7 @@ import io.vfleet.assignment.domain.AssignedDevice;
 import io.vfleet.assignment.domain.Assignment;
 import io.vfleet.assignment.domain.AssignmentState;
 import io.vfleet.assignment.domain.Preparation;
+import io.vfleet.assignment.domain.TenantPolicy;
 import io.vfleet.assignment.domain.TopologyDevice;
 import io.vfleet.assignment.support.Gate;
 import io.vfleet.assignment.support.InProcessAgent;
@@ -233,12 +234,13 @@ class RealAgentTest extends ServiceTestBase {
     void aPrepareADeadReplicaNeverSentIsFencedOutAndFailedByTheReplicaThatTakesTheNodeOver() {
         long dead = transactions.execute(status -> epochs.takeControl(NODE));
         Assignment seenByTheAgent = assignOneGpu();
-        Assignment unsent = transactions.execute(status -> assignments.update(assignments.reserve(Assignment.requested(
+        Assignment unsent = transactions.execute(status -> assignments.reserve(Assignment.requested(
                 "unsent", "acme", NODE, List.of(new AssignedDevice("0000:9a:00.0", "/dev/vfio/devices/vfio40", 40, "slot:9a",
-                        TopologyDevice.Kind.PHYSICAL, null, null, null)), false)).to(AssignmentState.PREPARING)));
+                        TopologyDevice.Kind.PHYSICAL, null, null, null)), false).to(AssignmentState.PREPARING),
+                TenantPolicy.defaults("acme")));
         FencingEpochs successor = AnotherReplica.fencing(beans);
-        ReconcileNode takingOver = new ReconcileNode(transactions, new ReleaseAssignment.Ports(assignments, topologies, successor,
-                agent, audit, Telemetry.NONE), tenants, release);
+        ReconcileNode takingOver = new ReconcileNode(transactions, new ReleaseAssignment.Ports(assignments, topologies,
+                follow.view(), successor, agent, audit, Telemetry.NONE), tenants, release, locks);
 
         ReconcileNode.Report report = takingOver.reconcile(NODE, Instant.now());
 
