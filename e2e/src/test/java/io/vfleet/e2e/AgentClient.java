@@ -1,16 +1,24 @@
 package io.vfleet.e2e;
 
 import io.grpc.CallCredentials;
+import io.grpc.ChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
+import io.grpc.TlsChannelCredentials;
 import io.grpc.netty.NettyChannelBuilder;
 import io.vfleet.api.agent.v1.NodeAgentGrpc;
 import io.vfleet.api.agent.v1.SyscallsGrpc;
+import io.vfleet.stack.Stack;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
 /**
- * An agent's two public gRPC services, as a VMM or the assignment service reaches them. A fresh
+ * An agent's two public gRPC services, as a VMM or the assignment service reaches them, over TLS
+ * trusting the stack's own authority. A fresh
  * client is made after the agent restarts, so that no reconnect backoff delays the test. Every call
  * carries the given bearer token, as the agents require of their callers.
  */
@@ -22,21 +30,48 @@ final class AgentClient implements AutoCloseable {
     private final CallCredentials credentials;
     private final CallCredentials syscallsCredentials;
 
-    /** @param token the controller's token for NodeAgent and an operator's for Syscalls; empty sends none, to see the refusal */
-    AgentClient(String target, String token) {
-        this(target, token, token);
-    }
-
-    /** @param nodeAgentToken the controller's; @param syscallsToken an operator's, or an assignment's credential */
-    AgentClient(String target, String nodeAgentToken, String syscallsToken) {
-        this.channel = NettyChannelBuilder.forTarget(target).usePlaintext().build();
+    /**
+     * @param transport      TLS trusting the stack's authority, with or without a client certificate
+     * @param nodeAgentToken sent on NodeAgent calls; empty sends none
+     * @param syscallsToken  an operator's, or an assignment's credential; empty sends none
+     */
+    private AgentClient(String target, ChannelCredentials transport, String nodeAgentToken, String syscallsToken) {
+        this.channel = NettyChannelBuilder.forTarget(target, transport).build();
         this.credentials = nodeAgentToken.isEmpty() ? null : bearer(nodeAgentToken);
         this.syscallsCredentials = syscallsToken.isEmpty() ? null : bearer(syscallsToken);
     }
 
-    /** The agent of {@code node} in {@code stack}, as the controller and an operator reach it. */
-    static AgentClient of(io.vfleet.stack.Stack stack, String node) {
-        return new AgentClient(stack.agentTarget(node), stack.tokens().controller(), stack.tokens().operator());
+    /**
+     * The agent of {@code node} in {@code stack}, as the controller reaches it (its certificate is its
+     * credential for NodeAgent, no token) and an operator (a token) for Syscalls.
+     */
+    static AgentClient of(Stack stack, String node) {
+        return new AgentClient(stack.agentTarget(node), tls(stack, Optional.of(stack.tlsDirectory("assignment-service"))), "",
+                stack.tokens().operator());
+    }
+
+    /** The agent of {@code node} as the stack's process {@code process} (its certificate), without a token. */
+    static AgentClient as(Stack stack, String node, String process) {
+        return new AgentClient(stack.agentTarget(node), tls(stack, Optional.of(stack.tlsDirectory(process))), "", "");
+    }
+
+    /** The agent of {@code node} over TLS without a client certificate, {@code token} on every call (empty: none). */
+    static AgentClient withToken(Stack stack, String node, String token) {
+        return new AgentClient(stack.agentTarget(node), tls(stack, Optional.empty()), token, token);
+    }
+
+    /** Trusts the stack's authority alone; presents the certificate in {@code identity} when given. */
+    static ChannelCredentials tls(Stack stack, Optional<Path> identity) {
+        try {
+            TlsChannelCredentials.Builder builder = TlsChannelCredentials.newBuilder()
+                    .trustManager(stack.authorityCertificate().toFile());
+            if (identity.isPresent()) {
+                builder.keyManager(identity.get().resolve("tls.crt").toFile(), identity.get().resolve("tls.key").toFile());
+            }
+            return builder.build();
+        } catch (IOException unreadable) {
+            throw new UncheckedIOException(unreadable);
+        }
     }
 
     NodeAgentGrpc.NodeAgentBlockingStub nodeAgent() {

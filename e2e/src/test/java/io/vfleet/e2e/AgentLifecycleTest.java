@@ -2,10 +2,14 @@ package io.vfleet.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.awaitility.Awaitility.await;
 
 import com.google.common.util.concurrent.ListenableFuture;
+import io.grpc.ManagedChannel;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.NettyChannelBuilder;
 import io.vfleet.api.agent.v1.GetTopologyRequest;
 import io.vfleet.api.agent.v1.GetTopologyResponse;
 import io.vfleet.api.agent.v1.HotResetRequest;
@@ -13,6 +17,7 @@ import io.vfleet.api.agent.v1.IommuIoasMap;
 import io.vfleet.api.agent.v1.IoctlRequest;
 import io.vfleet.api.agent.v1.ListPreparedRequest;
 import io.vfleet.api.agent.v1.MmapRequest;
+import io.vfleet.api.agent.v1.NodeAgentGrpc;
 import io.vfleet.api.agent.v1.PrepareRequest;
 import io.vfleet.api.agent.v1.PrepareResponse;
 import io.vfleet.api.agent.v1.PreparedAssignment;
@@ -89,10 +94,28 @@ class AgentLifecycleTest {
     }
 
     @Test
+    void theAgentsServeOnlyTlsAndNodeAgentOnlyToTheControllersCertificate() throws Exception {
+        List<String> nodes = List.copyOf(stack.agents().keySet());
+        String node = nodes.get(0);
+        ManagedChannel plaintext = NettyChannelBuilder.forTarget(stack.agentTarget(node)).usePlaintext().build();
+        try (AgentClient controller = AgentClient.of(stack, node);
+                AgentClient otherNode = AgentClient.as(stack, node, "agent-" + nodes.get(1))) {
+            assertThat(controller.nodeAgent().getTopology(GetTopologyRequest.getDefaultInstance()).getHostname()).isEqualTo(node);
+            assertThat(AgentRefusal.of(catchThrowable(() -> otherNode.nodeAgent().getTopology(GetTopologyRequest.getDefaultInstance())))
+                    .code()).isEqualTo(Status.Code.PERMISSION_DENIED);
+            assertThat(catchThrowableOfType(StatusRuntimeException.class, () -> NodeAgentGrpc.newBlockingStub(plaintext)
+                    .withDeadlineAfter(30, TimeUnit.SECONDS).getTopology(GetTopologyRequest.getDefaultInstance()))
+                    .getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+        } finally {
+            plaintext.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void everyAgentRefusesCallsWithoutItsCallerTokenAsUnauthenticated() throws Exception {
         for (String node : stack.agents().keySet()) {
-            try (AgentClient anonymous = new AgentClient(stack.agentTarget(node), "");
-                    AgentClient guessing = new AgentClient(stack.agentTarget(node), "vf-agent-caller-guessed")) {
+            try (AgentClient anonymous = AgentClient.withToken(stack, node, "");
+                    AgentClient guessing = AgentClient.withToken(stack, node, "vf-agent-caller-guessed")) {
                 AgentRefusal withoutToken = AgentRefusal.of(catchThrowable(() ->
                         anonymous.nodeAgent().getTopology(GetTopologyRequest.getDefaultInstance())));
                 AgentRefusal wrongToken = AgentRefusal.of(catchThrowable(() ->

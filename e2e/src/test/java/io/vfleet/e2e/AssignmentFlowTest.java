@@ -31,6 +31,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
@@ -193,7 +195,8 @@ class AssignmentFlowTest {
         assertThat(strings(reset.body().get("affected"))).containsExactly(port0, port1);
         assertFreeOnTheNode(port1);
 
-        ManagedChannel channel = NettyChannelBuilder.forTarget(stack.assignmentTarget()).usePlaintext().build();
+        ManagedChannel channel = NettyChannelBuilder.forTarget(stack.assignmentTarget(), AgentClient.tls(stack, Optional.empty()))
+                .build();
         try {
             Metadata headers = new Metadata();
             headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + stack.tokens().orchestrator());

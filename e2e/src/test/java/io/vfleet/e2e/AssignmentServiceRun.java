@@ -42,9 +42,9 @@ final class AssignmentServiceRun implements AutoCloseable {
             }
         }
         settings.forEach((name, value) -> command.add("--" + name + "=" + value));
-        ChildProcess.Spec was = own.spec();
-        ChildProcess.Spec spec = new ChildProcess.Spec(was.name(), command, was.environment(), was.workingDirectory(),
-                was.ports(), was.probes(), was.stopSignal(), was.unprivileged());
+        ChildProcess.Spec spec = new ChildProcess.Spec(own.name(), command, own.spec().environment(),
+                own.spec().workingDirectory(), own.spec().ports(), own.spec().probes(), own.spec().stopSignal(),
+                own.spec().unprivileged());
         ChildProcess process = new ChildProcess(spec, own.log(), stack.settings().timing().startupTimeout());
         long logStart = size(own.log());
         process.start();

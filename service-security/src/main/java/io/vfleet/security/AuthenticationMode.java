@@ -23,10 +23,15 @@ public final class AuthenticationMode {
         return choose(properties, activeProfiles, () -> JwtBearer.issuersDecoder(properties.jwt()));
     }
 
+    /** Whether the application runs in the local stack's profile, where static tokens and plaintext are allowed. */
+    public static boolean local(Collection<String> activeProfiles) {
+        return activeProfiles.contains(SecurityProperties.LOCAL_PROFILE);
+    }
+
     /** The authenticator the configuration asks for; {@code decoder} builds the JWT decoder when it is JWTs. */
     public static BearerAuthenticator choose(SecurityProperties properties, Collection<String> activeProfiles,
             Supplier<JwtDecoder> decoder) {
-        boolean local = activeProfiles.contains(SecurityProperties.LOCAL_PROFILE);
+        boolean local = local(activeProfiles);
         boolean jwt = properties.jwt().configured();
         boolean tokens = !properties.tokens().isEmpty();
         if (jwt && tokens) {

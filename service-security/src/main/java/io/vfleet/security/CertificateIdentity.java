@@ -43,6 +43,9 @@ public final class CertificateIdentity {
         return PREFIX + "operator/" + name;
     }
 
+    /** The inventory service's identity, which agents and the controller require of the server they dial. */
+    public static final String INVENTORY = PREFIX + "service/inventory";
+
     public static String serviceUri(String name) {
         return PREFIX + "service/" + name;
     }

@@ -1,12 +1,16 @@
 package io.vfleet.stack;
 
+import io.grpc.ChannelCredentials;
+import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
+import io.grpc.TlsChannelCredentials;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -15,6 +19,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -26,8 +31,8 @@ import tools.jackson.core.JacksonException;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Performs {@link HealthProbe}s against 127.0.0.1, keeping one gRPC channel per probed port until
- * closed so that polling does not open a connection per look.
+ * Performs {@link HealthProbe}s against 127.0.0.1 (gRPC over mutual TLS where the probe says so), keeping
+ * one gRPC channel per probed port until closed so that polling does not open a connection per look.
  */
 final class HealthCheck implements AutoCloseable {
     private static final Duration LOOK_TIMEOUT = Duration.ofSeconds(5);
@@ -53,7 +58,7 @@ final class HealthCheck implements AutoCloseable {
         return switch (probe) {
             case HealthProbe.Actuator actuator -> actuator(actuator.port());
             case HealthProbe.HttpAnswer answer -> httpAnswer(answer.port());
-            case HealthProbe.Grpc grpc -> grpc(grpc.port());
+            case HealthProbe.Grpc grpc -> grpc(grpc.port(), grpc.tlsDirectory());
             case HealthProbe.Postgres postgres -> postgres(postgres);
         };
     }
@@ -117,12 +122,17 @@ final class HealthCheck implements AutoCloseable {
         }
     }
 
-    private Optional<String> grpc(int port) {
-        // The first call on a channel also connects it and, in a JVM that just started (./vfleet status),
-        // loads gRPC and Netty: seconds on a busy machine that say nothing about the server's health.
+    private Optional<String> grpc(int port, Optional<Path> tlsDirectory) {
+        // The first call on a channel also connects it (with its TLS handshake) and, in a JVM that just started
+        // (./vfleet status), loads gRPC and Netty: seconds on a busy machine that say nothing about the server's health.
         boolean first = !channels.containsKey(port);
-        ManagedChannel channel = channels.computeIfAbsent(port,
-                p -> NettyChannelBuilder.forAddress(LOOPBACK, p).usePlaintext().build());
+        ManagedChannel channel;
+        try {
+            channel = channels.computeIfAbsent(port, p -> NettyChannelBuilder.forAddress(LOOPBACK, p, credentials(tlsDirectory))
+                    .build());
+        } catch (UncheckedIOException unreadable) {
+            return Optional.of("the TLS files in " + tlsDirectory.orElseThrow() + " cannot be read: " + unreadable.getMessage());
+        }
         Duration timeout = first ? FIRST_GRPC_LOOK_TIMEOUT : LOOK_TIMEOUT;
         try {
             HealthCheckResponse.ServingStatus status = HealthGrpc.newBlockingStub(channel)
@@ -133,6 +143,22 @@ final class HealthCheck implements AutoCloseable {
                     : Optional.of("gRPC health on " + LOOPBACK + ":" + port + " is " + status);
         } catch (StatusRuntimeException e) {
             return Optional.of("gRPC health on " + LOOPBACK + ":" + port + " answers " + e.getStatus().getCode());
+        }
+    }
+
+    /** Plaintext, or mutual TLS presenting the certificate in {@code tlsDirectory} and checking the server's address. */
+    private static ChannelCredentials credentials(Optional<Path> tlsDirectory) {
+        if (tlsDirectory.isEmpty()) {
+            return InsecureChannelCredentials.create();
+        }
+        Path directory = tlsDirectory.get();
+        try {
+            return TlsChannelCredentials.newBuilder()
+                    .keyManager(directory.resolve("tls.crt").toFile(), directory.resolve("tls.key").toFile())
+                    .trustManager(directory.resolve("ca.crt").toFile())
+                    .build();
+        } catch (IOException unreadable) {
+            throw new UncheckedIOException(unreadable);
         }
     }
 

@@ -3,6 +3,7 @@ package io.vfleet.stack;
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * What "ready to serve" means for one child process: its actuator health says UP, its HTTP port
@@ -24,8 +25,16 @@ public sealed interface HealthProbe {
     /** Any HTTP answer below 500 on {@code /}: the port is served by a started application. */
     record HttpAnswer(int port) implements HealthProbe {}
 
-    /** {@code grpc.health.v1.Health/Check} for the whole server answers SERVING. */
-    record Grpc(int port) implements HealthProbe {}
+    /**
+     * {@code grpc.health.v1.Health/Check} for the whole server answers SERVING; over mutual TLS with the
+     * certificate in {@code tlsDirectory} ({@code tls.crt}, {@code tls.key}, {@code ca.crt}) when there is one.
+     */
+    record Grpc(int port, Optional<Path> tlsDirectory) implements HealthProbe {
+
+        public Grpc(int port) {
+            this(port, Optional.empty());
+        }
+    }
 
     /**
      * A connection to the database {@code postgres} as {@code user}, with the password kept in

@@ -24,17 +24,20 @@ public final class Stack implements AutoCloseable {
     private final PortPlan ports;
     private final DemoTokens tokens;
     private final Database database;
+    private final StackCertificates certificates;
     private final Optional<ChildProcess> inventory;
     private final Map<String, ChildProcess> agents;
     private final ChildProcess assignment;
     private final List<String> notWired;
     private boolean closed;
 
-    private Stack(StackSettings settings, PortPlan ports, DemoTokens tokens, Database database, StackWiring.Wired wiring) {
+    private Stack(StackSettings settings, PortPlan ports, DemoTokens tokens, Database database, StackCertificates certificates,
+            StackWiring.Wired wiring) {
         this.settings = settings;
         this.ports = ports;
         this.tokens = tokens;
         this.database = database;
+        this.certificates = certificates;
         this.inventory = wiring.inventory();
         this.agents = wiring.agents();
         this.assignment = wiring.assignment();
@@ -54,7 +57,10 @@ public final class Stack implements AutoCloseable {
                 .orElseGet(() -> new EmbeddedDatabase(settings.stateDirectory().resolve("postgres"),
                         settings.stateDirectory().resolve("logs/postgresql.log"), ports.database(),
                         settings.timing().startupTimeout()));
-        return new Stack(settings, ports, tokens, database, new StackWiring(settings, ports, tokens, database).wire());
+        StackCertificates certificates = StackCertificates.in(settings.stateDirectory().resolve("tls"));
+        certificates.issue(StackCertificates.LAUNCHER, StackCertificates.LAUNCHER_IDENTITY);
+        return new Stack(settings, ports, tokens, database, certificates,
+                new StackWiring(settings, ports, tokens, database, certificates).wire());
     }
 
     /** Creates and starts a stack; on failure stops what it started. */
@@ -157,6 +163,19 @@ public final class Stack implements AutoCloseable {
         return processes;
     }
 
+    /** The stack's certificate authority, which a client of its gRPC servers trusts ({@code grpcurl -cacert}). */
+    public Path authorityCertificate() {
+        return certificates.authorityCertificate();
+    }
+
+    /**
+     * The TLS files ({@code tls.crt}, {@code tls.key}, {@code ca.crt}) of one of the stack's processes, by
+     * its name: {@code assignment-service} (the controller), {@code agent-<node>}, {@code inventory-service}.
+     */
+    public Path tlsDirectory(String process) {
+        return certificates.directoryOf(process);
+    }
+
     public ChildProcess assignment() {
         return assignment;
     }
@@ -229,6 +248,8 @@ public final class Stack implements AutoCloseable {
         line(text, "operator", tokens.operator());
         line(text, "auditor", tokens.auditor());
         tokens.tenants().forEach((tenant, token) -> line(text, "orchestrator for " + tenant, token + "  (tenant " + tenant + " only)"));
+        text.append("gRPC is mutual TLS between the processes; a client trusts ").append(authorityCertificate())
+                .append(" (REST is plain HTTP on loopback).").append(newline);
         text.append("The operator's token also reaches every agent's Syscalls; a Prepare's answer carries the credential")
                 .append(" of one assignment's VMM.").append(newline);
         text.append("The same, as shell variables: source ").append(environmentFile()).append(newline);
@@ -261,6 +282,7 @@ public final class Stack implements AutoCloseable {
         });
         agents.keySet().forEach(node -> variables.put("VFLEET_AGENT_" + variableName(node), agentTarget(node)));
         variables.put("VFLEET_DATABASE_URL", database.jdbcUrl());
+        variables.put("VFLEET_CA_CERT", authorityCertificate().toString());
         variables.put("VFLEET_TOKEN_ORCHESTRATOR", tokens.orchestrator());
         variables.put("VFLEET_TOKEN_OPERATOR", tokens.operator());
         variables.put("VFLEET_TOKEN_AUDITOR", tokens.auditor());

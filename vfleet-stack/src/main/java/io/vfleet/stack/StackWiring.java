@@ -9,9 +9,11 @@ import java.util.Optional;
 
 /**
  * Builds each application's command line and environment so that they find each other: the
- * services' ports and database, the token tables, the agents' registration with the inventory and
- * the assignment service's feed from it. What an application's build cannot be given is collected
- * as a reason, printed with the listing, rather than passed and left to fail.
+ * services' ports and database, the token tables, each process's TLS certificate (every gRPC
+ * connection between them is mutual TLS, each side checking the other's fleet identity), the agents'
+ * registration with the inventory and the assignment service's feed from it. What an application's
+ * build cannot be given is collected as a reason, printed with the listing, rather than passed and
+ * left to fail.
  */
 final class StackWiring {
     /** The applications accept the stack's static tokens only in this Spring profile. */
@@ -20,13 +22,15 @@ final class StackWiring {
     private final PortPlan ports;
     private final DemoTokens tokens;
     private final Database database;
+    private final StackCertificates certificates;
     private final List<String> notWired = new ArrayList<>();
 
-    StackWiring(StackSettings settings, PortPlan ports, DemoTokens tokens, Database database) {
+    StackWiring(StackSettings settings, PortPlan ports, DemoTokens tokens, Database database, StackCertificates certificates) {
         this.settings = settings;
         this.ports = ports;
         this.tokens = tokens;
         this.database = database;
+        this.certificates = certificates;
     }
 
     record Wired(Optional<ChildProcess> inventory, Map<String, ChildProcess> agents, ChildProcess assignment,
@@ -52,7 +56,8 @@ final class StackWiring {
         ApplicationProperties properties = new ApplicationProperties()
                 .set("server.port", Integer.toString(ports.inventoryHttp()))
                 .set("spring.grpc.server.port", Integer.toString(ports.inventoryGrpc()))
-                .set("spring.profiles.active", LOCAL_PROFILE);
+                .set("spring.profiles.active", LOCAL_PROFILE)
+                .set("vfleet.tls.directory", certificates.issue("inventory-service", StackCertificates.INVENTORY_IDENTITY).toString());
         database(properties, ServiceSchema.INVENTORY);
         DemoTokens.addTo(properties, tokens.inventoryGrants());
         settings.timing().heartbeatTimeout().ifPresent(timeout ->
@@ -71,14 +76,16 @@ final class StackWiring {
                 .set("topology", host.topology().toString())
                 .set("state-dir", stateDirectory.resolve("state").toString())
                 .set("advertised-endpoint", endpoint)
-                .set("spring.profiles.active", LOCAL_PROFILE);
+                .set("spring.profiles.active", LOCAL_PROFILE)
+                .set("vfleet.tls.directory", certificates.issue(agentName(host),
+                        StackCertificates.nodeIdentity(host.node())).toString());
         DemoTokens.addTo(properties, tokens.agentGrants());
         if (registers) {
-            properties.set("vfleet.agent.inventory-target", Stack.LOOPBACK + ":" + ports.inventoryGrpc())
-                    .secret("vfleet.agent.inventory-token", tokens.agents().get(host.node()));
+            // The node's certificate is what the inventory takes its registration from.
+            properties.set("vfleet.agent.inventory-target", Stack.LOOPBACK + ":" + ports.inventoryGrpc());
         }
         List<HealthProbe> probes = new ArrayList<>();
-        probes.add(new HealthProbe.Grpc(grpcPort));
+        probes.add(grpcProbe(grpcPort));
         if (jar.servesActuator()) {
             probes.add(new HealthProbe.Actuator(httpPort));
         }
@@ -97,7 +104,8 @@ final class StackWiring {
     private ChildProcess assignment(AppJar jar, boolean followsInventory) {
         ApplicationProperties properties = new ApplicationProperties()
                 .set("server.port", Integer.toString(ports.assignmentHttp()))
-                .set("spring.profiles.active", LOCAL_PROFILE);
+                .set("spring.profiles.active", LOCAL_PROFILE)
+                .set("vfleet.tls.directory", certificates.issue("assignment-service", StackCertificates.CONTROLLER_IDENTITY).toString());
         if (jar.servesGrpc()) {
             properties.set("spring.grpc.server.port", Integer.toString(ports.assignmentGrpc()));
         }
@@ -109,10 +117,9 @@ final class StackWiring {
                 .set("vfleet.audit.signing.generate-if-missing", "true")
                 .set("vfleet.audit.checkpoints.directory", settings.stateDirectory().resolve("audit-checkpoints").toString());
         DemoTokens.addTo(properties, tokens.assignmentGrants());
-        properties.secret("vfleet.agents.token", tokens.controller());
+        // The controller's certificate is its credential at the agents and the inventory.
         if (followsInventory) {
-            properties.set("vfleet.inventory.target", Stack.LOOPBACK + ":" + ports.inventoryGrpc())
-                    .secret("vfleet.inventory.token", tokens.controller());
+            properties.set("vfleet.inventory.target", Stack.LOOPBACK + ":" + ports.inventoryGrpc());
         } else {
             List<SimulatedHost> hosts = settings.hosts();
             for (int index = 0; index < hosts.size(); index++) {
@@ -159,7 +166,7 @@ final class StackWiring {
         if (!jar.servesGrpc()) {
             return new Serving(ports("http", httpPort), probes);
         }
-        probes.add(new HealthProbe.Grpc(grpcPort));
+        probes.add(grpcProbe(grpcPort));
         return new Serving(ports("http", httpPort, "grpc", grpcPort), probes);
     }
 
@@ -173,6 +180,11 @@ final class StackWiring {
         Map<String, Integer> ports = ports(firstUse, firstPort);
         ports.put(secondUse, secondPort);
         return ports;
+    }
+
+    /** gRPC health over mutual TLS, with the launcher's own certificate (the inventory takes no call without one). */
+    private HealthProbe grpcProbe(int port) {
+        return new HealthProbe.Grpc(port, Optional.of(certificates.directoryOf(StackCertificates.LAUNCHER)));
     }
 
     private ChildProcess child(String name, AppJar jar, ApplicationProperties properties, Serving serving) {

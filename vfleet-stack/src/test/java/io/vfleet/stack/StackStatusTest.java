@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,7 +27,9 @@ class StackStatusTest {
                         List.of(new HealthProbe.Postgres(8100, "postgres", directory.resolve("postgres.password"))),
                         directory.resolve("logs/postgresql.log"), Supervisor.State.RUNNING, 0, null, null),
                 new StackStatus.Entry("assignment-service", 9L, ports,
-                        List.of(new HealthProbe.Actuator(8080), new HealthProbe.Grpc(8081), new HealthProbe.HttpAnswer(8080)),
+                        List.of(new HealthProbe.Actuator(8080), new HealthProbe.Grpc(8081),
+                                new HealthProbe.Grpc(8081, Optional.of(directory.resolve("tls/launcher"))),
+                                new HealthProbe.HttpAnswer(8080)),
                         directory.resolve("logs/assignment-service.log"), Supervisor.State.WAITING, 2,
                         "assignment-service (pid 8) exited with status 137 (SIGKILL) after 3 s", Instant.parse("2026-01-02T03:05:00Z")),
                 new StackStatus.Entry("agent-a", null, Map.of(), List.of(), directory.resolve("logs/agent-a.log"), null, 0, null, null)));

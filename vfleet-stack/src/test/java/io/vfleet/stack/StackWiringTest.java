@@ -26,6 +26,7 @@ class StackWiringTest {
 
     private PortPlan ports;
     private DemoTokens tokens;
+    private StackCertificates certificates;
 
     private Path jar(String name, String... libraries) throws IOException {
         Path jar = directory.resolve(name);
@@ -57,7 +58,8 @@ class StackWiringTest {
                 Map.of(ServiceSchema.ASSIGNMENT, new DatabaseRole("vfleet_assignment_service", "assignment-secret")));
         this.ports = ports;
         this.tokens = tokens;
-        return new StackWiring(settings, ports, tokens, database).wire();
+        certificates = StackCertificates.in(directory.resolve("state/tls"));
+        return new StackWiring(settings, ports, tokens, database, certificates).wire();
     }
 
     private static String secrets(ChildProcess child) {
@@ -65,7 +67,7 @@ class StackWiringTest {
     }
 
     @Test
-    void withAnInventoryTheAssignmentServiceFollowsItsFeedWithATokenTheInventoryAcceptsAndHasNoStaticEndpoints() throws IOException {
+    void withAnInventoryTheAssignmentServiceFollowsItsFeedWithItsCertificateAndHasNoStaticEndpoints() throws IOException {
         StackWiring.Wired wired = wire(Optional.of(jar("inventory.jar",
                 "spring-boot-grpc-server-1.0.0.jar", "spring-boot-actuator-4.0.0.jar")), Optional.empty());
 
@@ -76,7 +78,13 @@ class StackWiringTest {
                 .noneMatch(argument -> argument.startsWith("--vfleet.agents.endpoints."))
                 .noneMatch(argument -> argument.startsWith("--vfleet.reconcile.interval="))
                 .noneMatch(argument -> argument.contains(tokens.controller()));
-        assertThat(String.join(" ", assignment.environment().values())).contains(tokens.controller());
+        assertThat(String.join(" ", assignment.environment().values())).doesNotContain(tokens.controller())
+                .doesNotContain("vfleet.inventory.token").doesNotContain("vfleet.agents.token");
+        assertThat(wired.agents().values()).allSatisfy(agent -> {
+            assertThat(agent.spec().command()).contains("--vfleet.agent.inventory-target=127.0.0.1:" + ports.inventoryGrpc())
+                    .noneMatch(argument -> argument.contains("inventory-token"));
+            assertThat(String.join(" ", agent.spec().environment().values())).doesNotContain("inventory-token");
+        });
         Path state = directory.resolve("state").toAbsolutePath().normalize();
         assertThat(assignment.command()).contains(
                 "--vfleet.audit.signing.key-file=" + state.resolve("assignment-service/audit-signing.key"),
@@ -87,7 +95,57 @@ class StackWiringTest {
     }
 
     @Test
-    void everyAgentTakesTheControllersTokenWhichTheAssignmentServiceSendsBothOnlyInTheEnvironmentAndInTheLocalProfile()
+    void everyProcessHasItsOwnCertificateNamingItsFleetIdentityFromTheStacksAuthority() throws Exception {
+        StackWiring.Wired wired = wire(Optional.of(jar("inventory.jar",
+                "spring-boot-grpc-server-1.0.0.jar", "spring-boot-actuator-4.0.0.jar")), Optional.empty());
+
+        assertThat(identityOf(wired.inventory().orElseThrow().spec())).isEqualTo("spiffe://vfleet/service/inventory");
+        assertThat(identityOf(wired.assignment().spec())).isEqualTo("spiffe://vfleet/controller");
+        for (Map.Entry<String, ChildProcess> agent : wired.agents().entrySet()) {
+            assertThat(identityOf(agent.getValue().spec())).isEqualTo("spiffe://vfleet/node/" + agent.getKey());
+        }
+        java.security.cert.X509Certificate authority = certificate(certificates.authorityCertificate());
+        for (ChildProcess.Spec spec : List.of(wired.assignment().spec(), wired.agents().get("gpu-server-01").spec())) {
+            Path tls = tlsDirectory(spec);
+            certificate(tls.resolve("tls.crt")).verify(authority.getPublicKey());
+            assertThat(Files.readString(tls.resolve("ca.crt"))).isEqualTo(Files.readString(certificates.authorityCertificate()));
+            assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(tls.resolve("tls.key"))))
+                    .isEqualTo("rw-------");
+        }
+    }
+
+    @Test
+    void theAuthorityIsKeptAcrossStartsAndEachStartIssuesFreshCertificates() throws Exception {
+        StackCertificates first = StackCertificates.in(directory.resolve("tls"));
+        String authority = Files.readString(first.authorityCertificate());
+        String before = Files.readString(first.issue("agent-a", StackCertificates.nodeIdentity("a")).resolve("tls.crt"));
+
+        StackCertificates again = StackCertificates.in(directory.resolve("tls"));
+
+        assertThat(Files.readString(again.authorityCertificate())).isEqualTo(authority);
+        assertThat(Files.readString(again.issue("agent-a", StackCertificates.nodeIdentity("a")).resolve("tls.crt")))
+                .isNotEqualTo(before);
+    }
+
+    private static Path tlsDirectory(ChildProcess.Spec spec) {
+        return Path.of(spec.command().stream().filter(argument -> argument.startsWith("--vfleet.tls.directory="))
+                .findFirst().orElseThrow().substring("--vfleet.tls.directory=".length()));
+    }
+
+    private static String identityOf(ChildProcess.Spec spec) throws Exception {
+        return certificate(tlsDirectory(spec).resolve("tls.crt")).getSubjectAlternativeNames().stream()
+                .filter(name -> name.get(0).equals(6)).map(name -> (String) name.get(1)).findFirst().orElseThrow();
+    }
+
+    private static java.security.cert.X509Certificate certificate(Path file) throws Exception {
+        try (var in = Files.newInputStream(file)) {
+            return (java.security.cert.X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
+                    .generateCertificate(in);
+        }
+    }
+
+    @Test
+    void everyAgentKeepsTheControllersTokenOnlyInTheEnvironmentAndTheLocalProfileWhileTheServiceSendsItsCertificate()
             throws IOException {
         StackWiring.Wired wired = wire(Optional.empty(), Optional.empty());
 
@@ -99,9 +157,9 @@ class StackWiringTest {
                     .noneMatch(argument -> argument.contains(tokens.controller()));
         });
         ChildProcess.Spec assignment = wired.assignment().spec();
-        assertThat(assignment.environment().get(ApplicationProperties.ENVIRONMENT_VARIABLE))
-                .contains("\"vfleet.agents.token\":\"" + tokens.controller() + "\"");
+        assertThat(assignment.environment().get(ApplicationProperties.ENVIRONMENT_VARIABLE)).doesNotContain(tokens.controller());
         assertThat(assignment.command()).contains("--spring.profiles.active=local")
+                .anyMatch(argument -> argument.startsWith("--vfleet.tls.directory="))
                 .noneMatch(argument -> argument.contains(tokens.controller()));
     }
 

@@ -47,7 +47,7 @@ final class AgentRefusals {
                 + " (" + refused.answer() + ")";
         if (refused.refusal() == NodeAgents.Refusal.STALE_EPOCH) {
             return new Conflict(Conflict.Reason.SUPERSEDED, "a newer decision about assignment " + assignmentId
-                    + " reached the agent of node " + node + " first (" + refused.answer() + ")", refused.answer());
+                    + ", or a controller that took node " + node + " over since, reached its agent first (" + refused.answer() + ")", refused.answer());
         }
         if (operation == Operation.RELEASE || (operation == Operation.HOT_RESET
                 && refused.refusal() == NodeAgents.Refusal.NOT_PREPARED)) {
@@ -81,7 +81,7 @@ final class AgentRefusals {
                     ? "its kernel resets a set only when every member is bound to vfio-pci and to the assignment's iommufd"
                     : "its kernel rejected the call: the node's state differs from what the service knows";
             case EXHAUSTED -> "the node ran out of memory, IDs or files";
-            case STALE_EPOCH -> "a newer decision about the assignment reached it first";
+            case STALE_EPOCH -> "a newer decision about the assignment, or a newer controller of the node, reached it first";
             case NOT_FENCED -> "a member of the set is neither the assignment's nor fenced for the reset";
             case NOT_PREPARED -> "it holds nothing for the assignment; reconciliation settles it";
             case ORDER_REJECTED -> "its record of the assignment disagrees with the service's";

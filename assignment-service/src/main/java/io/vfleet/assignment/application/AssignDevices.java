@@ -185,14 +185,15 @@ public final class AssignDevices {
         Step step = transactions.execute(status -> {
             Assignment locked = assignments.lock(requested.id()).orElseThrow();
             long epoch = epochs.next(locked.node());
-            return new Step(transitions.store(locked.to(AssignmentState.PREPARING), principal), epoch);
+            return new Step(transitions.store(locked.to(AssignmentState.PREPARING), principal), epoch,
+                    epochs.term(locked.node()));
         });
         failpoints.reach(Failpoints.Point.ASSIGN_PREPARING_STORED);
         Assignment preparing = step.assignment();
         Preparation preparation;
         try {
             preparation = agents.prepare(preparing.node(), new NodeAgents.PrepareCall(
-                    preparing.id(), preparing.tenant(), preparing.bdfs(), preparing.withKvm(), step.epoch()));
+                    preparing.id(), preparing.tenant(), preparing.bdfs(), preparing.withKvm(), step.epoch(), step.term()));
         } catch (NodeAgents.AgentUnreachable unreachable) {
             fail(preparing.id(), "NODE_UNREACHABLE: " + unreachable.getMessage(), principal);
             throw new AssignmentRefused(List.of(new Violation(Violation.Rule.NODE_UNREACHABLE, null,
@@ -220,7 +221,7 @@ public final class AssignDevices {
         });
     }
 
-    private record Step(Assignment assignment, long epoch) {}
+    private record Step(Assignment assignment, long epoch, long term) {}
 
     private void fail(String id, String reason, String principal) {
         transactions.executeWithoutResult(status -> assignments.lock(id)

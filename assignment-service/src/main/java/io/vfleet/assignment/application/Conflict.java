@@ -16,7 +16,10 @@ public final class Conflict extends RuntimeException {
         IDEMPOTENCY_KEY_REUSED,
         /** The assignment, or its node, is not in a state that allows the operation. */
         WRONG_STATE,
-        /** A newer decision about the assignment (a release) reached its node's agent first (STALE_EPOCH). */
+        /**
+         * A newer decision about the assignment (a release), or a controller that took its node over since,
+         * reached its node's agent first (STALE_EPOCH).
+         */
         SUPERSEDED,
         /** The node's agent refused the operation. */
         AGENT_REFUSED,

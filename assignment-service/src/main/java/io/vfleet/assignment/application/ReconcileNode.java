@@ -40,6 +40,10 @@ import org.springframework.transaction.support.TransactionOperations;
  *
  * <p>A prepare finished here is finished as {@link AssignDevices} would have: the agent's answer is
  * checked for group isolation and the tenant's IOAS on the node is recorded with the activation.
+ *
+ * <p>Reconciling a node is controlling it: a run first takes the node's controller term
+ * ({@link FencingEpochs#takeControl}), a new one when another process reconciled it last, so that the
+ * agent refuses whatever that other process still has in flight rather than let it undo these repairs.
  */
 public final class ReconcileNode {
 
@@ -83,6 +87,7 @@ public final class ReconcileNode {
 
     /** Reconciles what last changed before {@code settledBefore}; tests pass the present. */
     public Report reconcile(String node, Instant settledBefore) {
+        transactions.executeWithoutResult(status -> epochs.takeControl(node));
         Map<String, NodeAgents.Prepared> prepared = new HashMap<>();
         try {
             agents.listPrepared(node).forEach(entry -> prepared.put(entry.assignmentId(), entry));
@@ -191,14 +196,15 @@ public final class ReconcileNode {
     }
 
     /**
-     * Tells the agent, with a newer epoch than the interrupted prepare's, that nothing is prepared
-     * under the assignment: a Prepare still in flight is then refused as stale, and one that landed
-     * since ListPrepared answered is released.
+     * Tells the agent, with the node's term this run took and a newer epoch than the interrupted
+     * prepare's, that nothing is prepared under the assignment: a Prepare still in flight is then
+     * refused as stale, and one that landed since ListPrepared answered is released.
      */
     private void fenceOut(Assignment preparing) {
-        long epoch = transactions.execute(status -> epochs.next(preparing.node()));
+        NodeAgents.ReleaseCall fence = transactions.execute(status -> new NodeAgents.ReleaseCall(preparing.id(), true,
+                epochs.next(preparing.node()), List.of(), epochs.term(preparing.node())));
         try {
-            agents.release(preparing.node(), new NodeAgents.ReleaseCall(preparing.id(), true, epoch, List.of()));
+            agents.release(preparing.node(), fence);
         } catch (NodeAgents.AgentUnreachable | NodeAgents.AgentRefused failed) {
             throw new Conflict(Conflict.Reason.AGENT_REFUSED, "the agent did not take the fence of "
                     + preparing.id() + ": " + failed.getMessage());
@@ -212,9 +218,10 @@ public final class ReconcileNode {
     }
 
     private String releaseOrphan(String node, NodeAgents.Prepared orphan) {
-        long epoch = transactions.execute(status -> epochs.next(node));
+        NodeAgents.ReleaseCall release = transactions.execute(status -> new NodeAgents.ReleaseCall(orphan.assignmentId(), true,
+                epochs.next(node), List.of(), epochs.term(node)));
         try {
-            agents.release(node, new NodeAgents.ReleaseCall(orphan.assignmentId(), true, epoch, List.of()));
+            agents.release(node, release);
         } catch (NodeAgents.AgentUnreachable | NodeAgents.AgentRefused failed) {
             return orphan.assignmentId() + ": held by the agent for no live assignment, release failed: "
                     + failed.getMessage();

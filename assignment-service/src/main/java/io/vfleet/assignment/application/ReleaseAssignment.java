@@ -110,11 +110,11 @@ public final class ReleaseAssignment {
         Step step = transactions.execute(status -> {
             Assignment locked = assignments.lock(id).orElseThrow(() -> new NotFound("no assignment " + id));
             return switch (locked.state()) {
-                case RELEASED, FAILED -> new Step(locked, 0, List.of());
+                case RELEASED, FAILED -> new Step(locked, 0, 0, List.of());
                 // Nothing went to the agent yet, so there is nothing to undo there.
-                case REQUESTED -> new Step(transitions.store(locked.failed("released before it was prepared"), principal), 0,
+                case REQUESTED -> new Step(transitions.store(locked.failed("released before it was prepared"), principal), 0, 0,
                         List.of());
-                case RESETTING -> new Step(locked, 0, List.of());
+                case RESETTING -> new Step(locked, 0, 0, List.of());
                 case PREPARING, ACTIVE, RELEASING -> {
                     // Holds, then the epoch: every transaction takes them in this order, or two of them
                     // can wait for each other.
@@ -127,7 +127,7 @@ public final class ReleaseAssignment {
                                 locked.tenant(), locked.node(), fenced, id, "the scrub of the release fences "
                                         + fenced.size() + " free function(s) to reset their set"));
                     }
-                    yield new Step(releasing, epoch, fenced);
+                    yield new Step(releasing, epoch, epochs.term(locked.node()), fenced);
                 }
             };
         });
@@ -140,7 +140,7 @@ public final class ReleaseAssignment {
         List<String> leftToSetReset = assignment.bdfs();
         if (assignment.state() == AssignmentState.RELEASING) {
             failpoints.reach(Failpoints.Point.RELEASE_RELEASING_STORED);
-            NodeAgents.Released released = callAgent(assignment, step.epoch(), step.fenced());
+            NodeAgents.Released released = callAgent(assignment, step.epoch(), step.term(), step.fenced());
             failpoints.reach(Failpoints.Point.RELEASE_AGENT_RELEASED);
             if (released.released()) {
                 leftToSetReset = released.leftToSetReset();
@@ -171,7 +171,7 @@ public final class ReleaseAssignment {
         });
     }
 
-    private record Step(Assignment assignment, long epoch, List<String> fenced) {}
+    private record Step(Assignment assignment, long epoch, long term, List<String> fenced) {}
 
     /**
      * Fences the free members of each reset set whose devices of the assignment may have no function
@@ -201,9 +201,9 @@ public final class ReleaseAssignment {
         return assignments.fence(leaving, fenced) ? fenced : List.of();
     }
 
-    private NodeAgents.Released callAgent(Assignment assignment, long epoch, List<String> fenced) {
+    private NodeAgents.Released callAgent(Assignment assignment, long epoch, long term, List<String> fenced) {
         try {
-            return agents.release(assignment.node(), new NodeAgents.ReleaseCall(assignment.id(), true, epoch, fenced));
+            return agents.release(assignment.node(), new NodeAgents.ReleaseCall(assignment.id(), true, epoch, fenced, term));
         } catch (NodeAgents.AgentUnreachable unreachable) {
             liftFences(assignment.id(), fenced);
             throw new AssignmentRefused(List.of(new Violation(Violation.Rule.NODE_UNREACHABLE, null,

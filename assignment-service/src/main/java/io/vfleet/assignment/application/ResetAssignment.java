@@ -101,7 +101,7 @@ public final class ResetAssignment {
         List<String> affected;
         try {
             affected = agents.hotReset(started.assignment().node(),
-                    new NodeAgents.HotResetCall(id, target, started.epoch(), started.fenced()));
+                    new NodeAgents.HotResetCall(id, target, started.epoch(), started.fenced(), started.term()));
         } catch (NodeAgents.AgentUnreachable unreachable) {
             finish(started.assignment(), "failed: " + unreachable.getMessage(), List.of(), caller.principal());
             throw new AssignmentRefused(List.of(new Violation(Violation.Rule.NODE_UNREACHABLE, target,
@@ -114,7 +114,7 @@ public final class ResetAssignment {
         return new Outcome(started.assignment(), affected);
     }
 
-    private record Started(Assignment assignment, long epoch, List<String> fenced) {}
+    private record Started(Assignment assignment, long epoch, long term, List<String> fenced) {}
 
     private Started fence(String id, String device, String principal) {
         Assignment locked = assignments.lock(id).orElseThrow(() -> new NotFound("no assignment " + id));
@@ -136,7 +136,7 @@ public final class ResetAssignment {
         long epoch = epochs.next(locked.node());
         audit.append(new AuditEvent(0, Instant.now(), principal, AuditEvent.Kind.RESET_STARTED, locked.tenant(), locked.node(),
                 fenced, id, "hot reset of " + device + " fences " + fenced.size() + " free function(s)"));
-        return new Started(locked, epoch, fenced);
+        return new Started(locked, epoch, epochs.term(locked.node()), fenced);
     }
 
     /** Lifts the fences; the devices the reset reached that awaited a scrub are scrubbed now. */

@@ -1,7 +1,6 @@
 package io.vfleet.agent;
 
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vfleet.agent.grpc.AgentAccess;
@@ -20,8 +19,10 @@ import io.vfleet.agent.vmm.AssignmentTable;
 import io.vfleet.agent.vmm.Preparations;
 import io.vfleet.engine.topology.HostTopology;
 import io.vfleet.security.BearerAuthenticator;
+import io.vfleet.security.CertificateIdentity;
 import io.vfleet.security.Role;
 import io.vfleet.security.grpc.GrpcAccess;
+import io.vfleet.security.tls.FleetTransport;
 import io.vfleet.security.web.RestAccess;
 import io.vfleet.engine.topology.yaml.TopologyLoader;
 import io.vfleet.linux.LinuxKernel;
@@ -68,7 +69,9 @@ class AgentConfiguration {
      * snapshot so that nothing answered is lost; or the real kernel, whose processes exit then.
      */
     @Bean(destroyMethod = "close")
-    HostKernel hostKernel(HostTopology topology, AgentProperties properties) {
+    HostKernel hostKernel(HostTopology topology, AgentProperties properties, FleetTransport transport) {
+        transport.identity().ifPresent(identity -> identity.requireNames(CertificateIdentity.nodeUri(topology.hostname()),
+                "this agent serves node '" + topology.hostname() + "'"));
         if (properties.inventoryTarget() == null || properties.inventoryTarget().isBlank()) {
             log.info("No inventory target configured (vfleet.agent.inventory-target): this node does not register");
         }
@@ -126,26 +129,32 @@ class AgentConfiguration {
                 .allow(HttpMethod.GET, "/actuator/prometheus", Role.OPERATOR, Role.AUDITOR);
     }
 
-    /** The inventory over gRPC, when a target is configured; plaintext inside the cluster network. */
+    /**
+     * The inventory over gRPC, when a target is configured: over mutual TLS, the node's certificate is
+     * what the inventory takes its registration from, and the inventory must prove its own identity; in
+     * the local profile without TLS, the node's agent token says who registers.
+     */
     @Bean(destroyMethod = "close")
     @ConditionalOnProperty(prefix = "vfleet.agent", name = "inventory-target")
-    GrpcInventoryRegistration inventoryRegistration(AgentProperties properties, HostKernel host) {
-        return registration(properties, host);
+    GrpcInventoryRegistration inventoryRegistration(AgentProperties properties, HostKernel host, FleetTransport transport) {
+        return registration(properties, host, transport);
     }
 
-    static GrpcInventoryRegistration registration(AgentProperties properties, HostKernel host) {
-        if (properties.inventoryToken() == null || properties.inventoryToken().isBlank()) {
-            throw new IllegalStateException("vfleet.agent.inventory-target is set but vfleet.agent.inventory-token is not: "
-                    + "the inventory accepts a node's registration only with that node's agent token");
+    static GrpcInventoryRegistration registration(AgentProperties properties, HostKernel host, FleetTransport transport) {
+        boolean certified = transport.identity().isPresent();
+        if (!certified && (properties.inventoryToken() == null || properties.inventoryToken().isBlank())) {
+            throw new IllegalStateException("vfleet.agent.inventory-target is set but neither a TLS identity (vfleet.tls.directory) "
+                    + "nor vfleet.agent.inventory-token is: the inventory accepts a node's registration only from that node's "
+                    + "certificate, or in the local stack its agent token");
         }
         if (properties.advertisedEndpoint() == null || properties.advertisedEndpoint().isBlank()
                 || properties.advertisedEndpoint().endsWith(":0")) {
             throw new IllegalStateException("vfleet.agent.advertised-endpoint must say where the central services reach "
                     + "this agent (host:port), was '" + properties.advertisedEndpoint() + "'");
         }
-        ManagedChannel channel = ManagedChannelBuilder.forTarget(properties.inventoryTarget()).usePlaintext().build();
-        return new GrpcInventoryRegistration(channel, properties.inventoryToken(), host, properties.advertisedEndpoint(),
-                Duration.ofSeconds(10));
+        ManagedChannel channel = transport.dial(properties.inventoryTarget(), CertificateIdentity.INVENTORY);
+        return new GrpcInventoryRegistration(channel, certified ? null : properties.inventoryToken(), host,
+                properties.advertisedEndpoint(), Duration.ofSeconds(10));
     }
 
     /** Registration with the inventory service runs only when a target is configured. */

@@ -2,8 +2,8 @@ package io.vfleet.agent;
 
 import ch.qos.logback.classic.Level;
 import io.grpc.Grpc;
-import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
+import io.grpc.TlsServerCredentials;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -16,9 +16,14 @@ import io.vfleet.agent.inventory.RegistrationLoop;
 import io.vfleet.agent.kernel.HostKernel;
 import io.vfleet.agent.vmm.Preparations;
 import io.vfleet.engine.topology.HostTopology;
+import io.vfleet.security.AuthenticationMode;
 import io.vfleet.security.BearerAuthenticator;
+import io.vfleet.security.CertificateIdentity;
 import io.vfleet.security.SecuritySettings;
 import io.vfleet.security.grpc.CallerInterceptor;
+import io.vfleet.security.tls.FleetTransport;
+import io.vfleet.security.tls.TlsFiles;
+import io.vfleet.security.tls.TlsIdentity;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.UncheckedIOException;
@@ -44,7 +49,11 @@ import org.slf4j.LoggerFactory;
  * start. It serves the same two gRPC services, with gRPC health and reflection, behind the same
  * authentication and authorization ({@link CallerInterceptor} over {@link AgentAccess}'s table, then
  * {@link SyscallsAccess} with the assignments' credentials), and the same inventory registration, wired as
- * {@link AgentConfiguration} wires them; it has no HTTP port.
+ * {@link AgentConfiguration} wires them; it has no HTTP port. With {@code --tls-dir} it speaks the fleet's
+ * mutual TLS as the Spring application does with {@code vfleet.tls.directory}: it serves with the node's
+ * certificate (a client certificate is checked when presented, and is how the controller proves itself),
+ * registers by it, and reads the files again every 10 s; without one it serves plaintext, and only in the
+ * local profile.
  *
  * <pre>java -cp iommufd-agent-exec.jar -Dloader.main=io.vfleet.agent.LeanAgent \
  *     org.springframework.boot.loader.launch.PropertiesLauncher --backend=linux --topology=sysfs --node-name=lab \
@@ -52,7 +61,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Options, each {@code --name=value}: {@code backend}, {@code topology}, {@code node-name},
  * {@code state-dir}, {@code grpc-port}, {@code sysfs-root}, {@code inventory-target},
- * {@code advertised-endpoint}, and {@code config}: a properties file with what is secret, by the Spring
+ * {@code advertised-endpoint}, {@code tls-dir} (a directory with {@code tls.crt}, {@code tls.key} and
+ * {@code ca.crt}), and {@code config}: a properties file with what is secret, by the Spring
  * application's names ({@link #CONFIG_NAMES}): {@code spring.profiles.active}, {@code vfleet.security.*}
  * (read by {@link SecuritySettings}) and {@code vfleet.agent.inventory-token}. An unknown option or
  * setting is refused by name, and without authentication configured the agent does not start. It stops
@@ -61,10 +71,11 @@ import org.slf4j.LoggerFactory;
 public final class LeanAgent implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LeanAgent.class);
     private static final Set<String> OPTIONS = Set.of("backend", "topology", "node-name", "state-dir", "grpc-port",
-            "sysfs-root", "inventory-target", "advertised-endpoint", "config");
+            "sysfs-root", "inventory-target", "advertised-endpoint", "tls-dir", "config");
     static final String INVENTORY_TOKEN = "vfleet.agent.inventory-token";
     /** What a {@code --config} file may set. */
     static final String CONFIG_NAMES = SecuritySettings.PROFILES + ", " + SecuritySettings.PREFIX + "*, " + INVENTORY_TOKEN;
+    private static final Duration TLS_RELOAD_INTERVAL = Duration.ofSeconds(10);
 
     private final HostTopology topology;
     private final String backend;
@@ -100,7 +111,8 @@ public final class LeanAgent implements AutoCloseable {
     static LeanAgent start(String[] args) throws IOException {
         Map<String, String> options = options(args);
         Map<String, String> config = options.containsKey("config") ? config(Path.of(options.get("config"))) : Map.of();
-        BearerAuthenticator authenticator = authenticator(config);
+        SecuritySettings settings = settings(config);
+        BearerAuthenticator authenticator = authenticator(settings);
         int port = Integer.parseInt(options.getOrDefault("grpc-port", "9090"));
         AgentProperties properties = new AgentProperties(options.get("backend"),
                 options.getOrDefault("topology", "sysfs"),
@@ -113,20 +125,28 @@ public final class LeanAgent implements AutoCloseable {
                 options.getOrDefault("advertised-endpoint", "localhost:" + port));
 
         HostTopology topology = AgentConfiguration.readTopology(properties);
-        HostKernel host = AgentConfiguration.openKernel(topology, properties);
+        FleetTransport transport = transport(options.get("tls-dir"), settings.activeProfiles(), topology);
         List<AutoCloseable> stopping = new ArrayList<>();
+        transport.identity().ifPresent(identity -> stopping.add(identity::close));
+        HostKernel host;
+        try {
+            host = AgentConfiguration.openKernel(topology, properties);
+        } catch (RuntimeException failed) {
+            closeAll(stopping);
+            throw failed;
+        }
         try {
             Preparations preparations = AgentConfiguration.preparations(host, properties.stateDirectory());
             GrpcInventoryRegistration inventory = null;
             if (properties.inventoryTarget() != null && !properties.inventoryTarget().isBlank()) {
-                inventory = AgentConfiguration.registration(properties, host);
-                stopping.add(inventory::close);
+                inventory = AgentConfiguration.registration(properties, host, transport);
+                stopping.addFirst(inventory::close);
             }
             SimpleMeterRegistry meters = new SimpleMeterRegistry();
             HealthStatusManager health = new HealthStatusManager();
             // Interceptors added to the builder run in the reverse order: the caller is authenticated and
             // checked against the table first, as Spring orders the application's global interceptors.
-            Server server = Grpc.newServerBuilderForPort(port, InsecureServerCredentials.create())
+            Server server = Grpc.newServerBuilderForPort(port, transport.serverCredentials(TlsServerCredentials.ClientAuth.OPTIONAL))
                     .addService(new SyscallsService(host, meters))
                     .addService(new NodeAgentService(host, preparations, meters))
                     .addService(health.getHealthService())
@@ -203,20 +223,47 @@ public final class LeanAgent implements AutoCloseable {
         return config;
     }
 
-    /** The authenticator the settings choose, as the Spring application's would; none configured stops the agent. */
-    private static BearerAuthenticator authenticator(Map<String, String> config) {
-        SecuritySettings settings;
+    private static SecuritySettings settings(Map<String, String> config) {
         try {
-            settings = SecuritySettings.read(config);
+            return SecuritySettings.read(config);
         } catch (IllegalArgumentException refused) {
             throw new IllegalArgumentException("--config: " + refused.getMessage(), refused);
         }
+    }
+
+    /** The authenticator the settings choose, as the Spring application's would; none configured stops the agent. */
+    private static BearerAuthenticator authenticator(SecuritySettings settings) {
         try {
             return settings.authenticator();
         } catch (IllegalStateException refused) {
             throw new IllegalStateException(refused.getMessage() + " (the lean agent reads these settings from the "
                     + "properties file --config= names)", refused);
         }
+    }
+
+    /**
+     * Mutual TLS with the node's certificate in {@code tlsDirectory}, which must name the node served;
+     * without one, plaintext, which only the local profile allows (as the Spring application's).
+     */
+    private static FleetTransport transport(String tlsDirectory, List<String> activeProfiles, HostTopology topology) {
+        if (tlsDirectory == null) {
+            if (!AuthenticationMode.local(activeProfiles)) {
+                throw new IllegalStateException("No TLS identity is configured, and outside the local profile the agent "
+                        + "speaks to the fleet only over mutual TLS: give --tls-dir= a directory with tls.crt, tls.key and "
+                        + "ca.crt naming " + CertificateIdentity.nodeUri(topology.hostname()));
+            }
+            log.warn("No TLS identity (--tls-dir=): gRPC to and from this agent is plaintext, which only the local profile allows");
+            return FleetTransport.plaintext();
+        }
+        TlsIdentity identity = TlsIdentity.load(TlsFiles.in(Path.of(tlsDirectory)));
+        try {
+            identity.requireNames(CertificateIdentity.nodeUri(topology.hostname()),
+                    "this agent serves node '" + topology.hostname() + "'");
+        } catch (IllegalStateException refused) {
+            identity.close();
+            throw refused;
+        }
+        return FleetTransport.tls(identity.watch(TLS_RELOAD_INTERVAL));
     }
 
     private static void closeAll(List<AutoCloseable> closing) {

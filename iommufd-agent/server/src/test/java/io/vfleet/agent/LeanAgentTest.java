@@ -2,7 +2,20 @@ package io.vfleet.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.vfleet.api.agent.v1.GetTopologyRequest;
+import io.vfleet.api.agent.v1.NodeAgentGrpc;
+import io.vfleet.security.CertificateIdentity;
+import io.vfleet.security.tls.FleetTransport;
+import io.vfleet.security.tls.TlsFiles;
+import io.vfleet.security.tls.TlsIdentity;
+import io.vfleet.testsupport.pki.TestPki;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,6 +26,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The lean entry point's options and settings, and that it refuses to start unsafe before it touches a kernel. */
 class LeanAgentTest {
+    private static final String NODE = "gpu-server-01";
+    private static final TestPki PKI = TestPki.create();
+
     @TempDir
     Path directory;
 
@@ -75,6 +91,48 @@ class LeanAgentTest {
     }
 
     @Test
+    void outsideTheLocalProfileItDoesNotServePlaintext() throws IOException {
+        Path state = directory.resolve("state");
+
+        assertThatThrownBy(() -> LeanAgent.start(engineOn(state, "--config=" + jwtConfig())))
+                .isInstanceOf(IllegalStateException.class).hasMessageStartingWith("No TLS identity is configured")
+                .hasMessageContaining("--tls-dir=").hasMessageContaining(CertificateIdentity.nodeUri(NODE));
+        assertThat(state).doesNotExist();
+    }
+
+    @Test
+    void withItsNodesCertificateItServesMutualTlsAndKnowsTheControllerByItsCertificate() throws IOException {
+        Path tls = PKI.issue(directory.resolve("agent-tls"), CertificateIdentity.nodeUri(NODE));
+        LeanAgent agent = LeanAgent.start(engineOn(directory.resolve("state"), "--config=" + jwtConfig(), "--tls-dir=" + tls));
+        String target = "127.0.0.1:" + agent.port();
+        try (agent; TlsIdentity controller = TlsIdentity.load(TlsFiles.in(
+                PKI.issue(directory.resolve("controller-tls"), CertificateIdentity.controllerUri())))) {
+            ManagedChannel certified = FleetTransport.tls(controller).dial(target, CertificateIdentity.nodeUri(NODE));
+            ManagedChannel plaintext = Grpc.newChannelBuilder(target, InsecureChannelCredentials.create()).build();
+            try {
+                assertThat(NodeAgentGrpc.newBlockingStub(certified).getTopology(GetTopologyRequest.getDefaultInstance())
+                        .getHostname()).isEqualTo(NODE);
+                assertThat(catchThrowableOfType(StatusRuntimeException.class, () -> NodeAgentGrpc.newBlockingStub(plaintext)
+                        .getTopology(GetTopologyRequest.getDefaultInstance())).getStatus().getCode())
+                        .isEqualTo(Status.Code.UNAVAILABLE);
+            } finally {
+                certified.shutdownNow();
+                plaintext.shutdownNow();
+            }
+        }
+    }
+
+    @Test
+    void aCertificateNamingAnotherNodeDoesNotStartAndLeavesNoState() throws IOException {
+        Path tls = PKI.issue(directory.resolve("other-tls"), CertificateIdentity.nodeUri("gpu-server-02"));
+        Path state = directory.resolve("state");
+
+        assertThatThrownBy(() -> LeanAgent.start(engineOn(state, "--config=" + jwtConfig(), "--tls-dir=" + tls)))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("it must name " + CertificateIdentity.nodeUri(NODE));
+        assertThat(state).doesNotExist();
+    }
+
+    @Test
     void theLinuxBackendNeedsTheTopologyOfTheHostItRunsOn() {
         assertThatThrownBy(() -> new AgentProperties("linux", "deploy/topologies/gpu-server-8x.yaml", null, null, null, null,
                 null, null, null)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--topology=sysfs");
@@ -88,6 +146,11 @@ class LeanAgentTest {
                 "--grpc-port=0"));
         arguments.addAll(List.of(more));
         return arguments.toArray(String[]::new);
+    }
+
+    /** Access tokens from an issuer (never asked here), outside the local profile. */
+    private Path jwtConfig() throws IOException {
+        return config("vfleet.security.jwt.jwk-set-uri=http://127.0.0.1:9/jwks.json", "vfleet.security.jwt.audiences=vfleet");
     }
 
     private Path config(String... lines) throws IOException {

@@ -63,6 +63,7 @@ final class GrpcNodeAgents implements NodeAgents {
                 .addAllDevices(call.devices())
                 .setWithKvm(call.withKvm())
                 .setEpoch(call.epoch())
+                .setTerm(call.term())
                 .build()));
         return preparation(response);
     }
@@ -73,6 +74,7 @@ final class GrpcNodeAgents implements NodeAgents {
                 .setAssignmentId(call.assignmentId())
                 .setReset(call.reset())
                 .setEpoch(call.epoch())
+                .setTerm(call.term())
                 .addAllFenced(call.fenced())
                 .build()));
         return new Released(response.getReleased(), response.getFunctionResetList(), response.getSetResetList(),
@@ -85,6 +87,7 @@ final class GrpcNodeAgents implements NodeAgents {
                 .setAssignmentId(call.assignmentId())
                 .setDevice(call.device())
                 .setEpoch(call.epoch())
+                .setTerm(call.term())
                 .addAllFenced(call.fenced())
                 .build())).getAffectedList());
     }

@@ -1,11 +1,25 @@
 package io.vfleet.assignment.application.port;
 
 /**
- * A counter per node that only grows, shared by every replica through the store: each agent call
- * carries a fresh value, so an agent refuses the call of a replica that decided earlier than the
- * last one it heard from.
+ * The fencing every agent call carries, shared by every replica through the store: a fresh epoch per
+ * call, and the node's controller term.
+ *
+ * <p>An agent refuses a call whose epoch is older than one it saw for the same assignment (an older
+ * decision on it), and a call whose term is older than the newest it saw on the node (a controller that
+ * lost the node). The term grows only when control of the node changes hands, so one controller's
+ * concurrent calls for different assignments, each with its own epoch, may reach the agent in any order.
  */
 public interface FencingEpochs {
 
+    /** A value newer than every one handed out before for {@code node}. */
     long next(String node);
+
+    /** The node's controller term, as the last {@link #takeControl} left it; 0 before any. */
+    long term(String node);
+
+    /**
+     * Makes this process the node's controller: a new term if another process held it (or none did),
+     * the current one if this process already did; returns the term.
+     */
+    long takeControl(String node);
 }

@@ -7,22 +7,34 @@ import java.util.Objects;
 
 /**
  * The iommufd agents of the fleet, reached by node name. Every call is idempotent by assignment id
- * and carries a fencing epoch; none may be made inside a database transaction.
+ * and carries its fencing ({@link FencingEpochs}): a fresh epoch and the node's controller term; none
+ * may be made inside a database transaction.
  *
  * @see AgentUnreachable
  * @see AgentRefused
  */
 public interface NodeAgents {
 
-    record PrepareCall(String assignmentId, String tenant, List<String> devices, boolean withKvm, long epoch) {}
+    record PrepareCall(String assignmentId, String tenant, List<String> devices, boolean withKvm, long epoch, long term) {
+
+        /** A call of the node's first term. */
+        public PrepareCall(String assignmentId, String tenant, List<String> devices, boolean withKvm, long epoch) {
+            this(assignmentId, tenant, devices, withKvm, epoch, 0);
+        }
+    }
 
     /**
      * @param fenced free members of the assignment's reset sets this service fenced for the scrub: the
      *               agent resets a set without function resets as a whole when it may use them
      */
-    record ReleaseCall(String assignmentId, boolean reset, long epoch, List<String> fenced) {
+    record ReleaseCall(String assignmentId, boolean reset, long epoch, List<String> fenced, long term) {
         public ReleaseCall {
             fenced = List.copyOf(fenced);
+        }
+
+        /** A call of the node's first term. */
+        public ReleaseCall(String assignmentId, boolean reset, long epoch, List<String> fenced) {
+            this(assignmentId, reset, epoch, fenced, 0);
         }
     }
 
@@ -39,9 +51,14 @@ public interface NodeAgents {
     }
 
     /** @param fenced the free members of the device's reset set this service fenced for the reset */
-    record HotResetCall(String assignmentId, String device, long epoch, List<String> fenced) {
+    record HotResetCall(String assignmentId, String device, long epoch, List<String> fenced, long term) {
         public HotResetCall {
             fenced = List.copyOf(fenced);
+        }
+
+        /** A call of the node's first term. */
+        public HotResetCall(String assignmentId, String device, long epoch, List<String> fenced) {
+            this(assignmentId, device, epoch, fenced, 0);
         }
     }
 
@@ -87,7 +104,7 @@ public interface NodeAgents {
         INVALID,
         /** ENOMEM, ENOSPC, EMFILE: the node ran out of memory, IDs or files. */
         EXHAUSTED,
-        /** STALE_EPOCH: a newer decision about the assignment reached the agent first. */
+        /** STALE_EPOCH: a newer decision about the assignment, or a newer controller term of the node, reached the agent first. */
         STALE_EPOCH,
         /** NOT_FENCED: a hot reset reaches a member of the set that is neither the assignment's nor fenced. */
         NOT_FENCED,

@@ -3,8 +3,20 @@ package io.vfleet.assignment.adapter.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.grpc.ForwardingServerCallListener;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.vfleet.agent.vmm.Checkpoints;
+import io.vfleet.api.agent.v1.NodeAgentGrpc;
+import io.vfleet.api.agent.v1.PrepareRequest;
+import io.vfleet.api.agent.v1.ReleaseRequest;
+import io.vfleet.assignment.adapter.persistence.AnotherReplica;
 import io.vfleet.assignment.application.AssignDevices;
 import io.vfleet.assignment.application.AssignRequest;
+import io.vfleet.assignment.application.Conflict;
 import io.vfleet.security.Caller;
 import io.vfleet.assignment.application.ReconcileNode;
 import io.vfleet.assignment.application.ReleaseAssignment;
@@ -17,9 +29,12 @@ import io.vfleet.assignment.application.port.NodeAgents;
 import io.vfleet.assignment.application.port.Telemetry;
 import io.vfleet.assignment.application.port.Tenants;
 import io.vfleet.assignment.domain.AgentAnswer;
+import io.vfleet.assignment.domain.AssignedDevice;
 import io.vfleet.assignment.domain.Assignment;
 import io.vfleet.assignment.domain.AssignmentState;
 import io.vfleet.assignment.domain.Preparation;
+import io.vfleet.assignment.domain.TopologyDevice;
+import io.vfleet.assignment.support.Gate;
 import io.vfleet.assignment.support.InProcessAgent;
 import io.vfleet.assignment.support.ServiceTest;
 import io.vfleet.assignment.support.ServiceTestBase;
@@ -27,11 +42,17 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.config.AutowireCapableBeanFactory;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
@@ -58,6 +79,8 @@ class RealAgentTest extends ServiceTestBase {
     FencingEpochs epochs;
     @Autowired
     AuditLog audit;
+    @Autowired
+    AutowireCapableBeanFactory beans;
 
     private InProcessAgent running;
     private GrpcNodeAgents agent;
@@ -108,6 +131,148 @@ class RealAgentTest extends ServiceTestBase {
         assertThat(released.state()).isEqualTo(AssignmentState.RELEASED);
         assertThat(agent.listPrepared(NODE)).isEmpty();
         assertThat(reconcile.reconcile(NODE, Instant.now()).repairs()).isEmpty();
+    }
+
+    /**
+     * Two releases on one node at once, each with its own fresh epoch: the one that took the older epoch is
+     * held on its way to the agent until the newer one was answered, so the agent sees them out of order.
+     * Both are carried out: one assignment's newer epoch does not fence another's.
+     */
+    @Test
+    void twoReleasesOnOneNodeArrivingOutOfOrderAreBothCarriedOut() throws Exception {
+        Gate olderRelease = new Gate();
+        List<Long> arrivals = new CopyOnWriteArrayList<>();
+        restartHoldingTheFirst(NodeAgentGrpc.getReleaseMethod(), olderRelease, message -> arrivals.add(((ReleaseRequest) message).getEpoch()));
+        Assignment first = assignOneGpu();
+        Assignment second = assignOneGpu();
+
+        CompletableFuture<Assignment> releasingFirst = CompletableFuture.supplyAsync(() -> release.release(Caller.operator(), first.id()));
+        olderRelease.awaitHeld();
+        Assignment secondReleased = release.release(Caller.operator(), second.id());
+        olderRelease.open();
+        Assignment firstReleased = releasingFirst.get(60, TimeUnit.SECONDS);
+
+        assertThat(arrivals).as("the newer epoch reached the agent first").hasSize(2)
+                .satisfies(epochs -> assertThat(epochs.get(0)).isGreaterThan(epochs.get(1)));
+        assertThat(secondReleased.state()).isEqualTo(AssignmentState.RELEASED);
+        assertThat(firstReleased.state()).isEqualTo(AssignmentState.RELEASED);
+        assertThat(agent.listPrepared(NODE)).isEmpty();
+    }
+
+    /**
+     * One controller's two prepares for different assignments on one node, sent at once with fresh epochs of
+     * its term: the one with the older epoch is held on its way to the agent until the newer one was
+     * answered. Both are carried out.
+     */
+    @Test
+    void twoPreparesOnOneNodeArrivingOutOfOrderAreBothCarriedOut() throws Exception {
+        Gate olderPrepare = new Gate();
+        List<Long> arrivals = new CopyOnWriteArrayList<>();
+        restartHoldingTheFirst(NodeAgentGrpc.getPrepareMethod(), olderPrepare, message -> arrivals.add(((PrepareRequest) message).getEpoch()));
+        long term = transactions.execute(status -> epochs.takeControl(NODE));
+        long older = transactions.execute(status -> epochs.next(NODE));
+        long newer = transactions.execute(status -> epochs.next(NODE));
+
+        CompletableFuture<Preparation> first = CompletableFuture.supplyAsync(() -> agent.prepare(NODE,
+                new NodeAgents.PrepareCall("first", "acme", List.of("0000:18:00.0"), false, older, term)));
+        olderPrepare.awaitHeld();
+        Preparation second = agent.prepare(NODE, new NodeAgents.PrepareCall("second", "acme", List.of("0000:19:00.0"), false,
+                newer, term));
+        olderPrepare.open();
+
+        assertThat(first.get(60, TimeUnit.SECONDS).devices()).hasSize(1);
+        assertThat(second.devices()).hasSize(1);
+        assertThat(arrivals).as("the newer epoch reached the agent first").containsExactly(newer, older);
+        assertThat(agent.listPrepared(NODE)).extracting(NodeAgents.Prepared::assignmentId)
+                .containsExactlyInAnyOrder("first", "second");
+    }
+
+    /**
+     * A release this process sent while it controlled the node is held on its way to the agent; meanwhile
+     * another replica takes the node over, and a release under the new term reaches the agent. The held
+     * release, of the term that lost the node, is then refused (SUPERSEDED) and changes nothing there.
+     */
+    @Test
+    void aReleaseOfAControllerThatLostTheNodeIsRefusedAndChangesNothing() throws Exception {
+        Gate lostRelease = new Gate();
+        List<Long> terms = new CopyOnWriteArrayList<>();
+        restartHoldingTheFirst(NodeAgentGrpc.getReleaseMethod(), lostRelease, message -> terms.add(((ReleaseRequest) message).getTerm()));
+        Assignment first = assignOneGpu();
+        Assignment second = assignOneGpu();
+        long lost = transactions.execute(status -> epochs.takeControl(NODE));
+
+        CompletableFuture<Assignment> releasingFirst = CompletableFuture.supplyAsync(() -> release.release(Caller.operator(), first.id()));
+        lostRelease.awaitHeld();
+        FencingEpochs anotherReplica = AnotherReplica.fencing(beans);
+        long taken = transactions.execute(status -> anotherReplica.takeControl(NODE));
+        Assignment secondReleased = release.release(Caller.operator(), second.id());
+        lostRelease.open();
+
+        assertThat(taken).isGreaterThan(lost);
+        assertThat(secondReleased.state()).isEqualTo(AssignmentState.RELEASED);
+        assertThatThrownBy(() -> releasingFirst.get(60, TimeUnit.SECONDS)).cause()
+                .isInstanceOfSatisfying(Conflict.class, conflict -> assertThat(conflict.reason()).isEqualTo(Conflict.Reason.SUPERSEDED));
+        assertThat(terms).as("the new term's release reached the agent before the lost one's").containsExactly(taken, lost);
+        assertThat(agent.listPrepared(NODE)).extracting(NodeAgents.Prepared::assignmentId).containsExactly(first.id());
+        assertThat(assignments.find(first.id()).orElseThrow().state()).isEqualTo(AssignmentState.RELEASING);
+    }
+
+    /**
+     * A replica stored PREPARING and died before it called the agent, which has seen that replica's term
+     * since. The replica that takes the node over fences the assignment out under its own, newer term (the
+     * agent takes it) and fails it: a fence of no term would be refused as a lost controller's and leave
+     * the assignment PREPARING for good.
+     */
+    @Test
+    void aPrepareADeadReplicaNeverSentIsFencedOutAndFailedByTheReplicaThatTakesTheNodeOver() {
+        long dead = transactions.execute(status -> epochs.takeControl(NODE));
+        Assignment seenByTheAgent = assignOneGpu();
+        Assignment unsent = transactions.execute(status -> assignments.update(assignments.reserve(Assignment.requested(
+                "unsent", "acme", NODE, List.of(new AssignedDevice("0000:9a:00.0", "/dev/vfio/devices/vfio40", 40, "slot:9a",
+                        TopologyDevice.Kind.PHYSICAL, null, null, null)), false)).to(AssignmentState.PREPARING)));
+        FencingEpochs successor = AnotherReplica.fencing(beans);
+        ReconcileNode takingOver = new ReconcileNode(transactions, new ReleaseAssignment.Ports(assignments, topologies, successor,
+                agent, audit, Telemetry.NONE), tenants, release);
+
+        ReconcileNode.Report report = takingOver.reconcile(NODE, Instant.now());
+
+        long taken = transactions.execute(status -> successor.term(NODE));
+        assertThat(taken).isGreaterThan(dead);
+        assertThat(report.repairs()).singleElement().asString().contains("unsent: PREPARING → FAILED");
+        assertThat(assignments.find(unsent.id()).orElseThrow().state()).isEqualTo(AssignmentState.FAILED);
+        assertThat(agent.listPrepared(NODE)).extracting(NodeAgents.Prepared::assignmentId).containsExactly(seenByTheAgent.id());
+    }
+
+    /** Restarts the agent so that the first call of {@code method} is held at {@code gate}; every call's message is shown to {@code arrival}. */
+    private void restartHoldingTheFirst(MethodDescriptor<?, ?> method, Gate gate, Consumer<Object> arrival) throws InterruptedException {
+        AtomicInteger calls = new AtomicInteger();
+        ServerInterceptor hold = new ServerInterceptor() {
+            @Override
+            public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+                if (!call.getMethodDescriptor().getFullMethodName().equals(method.getFullMethodName())) {
+                    return next.startCall(call, headers);
+                }
+                if (calls.getAndIncrement() == 0) {
+                    gate.pass();
+                }
+                return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(next.startCall(call, headers)) {
+                    @Override
+                    public void onMessage(Q message) {
+                        arrival.accept(message);
+                        super.onMessage(message);
+                    }
+                };
+            }
+        };
+        running.close();
+        running = InProcessAgent.start(InProcessAgent.shipped("gpu-server-8x"), state.resolve("held"), Checkpoints.NONE, hold);
+    }
+
+    private Assignment assignOneGpu() {
+        Assignment active = assign.assign(Caller.operator(), new AssignRequest.Form("acme", null, null,
+                new AssignRequest.SelectorForm(0x10deL, 0x2330L, null, 1L), false), null).assignment();
+        assertThat(active.state()).isEqualTo(AssignmentState.ACTIVE);
+        return active;
     }
 
     @Test

@@ -3,8 +3,10 @@ package io.vfleet.inventory.adapter.grpc;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.reflection.v1.ServerReflectionGrpc;
 import io.vfleet.api.inventory.v1.InventoryGrpc;
+import io.vfleet.security.CertificateIdentity;
 import io.vfleet.security.Role;
 import io.vfleet.security.grpc.GrpcAccess;
+import io.vfleet.security.tls.FleetTransport;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -16,8 +18,11 @@ import org.springframework.context.annotation.Configuration;
 @Configuration(proxyBeanMethods = false)
 class GrpcConfiguration {
 
+    /** Refuses to start with a certificate that is not the inventory's: agents and the controller check for it. */
     @Bean
-    GrpcAccess grpcAccess() {
+    GrpcAccess grpcAccess(FleetTransport transport) {
+        transport.identity().ifPresent(identity -> identity.requireNames(CertificateIdentity.INVENTORY,
+                "this is the inventory service"));
         return new GrpcAccess()
                 .openService(HealthGrpc.SERVICE_NAME)
                 .allow(InventoryGrpc.getRegisterMethod().getFullMethodName(), Role.AGENT)

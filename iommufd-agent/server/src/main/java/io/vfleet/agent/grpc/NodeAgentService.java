@@ -61,7 +61,7 @@ public final class NodeAgentService extends NodeAgentGrpc.NodeAgentImplBase {
     public void prepare(PrepareRequest request, StreamObserver<PrepareResponse> response) {
         answer("prepare", request.getAssignmentId(), response, () -> {
             Prepared prepared = preparations.prepare(new PrepareOrder(request.getAssignmentId(), request.getTenant(),
-                    request.getDevicesList(), request.getWithKvm(), request.getEpoch()));
+                    request.getDevicesList(), request.getWithKvm(), request.getEpoch(), request.getTerm()));
             return prepareResponse(request.getAssignmentId(), prepared);
         });
     }
@@ -70,7 +70,7 @@ public final class NodeAgentService extends NodeAgentGrpc.NodeAgentImplBase {
     public void release(ReleaseRequest request, StreamObserver<ReleaseResponse> response) {
         answer("release", request.getAssignmentId(), response, () -> {
             Released released = preparations.release(new ReleaseOrder(request.getAssignmentId(), request.getReset(),
-                    request.getEpoch(), request.getFencedList()));
+                    request.getEpoch(), request.getFencedList(), request.getTerm()));
             return ReleaseResponse.newBuilder()
                     .setAssignmentId(request.getAssignmentId())
                     .setReleased(released.released())
@@ -85,7 +85,7 @@ public final class NodeAgentService extends NodeAgentGrpc.NodeAgentImplBase {
     public void hotReset(HotResetRequest request, StreamObserver<HotResetResponse> response) {
         answer("hot_reset", request.getAssignmentId(), response, () -> HotResetResponse.newBuilder()
                 .addAllAffected(preparations.hotReset(new HotResetOrder(request.getAssignmentId(), request.getDevice(),
-                        request.getEpoch(), request.getFencedList())))
+                        request.getEpoch(), request.getFencedList(), request.getTerm())))
                 .build());
     }
 

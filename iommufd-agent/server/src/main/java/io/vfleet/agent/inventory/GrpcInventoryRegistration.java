@@ -13,7 +13,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The inventory over gRPC {@code vfleet.inventory.v1}: Register with the node's whole topology,
- * Heartbeat in between, each call with the agent's bearer token and a deadline. Failures surface
+ * Heartbeat in between, each call with a deadline, proving the node by the channel's TLS certificate
+ * or, in the local stack without TLS, by the agent's bearer token. Failures surface
  * as the gRPC exception, which {@link RegistrationLoop} retries with backoff.
  */
 public final class GrpcInventoryRegistration implements InventoryRegistration, AutoCloseable {
@@ -28,11 +29,13 @@ public final class GrpcInventoryRegistration implements InventoryRegistration, A
 
     /**
      * @param endpoint where the central services reach this agent's gRPC, as they should dial it
-     * @param token    this node's agent token (role {@code agent}, scoped to the node)
+     * @param token    this node's agent token (role {@code agent}, scoped to the node); null when the
+     *                 channel's certificate proves the node
      */
     public GrpcInventoryRegistration(ManagedChannel channel, String token, HostKernel host, String endpoint, Duration deadline) {
         this.channel = channel;
-        this.inventory = InventoryGrpc.newBlockingStub(channel).withCallCredentials(bearer(token));
+        this.inventory = token == null ? InventoryGrpc.newBlockingStub(channel)
+                : InventoryGrpc.newBlockingStub(channel).withCallCredentials(bearer(token));
         this.host = host;
         this.endpoint = endpoint;
         this.version = GrpcInventoryRegistration.class.getPackage().getImplementationVersion() == null

@@ -1,5 +1,6 @@
 package io.vfleet.agent.vmm;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import io.vfleet.agent.state.AtomicFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -24,8 +25,12 @@ public final class AssignmentTable {
             .build();
 
     /** The file's content. */
-    /** @param nodeEpoch the newest fencing epoch the node has seen from the controller; 0 in a table written before it */
-    public record Content(Map<String, Integer> tenantUids, List<Assignment> assignments, long nodeEpoch) {
+    /**
+     * @param nodeTerm the newest controller term the node has seen; 0 in a table written before terms (whose
+     *                 node-wide {@code nodeEpoch} was no term, and is dropped)
+     */
+    @JsonIgnoreProperties({"nodeEpoch"})
+    public record Content(Map<String, Integer> tenantUids, List<Assignment> assignments, long nodeTerm) {
         public Content {
             tenantUids = new TreeMap<>(tenantUids);
             assignments = List.copyOf(assignments);

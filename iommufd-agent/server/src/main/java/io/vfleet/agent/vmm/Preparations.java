@@ -42,10 +42,13 @@ import org.slf4j.LoggerFactory;
  * the agent saw succeed rather than one the kernel may or may not do on the last close; a set it
  * cannot reset that way is left to the kernel's reset on release, as reported.
  *
- * <p>Every operation checks the caller's fencing epoch first: a Prepare's against the highest seen for
- * the assignment (remembered even after a release), a Release's and a HotReset's against the highest
- * the node has seen from the controller in any call, so that a controller that decided before the
- * newest one heard from cannot undo a device's state. Every call raises the node's mark.
+ * <p>Every operation checks the caller's fencing first, two numbers: the controller's term on this node,
+ * which grows only when control of the node changes hands (another replica, or a restarted one, took it
+ * over), against the newest term the node has seen in any call; then the call's epoch against the
+ * newest seen for its assignment (remembered even after a release). So a controller that lost the node
+ * cannot undo what its successor decided, and one controller's own concurrent calls, each with a fresh
+ * epoch, may arrive in any order: two assignments' calls never fence each other. Every call raises the
+ * node's term.
  *
  * <p>Each prepared assignment has a credential for the system calls of its VMM process
  * ({@link #scopeOf}); Release revokes it with the process. Prepare is idempotent by
@@ -73,7 +76,7 @@ public final class Preparations {
     private final Map<String, Assignment> assignments = new LinkedHashMap<>();
     /** What each prepared assignment's credential reaches, by the credential's digest; rebuilt from the table on start. */
     private final Map<String, SyscallScope> byCredential = new java.util.concurrent.ConcurrentHashMap<>();
-    private long nodeEpoch;
+    private long nodeTerm;
 
     public Preparations(HostKernel host, AssignmentTable table) {
         this(host, table, Checkpoints.NONE);
@@ -86,7 +89,7 @@ public final class Preparations {
         this.setReset = new SetReset(host, checkpoints);
         AssignmentTable.Content content = table.load();
         tenantUids.putAll(content.tenantUids());
-        nodeEpoch = content.nodeEpoch();
+        nodeTerm = content.nodeTerm();
         content.assignments().forEach(assignment -> {
             assignments.put(assignment.id(), assignment);
             indexCredential(assignment);
@@ -99,8 +102,7 @@ public final class Preparations {
             throw new AssignmentRefused(Reason.INVALID_ORDER, "", "tenant: must not be empty");
         }
         List<String> devices = canonicalDevices("devices", order.devices(), true);
-        Assignment seen = checkEpoch(order.assignmentId(), order.epoch());
-        raiseNodeEpoch(order.epoch());
+        Assignment seen = checkFencing(order.assignmentId(), order.term(), order.epoch());
         if (seen != null && seen.holdsDevices()) {
             if (!seen.tenant().equals(order.tenant()) || !seen.devices().equals(devices) || seen.withKvm() != order.withKvm()) {
                 throw new AssignmentRefused(Reason.ASSIGNMENT_CONFLICT, "", "assignment " + order.assignmentId()
@@ -127,7 +129,7 @@ public final class Preparations {
     public synchronized Released release(ReleaseOrder order) {
         requireId(order.assignmentId());
         List<String> fenced = canonicalDevices("fenced", order.fenced(), false);
-        Assignment seen = checkNodeEpoch(order.assignmentId(), order.epoch());
+        Assignment seen = checkFencing(order.assignmentId(), order.term(), order.epoch());
         if (seen == null || !seen.holdsDevices()) {
             remember(seen == null ? new Assignment(order.assignmentId(), "", List.of(), false, order.epoch(), null)
                     : seen.withEpoch(order.epoch()));
@@ -167,7 +169,7 @@ public final class Preparations {
     public synchronized List<String> hotReset(HotResetOrder order) {
         requireId(order.assignmentId());
         List<String> fenced = canonicalDevices("fenced", order.fenced(), false);
-        Assignment seen = checkNodeEpoch(order.assignmentId(), order.epoch());
+        Assignment seen = checkFencing(order.assignmentId(), order.term(), order.epoch());
         if (seen != null) {
             remember(seen.withEpoch(order.epoch()));
         }
@@ -364,23 +366,18 @@ public final class Preparations {
     }
 
     /**
-     * A Release's or HotReset's epoch against the node's mark: the controller's newest decision on
-     * this node, whatever assignment it was about. Then the assignment's own, as for a Prepare.
+     * The call's term against the node's newest (a controller that lost the node), then its epoch against
+     * the assignment's newest (an older decision on the same assignment); a call that passes raises the
+     * node's term. Both refusals are STALE_EPOCH, and change nothing.
      */
-    private Assignment checkNodeEpoch(String id, long epoch) {
-        if (Long.compareUnsigned(epoch, nodeEpoch) < 0) {
-            throw new AssignmentRefused(Reason.STALE_EPOCH, "", "epoch " + Long.toUnsignedString(epoch)
-                    + " is older than " + Long.toUnsignedString(nodeEpoch) + ", the newest this node has seen from the controller");
+    private Assignment checkFencing(String id, long term, long epoch) {
+        if (Long.compareUnsigned(term, nodeTerm) < 0) {
+            throw new AssignmentRefused(Reason.STALE_EPOCH, "", "term " + Long.toUnsignedString(term) + " is older than "
+                    + Long.toUnsignedString(nodeTerm) + ", the newest controller term this node has seen");
         }
         Assignment seen = checkEpoch(id, epoch);
-        raiseNodeEpoch(epoch);
+        nodeTerm = term;
         return seen;
-    }
-
-    private void raiseNodeEpoch(long epoch) {
-        if (Long.compareUnsigned(epoch, nodeEpoch) > 0) {
-            nodeEpoch = epoch;
-        }
     }
 
     private void indexCredential(Assignment assignment) {
@@ -404,7 +401,7 @@ public final class Preparations {
             byCredential.remove(SyscallScope.digest(before.prepared().syscallsCredential()));
         }
         indexCredential(assignment);
-        table.save(new AssignmentTable.Content(tenantUids, List.copyOf(assignments.values()), nodeEpoch));
+        table.save(new AssignmentTable.Content(tenantUids, List.copyOf(assignments.values()), nodeTerm));
     }
 
     /** Where a device is opened, and whether it is a noiommu device. */

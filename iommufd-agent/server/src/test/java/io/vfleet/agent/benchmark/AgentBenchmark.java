@@ -1,7 +1,9 @@
 package io.vfleet.agent.benchmark;
 
+import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.grpc.TlsChannelCredentials;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
@@ -22,6 +24,11 @@ import io.vfleet.api.agent.v1.ReleaseRequest;
 import io.vfleet.api.agent.v1.SyscallsGrpc;
 import io.vfleet.engine.Host;
 import io.vfleet.engine.snapshot.HostSnapshot;
+import io.vfleet.security.CertificateIdentity;
+import io.vfleet.security.tls.FleetTransport;
+import io.vfleet.security.tls.TlsFiles;
+import io.vfleet.security.tls.TlsIdentity;
+import io.vfleet.testsupport.pki.TestPki;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
@@ -50,6 +57,8 @@ import java.util.concurrent.TimeUnit;
  *   prepared;
  *   <li>the agent's resident memory ({@code VmRSS} and its peak {@code VmHWM} from
  *   {@code /proc/<pid>/status}) after that load;
+ *   <li>the cost of mutual TLS: the {@code Ioctl} query on a plaintext agent and on one serving its node's
+ *   certificate, side by side in the same run;
  *   <li>the time to encode and to write the engine snapshot of the same host (in this JVM).
  * </ul>
  * System properties: {@code agent.jvm} (the child's JVM options, space-separated; default
@@ -58,6 +67,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class AgentBenchmark {
     private static final String TOPOLOGY = "gpu-server-8x";
+    private static final String HOSTNAME = "gpu-server-01";
     private static final List<String> GPUS = List.of("0000:18:00.0", "0000:19:00.0", "0000:1a:00.0", "0000:1b:00.0",
             "0000:9a:00.0", "0000:9b:00.0", "0000:9c:00.0", "0000:9d:00.0");
     private static final long GUEST_RAM = 2L << 20;
@@ -87,7 +97,7 @@ public final class AgentBenchmark {
         int calls = Integer.getInteger("calls", 2000);
         String jvm = System.getProperty("agent.jvm", "-Xmx128m");
         Path state = Files.createTempDirectory("agent-benchmark");
-        try (ChildAgent agent = ChildAgent.start(state, jvm, System.getProperty("agent.snapshotDelay", ""))) {
+        try (ChildAgent agent = ChildAgent.start(state, jvm, System.getProperty("agent.snapshotDelay", ""), null)) {
             ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", agent.port).usePlaintext().build();
             try {
                 new AgentBenchmark(channel).run(agent, rounds, calls);
@@ -95,7 +105,60 @@ public final class AgentBenchmark {
                 channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
             }
         }
+        tlsCost(Files.createTempDirectory("agent-benchmark-tls"), jvm, rounds, calls);
         snapshotCost(Files.createTempDirectory("agent-benchmark-snapshot"));
+    }
+
+    /**
+     * The same {@code Ioctl} query on two agents side by side, one plaintext and one over mutual TLS (the
+     * node's certificate, the client presenting the controller's and checking the node's identity), rounds
+     * alternating between them so that both see the same machine; TLS's cost is their ratio. Connections
+     * are kept open, as a VMM's and the controller's are: the handshake is paid once per channel.
+     */
+    private static void tlsCost(Path state, String jvm, int rounds, int calls) throws Exception {
+        TestPki pki = TestPki.create();
+        Path agentTls = pki.issue(state.resolve("agent-tls"), CertificateIdentity.nodeUri(HOSTNAME));
+        try (TlsIdentity controller = TlsIdentity.load(TlsFiles.in(pki.issue(state.resolve("controller-tls"),
+                        CertificateIdentity.controllerUri())));
+                ChildAgent plain = ChildAgent.start(state.resolve("plain"), jvm, "", null);
+                ChildAgent secured = ChildAgent.start(state.resolve("secured"), jvm, "", agentTls)) {
+            ManagedChannel plainChannel = ManagedChannelBuilder.forAddress("127.0.0.1", plain.port).usePlaintext().build();
+            ManagedChannel tlsChannel = FleetTransport.tls(controller).dial("127.0.0.1:" + secured.port,
+                    CertificateIdentity.nodeUri(HOSTNAME));
+            try {
+                Runnable plainQuery = new AgentBenchmark(plainChannel).queryCall();
+                Runnable tlsQuery = new AgentBenchmark(tlsChannel).queryCall();
+                for (int warmup = 0; warmup < 3; warmup++) {
+                    perSecond(plainQuery, calls, 1);
+                    perSecond(tlsQuery, calls, 1);
+                }
+                double[] plainRates = new double[rounds];
+                double[] tlsRates = new double[rounds];
+                for (int round = 0; round < rounds; round++) {
+                    plainRates[round] = perSecond(plainQuery, calls, 1);
+                    tlsRates[round] = perSecond(tlsQuery, calls, 1);
+                }
+                double plainRate = median(plainRates);
+                double tlsRate = median(tlsRates);
+                System.out.printf(Locale.ROOT, "  Ioctl query, plaintext agent              %,10.0f calls/s  %7.1f us  1.00x%n",
+                        plainRate, 1e6 / plainRate);
+                System.out.printf(Locale.ROOT, "  Ioctl query, mutual TLS agent             %,10.0f calls/s  %7.1f us  %.2fx plaintext"
+                        + " (target 1.3x)%n", tlsRate, 1e6 / tlsRate, plainRate / tlsRate);
+            } finally {
+                plainChannel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+                tlsChannel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /** One GPU prepared, guest memory mapped, and a {@code IOMMU_IOAS_IOVA_RANGES} query of its IOAS as its VMM would. */
+    private Runnable queryCall() {
+        PrepareResponse vmm = nodeAgent.prepare(prepareRequest(0, 1));
+        SyscallsGrpc.SyscallsBlockingStub syscalls = SyscallsGrpc.newBlockingStub(channel)
+                .withInterceptors(bearer(vmm.getSyscallsCredential()));
+        IoctlRequest query = IoctlRequest.newBuilder().setPid(vmm.getPid()).setFd(vmm.getIommufd())
+                .setIommuIoasIovaRanges(IommuIoasIovaRanges.newBuilder().setIoasId(vmm.getIoasId()).setNumIovas(8)).build();
+        return () -> syscalls.ioctl(query);
     }
 
     private void run(ChildAgent agent, int rounds, int calls) {
@@ -255,7 +318,8 @@ public final class AgentBenchmark {
             this.snapshotDelay = snapshotDelay;
         }
 
-        static ChildAgent start(Path state, String jvm, String snapshotDelay) throws IOException, InterruptedException {
+        /** @param tls the agent's TLS directory ({@code vfleet.tls.directory}); null serves plaintext */
+        static ChildAgent start(Path state, String jvm, String snapshotDelay, Path tls) throws IOException, InterruptedException {
             int port;
             try (ServerSocket probe = new ServerSocket(0)) {
                 port = probe.getLocalPort();
@@ -265,20 +329,28 @@ public final class AgentBenchmark {
             command.addAll(Arrays.asList(jvm.trim().split("\\s+")));
             command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.vfleet.agent.AgentApplication",
                     "--topology=" + shippedTopology(), "--state-dir=" + state.resolve("agent"), "--grpc-port=" + port,
+                    // Two agents run side by side for the TLS comparison: neither may hold the default HTTP port.
+                    "--server.port=0",
                     "--spring.grpc.server.address=127.0.0.1", "--logging.level.root=WARN", "--spring.profiles.active=local",
                     "--vfleet.security.tokens[0].token=" + CONTROLLER_TOKEN, "--vfleet.security.tokens[0].role=controller"));
             if (!snapshotDelay.isBlank()) {
                 command.add("--snapshot-delay=" + snapshotDelay);
             }
+            if (tls != null) {
+                command.add("--vfleet.tls.directory=" + tls);
+            }
+            Files.createDirectories(state);
             Path log = state.resolve("agent.log");
             Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
             ChildAgent agent = new ChildAgent(process, port, jvm, snapshotDelay.isBlank() ? "the default" : snapshotDelay);
-            agent.awaitServing(log);
+            agent.awaitServing(log, tls);
             return agent;
         }
 
-        private void awaitServing(Path log) throws InterruptedException {
-            ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+        private void awaitServing(Path log, Path tls) throws IOException, InterruptedException {
+            ManagedChannel channel = tls == null ? ManagedChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build()
+                    : Grpc.newChannelBuilderForAddress("127.0.0.1", port,
+                            TlsChannelCredentials.newBuilder().trustManager(tls.resolve(TlsFiles.AUTHORITIES).toFile()).build()).build();
             try {
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
                 while (System.nanoTime() < deadline) {

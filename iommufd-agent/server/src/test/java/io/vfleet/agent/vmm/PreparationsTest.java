@@ -154,6 +154,46 @@ class PreparationsTest {
     }
 
     @Test
+    void oneTermsCallsForTwoAssignmentsMayArriveInEitherOrder() {
+        start("gpu-server-8x");
+        preparations.prepare(new PrepareOrder("a-1", "acme", List.of("0000:18:00.0"), false, 1, 3));
+        preparations.prepare(new PrepareOrder("a-2", "acme", List.of("0000:19:00.0"), false, 2, 3));
+
+        // The controller took epochs 3 and 4 for two releases it sent at once; 4 arrives first.
+        Released second = preparations.release(new ReleaseOrder("a-2", true, 4, List.of(), 3));
+        Released first = preparations.release(new ReleaseOrder("a-1", true, 3, List.of(), 3));
+
+        assertThat(second.released()).isTrue();
+        assertThat(first.released()).as("an older epoch of another assignment fences nothing").isTrue();
+        assertThat(preparations.prepared()).isEmpty();
+    }
+
+    @Test
+    void aCallOfAnOlderTermIsRefusedChangesNothingAndStaysRefusedAfterARestart() {
+        start("gpu-server-8x");
+        preparations.prepare(new PrepareOrder("a-1", "acme", List.of("0000:18:00.0"), false, 1, 1));
+        // Another controller took the node over: term 2.
+        preparations.prepare(new PrepareOrder("a-2", "acme", List.of("0000:19:00.0"), false, 2, 2));
+
+        AssignmentRefused release = catchThrowableOfType(AssignmentRefused.class, () ->
+                preparations.release(new ReleaseOrder("a-1", true, 3, List.of(), 1)));
+        AssignmentRefused prepare = catchThrowableOfType(AssignmentRefused.class, () ->
+                preparations.prepare(new PrepareOrder("a-3", "acme", List.of("0000:1a:00.0"), false, 4, 1)));
+
+        assertThat(release.reason()).isEqualTo(Reason.STALE_EPOCH);
+        assertThat(release.getMessage()).contains("term 1 is older than 2");
+        assertThat(prepare.reason()).isEqualTo(Reason.STALE_EPOCH);
+        assertThat(preparations.prepared()).extracting(Assignment::id).containsExactlyInAnyOrder("a-1", "a-2");
+
+        host.close();
+        start("gpu-server-8x");
+        assertThat(catchThrowableOfType(AssignmentRefused.class, () ->
+                preparations.release(new ReleaseOrder("a-1", true, 5, List.of(), 1))).reason())
+                .as("the node's term is kept with its table").isEqualTo(Reason.STALE_EPOCH);
+        assertThat(preparations.release(new ReleaseOrder("a-1", true, 5, List.of(), 2)).released()).isTrue();
+    }
+
+    @Test
     void releaseScrubsASetWithoutFlrThatIsWhollyTheAssignmentsWithAHotResetOfTheSet() {
         start("workstation-gpu-audio");
         preparations.prepare(new PrepareOrder("a-1", "acme", List.of(GPU, AUDIO), false, 1));
