@@ -67,9 +67,6 @@ public final class AssignDevices {
 
     private static final Logger log = Logger.getLogger(AssignDevices.class.getName());
 
-    /** How many times a selector's devices are chosen again after a reservation lost its race. */
-    static final int ATTEMPTS = 4;
-
     private final TransactionOperations transactions;
     private final Assignments assignments;
     private final Tenants tenants;
@@ -239,12 +236,16 @@ public final class AssignDevices {
                 if (request.selector() == null) {
                     throw busy(request, fresh, race.devices);
                 }
-                if (attempt == ATTEMPTS) {
-                    throw new AssignmentRefused(race.devices.stream().map(bdf -> new Violation(Violation.Rule.DEVICE_BUSY,
-                            bdf, "taken on node " + race.node + " by concurrent assignments, " + ATTEMPTS + " times")).toList());
+                // Every lost race is another request's committed win, and the devices lost are never chosen
+                // again: choosing goes on until it wins or nothing untried is left (NO_MATCHING_DEVICE then, which
+                // is the truth). A fixed number of attempts would refuse DEVICE_BUSY with free devices left,
+                // which replicas choosing the same best device at once reach quickly.
+                if (!lost.computeIfAbsent(race.node, ignored -> new HashSet<>()).addAll(race.devices)) {
+                    throw new AssertionError("a placement chose devices it had lost before: " + race.devices);
                 }
-                lost.computeIfAbsent(race.node, ignored -> new HashSet<>()).addAll(race.devices);
-                log.fine(() -> "reservation lost " + race.devices + " on node " + race.node + "; choosing again");
+                int attempts = attempt;
+                log.fine(() -> "reservation lost " + race.devices + " on node " + race.node + " (attempt " + attempts
+                        + "); choosing again");
             } catch (AssignmentRefused refused) {
                 view.forget(id);
                 if (request.selector() == null || caughtUp || !nothingFree(refused)) {
