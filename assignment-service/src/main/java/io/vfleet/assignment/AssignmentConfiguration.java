@@ -4,7 +4,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.vfleet.assignment.adapter.agent.TimedNodeAgents;
 import io.vfleet.assignment.application.AssignDevices;
 import io.vfleet.assignment.application.QueryAssignments;
-import io.vfleet.assignment.application.QueryAudit;
 import io.vfleet.assignment.application.ReconcileFleet;
 import io.vfleet.assignment.application.ReconcileNode;
 import io.vfleet.assignment.application.ReleaseAssignment;
@@ -73,8 +72,8 @@ class AssignmentConfiguration {
 
     @Bean
     ReconcileFleet reconcileFleet(ReleaseAssignment.Ports ports, ReconcileNode reconcile,
-            ScheduledExecutorService reconciliationExecutor) {
-        return new ReconcileFleet(ports.topologies(), reconcile, reconciliationExecutor);
+            ScheduledExecutorService reconciliationExecutor, ReconcileProperties properties) {
+        return new ReconcileFleet(ports.topologies(), reconcile, reconciliationExecutor, properties.onRegistration());
     }
 
     @Bean
@@ -96,10 +95,5 @@ class AssignmentConfiguration {
     @Bean
     QueryAssignments queryAssignments(TransactionTemplate transactions, Assignments assignments) {
         return new QueryAssignments(transactions, assignments);
-    }
-
-    @Bean
-    QueryAudit queryAudit(TransactionTemplate transactions, AuditLog audit) {
-        return new QueryAudit(transactions, audit);
     }
 }

@@ -24,15 +24,18 @@ class ArchitectureTest {
             .whereLayer("Application").mayOnlyBeAccessedByLayers("Adapters", "Wiring")
             .whereLayer("Domain").mayOnlyBeAccessedByLayers("Application", "Adapters", "Wiring");
 
+    /** Plain Java, and the transparency-log formats (themselves plain Java) the audit log is kept in. */
     @ArchTest
     static final ArchRule domainIsPlainJava = noClasses().that().resideInAPackage("..assignment.domain..")
-            .should().dependOnClassesThat().resideOutsideOfPackages("java..", "..assignment.domain..");
+            .should().dependOnClassesThat().resideOutsideOfPackages("java..", "..assignment.domain..", "io.vfleet.tlog..");
 
     @ArchTest
     static final ArchRule applicationUsesNoFrameworkButTransactions = noClasses()
             .that().resideInAPackage("..assignment.application..")
             .should().dependOnClassesThat().resideOutsideOfPackages("java..", "..assignment.domain..",
-                    "..assignment.application..", "org.springframework.transaction..");
+                    "..assignment.application..", "org.springframework.transaction..", "io.vfleet.tlog..",
+                    // The shared, framework-free Caller and its refusals; not the module's web or gRPC parts.
+                    "io.vfleet.security");
 
     @ArchTest
     static final ArchRule adaptersDoNotTalkToEachOther = noClasses().that().resideInAPackage("..adapter.web..")

@@ -53,7 +53,7 @@ class ReconciliationScheduleTest extends ServiceTestBase {
         plantOrphan("n1", "orphan-1");
         plantOrphan("n2", "orphan-2");
 
-        new ReconciliationSchedule(fleet(), executor, new ReconcileProperties(true, Duration.ZERO)).start();
+        new ReconciliationSchedule(fleet(), executor, new ReconcileProperties(true, true, Duration.ZERO)).start();
 
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
             assertThat(agents.preparedIds("n1")).isEmpty();
@@ -64,7 +64,7 @@ class ReconciliationScheduleTest extends ServiceTestBase {
 
     @Test
     void theIntervalRepairsWhatGoesWrongLater() {
-        new ReconciliationSchedule(fleet(), executor, new ReconcileProperties(false, Duration.ofMillis(100))).start();
+        new ReconciliationSchedule(fleet(), executor, new ReconcileProperties(false, true, Duration.ofMillis(100))).start();
 
         plantOrphan("n1", "orphan-later");
 
@@ -79,7 +79,7 @@ class ReconciliationScheduleTest extends ServiceTestBase {
     void nothingRunsWhenStartAndIntervalAreOff() throws Exception {
         plantOrphan("n1", "orphan-1");
 
-        new ReconciliationSchedule(fleet(), executor, new ReconcileProperties(false, Duration.ZERO)).start();
+        new ReconciliationSchedule(fleet(), executor, new ReconcileProperties(false, false, Duration.ZERO)).start();
         executor.submit(() -> {}).get(10, TimeUnit.SECONDS);
 
         assertThat(agents.preparedIds("n1")).containsExactly("orphan-1");
@@ -94,6 +94,16 @@ class ReconciliationScheduleTest extends ServiceTestBase {
 
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(agents.preparedIds("n2")).isEmpty());
         assertThat(agents.preparedIds("n1")).containsExactly("orphan-1");
+    }
+
+    @Test
+    void aReregisteredAgentIsLeftAloneWhenReconciliationOnRegistrationIsOff() throws Exception {
+        plantOrphan("n2", "orphan-2");
+
+        new ReconcileFleet(topologies, reconcile, executor, false).agentReregistered("n2");
+        executor.submit(() -> {}).get(10, TimeUnit.SECONDS);
+
+        assertThat(agents.preparedIds("n2")).containsExactly("orphan-2");
     }
 
     @Test

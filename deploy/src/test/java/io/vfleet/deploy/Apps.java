@@ -21,6 +21,7 @@ import java.util.stream.Stream;
  */
 record Apps(Map<String, App> byName, List<String> problems) {
 
+    private static final Pattern DEPENDENCY = Pattern.compile("<groupId>io\\.vfleet</groupId>\\s*<artifactId>([\\w.-]+)</artifactId>");
     private static final Pattern ARTIFACT = Pattern.compile("</parent>.*?<artifactId>([^<]+)</artifactId>", Pattern.DOTALL);
     private static final Pattern VERSION = Pattern.compile("<version>([^<]+)</version>");
 
@@ -62,6 +63,14 @@ record Apps(Map<String, App> byName, List<String> problems) {
             ExecutableJar executable = ExecutableJar.read(jar);
             keys.addAll(executable.keys());
             keys.addAll(AppSources.keys(directory));
+            // The project's own libraries the app is built with (service-security's vfleet.security.*).
+            Matcher dependency = DEPENDENCY.matcher(pomText);
+            while (dependency.find()) {
+                Path library = repository.resolve(dependency.group(1));
+                if (!library.equals(directory) && Files.isDirectory(library.resolve("src/main/java"))) {
+                    keys.addAll(AppSources.keys(library));
+                }
+            }
             byName.put(name, new App(name, version.group(1), repository.relativize(directory).toString(), Image.read(image),
                     executable, keys, AppSources.builtInSettings(directory)));
         }

@@ -57,5 +57,9 @@ class DeploymentIT {
         Image agent = apps.named("iommufd-agent").orElseThrow().image();
         assertThat(agent.volumes()).containsExactly("/var/lib/vfleet-agent");
         assertThat(agent.command()).containsExactly("--topology=/etc/vfleet/topology.yaml", "--state-dir=/var/lib/vfleet-agent");
+        assertThat(agent.entrypoint()).contains("--enable-native-access=ALL-UNNAMED");
+        Image assignment = apps.named("assignment-service").orElseThrow().image();
+        assertThat(assignment.volumes()).containsExactly("/var/lib/vfleet-audit");
+        assertThat(assignment.files().get("/var/lib/vfleet-audit").writableBy(10001)).isTrue();
     }
 }

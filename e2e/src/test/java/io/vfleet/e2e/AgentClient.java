@@ -20,11 +20,23 @@ final class AgentClient implements AutoCloseable {
 
     private final ManagedChannel channel;
     private final CallCredentials credentials;
+    private final CallCredentials syscallsCredentials;
 
-    /** @param token the agents' caller token; empty sends none, to see the refusal */
+    /** @param token the controller's token for NodeAgent and an operator's for Syscalls; empty sends none, to see the refusal */
     AgentClient(String target, String token) {
+        this(target, token, token);
+    }
+
+    /** @param nodeAgentToken the controller's; @param syscallsToken an operator's, or an assignment's credential */
+    AgentClient(String target, String nodeAgentToken, String syscallsToken) {
         this.channel = NettyChannelBuilder.forTarget(target).usePlaintext().build();
-        this.credentials = token.isEmpty() ? null : bearer(token);
+        this.credentials = nodeAgentToken.isEmpty() ? null : bearer(nodeAgentToken);
+        this.syscallsCredentials = syscallsToken.isEmpty() ? null : bearer(syscallsToken);
+    }
+
+    /** The agent of {@code node} in {@code stack}, as the controller and an operator reach it. */
+    static AgentClient of(io.vfleet.stack.Stack stack, String node) {
+        return new AgentClient(stack.agentTarget(node), stack.tokens().controller(), stack.tokens().operator());
     }
 
     NodeAgentGrpc.NodeAgentBlockingStub nodeAgent() {
@@ -42,7 +54,7 @@ final class AgentClient implements AutoCloseable {
     SyscallsGrpc.SyscallsBlockingStub syscalls() {
         SyscallsGrpc.SyscallsBlockingStub stub = SyscallsGrpc.newBlockingStub(channel)
                 .withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS);
-        return credentials == null ? stub : stub.withCallCredentials(credentials);
+        return syscallsCredentials == null ? stub : stub.withCallCredentials(syscallsCredentials);
     }
 
     private static CallCredentials bearer(String token) {

@@ -20,6 +20,7 @@ import io.vfleet.api.agent.v1.PreparedDevice;
 import io.vfleet.api.agent.v1.ReleaseRequest;
 import io.vfleet.api.agent.v1.ReleaseResponse;
 import io.vfleet.stack.Stack;
+import io.vfleet.stack.StackSettings;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -51,7 +52,8 @@ class AgentLifecycleTest {
 
     @BeforeAll
     void startStack() {
-        stack = StackUnderTest.start(AgentLifecycleTest.class);
+        // These tests are the agents' controller: the service must not release their preparations as orphans.
+        stack = StackUnderTest.start(AgentLifecycleTest.class, StackSettings::withoutReconciliation);
     }
 
     @AfterAll
@@ -62,7 +64,7 @@ class AgentLifecycleTest {
     }
 
     private AgentClient agent(String node) {
-        return new AgentClient(stack.agentTarget(node), stack.tokens().agentCaller());
+        return AgentClient.of(stack, node);
     }
 
     private static PrepareRequest prepare(String id, String tenant, List<String> devices, long epoch) {

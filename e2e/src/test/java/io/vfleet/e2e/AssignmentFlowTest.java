@@ -98,7 +98,7 @@ class AssignmentFlowTest {
         assertActive(byDevice, 2);
         String id = byDevice.body().get("id").asString();
 
-        try (AgentClient agent = new AgentClient(stack.agentTarget(WORKSTATION), stack.tokens().agentCaller())) {
+        try (AgentClient agent = AgentClient.of(stack, WORKSTATION)) {
             // The VMM maps guest memory into the IOAS the service returned, as the tenant's VM process.
             PrepareResponse prepared = prepared(agent, id);
             assertThat(prepared.getIoasId()).isEqualTo(byDevice.body().get("ioasId").asInt());
@@ -119,7 +119,7 @@ class AssignmentFlowTest {
         for (Rest.Response assignment : List.of(bySelector, byDevice)) {
             release(assignment.body().get("id").asString());
         }
-        try (AgentClient agent = new AgentClient(stack.agentTarget(WORKSTATION), stack.tokens().agentCaller())) {
+        try (AgentClient agent = AgentClient.of(stack, WORKSTATION)) {
             assertThat(listPrepared(agent)).extracting(PreparedAssignment::getAssignmentId).doesNotContain(id);
         }
         assertThat(owners("0000:01:00.0", WORKSTATION)).isEmpty();
@@ -209,7 +209,7 @@ class AssignmentFlowTest {
 
     /** A process outside the assignments can bind the port: no file of any process holds it, nothing owns its group. */
     private void assertFreeOnTheNode(String bdf) throws Exception {
-        try (AgentClient agent = new AgentClient(stack.agentTarget(LEGACY), stack.tokens().agentCaller())) {
+        try (AgentClient agent = AgentClient.of(stack, LEGACY)) {
             assertThat(listPrepared(agent)).allSatisfy(assignment -> assertThat(assignment.getPrepared().getDevicesList())
                     .extracting(PreparedDevice::getBdf).doesNotContain(bdf));
             String cdev = agent.nodeAgent().getTopology(GetTopologyRequest.getDefaultInstance()).getVfioDevicesList().stream()
@@ -245,7 +245,7 @@ class AssignmentFlowTest {
                     .noneMatch(UNFINISHED::contains);
             Set<String> active = crashed.stream().filter(assignment -> assignment.get("state").asString().equals("ACTIVE"))
                     .map(assignment -> assignment.get("id").asString()).collect(Collectors.toSet());
-            try (AgentClient agent = new AgentClient(stack.agentTarget(GPU_SERVER), stack.tokens().agentCaller())) {
+            try (AgentClient agent = AgentClient.of(stack, GPU_SERVER)) {
                 assertThat(listPrepared(agent)).extracting(PreparedAssignment::getAssignmentId)
                         .as("the agent holds exactly the ACTIVE assignments").containsExactlyInAnyOrderElementsOf(active);
             }

@@ -5,7 +5,10 @@ import static org.awaitility.Awaitility.await;
 
 import io.vfleet.stack.EmbeddedDatabase;
 import io.vfleet.stack.Stack;
+import io.vfleet.tlog.NoteSigner;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,6 +19,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
@@ -70,7 +74,44 @@ class ServiceRestartTest {
         assertThat(Files.readString(stack.environmentFile()))
                 .contains("VFLEET_ASSIGNMENT_URL='" + stack.assignmentUrl() + "'")
                 .contains("VFLEET_TOKEN_OPERATOR='" + stack.tokens().operator() + "'")
-                .contains("VFLEET_TOKEN_AGENT_CALLER='" + stack.tokens().agentCaller() + "'");
+                .doesNotContain(stack.tokens().controller());
+    }
+
+    /** The witness jar as an operator runs it from cron; its exit code, a space, and what it printed. */
+    private String witness(Path directory) throws Exception {
+        Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+                System.getProperty("vfleet.e2e.witness-jar"), "witness",
+                "--log", stack.assignmentUrl() + "/api/v1/audit",
+                "--verifier-keys", directory.resolve("verifier-keys").toString(),
+                "--state", directory.resolve("witness.checkpoint").toString(),
+                "--token-file", directory.resolve("auditor.token").toString())
+                .redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        return process.exitValue() + " " + output;
+    }
+
+    @Test
+    void aWitnessFollowsTheAuditLogsCheckpointsAcrossAKilledService() throws Exception {
+        Path directory = Files.createTempDirectory(stack.settings().stateDirectory(), "witness");
+        NoteSigner key = NoteSigner.parse(Files.readString(
+                stack.settings().stateDirectory().resolve("assignment-service").resolve("audit-signing.key")));
+        Files.writeString(directory.resolve("verifier-keys"), key.verifier().encoded() + "\n");
+        Files.writeString(directory.resolve("auditor.token"), stack.tokens().auditor());
+        assertThat(operator.put("/api/v1/tenants/witnessed-1", policy(1)).status()).isEqualTo(200);
+        assertThat(auditor.post("/api/v1/audit/checkpoints", "").status()).isEqualTo(201);
+
+        assertThat(witness(directory)).startsWith("0 FIRST");
+
+        stack.assignment().kill();
+        stack.assignment().start();
+        assertThat(operator.put("/api/v1/tenants/witnessed-2", policy(2)).status()).isEqualTo(200);
+        assertThat(auditor.post("/api/v1/audit/checkpoints", "").status()).isEqualTo(201);
+
+        assertThat(witness(directory)).startsWith("0 EXTENDED");
+        assertThat(Files.readString(directory.resolve("witness.checkpoint")))
+                .isEqualTo(Files.readString(stack.settings().stateDirectory().resolve("audit-checkpoints/latest.checkpoint")));
+        assertAuditChainIntact();
     }
 
     @Test

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
 /**
@@ -20,12 +21,16 @@ final class StackUnderTest {
     private StackUnderTest() {}
 
     static Stack start(Class<?> testClass) {
+        return start(testClass, UnaryOperator.identity());
+    }
+
+    static Stack start(Class<?> testClass, UnaryOperator<StackSettings> adjust) {
         Path projectRoot = Path.of(required("vfleet.e2e.project-root")).toAbsolutePath().normalize();
         AppJars jars = new AppJars(Path.of(required("vfleet.e2e.agent-jar")), Path.of(required("vfleet.e2e.assignment-jar")),
                 optional("vfleet.e2e.inventory-jar").map(Path::of));
         Path state = Path.of(required("vfleet.e2e.state-root")).resolve(testClass.getSimpleName());
         deleteRecursively(state);
-        return Stack.start(StackSettings.forTests(projectRoot, jars, state));
+        return Stack.start(adjust.apply(StackSettings.forTests(projectRoot, jars, state)));
     }
 
     private static String required(String name) {

@@ -2,8 +2,6 @@ package io.vfleet.inventory;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.vfleet.inventory.adapter.security.BearerTokens;
-import io.vfleet.inventory.adapter.security.SecurityProperties;
 import io.vfleet.inventory.application.ChangeLog;
 import io.vfleet.inventory.application.CommittedRevision;
 import io.vfleet.inventory.application.ListAndWatch;
@@ -34,11 +32,6 @@ class InventoryConfiguration {
     @Bean
     Clock clock() {
         return Clock.systemUTC();
-    }
-
-    @Bean
-    BearerTokens bearerTokens(SecurityProperties properties) {
-        return new BearerTokens(properties);
     }
 
     @Bean

@@ -15,6 +15,19 @@ public sealed interface Database extends AutoCloseable permits EmbeddedDatabase,
 
     String password();
 
+    /**
+     * The role the assignment service connects as: it may read and append the audit log, never change
+     * it, so it is not the role that owns the schema ({@link #assignmentOwner()}), which runs its migrations.
+     * A server that offers no such pair gives its one user for both, and the service refuses to start.
+     */
+    default String assignmentService() {
+        return user();
+    }
+
+    default String assignmentOwner() {
+        return user();
+    }
+
     /** One line for the listing of where everything runs. */
     String describe();
 

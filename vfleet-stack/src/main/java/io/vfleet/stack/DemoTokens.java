@@ -8,15 +8,14 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Bearer tokens made afresh at every start of the stack, one per role a person uses
- * ({@code orchestrator} for every tenant, {@code operator}, {@code auditor}), one per agent for the
- * node it may register, one the assignment service uses to follow the inventory, and one every agent
- * accepts from its callers ({@code vfleet.agent.caller-tokens}): the assignment service, and whoever
- * drives an agent's system calls directly. They live only in the processes' environment and in the
- * stack's state directory.
+ * The local stack's static bearer tokens (the applications accept them only in the profile
+ * {@code local}), made afresh at every start: one per role a person uses ({@code orchestrator} for
+ * every tenant, {@code operator}, {@code auditor}), one per agent for the node it may register, and
+ * the controller's, with which the assignment service drives the agents' NodeAgent and follows the
+ * inventory. An operator's token also reaches every agent's system calls. They live only in the
+ * processes' environment and in the stack's state directory.
  */
-public record DemoTokens(String orchestrator, String operator, String auditor, Map<String, String> agents, String inventoryFeed,
-        String agentCaller) {
+public record DemoTokens(String orchestrator, String operator, String auditor, Map<String, String> agents, String controller) {
 
     /** One accepted token, as the services' {@code vfleet.security.tokens[n]} describe it. */
     public record Grant(String token, String role, String node) {}
@@ -30,8 +29,7 @@ public record DemoTokens(String orchestrator, String operator, String auditor, M
     public static DemoTokens generate(List<String> nodes) {
         Map<String, String> agents = new LinkedHashMap<>();
         nodes.forEach(node -> agents.put(node, token("agent")));
-        return new DemoTokens(token("orchestrator"), token("operator"), token("auditor"), agents, token("feed"),
-                token("agent-caller"));
+        return new DemoTokens(token("orchestrator"), token("operator"), token("auditor"), agents, token("controller"));
     }
 
     /** What the assignment service accepts: the people's roles. */
@@ -40,13 +38,17 @@ public record DemoTokens(String orchestrator, String operator, String auditor, M
                 new Grant(auditor, "auditor", null));
     }
 
-    /** What the inventory accepts: the people's roles, each agent for its node, and the assignment feed. */
+    /** What the inventory accepts: the people's roles, each agent for its node, and the controller's watch. */
     public List<Grant> inventoryGrants() {
         List<Grant> grants = new ArrayList<>(assignmentGrants());
         agents.forEach((node, token) -> grants.add(new Grant(token, "agent", node)));
-        // The feed only reads: the operator's view of every node.
-        grants.add(new Grant(inventoryFeed, "operator", null));
+        grants.add(new Grant(controller, "controller", null));
         return List.copyOf(grants);
+    }
+
+    /** What every agent accepts: the controller on NodeAgent, an operator on every process's system calls. */
+    public List<Grant> agentGrants() {
+        return List.of(new Grant(controller, "controller", null), new Grant(operator, "operator", null));
     }
 
     /**

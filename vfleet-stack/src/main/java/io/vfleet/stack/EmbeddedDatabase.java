@@ -20,6 +20,8 @@ import java.sql.Statement;
 public final class EmbeddedDatabase implements Database {
     static final String DATABASE = "vfleet";
     private static final String SUPERUSER = "postgres";
+    private static final String ASSIGNMENT_OWNER = "assignment_owner";
+    private static final String ASSIGNMENT_SERVICE = "assignment";
 
     private final Path dataDirectory;
     private final Path log;
@@ -49,7 +51,9 @@ public final class EmbeddedDatabase implements Database {
                     .setRegisterShutdownHook(false)
                     .setOutputRedirector(ProcessBuilder.Redirect.appendTo(log.toFile()))
                     .setErrorRedirector(ProcessBuilder.Redirect.appendTo(log.toFile()))
-                    .setServerConfig("max_connections", "200");
+                    .setServerConfig("max_connections", "200")
+                    // The assignment service's audit log is ordered by commit.
+                    .setServerConfig("track_commit_timestamp", "on");
             if (port != 0) {
                 builder.setPort(port);
             }
@@ -109,6 +113,16 @@ public final class EmbeddedDatabase implements Database {
     }
 
     @Override
+    public String assignmentService() {
+        return ASSIGNMENT_SERVICE;
+    }
+
+    @Override
+    public String assignmentOwner() {
+        return ASSIGNMENT_OWNER;
+    }
+
+    @Override
     public String describe() {
         return jdbcUrl() + " (embedded PostgreSQL, user " + SUPERUSER + ", data in " + dataDirectory + ")";
     }
@@ -132,6 +146,21 @@ public final class EmbeddedDatabase implements Database {
             }
         } catch (SQLException e) {
             throw new StackException("cannot create the database " + DATABASE + " in the embedded PostgreSQL", e);
+        }
+        createAssignmentRoles();
+    }
+
+    /** The assignment service's two roles: one owns its schema and runs migrations, the other only uses it. */
+    private void createAssignmentRoles() {
+        try (Connection connection = server.getPostgresDatabase().getConnection();
+             Statement statement = connection.createStatement()) {
+            for (String role : java.util.List.of(ASSIGNMENT_OWNER, ASSIGNMENT_SERVICE)) {
+                statement.execute("do $$ begin if not exists (select 1 from pg_roles where rolname = '" + role
+                        + "') then create role " + role + " login; end if; end $$");
+            }
+            statement.execute("grant create on database " + DATABASE + " to " + ASSIGNMENT_OWNER);
+        } catch (SQLException e) {
+            throw new StackException("cannot create the assignment service's roles in the embedded PostgreSQL", e);
         }
     }
 }

@@ -204,7 +204,8 @@ public final class Stack implements AutoCloseable {
         line(text, "orchestrator", tokens.orchestrator() + "  (every tenant)");
         line(text, "operator", tokens.operator());
         line(text, "auditor", tokens.auditor());
-        line(text, "agent caller", tokens.agentCaller() + "  (the agents' Syscalls and NodeAgent)");
+        text.append("The operator's token also reaches every agent's Syscalls; a Prepare's answer carries the credential")
+                .append(" of one assignment's VMM.").append(newline);
         text.append("The same, as shell variables: ").append(environmentFile()).append(newline);
         if (!notWired.isEmpty()) {
             text.append(newline).append("Not wired:").append(newline);
@@ -238,7 +239,6 @@ public final class Stack implements AutoCloseable {
         variables.put("VFLEET_TOKEN_ORCHESTRATOR", tokens.orchestrator());
         variables.put("VFLEET_TOKEN_OPERATOR", tokens.operator());
         variables.put("VFLEET_TOKEN_AUDITOR", tokens.auditor());
-        variables.put("VFLEET_TOKEN_AGENT_CALLER", tokens.agentCaller());
         StringBuilder content = new StringBuilder();
         variables.forEach((name, value) -> content.append(name).append("='").append(value).append("'\n"));
         Path file = environmentFile();

@@ -16,7 +16,8 @@ import java.util.Optional;
  * @param portBase         see {@link PortPlan}; 0 for free ports
  * @param jvmOptions       options for every child JVM
  * @param startupTimeout   how long each application may take to become healthy
- * @param reconcileInterval how often the assignment service reconciles every node; empty keeps its own default
+ * @param reconcileInterval how often the assignment service reconciles every node; empty keeps its own default,
+ *                         zero turns reconciliation off altogether (for tests that drive the agents themselves)
  */
 public record StackSettings(Path stateDirectory, AppJars jars, List<SimulatedHost> hosts,
         Optional<ExternalDatabase> externalDatabase, int portBase, List<String> jvmOptions, Duration startupTimeout,
@@ -41,8 +42,8 @@ public record StackSettings(Path stateDirectory, AppJars jars, List<SimulatedHos
         stateDirectory = stateDirectory.toAbsolutePath().normalize();
         hosts = List.copyOf(hosts);
         jvmOptions = List.copyOf(jvmOptions);
-        if (reconcileInterval.filter(interval -> interval.toSeconds() < 1).isPresent()) {
-            throw new StackException("the reconciliation interval is whole seconds, at least one: " + reconcileInterval.get());
+        if (reconcileInterval.filter(interval -> interval.isNegative() || interval.toMillisPart() != 0).isPresent()) {
+            throw new StackException("the reconciliation interval is whole seconds (0s for none): " + reconcileInterval.get());
         }
         if (hosts.isEmpty()) {
             throw new StackException("the stack needs at least one simulated host");
@@ -63,5 +64,15 @@ public record StackSettings(Path stateDirectory, AppJars jars, List<SimulatedHos
                 .toList();
         return new StackSettings(stateDirectory, jars, hosts, Optional.empty(), 0, DEFAULT_JVM_OPTIONS,
                 DEFAULT_STARTUP_TIMEOUT, Optional.of(TEST_RECONCILE_INTERVAL));
+    }
+
+    /**
+     * The same stack with the assignment service's reconciliation off: a test that prepares and
+     * releases on the agents itself acts as the node's controller, and a reconciling service would
+     * release its preparations as orphans under it.
+     */
+    public StackSettings withoutReconciliation() {
+        return new StackSettings(stateDirectory, jars, hosts, externalDatabase, portBase, jvmOptions, startupTimeout,
+                Optional.of(Duration.ZERO));
     }
 }

@@ -14,6 +14,8 @@ import java.util.Optional;
  * as a reason, printed with the listing, rather than passed and left to fail.
  */
 final class StackWiring {
+    /** The applications accept the stack's static tokens only in this Spring profile. */
+    static final String LOCAL_PROFILE = "local";
     private final StackSettings settings;
     private final PortPlan ports;
     private final DemoTokens tokens;
@@ -49,7 +51,8 @@ final class StackWiring {
     private ChildProcess inventory(AppJar jar) {
         ApplicationProperties properties = new ApplicationProperties()
                 .set("server.port", Integer.toString(ports.inventoryHttp()))
-                .set("spring.grpc.server.port", Integer.toString(ports.inventoryGrpc()));
+                .set("spring.grpc.server.port", Integer.toString(ports.inventoryGrpc()))
+                .set("spring.profiles.active", LOCAL_PROFILE);
         database(properties);
         DemoTokens.addTo(properties, tokens.inventoryGrants());
         return child("inventory-service", jar, properties, serviceProbes(jar, ports.inventoryHttp(), ports.inventoryGrpc()));
@@ -66,7 +69,8 @@ final class StackWiring {
                 .set("topology", host.topology().toString())
                 .set("state-dir", stateDirectory.resolve("state").toString())
                 .set("advertised-endpoint", endpoint)
-                .secret("vfleet.agent.caller-tokens[0]", tokens.agentCaller());
+                .set("spring.profiles.active", LOCAL_PROFILE);
+        DemoTokens.addTo(properties, tokens.agentGrants());
         if (registers) {
             properties.set("vfleet.agent.inventory-target", Stack.LOOPBACK + ":" + ports.inventoryGrpc())
                     .secret("vfleet.agent.inventory-token", tokens.agents().get(host.node()));
@@ -90,16 +94,27 @@ final class StackWiring {
      */
     private ChildProcess assignment(AppJar jar, boolean followsInventory) {
         ApplicationProperties properties = new ApplicationProperties()
-                .set("server.port", Integer.toString(ports.assignmentHttp()));
+                .set("server.port", Integer.toString(ports.assignmentHttp()))
+                .set("spring.profiles.active", LOCAL_PROFILE);
         if (jar.servesGrpc()) {
             properties.set("spring.grpc.server.port", Integer.toString(ports.assignmentGrpc()));
         }
-        database(properties);
+        properties.set("spring.datasource.url", database.jdbcUrl())
+                .set("spring.datasource.username", database.assignmentService())
+                .secret("spring.datasource.password", database.password())
+                .set("spring.flyway.user", database.assignmentOwner())
+                .secret("spring.flyway.password", database.password())
+                // A throwaway key for the audit log's checkpoints, made on first start, and the
+                // checkpoints kept in the stack's state, outside the database.
+                .set("vfleet.audit.signing.key-file",
+                        settings.stateDirectory().resolve("assignment-service").resolve("audit-signing.key").toString())
+                .set("vfleet.audit.signing.generate-if-missing", "true")
+                .set("vfleet.audit.checkpoints.directory", settings.stateDirectory().resolve("audit-checkpoints").toString());
         DemoTokens.addTo(properties, tokens.assignmentGrants());
-        properties.secret("vfleet.agents.token", tokens.agentCaller());
+        properties.secret("vfleet.agents.token", tokens.controller());
         if (followsInventory) {
             properties.set("vfleet.inventory.target", Stack.LOOPBACK + ":" + ports.inventoryGrpc())
-                    .secret("vfleet.inventory.token", tokens.inventoryFeed());
+                    .secret("vfleet.inventory.token", tokens.controller());
         } else {
             List<SimulatedHost> hosts = settings.hosts();
             for (int index = 0; index < hosts.size(); index++) {
@@ -107,8 +122,12 @@ final class StackWiring {
                         Stack.LOOPBACK + ":" + ports.agents().get(index));
             }
         }
-        settings.reconcileInterval().ifPresent(interval ->
-                properties.set("vfleet.reconcile.interval", interval.toSeconds() + "s"));
+        settings.reconcileInterval().ifPresent(interval -> {
+            properties.set("vfleet.reconcile.interval", interval.toSeconds() + "s");
+            if (interval.isZero()) {
+                properties.set("vfleet.reconcile.on-start", "false").set("vfleet.reconcile.on-registration", "false");
+            }
+        });
         return child("assignment-service", jar, properties, serviceProbes(jar, ports.assignmentHttp(), ports.assignmentGrpc()));
     }
 

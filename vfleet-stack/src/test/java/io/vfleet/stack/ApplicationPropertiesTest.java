@@ -52,7 +52,7 @@ class ApplicationPropertiesTest {
         DemoTokens second = DemoTokens.generate(List.of("a", "b"));
 
         assertThat(List.of(first.orchestrator(), first.operator(), first.auditor(), first.agents().get("a"),
-                first.agents().get("b"), first.inventoryFeed())).doesNotHaveDuplicates();
+                first.agents().get("b"), first.controller())).doesNotHaveDuplicates();
         assertThat(first.orchestrator()).isNotEqualTo(second.orchestrator()).startsWith("vf-orchestrator-");
         assertThat(first.toString()).doesNotContain(first.orchestrator());
     }

@@ -9,6 +9,7 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,6 +40,27 @@ class EmbeddedDatabaseTest {
                  ResultSet rows = statement.executeQuery("select value from kept")) {
                 assertThat(rows.next()).isTrue();
                 assertThat(rows.getString(1)).isEqualTo("before the restart");
+            }
+        } finally {
+            database.close();
+        }
+    }
+
+    @Test
+    void theAssignmentServiceHasARoleForItsMigrationsAndAnotherToConnectAsAndCommitsAreTimestamped() throws Exception {
+        EmbeddedDatabase database = new EmbeddedDatabase(directory.resolve("data"), directory.resolve("postgres.log"), 0);
+        database.start();
+        try {
+            // Twice: a restart finds the roles there already.
+            database.restart();
+            try (Connection connection = connect(database); Statement statement = connection.createStatement();
+                 ResultSet setting = statement.executeQuery("show track_commit_timestamp")) {
+                setting.next();
+                assertThat(setting.getString(1)).isEqualTo("on");
+            }
+            assertThat(database.assignmentOwner()).isNotEqualTo(database.assignmentService());
+            for (String role : List.of(database.assignmentOwner(), database.assignmentService())) {
+                DriverManager.getConnection(database.jdbcUrl(), role, "").close();
             }
         } finally {
             database.close();

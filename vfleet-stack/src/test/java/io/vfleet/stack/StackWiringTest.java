@@ -60,25 +60,34 @@ class StackWiringTest {
                         "--vfleet.inventory.target=127.0.0.1:" + ports.inventoryGrpc())
                 .noneMatch(argument -> argument.startsWith("--vfleet.agents.endpoints."))
                 .noneMatch(argument -> argument.startsWith("--vfleet.reconcile.interval="))
-                .noneMatch(argument -> argument.contains(tokens.inventoryFeed()));
-        assertThat(String.join(" ", assignment.environment().values())).contains(tokens.inventoryFeed());
-        assertThat(tokens.inventoryGrants()).contains(new DemoTokens.Grant(tokens.inventoryFeed(), "operator", null));
+                .noneMatch(argument -> argument.contains(tokens.controller()));
+        assertThat(String.join(" ", assignment.environment().values())).contains(tokens.controller());
+        Path state = directory.resolve("state").toAbsolutePath().normalize();
+        assertThat(assignment.arguments()).contains("--spring.flyway.user=vfleet",
+                "--vfleet.audit.signing.key-file=" + state.resolve("assignment-service/audit-signing.key"),
+                "--vfleet.audit.signing.generate-if-missing=true",
+                "--vfleet.audit.checkpoints.directory=" + state.resolve("audit-checkpoints"));
+        assertThat(tokens.inventoryGrants()).contains(new DemoTokens.Grant(tokens.controller(), "controller", null));
         assertThat(wired.notWired()).isEmpty();
     }
 
     @Test
-    void everyAgentRequiresTheCallerTokenAndTheAssignmentServiceSendsItBothOnlyInTheEnvironment() throws IOException {
+    void everyAgentTakesTheControllersTokenWhichTheAssignmentServiceSendsBothOnlyInTheEnvironmentAndInTheLocalProfile()
+            throws IOException {
         StackWiring.Wired wired = wire(Optional.empty(), Optional.empty());
 
-        String secret = "\"vfleet.agent.caller-tokens[0]\":\"" + tokens.agentCaller() + "\"";
+        String controller = "\"vfleet.security.tokens[0].token\":\"" + tokens.controller() + "\"";
         assertThat(wired.agents().values()).hasSize(3).allSatisfy(agent -> {
-            assertThat(agent.spec().environment().get(ApplicationProperties.ENVIRONMENT_VARIABLE)).contains(secret);
-            assertThat(agent.spec().arguments()).noneMatch(argument -> argument.contains(tokens.agentCaller()));
+            assertThat(agent.spec().environment().get(ApplicationProperties.ENVIRONMENT_VARIABLE))
+                    .contains(controller).contains("\"vfleet.security.tokens[0].role\":\"controller\"");
+            assertThat(agent.spec().arguments()).contains("--spring.profiles.active=local")
+                    .noneMatch(argument -> argument.contains(tokens.controller()));
         });
         ChildProcess.Spec assignment = wired.assignment().spec();
         assertThat(assignment.environment().get(ApplicationProperties.ENVIRONMENT_VARIABLE))
-                .contains("\"vfleet.agents.token\":\"" + tokens.agentCaller() + "\"");
-        assertThat(assignment.arguments()).noneMatch(argument -> argument.contains(tokens.agentCaller()));
+                .contains("\"vfleet.agents.token\":\"" + tokens.controller() + "\"");
+        assertThat(assignment.arguments()).contains("--spring.profiles.active=local")
+                .noneMatch(argument -> argument.contains(tokens.controller()));
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.vfleet.assignment.application;
 
+import io.vfleet.security.Caller;
 import io.vfleet.assignment.application.port.Assignments;
 import io.vfleet.assignment.application.port.AuditLog;
 import io.vfleet.assignment.application.port.DevicesTaken;
@@ -84,12 +85,12 @@ public final class AssignDevices {
         String id = UUID.randomUUID().toString();
         try (Telemetry.Scope scope = telemetry.operation(id)) {
             try {
-                Reservation reservation = transactions.execute(status -> reserve(id, request, idempotencyKey));
+                Reservation reservation = transactions.execute(status -> reserve(id, request, idempotencyKey, caller));
                 if (reservation.repeated()) {
                     log.info(() -> "Idempotency-Key " + idempotencyKey + " answered by assignment " + reservation.assignment().id());
                     return new Outcome(reservation.assignment(), true);
                 }
-                Assignment active = prepare(reservation.assignment());
+                Assignment active = prepare(reservation.assignment(), caller.principal());
                 log.info(() -> active.state() + " on node " + active.node() + " for tenant " + active.tenant() + ": " + active.bdfs());
                 return new Outcome(active, false);
             } catch (AssignmentRefused refused) {
@@ -103,7 +104,7 @@ public final class AssignDevices {
 
     private record Reservation(Assignment assignment, boolean repeated) {}
 
-    private Reservation reserve(String id, AssignRequest request, String idempotencyKey) {
+    private Reservation reserve(String id, AssignRequest request, String idempotencyKey, Caller caller) {
         if (idempotencyKey != null) {
             var earlier = idempotencyKeys.claim(idempotencyKey, request.fingerprint(), id);
             if (earlier.isPresent()) {
@@ -130,7 +131,7 @@ public final class AssignDevices {
                             "taken on node " + node.node() + " by a concurrent assignment"))
                     .toList());
         }
-        audit.append(AuditEvent.of(AuditEvent.Kind.ASSIGNMENT_STATE, reserved, AssignmentState.REQUESTED.name()));
+        audit.append(AuditEvent.of(caller.principal(), AuditEvent.Kind.ASSIGNMENT_STATE, reserved, AssignmentState.REQUESTED.name()));
         return new Reservation(reserved, false);
     }
 
@@ -165,11 +166,11 @@ public final class AssignDevices {
                 new Violation(Violation.Rule.NO_MATCHING_DEVICE, null, "no node " + node + " is known")));
     }
 
-    private Assignment prepare(Assignment requested) {
+    private Assignment prepare(Assignment requested, String principal) {
         Step step = transactions.execute(status -> {
             Assignment locked = assignments.lock(requested.id()).orElseThrow();
             long epoch = epochs.next(locked.node());
-            return new Step(transitions.store(locked.to(AssignmentState.PREPARING)), epoch);
+            return new Step(transitions.store(locked.to(AssignmentState.PREPARING), principal), epoch);
         });
         Assignment preparing = step.assignment();
         Preparation preparation;
@@ -177,16 +178,17 @@ public final class AssignDevices {
             preparation = agents.prepare(preparing.node(), new NodeAgents.PrepareCall(
                     preparing.id(), preparing.tenant(), preparing.bdfs(), preparing.withKvm(), step.epoch()));
         } catch (NodeAgents.AgentUnreachable unreachable) {
-            fail(preparing.id(), "NODE_UNREACHABLE: " + unreachable.getMessage());
+            fail(preparing.id(), "NODE_UNREACHABLE: " + unreachable.getMessage(), principal);
             throw new AssignmentRefused(List.of(new Violation(Violation.Rule.NODE_UNREACHABLE, null,
                     unreachable.getMessage())), preparing.id());
         } catch (NodeAgents.AgentRefused refused) {
-            fail(preparing.id(), "the agent refused: " + refused.answer() + (refused.device() == null ? "" : " on " + refused.device()));
+            fail(preparing.id(), "the agent refused: " + refused.answer() + (refused.device() == null ? "" : " on " + refused.device()),
+                    principal);
             throw AgentRefusals.outcome(AgentRefusals.Operation.PREPARE, refused, preparing.id(), preparing.node(), null);
         }
         List<Violation> split = TenantIoas.check(preparing.devices(), preparation);
         if (!split.isEmpty()) {
-            release.complete(preparing.id());
+            release.complete(preparing.id(), principal);
             throw new AssignmentRefused(split, preparing.id());
         }
         return transactions.execute(status -> {
@@ -197,15 +199,15 @@ public final class AssignDevices {
             }
             Assignment active = locked.activated(preparation);
             tenants.recordIoas(TenantIoas.of(active, preparation));
-            return transitions.store(active);
+            return transitions.store(active, principal);
         });
     }
 
     private record Step(Assignment assignment, long epoch) {}
 
-    private void fail(String id, String reason) {
+    private void fail(String id, String reason, String principal) {
         transactions.executeWithoutResult(status -> assignments.lock(id)
                 .filter(locked -> locked.state() == AssignmentState.PREPARING)
-                .ifPresent(locked -> transitions.store(locked.failed(reason))));
+                .ifPresent(locked -> transitions.store(locked.failed(reason), principal)));
     }
 }

@@ -19,7 +19,9 @@ public final class Conflict extends RuntimeException {
         /** A newer decision about the assignment (a release) reached its node's agent first (STALE_EPOCH). */
         SUPERSEDED,
         /** The node's agent refused the operation. */
-        AGENT_REFUSED
+        AGENT_REFUSED,
+        /** The audit log is not an extension of a checkpoint already signed: it will not be signed again. */
+        LOG_INCONSISTENT
     }
 
     private final Reason reason;

@@ -1,5 +1,6 @@
 package io.vfleet.assignment.application;
 
+import io.vfleet.security.Caller;
 import io.vfleet.assignment.application.port.Assignments;
 import io.vfleet.assignment.application.port.Page;
 import io.vfleet.assignment.application.port.Paging;

@@ -23,11 +23,18 @@ public final class ReconcileFleet {
     private final Topologies topologies;
     private final ReconcileNode reconcile;
     private final Executor executor;
+    private final boolean onRegistration;
 
     public ReconcileFleet(Topologies topologies, ReconcileNode reconcile, Executor executor) {
+        this(topologies, reconcile, executor, true);
+    }
+
+    /** {@code onRegistration} false leaves a re-registered node to the periodic runs, if any. */
+    public ReconcileFleet(Topologies topologies, ReconcileNode reconcile, Executor executor, boolean onRegistration) {
         this.topologies = topologies;
         this.reconcile = reconcile;
         this.executor = executor;
+        this.onRegistration = onRegistration;
     }
 
     /** Reconciles every node of the topology, one after the other, in the calling thread. */
@@ -41,6 +48,9 @@ public final class ReconcileFleet {
 
     /** The node's agent registered again: reconcile it soon, on the executor, not in the caller's thread. */
     public void agentReregistered(String node) {
+        if (!onRegistration) {
+            return;
+        }
         executor.execute(() -> reconcileLogged(node));
     }
 

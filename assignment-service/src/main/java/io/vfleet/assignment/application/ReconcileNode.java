@@ -28,7 +28,7 @@ import org.springframework.transaction.support.TransactionOperations;
  * Makes the database and a node's agent agree, after a crash, an agent restart, or a lost answer:
  * it compares the unfinished assignments of the node with the agent's {@code ListPrepared} and
  * finishes or rolls back each, then releases what the agent holds for no live assignment. Every
- * repair is an audit event.
+ * repair is an audit event, by {@link AuditEvent#RECONCILER}.
  *
  * <p>Assignments changed within {@link #SETTLING} are left alone: another request may be between
  * two of its steps right now, and its own next step will finish it.
@@ -145,11 +145,11 @@ public final class ReconcileNode {
                 if (onAgent != null) {
                     yield Optional.empty();
                 }
-                release.complete(id);
+                release.complete(id, AuditEvent.RECONCILER);
                 yield repaired(Telemetry.Repair.RELEASED_LOST, id + ": ACTIVE but the agent no longer holds it → RELEASED");
             }
             case RELEASING, RESETTING -> {
-                release.complete(id);
+                release.complete(id, AuditEvent.RECONCILER);
                 yield repaired(Telemetry.Repair.FINISHED_RELEASE,
                         id + ": " + assignment.state() + " → RELEASED, finished the release");
             }
@@ -170,7 +170,7 @@ public final class ReconcileNode {
         String id = preparing.id();
         List<Violation> split = TenantIoas.check(preparing.devices(), onAgent.preparation());
         if (!split.isEmpty()) {
-            release.complete(id);
+            release.complete(id, AuditEvent.RECONCILER);
             return repaired(Telemetry.Repair.RELEASED_SPLIT_PREPARE,
                     id + ": PREPARING → RELEASED, the agent's preparation broke group isolation: " + split);
         }
@@ -179,7 +179,7 @@ public final class ReconcileNode {
                 .ifPresent(locked -> {
                     Assignment active = locked.activated(onAgent.preparation());
                     tenants.recordIoas(TenantIoas.of(active, onAgent.preparation()));
-                    transitions.store(active);
+                    transitions.store(active, AuditEvent.RECONCILER);
                 }));
         return repaired(Telemetry.Repair.ACTIVATED, id + ": PREPARING → ACTIVE, the agent had prepared it");
     }
@@ -187,7 +187,7 @@ public final class ReconcileNode {
     private void failIf(String id, AssignmentState expected, String reason) {
         transactions.executeWithoutResult(status -> assignments.lock(id)
                 .filter(locked -> locked.state() == expected)
-                .ifPresent(locked -> transitions.store(locked.failed(reason))));
+                .ifPresent(locked -> transitions.store(locked.failed(reason), AuditEvent.RECONCILER)));
     }
 
     private String releaseOrphan(String node, NodeAgents.Prepared orphan) {
@@ -206,6 +206,6 @@ public final class ReconcileNode {
 
     private void repair(String node, List<String> devices, String assignmentId, String detail) {
         transactions.executeWithoutResult(status -> audit.append(new AuditEvent(0, Instant.now(),
-                AuditEvent.Kind.RECONCILE_REPAIR, null, node, devices, assignmentId, detail)));
+                AuditEvent.RECONCILER, AuditEvent.Kind.RECONCILE_REPAIR, null, node, devices, assignmentId, detail)));
     }
 }

@@ -1,5 +1,6 @@
 package io.vfleet.assignment.application;
 
+import io.vfleet.security.Caller;
 import io.vfleet.assignment.application.port.Assignments;
 import io.vfleet.assignment.application.port.AuditLog;
 import io.vfleet.assignment.application.port.FencingEpochs;
@@ -76,14 +77,17 @@ public final class ReleaseAssignment {
         Assignment assignment = assignments.find(id).filter(found -> caller.sees(found.tenant()))
                 .orElseThrow(() -> new NotFound("no assignment " + id));
         caller.requireToChange(assignment.tenant());
-        return complete(id);
+        return complete(id, caller.principal());
     }
 
-    /** Takes the release from wherever it stands to RELEASED (or leaves a finished assignment as it is). */
-    public Assignment complete(String id) {
+    /**
+     * Takes the release from wherever it stands to RELEASED (or leaves a finished assignment as it
+     * is), on behalf of {@code principal}.
+     */
+    public Assignment complete(String id, String principal) {
         try (Telemetry.Scope scope = telemetry.operation(id)) {
             try {
-                Assignment released = completeInScope(id);
+                Assignment released = completeInScope(id, principal);
                 if (released.state() == AssignmentState.RELEASED) {
                     log.info(() -> "released on node " + released.node() + ": " + released.bdfs());
                 }
@@ -96,25 +100,26 @@ public final class ReleaseAssignment {
         }
     }
 
-    private Assignment completeInScope(String id) {
+    private Assignment completeInScope(String id, String principal) {
         Step step = transactions.execute(status -> {
             Assignment locked = assignments.lock(id).orElseThrow(() -> new NotFound("no assignment " + id));
             return switch (locked.state()) {
                 case RELEASED, FAILED -> new Step(locked, 0, List.of());
                 // Nothing went to the agent yet, so there is nothing to undo there.
-                case REQUESTED -> new Step(transitions.store(locked.failed("released before it was prepared")), 0, List.of());
+                case REQUESTED -> new Step(transitions.store(locked.failed("released before it was prepared"), principal), 0,
+                        List.of());
                 case RESETTING -> new Step(locked, 0, List.of());
                 case PREPARING, ACTIVE, RELEASING -> {
-                    // Holds, then the epoch, then the audit event: every transaction takes the node's
-                    // epoch row before the chain's head, or two of them can wait for each other.
+                    // Holds, then the epoch: every transaction takes them in this order, or two of them
+                    // can wait for each other.
                     List<String> fenced = fenceForScrub(locked);
                     long epoch = epochs.next(locked.node());
                     Assignment releasing = locked.state() == AssignmentState.RELEASING
-                            ? locked : transitions.store(locked.to(AssignmentState.RELEASING));
+                            ? locked : transitions.store(locked.to(AssignmentState.RELEASING), principal);
                     if (!fenced.isEmpty()) {
-                        audit.append(new AuditEvent(0, Instant.now(), AuditEvent.Kind.RESET_STARTED, locked.tenant(),
-                                locked.node(), fenced, id, "the scrub of the release fences " + fenced.size()
-                                        + " free function(s) to reset their set"));
+                        audit.append(new AuditEvent(0, Instant.now(), principal, AuditEvent.Kind.RESET_STARTED,
+                                locked.tenant(), locked.node(), fenced, id, "the scrub of the release fences "
+                                        + fenced.size() + " free function(s) to reset their set"));
                     }
                     yield new Step(releasing, epoch, fenced);
                 }
@@ -140,7 +145,7 @@ public final class ReleaseAssignment {
                         assignments.unfence(id);
                         Assignment resetting = locked.to(AssignmentState.RESETTING);
                         assignments.update(resetting);
-                        audit.append(AuditEvent.of(AuditEvent.Kind.ASSIGNMENT_STATE, resetting,
+                        audit.append(AuditEvent.of(principal, AuditEvent.Kind.ASSIGNMENT_STATE, resetting,
                                 AssignmentState.RESETTING.name() + ": " + detail));
                     }));
         }
@@ -152,8 +157,8 @@ public final class ReleaseAssignment {
             }
             assignments.unfence(id);
             Assignment released = assignments.update(locked.to(AssignmentState.RELEASED));
-            settleScrubs(released, unscrubbed);
-            audit.append(AuditEvent.of(AuditEvent.Kind.ASSIGNMENT_STATE, released, AssignmentState.RELEASED.name()));
+            settleScrubs(released, unscrubbed, principal);
+            audit.append(AuditEvent.of(principal, AuditEvent.Kind.ASSIGNMENT_STATE, released, AssignmentState.RELEASED.name()));
             return released;
         });
     }
@@ -214,7 +219,7 @@ public final class ReleaseAssignment {
      * has closed: until then they wait for it, and any device that was waiting on a set this
      * release closed is scrubbed now.
      */
-    private void settleScrubs(Assignment released, List<String> leftToSetReset) {
+    private void settleScrubs(Assignment released, List<String> leftToSetReset, String principal) {
         NodeTopology topology = topologies.find(released.node()).orElse(null);
         if (topology == null) {
             assignments.markScrubPending(released.node(), tenantOf(released, leftToSetReset));
@@ -226,7 +231,7 @@ public final class ReleaseAssignment {
         Set<String> scrubbed = ScrubBetweenTenants.scrubbedNow(assignments.nodeState(topology));
         if (!scrubbed.isEmpty()) {
             assignments.clearScrubPending(released.node(), scrubbed);
-            audit.append(new AuditEvent(0, Instant.now(), AuditEvent.Kind.DEVICE_SCRUBBED, null,
+            audit.append(new AuditEvent(0, Instant.now(), principal, AuditEvent.Kind.DEVICE_SCRUBBED, null,
                     released.node(), List.copyOf(scrubbed), released.id(), "their reset set closed"));
         }
     }

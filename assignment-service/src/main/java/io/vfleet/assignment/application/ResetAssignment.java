@@ -1,5 +1,6 @@
 package io.vfleet.assignment.application;
 
+import io.vfleet.security.Caller;
 import io.vfleet.assignment.application.port.Assignments;
 import io.vfleet.assignment.application.port.AuditLog;
 import io.vfleet.assignment.application.port.FencingEpochs;
@@ -96,26 +97,26 @@ public final class ResetAssignment {
         if (!visible.bdfs().contains(target)) {
             throw new InvalidRequest("device", target + " is not a device of assignment " + id);
         }
-        Started started = transactions.execute(status -> fence(id, target));
+        Started started = transactions.execute(status -> fence(id, target, caller.principal()));
         List<String> affected;
         try {
             affected = agents.hotReset(started.assignment().node(),
                     new NodeAgents.HotResetCall(id, target, started.epoch(), started.fenced()));
         } catch (NodeAgents.AgentUnreachable unreachable) {
-            finish(started.assignment(), "failed: " + unreachable.getMessage(), List.of());
+            finish(started.assignment(), "failed: " + unreachable.getMessage(), List.of(), caller.principal());
             throw new AssignmentRefused(List.of(new Violation(Violation.Rule.NODE_UNREACHABLE, target,
                     unreachable.getMessage())), id);
         } catch (NodeAgents.AgentRefused refused) {
-            finish(started.assignment(), "refused by the agent: " + refused.answer(), List.of());
+            finish(started.assignment(), "refused by the agent: " + refused.answer(), List.of(), caller.principal());
             throw AgentRefusals.outcome(AgentRefusals.Operation.HOT_RESET, refused, id, started.assignment().node(), target);
         }
-        finish(started.assignment(), "reached " + affected.size() + " function(s)", affected);
+        finish(started.assignment(), "reached " + affected.size() + " function(s)", affected, caller.principal());
         return new Outcome(started.assignment(), affected);
     }
 
     private record Started(Assignment assignment, long epoch, List<String> fenced) {}
 
-    private Started fence(String id, String device) {
+    private Started fence(String id, String device, String principal) {
         Assignment locked = assignments.lock(id).orElseThrow(() -> new NotFound("no assignment " + id));
         if (locked.state() != AssignmentState.ACTIVE) {
             throw new Conflict(Conflict.Reason.WRONG_STATE, "only an ACTIVE assignment can be reset; " + id + " is " + locked.state());
@@ -133,13 +134,13 @@ public final class ResetAssignment {
                     "a free member of the reset set of " + device + " was taken while fencing it")), id);
         }
         long epoch = epochs.next(locked.node());
-        audit.append(new AuditEvent(0, Instant.now(), AuditEvent.Kind.RESET_STARTED, locked.tenant(), locked.node(),
+        audit.append(new AuditEvent(0, Instant.now(), principal, AuditEvent.Kind.RESET_STARTED, locked.tenant(), locked.node(),
                 fenced, id, "hot reset of " + device + " fences " + fenced.size() + " free function(s)"));
         return new Started(locked, epoch, fenced);
     }
 
     /** Lifts the fences; the devices the reset reached that awaited a scrub are scrubbed now. */
-    private void finish(Assignment assignment, String detail, List<String> affected) {
+    private void finish(Assignment assignment, String detail, List<String> affected, String principal) {
         transactions.executeWithoutResult(status -> {
             assignments.unfence(assignment.id());
             Set<String> scrubbed = topologies.find(assignment.node()).map(topology -> {
@@ -148,10 +149,10 @@ public final class ResetAssignment {
                 return pending;
             }).orElse(Set.of());
             assignments.clearScrubPending(assignment.node(), scrubbed);
-            audit.append(new AuditEvent(0, Instant.now(), AuditEvent.Kind.RESET_FINISHED, assignment.tenant(),
+            audit.append(new AuditEvent(0, Instant.now(), principal, AuditEvent.Kind.RESET_FINISHED, assignment.tenant(),
                     assignment.node(), affected, assignment.id(), detail));
             if (!scrubbed.isEmpty()) {
-                audit.append(new AuditEvent(0, Instant.now(), AuditEvent.Kind.DEVICE_SCRUBBED, null, assignment.node(),
+                audit.append(new AuditEvent(0, Instant.now(), principal, AuditEvent.Kind.DEVICE_SCRUBBED, null, assignment.node(),
                         List.copyOf(scrubbed), assignment.id(), "reset with their set by a hot reset"));
             }
         });

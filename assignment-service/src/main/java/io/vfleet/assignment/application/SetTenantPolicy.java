@@ -1,5 +1,7 @@
 package io.vfleet.assignment.application;
 
+import io.vfleet.security.Caller;
+import io.vfleet.security.Role;
 import io.vfleet.assignment.application.port.AuditLog;
 import io.vfleet.assignment.application.port.Tenants;
 import io.vfleet.assignment.domain.AuditEvent;
@@ -25,11 +27,11 @@ public final class SetTenantPolicy {
     }
 
     public TenantPolicy set(Caller caller, TenantPolicy policy) {
-        caller.requireRole(Caller.Role.OPERATOR);
+        caller.requireRole(Role.OPERATOR);
         return transactions.execute(status -> {
             tenants.lock(policy.tenant());
             TenantPolicy saved = tenants.save(policy);
-            audit.append(new AuditEvent(0, Instant.now(), AuditEvent.Kind.TENANT_POLICY, policy.tenant(), null, List.of(),
+            audit.append(new AuditEvent(0, Instant.now(), caller.principal(), AuditEvent.Kind.TENANT_POLICY, policy.tenant(), null, List.of(),
                     null, "max devices " + saved.maxDevices() + ", max pinned bytes " + saved.maxPinnedBytes()
                             + ", noiommu " + (saved.noiommuAllowed() ? "allowed" : "not allowed")));
             return saved;

@@ -7,10 +7,11 @@ import io.vfleet.assignment.domain.AuditEvent;
 
 /**
  * Stores an assignment's new state together with its audit event, in the caller's transaction:
- * every state change is an event, and the event is appended last because it locks the chain's head.
+ * every state change is an event, recorded with the principal that caused it.
  *
  * <p>Lock order in every transaction: tenant row, assignment row, device holds, the node's fencing
- * epoch, the audit chain's head. Taking them in another order lets two transactions deadlock.
+ * epoch. Taking them in another order lets two transactions deadlock. Appending an audit event
+ * takes no lock another transaction waits for.
  */
 final class Transitions {
 
@@ -22,9 +23,9 @@ final class Transitions {
         this.audit = audit;
     }
 
-    Assignment store(Assignment changed) {
+    Assignment store(Assignment changed, String principal) {
         Assignment stored = assignments.update(changed);
-        audit.append(AuditEvent.of(AuditEvent.Kind.ASSIGNMENT_STATE, stored, describe(stored)));
+        audit.append(AuditEvent.of(principal, AuditEvent.Kind.ASSIGNMENT_STATE, stored, describe(stored)));
         return stored;
     }
 

@@ -1,5 +1,6 @@
 package io.vfleet.assignment.application;
 
+import io.vfleet.security.Caller;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vfleet.assignment.domain.Assignment;

@@ -1,5 +1,6 @@
 package io.vfleet.assignment.application;
 
+import io.vfleet.security.Caller;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vfleet.assignment.application.port.Assignments;
@@ -157,6 +158,7 @@ class ReconcileNodeTest extends ServiceTestBase {
 
         assertThat(agents.preparedIds("n1")).isEmpty();
         assertThat(report.repairs()).singleElement().asString().contains("ghost");
+        assertThat(audit.awaitLinked(java.time.Duration.ofSeconds(10))).isZero();
         assertThat(audit.search(new AuditLog.Query(null, null, null, null),
                 new io.vfleet.assignment.application.port.Paging(0, 10)).items())
                 .extracting(AuditEvent::kind).containsExactly(AuditEvent.Kind.RECONCILE_REPAIR);

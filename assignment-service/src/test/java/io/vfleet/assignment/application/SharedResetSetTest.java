@@ -266,7 +266,7 @@ class SharedResetSetTest extends ServiceTestBase {
         assertThat(mvc.delete().uri("/api/v1/assignments/" + acme).header("Authorization", "Bearer operator-token"))
                 .hasStatusOk().bodyJson().extractingPath("$.state").isEqualTo("RELEASED");
 
-        assertThat(jdbc.queryForList("select detail from assignment.audit_events where assignment_id = ? order by sequence",
+        assertThat(jdbc.queryForList("select detail from assignment.audit_events where assignment_id = ? order by id",
                 String.class, acme)).anyMatch(detail -> detail.startsWith("the scrub of the release fences 1"))
                 .anyMatch(detail -> detail.contains("set reset: [" + PORT_0 + "]"));
         assertThat(device(PORT_1).resets()).isGreaterThan(port1Resets);

@@ -9,7 +9,9 @@ import io.vfleet.api.assignment.v1.AssignmentState;
 import io.vfleet.api.assignment.v1.AssignmentsGrpc;
 import io.vfleet.api.assignment.v1.ReleaseRequest;
 import io.vfleet.assignment.AssignmentApplication;
+import io.vfleet.assignment.adapter.persistence.AuditSequencer;
 import io.vfleet.assignment.application.port.Topologies;
+import io.vfleet.assignment.support.AssignmentDatabase;
 import io.vfleet.assignment.support.FakeNodeAgents;
 import io.vfleet.assignment.support.InProcessAgent;
 import io.vfleet.engine.topology.HostTopology;
@@ -185,8 +187,16 @@ public final class AssignmentBenchmark {
         HostTopology host = TopologyLoader.parse(sixteenGpuHost(), "bench-host");
         List<InProcessAgent> agents = new ArrayList<>();
         Map<String, String> properties = new HashMap<>();
-        properties.put("spring.datasource.url", jdbcUrl);
-        properties.put("spring.datasource.username", "postgres");
+        // The service on its own role, migrations on the owner's, and the audit log as deployed:
+        // checkpoints every minute, the sequencer polling at its default pace.
+        properties.put("spring.datasource.url", AssignmentDatabase.jdbcUrl());
+        properties.put("spring.datasource.username", AssignmentDatabase.SERVICE);
+        properties.put("spring.datasource.password", AssignmentDatabase.password());
+        properties.put("spring.flyway.user", AssignmentDatabase.OWNER);
+        properties.put("spring.flyway.password", AssignmentDatabase.password());
+        properties.put("vfleet.audit.checkpoints.interval", "60s");
+        properties.put("vfleet.audit.sequencer.poll", "200ms");
+        properties.put("vfleet.audit.checkpoints.directory", state.resolve("audit-checkpoints").toString());
         properties.put("spring.datasource.hikari.maximum-pool-size", "24");
         properties.put("server.port", "0");
         int port = freeLoopbackPort();
@@ -194,6 +204,7 @@ public final class AssignmentBenchmark {
         properties.put("spring.grpc.server.address", "127.0.0.1");
         properties.put("vfleet.reconcile.on-start", "false");
         properties.put("vfleet.reconcile.interval", "0s");
+        properties.put("spring.profiles.active", "local");
         properties.put("vfleet.security.tokens[0].token", TOKEN);
         properties.put("vfleet.security.tokens[0].role", "operator");
         properties.put("logging.level.root", "WARN");
@@ -248,7 +259,12 @@ public final class AssignmentBenchmark {
             });
         }
         try {
-            return run(steps, warmup, measure);
+            Rate rate = run(steps, warmup, measure);
+            // Where the audit log's share of the time goes: one sequencer round links what committed since the last.
+            AuditSequencer sequencer = service.getBean(AuditSequencer.class);
+            System.out.printf(Locale.ROOT, "  audit sequencer (warm-up included): %d events linked in %d rounds, %.1f per round%n",
+                    sequencer.linked(), sequencer.rounds(), sequencer.linked() / (double) Math.max(1, sequencer.rounds()));
+            return rate;
         } finally {
             channel.shutdownNow();
             service.close();

@@ -15,8 +15,10 @@ import org.springframework.context.annotation.Import;
 @Target(ElementType.TYPE)
 @Retention(RetentionPolicy.RUNTIME)
 @SpringBootTest(properties = {
+        "spring.profiles.active=local",
         "vfleet.security.tokens[0].token=operator-token",
         "vfleet.security.tokens[0].role=operator",
+        "vfleet.security.tokens[0].subject=ops-team",
         "vfleet.security.tokens[1].token=orchestrator-token",
         "vfleet.security.tokens[1].role=orchestrator",
         "vfleet.security.tokens[2].token=acme-token",
@@ -41,4 +43,7 @@ public @interface ServiceTest {
 
     /** The name of the service's in-process gRPC server. */
     String GRPC_IN_PROCESS = "assignment-service-test";
+
+    /** Where the tests' audit signing key and checkpoints are kept (src/test/resources/config/application.properties). */
+    String AUDIT = "target/audit-test";
 }

@@ -1,7 +1,8 @@
 package io.vfleet.inventory.application;
 
 import io.micrometer.core.instrument.MeterRegistry;
-import io.vfleet.inventory.domain.Caller;
+import io.vfleet.security.Caller;
+import io.vfleet.security.Role;
 import io.vfleet.inventory.domain.Change;
 import io.vfleet.inventory.domain.InventorySnapshot;
 import io.vfleet.inventory.domain.RelistRequired;
@@ -42,7 +43,7 @@ public final class ListAndWatch {
 
     /** The whole inventory at the newest committed revision. */
     public InventorySnapshot list(Caller caller) {
-        caller.requireWatcher();
+        caller.requireRole(Role.ORCHESTRATOR, Role.OPERATOR, Role.CONTROLLER);
         return snapshotTransactions.execute(status ->
                 new InventorySnapshot(changeLog.current(), nodes.all(), nodes.allDevices()));
     }
@@ -55,7 +56,7 @@ public final class ListAndWatch {
      * @throws IllegalArgumentException when {@code from} is newer than any committed revision
      */
     public Watch watch(Caller caller, Revision from) {
-        caller.requireWatcher();
+        caller.requireRole(Role.ORCHESTRATOR, Role.OPERATOR, Role.CONTROLLER);
         Revision current = changeLog.current();
         if (current.isBefore(from)) {
             throw new IllegalArgumentException("revision " + from + " is newer than the inventory's newest, " + current);

@@ -2,7 +2,7 @@ package io.vfleet.inventory.application;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.vfleet.inventory.domain.Caller;
+import io.vfleet.security.Caller;
 import io.vfleet.inventory.domain.Change;
 import io.vfleet.inventory.domain.ChangeType;
 import io.vfleet.inventory.domain.Node;

@@ -1,8 +1,9 @@
 package io.vfleet.inventory.application;
 
 import io.micrometer.core.instrument.MeterRegistry;
-import io.vfleet.inventory.domain.AccessDenied;
-import io.vfleet.inventory.domain.Caller;
+import io.vfleet.security.AccessDenied;
+import io.vfleet.security.Caller;
+import io.vfleet.security.Role;
 import io.vfleet.inventory.domain.Node;
 import io.vfleet.inventory.domain.NodeDevice;
 import io.vfleet.inventory.domain.NodeRegistration;
@@ -59,7 +60,7 @@ public final class RegisterNode {
         // The role first, so that only agents learn what a sound registration looks like; the node scope
         // after the rules, so that an agent sending an empty name hears about the name.
         try {
-            caller.requireAgent();
+            caller.requireRole(Role.AGENT);
             rules.check(registration);
             caller.requireAgentOf(registration.name());
         } catch (AccessDenied denied) {

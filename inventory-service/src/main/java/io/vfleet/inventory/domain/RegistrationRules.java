@@ -70,8 +70,8 @@ public final class RegistrationRules {
             problems.add("kernel: required");
         } else {
             String profile = registration.kernel().profile();
-            if (!"v11".equals(profile) && !"linux-6.6".equals(profile)) {
-                problems.add("kernel.profile: '" + profile + "' is not a kernel profile (v11 or linux-6.6)");
+            if (!"v11".equals(profile) && !"linux-6.6".equals(profile) && !"linux-6.12".equals(profile)) {
+                problems.add("kernel.profile: '" + profile + "' is not a kernel profile (v11, linux-6.6 or linux-6.12)");
             }
         }
     }

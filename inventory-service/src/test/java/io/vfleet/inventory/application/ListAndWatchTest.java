@@ -4,15 +4,15 @@ import static io.vfleet.inventory.support.Registrations.agentOf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.vfleet.inventory.domain.AccessDenied;
-import io.vfleet.inventory.domain.Caller;
+import io.vfleet.security.AccessDenied;
+import io.vfleet.security.Caller;
 import io.vfleet.inventory.domain.Change;
 import io.vfleet.inventory.domain.ChangeType;
 import io.vfleet.inventory.domain.InventorySnapshot;
 import io.vfleet.inventory.domain.NodeDevice;
 import io.vfleet.inventory.domain.RelistRequired;
 import io.vfleet.inventory.domain.Revision;
-import io.vfleet.inventory.domain.Role;
+import io.vfleet.security.Role;
 import io.vfleet.inventory.support.InventoryTest;
 import io.vfleet.inventory.support.Registrations;
 import java.time.Duration;
@@ -24,7 +24,7 @@ import org.junit.jupiter.api.TestInfo;
 import org.springframework.beans.factory.annotation.Autowired;
 
 class ListAndWatchTest extends InventoryTest {
-    private static final Caller ORCHESTRATOR = new Caller("test-orchestrator", Role.ORCHESTRATOR, null, "acme");
+    private static final Caller ORCHESTRATOR = Caller.of("test-orchestrator", Role.ORCHESTRATOR, "acme");
 
     @Autowired
     ListAndWatch listAndWatch;
@@ -147,7 +147,7 @@ class ListAndWatchTest extends InventoryTest {
 
     @Test
     void auditorsAndAgentsMayNotWatch() {
-        Caller auditor = new Caller("test-auditor", Role.AUDITOR, null, null);
+        Caller auditor = Caller.of("test-auditor", Role.AUDITOR, null);
 
         assertThatThrownBy(() -> listAndWatch.list(auditor)).isInstanceOf(AccessDenied.class);
         assertThatThrownBy(() -> listAndWatch.watch(agentOf("gpu-01"), Revision.NONE)).isInstanceOf(AccessDenied.class);

@@ -4,7 +4,7 @@ import static io.vfleet.inventory.support.Registrations.agentOf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.vfleet.inventory.domain.AccessDenied;
+import io.vfleet.security.AccessDenied;
 import io.vfleet.inventory.domain.Change;
 import io.vfleet.inventory.domain.DeviceState;
 import io.vfleet.inventory.domain.NodeState;

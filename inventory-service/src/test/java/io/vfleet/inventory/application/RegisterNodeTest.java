@@ -4,7 +4,7 @@ import static io.vfleet.inventory.support.Registrations.agentOf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.vfleet.inventory.domain.AccessDenied;
+import io.vfleet.security.AccessDenied;
 import io.vfleet.inventory.domain.AgentInfo;
 import io.vfleet.inventory.domain.Change;
 import io.vfleet.inventory.domain.ChangeType;
@@ -124,7 +124,7 @@ class RegisterNodeTest extends InventoryTest {
 
         assertThatThrownBy(() -> registerNode.register(agentOf("someone-else"), Registrations.gpuServer(name, 1).build()))
                 .isInstanceOf(AccessDenied.class)
-                .hasMessage("caller agent:someone-else is the agent of node 'someone-else' and may not act for node '" + name + "'");
+                .hasMessage("caller node/someone-else is the agent of node 'someone-else' and may not act for node '" + name + "'");
         assertThat(nodes.find(name)).isEmpty();
     }
 

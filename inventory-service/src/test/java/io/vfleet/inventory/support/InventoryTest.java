@@ -19,7 +19,7 @@ import org.springframework.test.context.DynamicPropertySource;
  * out of each other's way by naming their nodes uniquely ({@link #nodeName}).
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
-@ActiveProfiles("test")
+@ActiveProfiles({"test", "local"})
 @Import(InventoryTest.ClockConfiguration.class)
 public abstract class InventoryTest {
     private static final java.util.concurrent.atomic.AtomicInteger NODES = new java.util.concurrent.atomic.AtomicInteger();

@@ -1,7 +1,7 @@
 package io.vfleet.inventory.support;
 
 import io.vfleet.inventory.domain.AgentInfo;
-import io.vfleet.inventory.domain.Caller;
+import io.vfleet.security.Caller;
 import io.vfleet.inventory.domain.Device;
 import io.vfleet.inventory.domain.IommuGroup;
 import io.vfleet.inventory.domain.IovaWindow;
@@ -10,7 +10,7 @@ import io.vfleet.inventory.domain.NodeRegistration;
 import io.vfleet.inventory.domain.PciId;
 import io.vfleet.inventory.domain.ReservedRegion;
 import io.vfleet.inventory.domain.ResetSet;
-import io.vfleet.inventory.domain.Role;
+import io.vfleet.security.Role;
 import io.vfleet.inventory.domain.Topology;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -45,11 +45,11 @@ public final class Registrations {
 
     /** The agent of {@code node}, as its token would make it. */
     public static Caller agentOf(String node) {
-        return new Caller("agent:" + node, Role.AGENT, node, null);
+        return Caller.agentOf(node);
     }
 
     public static Caller operator() {
-        return new Caller("test-operator", Role.OPERATOR, null, null);
+        return Caller.of("test-operator", Role.OPERATOR, null);
     }
 
     /**

@@ -16,7 +16,8 @@ import io.vfleet.engine.vfio.VfioGroup;
  * The device nodes under {@code /dev} that this host's kernel creates, and what opening each one
  * makes (KERNEL.md §1): {@code /dev/iommu}, {@code /dev/vfio/vfio} (legacy container or compat
  * iommufd), {@code /dev/vfio/<group>} and {@code /dev/vfio/noiommu-<group>}, the device cdevs
- * {@code /dev/vfio/devices/vfioN} ([v11] also {@code noiommu-vfioN}), and {@code /dev/kvm}. A path
+ * {@code /dev/vfio/devices/vfioN} ([v11] also {@code noiommu-vfioN}), and {@code /dev/kvm}; {@code /dev/iommu}
+ * only with CONFIG_IOMMUFD. A path
  * the configuration does not create is ENOENT. Guarded by the host lock.
  */
 final class DeviceNodes {
@@ -46,8 +47,8 @@ final class DeviceNodes {
             throw Errno.ENOENT.exception("empty path");
         }
         FaultInjection.point("struct file for " + path);
-        if (path.equals("/dev/iommu")) {
-            return new IommufdFile(new IommufdContext(false), config.unsafeNoiommuMode());
+        if (path.equals("/dev/iommu") && config.iommufd()) {
+            return new IommufdFile(new IommufdContext(false), config.unsafeNoiommuMode(), config.profile());
         }
         if (path.equals("/dev/kvm")) {
             return new KvmFiles.System(() -> nextVmId++);
@@ -72,7 +73,7 @@ final class DeviceNodes {
             return new VfioContainerFile(new VfioContainer(config.unsafeNoiommuMode()));
         }
         if (config.iommufdVfioContainer()) {
-            return new IommufdFile(new IommufdContext(true), config.unsafeNoiommuMode());
+            return new IommufdFile(new IommufdContext(true), config.unsafeNoiommuMode(), config.profile());
         }
         throw noSuchNode(path);
     }

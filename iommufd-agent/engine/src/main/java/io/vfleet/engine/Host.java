@@ -48,7 +48,7 @@ import java.util.function.Supplier;
  * rebuild the host by replaying the calls on a freshly booted one: an agent restart is not a host
  * reboot. The {@code restore...} methods exist for that replay only.
  */
-public final class Host {
+public final class Host implements Kernel {
     private final ReentrantLock lock = new ReentrantLock();
     private final HostTopology topology;
     private final DeviceRegistry devices;
@@ -80,6 +80,7 @@ public final class Host {
     // ---- processes and memory ----
 
     /** Starts a process; returns its pid. */
+    @Override
     public int spawn(ProcessSpec spec) {
         return locked(() -> {
             int pid = nextPid++;
@@ -91,6 +92,7 @@ public final class Host {
     }
 
     /** The process exits: every file it has open is closed, lowest fd first, then its memory goes. */
+    @Override
     public void exit(int pid) {
         locked(() -> {
             Process process = process(pid);
@@ -105,6 +107,7 @@ public final class Host {
     }
 
     /** mmap of anonymous memory with {@code prot} (PROT_READ 1, PROT_WRITE 2); returns the address. */
+    @Override
     public long mmap(int pid, long length, int prot) {
         return locked(() -> {
             long address = process(pid).memory().mmap(length, prot);
@@ -113,6 +116,7 @@ public final class Host {
         });
     }
 
+    @Override
     public void munmap(int pid, long address, long length) {
         locked(() -> {
             process(pid).memory().munmap(address, length);
@@ -124,6 +128,7 @@ public final class Host {
     // ---- files ----
 
     /** open(2) of a device node; returns the new fd. {@code flags} are accepted as O_RDWR | O_CLOEXEC. */
+    @Override
     public int open(int pid, String path, int flags) {
         return locked(() -> {
             Process process = process(pid);
@@ -134,6 +139,7 @@ public final class Host {
     }
 
     /** close(2). */
+    @Override
     public void close(int pid, int fd) {
         locked(() -> {
             process(pid).files().remove(fd).put();
@@ -143,6 +149,7 @@ public final class Host {
     }
 
     /** ioctl(2): the file behind {@code fd} dispatches the request; the wrong kind of file is ENOTTY. */
+    @Override
     public <R> R ioctl(int pid, int fd, Ioctl<R> request) {
         return locked(() -> {
             Process process = process(pid);

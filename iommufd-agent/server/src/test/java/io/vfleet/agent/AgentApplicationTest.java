@@ -55,6 +55,9 @@ class AgentApplicationTest {
         return SpringApplication.run(AgentApplication.class, "--topology=" + AgentHostsPath.shipped("workstation-gpu-audio"),
                 "--state-dir=" + state, "--grpc-port=0", "--http-port=0", "--spring.grpc.server.address=127.0.0.1",
                 "--spring.grpc.server.inbound.message.max-size=64KB",
+                "--spring.profiles.active=local", "--vfleet.security.tokens[0].token=controller-token",
+                "--vfleet.security.tokens[0].role=controller", "--vfleet.security.tokens[1].token=operator-token",
+                "--vfleet.security.tokens[1].role=operator",
                 // So long that only the write at shutdown can carry a system call over the restart.
                 "--snapshot-delay=1h");
     }
@@ -68,22 +71,22 @@ class AgentApplicationTest {
     void servesHealthTopologyPreparationsAndSystemCallsAndKeepsThemAcrossARestart() throws Exception {
         HealthCheckResponse health = HealthGrpc.newBlockingStub(channel).check(HealthCheckRequest.getDefaultInstance());
         assertThat(health.getStatus()).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
-        var topology = NodeAgentGrpc.newBlockingStub(channel).getTopology(GetTopologyRequest.getDefaultInstance());
+        var topology = nodeAgent().getTopology(GetTopologyRequest.getDefaultInstance());
         assertThat(topology.getHostname()).isEqualTo("workstation-07");
         assertThat(topology.getVfioDevicesList()).extracting(device -> device.getCdevPath())
                 .contains("/dev/vfio/devices/vfio0");
-        var prepared = NodeAgentGrpc.newBlockingStub(channel).prepare(PrepareRequest.newBuilder().setAssignmentId("a-1")
+        var prepared = nodeAgent().prepare(PrepareRequest.newBuilder().setAssignmentId("a-1")
                 .setTenant("acme").addDevices("0000:01:00.0").addDevices("0000:01:00.1").setWithKvm(true).setEpoch(7).build());
 
         StatusRuntimeException refused = org.assertj.core.api.Assertions.catchThrowableOfType(StatusRuntimeException.class, () ->
-                NodeAgentGrpc.newBlockingStub(channel).prepare(PrepareRequest.newBuilder().setAssignmentId("a-2")
+                nodeAgent().prepare(PrepareRequest.newBuilder().setAssignmentId("a-2")
                         .setTenant("globex").addDevices("0000:02:00.0").setEpoch(1).build()));
         assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
         ErrorInfo info = StatusProto.fromThrowable(refused).getDetails(0).unpack(ErrorInfo.class);
         assertThat(info.getReason()).isEqualTo("EPERM");
         assertThat(info.getMetadataMap()).containsEntry("errno", "1").containsEntry("device", "0000:02:00.0");
 
-        var syscalls = SyscallsGrpc.newBlockingStub(channel);
+        var syscalls = syscalls(prepared.getSyscallsCredential());
         long guestRam = syscalls.mmap(MmapRequest.newBuilder().setPid(prepared.getPid()).setLength(2 << 20).setProt(3).build())
                 .getAddr();
         long iova = syscalls.ioctl(IoctlRequest.newBuilder().setPid(prepared.getPid()).setFd(prepared.getIommufd())
@@ -96,16 +99,16 @@ class AgentApplicationTest {
         context = run();
         channel = channel(context);
 
-        var unmapped = SyscallsGrpc.newBlockingStub(channel).ioctl(IoctlRequest.newBuilder().setPid(prepared.getPid())
+        var unmapped = syscalls(prepared.getSyscallsCredential()).ioctl(IoctlRequest.newBuilder().setPid(prepared.getPid())
                 .setFd(prepared.getIommufd()).setIommuIoasUnmap(IommuIoasUnmap.newBuilder().setIoasId(prepared.getIoasId())
                         .setIova(iova).setLength(2 << 20)).build());
         assertThat(unmapped.getIommuIoasUnmap().getLength()).as("the map answered just before the restart is still there")
                 .isEqualTo(2 << 20);
-        var listed = NodeAgentGrpc.newBlockingStub(channel).listPrepared(io.vfleet.api.agent.v1.ListPreparedRequest.getDefaultInstance());
+        var listed = nodeAgent().listPrepared(io.vfleet.api.agent.v1.ListPreparedRequest.getDefaultInstance());
         assertThat(listed.getAssignmentsList()).singleElement().satisfies(assignment ->
                 assertThat(assignment.getPrepared()).isEqualTo(prepared));
         StatusRuntimeException stale = org.assertj.core.api.Assertions.catchThrowableOfType(StatusRuntimeException.class, () ->
-                NodeAgentGrpc.newBlockingStub(channel).release(io.vfleet.api.agent.v1.ReleaseRequest.newBuilder()
+                nodeAgent().release(io.vfleet.api.agent.v1.ReleaseRequest.newBuilder()
                         .setAssignmentId("a-1").setEpoch(6).build()));
         assertThat(stale.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
         assertThat(StatusProto.fromThrowable(stale).getDetails(0).unpack(ErrorInfo.class).getReason()).isEqualTo("STALE_EPOCH");
@@ -114,7 +117,7 @@ class AgentApplicationTest {
     @Test
     void anOversizedMessageIsRefusedByTheTransportNotAsAnInternalError() {
         StatusRuntimeException refused = org.assertj.core.api.Assertions.catchThrowableOfType(StatusRuntimeException.class, () ->
-                SyscallsGrpc.newBlockingStub(channel).ioctl(IoctlRequest.newBuilder().setPid(100).setFd(3)
+                syscalls("operator-token").ioctl(IoctlRequest.newBuilder().setPid(100).setFd(3)
                         .setVfioGroupGetDeviceFd(VfioGroupGetDeviceFd.newBuilder().setName("x".repeat(100_000))).build()));
         assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
     }
@@ -122,16 +125,22 @@ class AgentApplicationTest {
     @Test
     void exposesHealthAndPrometheusMetricsOverHttp() throws Exception {
         StatusRuntimeException refused = org.assertj.core.api.Assertions.catchThrowableOfType(StatusRuntimeException.class, () ->
-                SyscallsGrpc.newBlockingStub(channel).close(io.vfleet.api.agent.v1.CloseRequest.newBuilder()
+                syscalls("operator-token").close(io.vfleet.api.agent.v1.CloseRequest.newBuilder()
                         .setPid(4242).setFd(3).build()));
         assertThat(refused.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
-        NodeAgentGrpc.newBlockingStub(channel).listPrepared(io.vfleet.api.agent.v1.ListPreparedRequest.getDefaultInstance());
+        nodeAgent().listPrepared(io.vfleet.api.agent.v1.ListPreparedRequest.getDefaultInstance());
         int port = context.getBean(Environment.class).getRequiredProperty("local.server.port", Integer.class);
         var http = java.net.http.HttpClient.newHttpClient();
         var health = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/actuator/health/readiness")).build(),
                 java.net.http.HttpResponse.BodyHandlers.ofString());
-        var metrics = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/actuator/prometheus")).build(),
+        var metricsUri = java.net.URI.create("http://127.0.0.1:" + port + "/actuator/prometheus");
+        var metrics = http.send(java.net.http.HttpRequest.newBuilder(metricsUri).header("Authorization", "Bearer operator-token").build(),
                 java.net.http.HttpResponse.BodyHandlers.ofString());
+        var anonymous = http.send(java.net.http.HttpRequest.newBuilder(metricsUri).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        var controller = http.send(java.net.http.HttpRequest.newBuilder(metricsUri).header("Authorization", "Bearer controller-token").build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(anonymous.statusCode()).isEqualTo(401);
+        assertThat(controller.statusCode()).isEqualTo(403);
 
         assertThat(health.statusCode()).isEqualTo(200);
         assertThat(health.body()).contains("UP");
@@ -139,6 +148,20 @@ class AgentApplicationTest {
                 .contains("vfleet_agent_syscall_errors_total{call=\"Close\",errno=\"ESRCH\"")
                 .contains("vfleet_agent_operation_seconds_bucket{operation=\"list_prepared\",outcome=\"ok\"")
                 .contains("vfleet_agent_prepared_assignments");
+    }
+
+    private static NodeAgentGrpc.NodeAgentBlockingStub nodeAgent() {
+        return NodeAgentGrpc.newBlockingStub(channel).withInterceptors(bearer("controller-token"));
+    }
+
+    private static SyscallsGrpc.SyscallsBlockingStub syscalls(String credential) {
+        return SyscallsGrpc.newBlockingStub(channel).withInterceptors(bearer(credential));
+    }
+
+    static io.grpc.ClientInterceptor bearer(String credential) {
+        io.grpc.Metadata headers = new io.grpc.Metadata();
+        headers.put(io.grpc.Metadata.Key.of("authorization", io.grpc.Metadata.ASCII_STRING_MARSHALLER), "Bearer " + credential);
+        return io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(headers);
     }
 
     /** The shipped topologies, by path. */

@@ -9,6 +9,9 @@ package io.vfleet.engine;
  * @param iommufdVfioContainer     {@code CONFIG_IOMMUFD_VFIO_CONTAINER}: {@code /dev/vfio/vfio} is an iommufd
  * @param vfioDeviceCdev           {@code CONFIG_VFIO_DEVICE_CDEV}: {@code /dev/vfio/devices/vfioN} exist
  * @param unsafeNoiommuMode        {@code CONFIG_VFIO_NOIOMMU} with {@code enable_unsafe_noiommu_mode=1}
+ * @param iommufd                  {@code CONFIG_IOMMUFD}: {@code /dev/iommu} exists; a distribution kernel
+ *                                 may lack it (Debian 12's 6.12 does), and then neither the cdev nor
+ *                                 iommufd's container can exist
  */
 public record KernelConfig(
         KernelProfile profile,
@@ -16,7 +19,14 @@ public record KernelConfig(
         boolean vfioContainer,
         boolean iommufdVfioContainer,
         boolean vfioDeviceCdev,
-        boolean unsafeNoiommuMode) {
+        boolean unsafeNoiommuMode,
+        boolean iommufd) {
+
+    /** A kernel with IOMMUFD, as every kernel the engine modelled before the lab's stock one. */
+    public KernelConfig(KernelProfile profile, boolean vfioGroup, boolean vfioContainer, boolean iommufdVfioContainer,
+            boolean vfioDeviceCdev, boolean unsafeNoiommuMode) {
+        this(profile, vfioGroup, vfioContainer, iommufdVfioContainer, vfioDeviceCdev, unsafeNoiommuMode, true);
+    }
 
     /** A typical distribution kernel: groups, the legacy container and the cdev, noiommu off. */
     public static KernelConfig defaults(KernelProfile profile) {
@@ -33,6 +43,11 @@ public record KernelConfig(
         if (iommufdVfioContainer && (!vfioGroup || vfioContainer)) {
             throw new IllegalArgumentException(
                     "kernel.iommufdVfioContainer: needs vfioGroup and no vfioContainer (CONFIG_IOMMUFD_VFIO_CONTAINER depends on VFIO_GROUP && !VFIO_CONTAINER)");
+        }
+        if (!iommufd && (vfioDeviceCdev || iommufdVfioContainer)) {
+            throw new IllegalArgumentException(vfioDeviceCdev
+                    ? "kernel.vfioDeviceCdev: needs iommufd (CONFIG_VFIO_DEVICE_CDEV depends on CONFIG_IOMMUFD)"
+                    : "kernel.iommufdVfioContainer: needs iommufd (CONFIG_IOMMUFD_VFIO_CONTAINER depends on CONFIG_IOMMUFD)");
         }
         if (!vfioGroup && !vfioDeviceCdev) {
             throw new IllegalArgumentException("kernel.vfioDeviceCdev: forced on when vfioGroup is off (there would be no way to open a device)");

@@ -1,9 +1,11 @@
 package io.vfleet.assignment.adapter.grpc;
 
+import com.google.protobuf.ByteString;
 import com.google.protobuf.Timestamp;
 import io.vfleet.api.assignment.v1.AssignedDevice;
 import io.vfleet.api.assignment.v1.AssignmentState;
 import io.vfleet.api.assignment.v1.AuditEvent;
+import io.vfleet.api.assignment.v1.Checkpoint;
 import io.vfleet.api.assignment.v1.DeviceOwner;
 import io.vfleet.api.assignment.v1.DeviceSelector;
 import io.vfleet.api.assignment.v1.Tenant;
@@ -11,6 +13,8 @@ import io.vfleet.api.assignment.v1.TenantIoas;
 import io.vfleet.assignment.application.AssignRequest;
 import io.vfleet.assignment.application.ShowTenant;
 import io.vfleet.assignment.application.port.AuditLog;
+import io.vfleet.assignment.domain.AuditVerification;
+import io.vfleet.tlog.Note;
 import io.vfleet.assignment.domain.Assignment;
 import java.time.Instant;
 
@@ -121,7 +125,35 @@ final class AssignmentMessages {
                 .addAllDevices(event.devices())
                 .setAssignmentId(orEmpty(event.assignmentId()))
                 .setDetail(event.detail())
+                .setPrincipal(event.principal())
                 .build();
+    }
+
+    /** A checkpoint a verification held the log to, with where it came from. */
+    static Checkpoint checkpoint(AuditVerification.Trusted trusted) {
+        return Checkpoint.newBuilder()
+                .setOrigin(trusted.checkpoint().origin())
+                .setSize(trusted.checkpoint().size())
+                .setRootHash(ByteString.copyFrom(trusted.checkpoint().root().bytes()))
+                .setKeyName(trusted.keyName())
+                .setSource(trusted.source())
+                .build();
+    }
+
+    /** A signed checkpoint as published: the note and what it says (read, not trusted: the note is the proof). */
+    static Checkpoint checkpoint(String note) {
+        Checkpoint.Builder message = Checkpoint.newBuilder().setNote(note);
+        try {
+            Note parsed = Note.parse(note);
+            io.vfleet.tlog.Checkpoint body = io.vfleet.tlog.Checkpoint.parse(parsed.text());
+            Note.Signature signature = parsed.signatures().getFirst();
+            message.setOrigin(body.origin()).setSize(body.size())
+                    .setRootHash(ByteString.copyFrom(body.root().bytes()))
+                    .setKeyName(signature.keyName() + "+" + String.format("%08x", signature.keyId()));
+        } catch (Note.Refused | IllegalArgumentException unreadable) {
+            // Only the note itself is then served: a client verifies it anyway.
+        }
+        return message.build();
     }
 
     static DeviceOwner owner(AuditLog.Owner owner) {

@@ -7,8 +7,8 @@ import com.google.rpc.ErrorInfo;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
 import io.vfleet.api.assignment.v1.Violations;
-import io.vfleet.assignment.adapter.security.BearerTokens;
-import io.vfleet.assignment.application.AccessDenied;
+import io.vfleet.security.AccessDenied;
+import io.vfleet.security.Unauthenticated;
 import io.vfleet.assignment.application.Conflict;
 import io.vfleet.assignment.application.InvalidRequest;
 import io.vfleet.assignment.application.NotFound;
@@ -60,7 +60,7 @@ final class AssignmentStatus {
                     status(Code.FAILED_PRECONDITION, "ILLEGAL_TRANSITION", illegal.getMessage());
             case NotFound notFound -> status(Code.NOT_FOUND, "NOT_FOUND", notFound.getMessage());
             case AccessDenied denied -> status(Code.PERMISSION_DENIED, "PERMISSION_DENIED", denied.getMessage());
-            case BearerTokens.Unauthenticated unauthenticated ->
+            case Unauthenticated unauthenticated ->
                     status(Code.UNAUTHENTICATED, "UNAUTHENTICATED", unauthenticated.getMessage());
             case InvalidFields invalid -> invalid(invalid.fields);
             case InvalidRequest invalid -> invalid(List.of(field(invalid.field(),
@@ -120,7 +120,7 @@ final class AssignmentStatus {
         Code code = switch (conflict.reason()) {
             case IDEMPOTENCY_KEY_REUSED -> Code.ALREADY_EXISTS;
             case SUPERSEDED -> Code.ABORTED;
-            case WRONG_STATE, AGENT_REFUSED -> Code.FAILED_PRECONDITION;
+            case WRONG_STATE, AGENT_REFUSED, LOG_INCONSISTENT -> Code.FAILED_PRECONDITION;
         };
         ErrorInfo.Builder info = ErrorInfo.newBuilder().setReason(conflict.reason().name()).setDomain(DOMAIN);
         putAgentAnswer(info, conflict.agent());

@@ -4,6 +4,13 @@ import io.grpc.stub.StreamObserver;
 import io.vfleet.api.assignment.v1.AssignResponse;
 import io.vfleet.api.assignment.v1.AssignmentsGrpc;
 import io.vfleet.api.assignment.v1.BrokenLink;
+import io.vfleet.api.assignment.v1.Checkpoint;
+import io.vfleet.api.assignment.v1.ConsistencyProof;
+import io.vfleet.api.assignment.v1.GetCheckpointRequest;
+import io.vfleet.api.assignment.v1.GetConsistencyProofRequest;
+import io.vfleet.api.assignment.v1.GetInclusionProofRequest;
+import io.vfleet.api.assignment.v1.InclusionProof;
+import io.vfleet.api.assignment.v1.SignCheckpointRequest;
 import io.vfleet.api.assignment.v1.GetAssignmentRequest;
 import io.vfleet.api.assignment.v1.GetDeviceOwnersRequest;
 import io.vfleet.api.assignment.v1.GetDeviceOwnersResponse;
@@ -21,18 +28,22 @@ import io.vfleet.api.assignment.v1.VerifyAuditRequest;
 import io.vfleet.api.assignment.v1.VerifyAuditResponse;
 import io.vfleet.assignment.application.AssignDevices;
 import io.vfleet.assignment.application.AssignRequest;
-import io.vfleet.assignment.application.Caller;
+import io.vfleet.security.Caller;
+import io.vfleet.security.grpc.Callers;
 import io.vfleet.assignment.application.QueryAssignments;
+import io.vfleet.assignment.application.ProveAudit;
 import io.vfleet.assignment.application.QueryAudit;
 import io.vfleet.assignment.application.ReleaseAssignment;
 import io.vfleet.assignment.application.ResetAssignment;
 import io.vfleet.assignment.application.SetTenantPolicy;
+import io.vfleet.assignment.application.SignCheckpoint;
 import io.vfleet.assignment.application.ShowTenant;
 import io.vfleet.assignment.application.port.Assignments;
 import io.vfleet.assignment.application.port.AuditLog;
 import io.vfleet.assignment.application.port.Page;
 import io.vfleet.assignment.application.port.Paging;
 import io.vfleet.assignment.domain.Assignment;
+import io.vfleet.assignment.domain.AuditVerification;
 import io.vfleet.assignment.domain.TenantPolicy;
 import java.time.Instant;
 import java.util.function.Supplier;
@@ -41,7 +52,7 @@ import org.springframework.stereotype.Component;
 /**
  * {@code vfleet.assignment.v1.Assignments}: each call checks the form of its fields, calls the use
  * case the REST controller calls, and translates the answer; failures are translated once, by
- * {@link AssignmentStatus}. The caller is the one {@link BearerTokenInterceptor} authenticated.
+ * {@link AssignmentStatus}. The caller is the one the shared {@code CallerInterceptor} authenticated.
  */
 @Component
 class AssignmentsService extends AssignmentsGrpc.AssignmentsImplBase {
@@ -49,7 +60,8 @@ class AssignmentsService extends AssignmentsGrpc.AssignmentsImplBase {
     /** The use cases behind the service: the same beans the REST controllers call. */
     @Component
     record UseCases(AssignDevices assign, QueryAssignments query, ReleaseAssignment release, ResetAssignment reset,
-            SetTenantPolicy setPolicy, ShowTenant showTenant, QueryAudit audit) {}
+            SetTenantPolicy setPolicy, ShowTenant showTenant, QueryAudit audit, ProveAudit proofs,
+            SignCheckpoint signCheckpoint) {}
 
     private final UseCases useCases;
 
@@ -163,12 +175,15 @@ class AssignmentsService extends AssignmentsGrpc.AssignmentsImplBase {
                     fields.instant("to", request.hasTo(), request.getTo()));
             Paging paging = fields.paging(request.getPage(), request.getSize());
             fields.requireValid();
-            Page<io.vfleet.assignment.domain.AuditEvent> page = useCases.audit().events(caller(), query, paging);
+            QueryAudit.Answer<Page<io.vfleet.assignment.domain.AuditEvent>> answer =
+                    useCases.audit().events(caller(), query, paging);
+            Page<io.vfleet.assignment.domain.AuditEvent> page = answer.value();
             return ListAuditEventsResponse.newBuilder()
                     .addAllEvents(page.items().stream().map(AssignmentMessages::auditEvent).toList())
                     .setPage(page.page())
                     .setSize(page.size())
                     .setTotal(page.total())
+                    .setUnlinked(answer.unlinked())
                     .build();
         });
     }
@@ -182,11 +197,12 @@ class AssignmentsService extends AssignmentsGrpc.AssignmentsImplBase {
             Instant at = fields.instant("at", request.hasAt(), request.getAt());
             fields.requireValid();
             Instant when = at == null ? Instant.now() : at;
+            QueryAudit.Answer<java.util.List<AuditLog.Owner>> answer = useCases.audit().owners(caller(), device, node, when);
             return GetDeviceOwnersResponse.newBuilder()
                     .setDevice(device)
                     .setAt(AssignmentMessages.timestamp(when))
-                    .addAllOwners(useCases.audit().owners(caller(), device, node, when).stream()
-                            .map(AssignmentMessages::owner).toList())
+                    .addAllOwners(answer.value().stream().map(AssignmentMessages::owner).toList())
+                    .setUnlinked(answer.unlinked())
                     .build();
         });
     }
@@ -194,22 +210,79 @@ class AssignmentsService extends AssignmentsGrpc.AssignmentsImplBase {
     @Override
     public void verifyAudit(VerifyAuditRequest request, StreamObserver<VerifyAuditResponse> responses) {
         answer(responses, () -> {
-            AuditLog.Verification verification = useCases.audit().verify(caller());
+            String presented = request.getCheckpoint().isEmpty() ? null : request.getCheckpoint();
+            if (presented != null) {
+                RequestFields fields = new RequestFields();
+                fields.checkpointNote("checkpoint", presented);
+                fields.requireValid();
+            }
+            QueryAudit.Answer<AuditVerification.Result> answer = useCases.audit().verify(caller(), presented);
+            AuditVerification.Result result = answer.value();
             VerifyAuditResponse.Builder response = VerifyAuditResponse.newBuilder()
-                    .setIntact(verification.firstBroken().isEmpty())
-                    .setChecked(verification.checked());
-            verification.firstBroken().ifPresent(broken -> response.setFirstBroken(
-                    BrokenLink.newBuilder().setSequence(broken.sequence()).setReason(broken.reason())));
+                    .setIntact(result.intact())
+                    .setChecked(result.checked())
+                    .setSize(result.size())
+                    .setUnlinked(answer.unlinked());
+            result.checkpoints().forEach(trusted -> response.addCheckpoints(AssignmentMessages.checkpoint(trusted)));
+            result.problem().ifPresent(found -> response.setFirstBroken(BrokenLink.newBuilder()
+                    .setSequence(found.sequence()).setReason(found.detail()).setProblem(found.problem().name())));
             return response.build();
         });
     }
 
+    @Override
+    public void getCheckpoint(GetCheckpointRequest request, StreamObserver<Checkpoint> responses) {
+        answer(responses, () -> {
+            RequestFields fields = new RequestFields();
+            long size = fields.nonNegativeLong("size", request.getSize());
+            fields.requireValid();
+            String note = request.hasSize()
+                    ? useCases.proofs().checkpoint(caller(), size)
+                    : useCases.proofs().latestCheckpoint(caller());
+            return AssignmentMessages.checkpoint(note);
+        });
+    }
+
+    @Override
+    public void signCheckpoint(SignCheckpointRequest request, StreamObserver<Checkpoint> responses) {
+        answer(responses, () -> AssignmentMessages.checkpoint(useCases.signCheckpoint().sign(caller()).note()));
+    }
+
+    @Override
+    public void getInclusionProof(GetInclusionProofRequest request, StreamObserver<InclusionProof> responses) {
+        answer(responses, () -> {
+            RequestFields fields = new RequestFields();
+            long sequence = fields.nonNegativeLong("sequence", request.getSequence());
+            long treeSize = fields.nonNegativeLong("tree_size", request.getTreeSize());
+            fields.requireValid();
+            ProveAudit.Inclusion inclusion = useCases.proofs().inclusion(caller(), sequence, treeSize);
+            InclusionProof.Builder proof = InclusionProof.newBuilder()
+                    .setEvent(AssignmentMessages.auditEvent(inclusion.event()))
+                    .setTreeSize(inclusion.treeSize());
+            if (inclusion.leafHash() != null) {
+                proof.setLeafHash(com.google.protobuf.ByteString.copyFrom(inclusion.leafHash().bytes()));
+            }
+            inclusion.path().forEach(hash -> proof.addPath(com.google.protobuf.ByteString.copyFrom(hash.bytes())));
+            return proof.build();
+        });
+    }
+
+    @Override
+    public void getConsistencyProof(GetConsistencyProofRequest request, StreamObserver<ConsistencyProof> responses) {
+        answer(responses, () -> {
+            RequestFields fields = new RequestFields();
+            long from = fields.nonNegativeLong("from", request.getFrom());
+            long to = fields.nonNegativeLong("to", request.getTo());
+            fields.requireValid();
+            ProveAudit.Consistency consistency = useCases.proofs().consistency(caller(), from, to);
+            ConsistencyProof.Builder proof = ConsistencyProof.newBuilder().setFrom(from).setTo(to);
+            consistency.proof().forEach(hash -> proof.addProof(com.google.protobuf.ByteString.copyFrom(hash.bytes())));
+            return proof.build();
+        });
+    }
+
     private static Caller caller() {
-        Caller caller = BearerTokenInterceptor.CALLER.get();
-        if (caller == null) {
-            throw new AssertionError("every call passes BearerTokenInterceptor first");
-        }
-        return caller;
+        return Callers.current();
     }
 
     /** Answers the call with what {@code call} returns, or with the status its failure translates to. */

@@ -98,6 +98,19 @@ final class RequestFields {
         return unsigned;
     }
 
+    /** A signed checkpoint's form (whether a trusted key signed it is what verifying answers). */
+    void checkpointNote(String field, String note) {
+        if (note.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > io.vfleet.tlog.Note.MAX_BYTES) {
+            fault(field, "must be at most " + io.vfleet.tlog.Note.MAX_BYTES + " bytes");
+            return;
+        }
+        try {
+            io.vfleet.tlog.Checkpoint.parse(io.vfleet.tlog.Note.parse(note).text());
+        } catch (io.vfleet.tlog.Note.Refused | IllegalArgumentException malformed) {
+            fault(field, "must be a signed checkpoint: " + malformed.getMessage());
+        }
+    }
+
     /** The page and size of a listing; a size of 0 means the default. */
     Paging paging(int page, int size) {
         int effectiveSize = size == 0 ? DEFAULT_PAGE_SIZE : size;

@@ -5,7 +5,7 @@ import io.vfleet.assignment.adapter.web.AssignmentBodies.AssignmentBody;
 import io.vfleet.assignment.adapter.web.AssignmentBodies.ResetBody;
 import io.vfleet.assignment.adapter.web.AssignmentBodies.ResetOutcomeBody;
 import io.vfleet.assignment.application.AssignDevices;
-import io.vfleet.assignment.application.Caller;
+import io.vfleet.security.Caller;
 import io.vfleet.assignment.application.QueryAssignments;
 import io.vfleet.assignment.application.ReleaseAssignment;
 import io.vfleet.assignment.application.ResetAssignment;

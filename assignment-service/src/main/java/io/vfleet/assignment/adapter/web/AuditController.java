@@ -1,56 +1,99 @@
 package io.vfleet.assignment.adapter.web;
 
-import io.vfleet.assignment.application.Caller;
+import io.vfleet.assignment.application.InvalidRequest;
+import io.vfleet.assignment.application.ProveAudit;
 import io.vfleet.assignment.application.QueryAudit;
+import io.vfleet.assignment.application.SignCheckpoint;
 import io.vfleet.assignment.application.port.AuditLog;
+import io.vfleet.assignment.application.port.Page;
 import io.vfleet.assignment.application.port.Paging;
 import io.vfleet.assignment.domain.AuditEvent;
+import io.vfleet.assignment.domain.AuditVerification;
+import io.vfleet.security.Caller;
+import io.vfleet.tlog.Checkpoint;
+import io.vfleet.tlog.Hash;
+import io.vfleet.tlog.Note;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.Pattern;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
-/** {@code /api/v1/audit}: the events, who owned a device when, and the chain's integrity. */
+/**
+ * {@code /api/v1/audit}: the events, who owned a device when, whether the log is the one its signed
+ * checkpoints vouch for, the checkpoints themselves (C2SP signed notes, as text), and inclusion and
+ * consistency proofs (RFC 9162) against them.
+ *
+ * <p>Answers that read the log say {@code unlinked}: how many events committed before the question
+ * were not in the log yet when it was answered (0 unless the log lags by more than the read wait).
+ */
 @RestController
 @RequestMapping("/api/v1/audit")
 class AuditController {
 
-    private final QueryAudit audit;
+    private static final MediaType NOTE = new MediaType("text", "plain", StandardCharsets.UTF_8);
 
-    AuditController(QueryAudit audit) {
+    private final QueryAudit audit;
+    private final ProveAudit proofs;
+    private final SignCheckpoint sign;
+
+    AuditController(QueryAudit audit, ProveAudit proofs, SignCheckpoint sign) {
         this.audit = audit;
+        this.proofs = proofs;
+        this.sign = sign;
     }
 
-    record EventBody(long sequence, Instant at, String kind, String tenant, String node, List<String> devices,
-            String assignmentId, String detail) {
+    record EventBody(long sequence, Instant at, String principal, String kind, String tenant, String node,
+            List<String> devices, String assignmentId, String detail) {
 
         static EventBody of(AuditEvent event) {
-            return new EventBody(event.sequence(), event.at(), event.kind().name(), event.tenant(), event.node(),
-                    event.devices(), event.assignmentId(), event.detail());
+            return new EventBody(event.sequence(), event.at(), event.principal(), event.kind().name(), event.tenant(),
+                    event.node(), event.devices(), event.assignmentId(), event.detail());
         }
     }
 
-    record OwnersBody(String device, Instant at, List<AuditLog.Owner> owners) {}
+    record EventsBody(List<EventBody> items, int page, int size, long total, long unlinked) {}
 
-    record BrokenLinkBody(long sequence, String reason) {}
+    record OwnersBody(String device, Instant at, List<AuditLog.Owner> owners, long unlinked) {}
 
-    record VerificationBody(boolean intact, long checked, BrokenLinkBody firstBroken) {}
+    /** The first problem: its kind, the event it is at (0 when none), and what happened. */
+    record ProblemBody(String problem, long sequence, String reason) {}
+
+    record CheckpointBody(String origin, long size, String rootHash, String keyName, String source) {}
+
+    record VerificationBody(boolean intact, long checked, long size, ProblemBody firstBroken,
+            List<CheckpointBody> checkpoints, long unlinked) {}
+
+    record InclusionBody(long sequence, long treeSize, String leafHash, List<String> path, EventBody event) {}
+
+    record ConsistencyBody(long from, long to, List<String> proof) {}
 
     @GetMapping("/events")
-    PageBody<EventBody> events(Caller caller,
+    EventsBody events(Caller caller,
             @RequestParam(required = false) @Pattern(regexp = AssignmentBodies.BDF) String device,
             @RequestParam(required = false) @Pattern(regexp = AssignmentBodies.NAME) String tenant,
             @RequestParam(required = false) Instant from,
             @RequestParam(required = false) Instant to,
             @RequestParam(defaultValue = "0") @Min(0) int page,
             @RequestParam(defaultValue = "50") @Min(1) @Max(Paging.MAX_SIZE) int size) {
-        return PageBody.of(audit.events(caller, new AuditLog.Query(device, tenant, from, to), new Paging(page, size))
-                .map(EventBody::of));
+        QueryAudit.Answer<Page<AuditEvent>> answer =
+                audit.events(caller, new AuditLog.Query(device, tenant, from, to), new Paging(page, size));
+        Page<AuditEvent> events = answer.value();
+        return new EventsBody(events.items().stream().map(EventBody::of).toList(), events.page(), events.size(),
+                events.total(), answer.unlinked());
     }
 
     @GetMapping("/owner")
@@ -59,14 +102,114 @@ class AuditController {
             @RequestParam(required = false) @Pattern(regexp = AssignmentBodies.NAME) String node,
             @RequestParam(required = false) Instant at) {
         Instant when = at == null ? Instant.now() : at;
-        return new OwnersBody(device, when, audit.owners(caller, device, node, when));
+        QueryAudit.Answer<List<AuditLog.Owner>> answer = audit.owners(caller, device, node, when);
+        return new OwnersBody(device, when, answer.value(), answer.unlinked());
     }
 
+    /** Verifies the log against the checkpoints in the database and in the archive outside it. */
     @GetMapping("/verify")
     VerificationBody verify(Caller caller) {
-        AuditLog.Verification verification = audit.verify(caller);
-        return new VerificationBody(verification.firstBroken().isEmpty(), verification.checked(),
-                verification.firstBroken().map(broken -> new BrokenLinkBody(broken.sequence(), broken.reason()))
-                        .orElse(null));
+        return verification(audit.verify(caller, null));
+    }
+
+    /** Also against a checkpoint the caller kept: its signed note, as the body. */
+    @PostMapping(path = "/verify", consumes = MediaType.TEXT_PLAIN_VALUE)
+    VerificationBody verifyAgainst(Caller caller, @RequestBody String checkpoint) {
+        requireNote(checkpoint);
+        return verification(audit.verify(caller, checkpoint));
+    }
+
+    @GetMapping(path = "/checkpoints/latest", produces = MediaType.TEXT_PLAIN_VALUE)
+    ResponseEntity<String> latestCheckpoint(Caller caller) {
+        return note(proofs.latestCheckpoint(caller));
+    }
+
+    @GetMapping(path = "/checkpoints/{size}", produces = MediaType.TEXT_PLAIN_VALUE)
+    ResponseEntity<String> checkpoint(Caller caller, @PathVariable @Min(0) long size) {
+        return note(proofs.checkpoint(caller, size));
+    }
+
+    /** Signs a checkpoint of the log as it stands now. */
+    @PostMapping(path = "/checkpoints", produces = MediaType.TEXT_PLAIN_VALUE)
+    ResponseEntity<String> signCheckpoint(Caller caller) {
+        Checkpoint.Signed signed = sign.sign(caller);
+        return ResponseEntity.created(URI.create("/api/v1/audit/checkpoints/" + signed.checkpoint().size()))
+                .contentType(NOTE).body(signed.note());
+    }
+
+    /** The audit path of event {@code sequence} in the tree of {@code treeSize} events (RFC 9162 2.1.3). */
+    @GetMapping("/proofs/inclusion")
+    InclusionBody inclusion(Caller caller, @RequestParam long sequence, @RequestParam long treeSize) {
+        ProveAudit.Inclusion inclusion = proofs.inclusion(caller, sequence, treeSize);
+        return new InclusionBody(inclusion.event().sequence(), inclusion.treeSize(),
+                inclusion.leafHash() == null ? null : inclusion.leafHash().base64(), base64(inclusion.path()),
+                EventBody.of(inclusion.event()));
+    }
+
+    /**
+     * The proof that the tree of {@code from} events is a prefix of the tree of {@code to} (RFC 9162
+     * 2.1.4): JSON, or one base64 hash per line for {@code Accept: text/plain}, as witnesses read it.
+     */
+    @GetMapping("/proofs/consistency")
+    ResponseEntity<?> consistency(Caller caller, @RequestParam long from, @RequestParam long to,
+            @RequestHeader(name = HttpHeaders.ACCEPT, required = false) String accept) {
+        ProveAudit.Consistency consistency = proofs.consistency(caller, from, to);
+        List<String> proof = base64(consistency.proof());
+        if (wantsText(accept)) {
+            StringBuilder lines = new StringBuilder();
+            proof.forEach(hash -> lines.append(hash).append('\n'));
+            return ResponseEntity.ok().contentType(NOTE).body(lines.toString());
+        }
+        return ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON).body(new ConsistencyBody(from, to, proof));
+    }
+
+    private static VerificationBody verification(QueryAudit.Answer<AuditVerification.Result> answer) {
+        AuditVerification.Result result = answer.value();
+        return new VerificationBody(result.intact(), result.checked(), result.size(),
+                result.problem().map(found -> new ProblemBody(found.problem().name(), found.sequence(), found.detail()))
+                        .orElse(null),
+                result.checkpoints().stream().map(trusted -> new CheckpointBody(trusted.checkpoint().origin(),
+                        trusted.checkpoint().size(), trusted.checkpoint().root().base64(), trusted.keyName(),
+                        trusted.source())).toList(),
+                answer.unlinked());
+    }
+
+    private static ResponseEntity<String> note(String note) {
+        return ResponseEntity.ok().contentType(NOTE).body(note);
+    }
+
+    /** Only the form is checked here; whether a trusted key signed it is what verifying answers. */
+    private static void requireNote(String checkpoint) {
+        if (checkpoint.getBytes(StandardCharsets.UTF_8).length > Note.MAX_BYTES) {
+            throw new InvalidRequest("checkpoint", "a signed checkpoint is at most " + Note.MAX_BYTES + " bytes");
+        }
+        try {
+            Checkpoint.parse(Note.parse(checkpoint).text());
+        } catch (Note.Refused | IllegalArgumentException malformed) {
+            throw new InvalidRequest("checkpoint", "the body is not a signed checkpoint: " + malformed.getMessage());
+        }
+    }
+
+    /** Whether the caller asks for text before JSON. */
+    private static boolean wantsText(String accept) {
+        if (accept == null) {
+            return false;
+        }
+        for (MediaType type : MediaType.parseMediaTypes(accept)) {
+            if (type.isWildcardType()) {
+                continue;
+            }
+            if (type.isCompatibleWith(MediaType.TEXT_PLAIN)) {
+                return true;
+            }
+            if (type.isCompatibleWith(MediaType.APPLICATION_JSON)) {
+                return false;
+            }
+        }
+        return false;
+    }
+
+    private static List<String> base64(List<Hash> hashes) {
+        return hashes.stream().map(Hash::base64).toList();
     }
 }

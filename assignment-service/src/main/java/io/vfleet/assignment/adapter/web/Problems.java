@@ -1,7 +1,6 @@
 package io.vfleet.assignment.adapter.web;
 
-import io.vfleet.assignment.adapter.security.BearerTokens;
-import io.vfleet.assignment.application.AccessDenied;
+import io.vfleet.security.AccessDenied;
 import io.vfleet.assignment.application.Conflict;
 import io.vfleet.assignment.application.InvalidRequest;
 import io.vfleet.assignment.application.NotFound;
@@ -67,13 +66,6 @@ class Problems extends ResponseEntityExceptionHandler {
     @ExceptionHandler
     ProblemDetail denied(AccessDenied denied) {
         return problem(HttpStatus.FORBIDDEN, "forbidden", "Forbidden", denied.getMessage());
-    }
-
-    @ExceptionHandler
-    ResponseEntity<ProblemDetail> unauthenticated(BearerTokens.Unauthenticated unauthenticated) {
-        return ResponseEntity.status(HttpStatus.UNAUTHORIZED)
-                .header(HttpHeaders.WWW_AUTHENTICATE, "Bearer")
-                .body(problem(HttpStatus.UNAUTHORIZED, "unauthenticated", "Unauthenticated", unauthenticated.getMessage()));
     }
 
     @ExceptionHandler

@@ -1,6 +1,6 @@
 package io.vfleet.assignment.adapter.web;
 
-import io.vfleet.assignment.application.Caller;
+import io.vfleet.security.Caller;
 import io.vfleet.assignment.application.SetTenantPolicy;
 import io.vfleet.assignment.application.ShowTenant;
 import io.vfleet.assignment.domain.TenantIoas;

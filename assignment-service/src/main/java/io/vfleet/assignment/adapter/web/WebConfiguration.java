@@ -1,68 +1,45 @@
 package io.vfleet.assignment.adapter.web;
 
-import io.vfleet.assignment.adapter.security.BearerTokens;
-import io.vfleet.assignment.application.Caller;
-import java.util.List;
-import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import io.vfleet.security.Caller;
+import io.vfleet.security.Role;
+import io.vfleet.security.web.RestAccess;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.core.MethodParameter;
-import org.springframework.web.bind.support.WebDataBinderFactory;
-import org.springframework.web.context.request.NativeWebRequest;
-import org.springframework.web.context.request.RequestAttributes;
-import org.springframework.web.method.support.HandlerMethodArgumentResolver;
-import org.springframework.web.method.support.ModelAndViewContainer;
-import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
-import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
-import tools.jackson.databind.json.JsonMapper;
+import org.springframework.http.HttpMethod;
 
 /**
- * Bearer-token authentication on {@code /api/**} and on the Prometheus scrape, and the authenticated
- * {@link Caller} as a controller argument. {@code /actuator/health/**} stays open for probes.
+ * Who may call what over REST, one table (see {@link RestAccess}): the probes, the dashboard's page and
+ * the OpenAPI document are open; the API needs a role; the Prometheus scrape is for operators and
+ * auditors, since the metrics name tenants' errors and the fleet's load. A tenant's scope is the use
+ * cases' to check, on the authenticated {@link Caller} every controller gets as an argument.
  */
 @Configuration(proxyBeanMethods = false)
-class WebConfiguration implements WebMvcConfigurer {
+class WebConfiguration {
 
     static {
         // The caller comes from the bearer token, not from the request: keep it out of the OpenAPI description.
         org.springdoc.core.utils.SpringDocUtils.getConfig().addRequestWrapperToIgnore(Caller.class);
     }
 
-    private final BearerTokens tokens;
-
-    WebConfiguration(BearerTokens tokens) {
-        this.tokens = tokens;
-    }
-
     @Bean
-    FilterRegistrationBean<MetricsTokenFilter> metricsTokenFilter(JsonMapper json) {
-        FilterRegistrationBean<MetricsTokenFilter> registration = new FilterRegistrationBean<>(new MetricsTokenFilter(tokens, json));
-        registration.addUrlPatterns("/actuator/prometheus");
-        return registration;
-    }
-
-    @Override
-    public void addInterceptors(InterceptorRegistry registry) {
-        registry.addInterceptor(new BearerTokenInterceptor(tokens)).addPathPatterns("/api/**");
-    }
-
-    @Override
-    public void addArgumentResolvers(List<HandlerMethodArgumentResolver> resolvers) {
-        resolvers.add(new HandlerMethodArgumentResolver() {
-            @Override
-            public boolean supportsParameter(MethodParameter parameter) {
-                return parameter.getParameterType() == Caller.class;
-            }
-
-            @Override
-            public Object resolveArgument(MethodParameter parameter, ModelAndViewContainer container,
-                    NativeWebRequest request, WebDataBinderFactory binders) {
-                Object caller = request.getAttribute(BearerTokenInterceptor.CALLER, RequestAttributes.SCOPE_REQUEST);
-                if (caller == null) {
-                    throw new AssertionError("every /api request passes BearerTokenInterceptor first");
-                }
-                return caller;
-            }
-        });
+    RestAccess restAccess() {
+        Role[] readers = {Role.ORCHESTRATOR, Role.OPERATOR, Role.AUDITOR};
+        Role[] actors = {Role.ORCHESTRATOR, Role.OPERATOR};
+        return new RestAccess()
+                .open("/actuator/health", "/actuator/health/**", "/dashboard", "/dashboard/", "/dashboard/**",
+                        "/v3/api-docs", "/v3/api-docs/**", "/swagger-ui.html", "/swagger-ui/**")
+                .allow(HttpMethod.POST, "/api/v1/assignments", actors)
+                .allow(HttpMethod.GET, "/api/v1/assignments", readers)
+                .allow(HttpMethod.GET, "/api/v1/assignments/{id}", readers)
+                .allow(HttpMethod.DELETE, "/api/v1/assignments/{id}", actors)
+                .allow(HttpMethod.POST, "/api/v1/assignments/{id}/reset", actors)
+                .allow(HttpMethod.PUT, "/api/v1/tenants/{tenant}", Role.OPERATOR)
+                .allow(HttpMethod.GET, "/api/v1/tenants/{tenant}", readers)
+                .allow(HttpMethod.GET, "/api/v1/audit/**", Role.OPERATOR, Role.AUDITOR)
+                // Verifying against a checkpoint one kept, and signing a checkpoint now: still only reading the log.
+                .allow(HttpMethod.POST, "/api/v1/audit/verify", Role.OPERATOR, Role.AUDITOR)
+                .allow(HttpMethod.POST, "/api/v1/audit/checkpoints", Role.OPERATOR, Role.AUDITOR)
+                .allow(HttpMethod.GET, "/api/v1/dashboard", Role.OPERATOR, Role.AUDITOR)
+                .allow(HttpMethod.GET, "/actuator/prometheus", Role.OPERATOR, Role.AUDITOR);
     }
 }

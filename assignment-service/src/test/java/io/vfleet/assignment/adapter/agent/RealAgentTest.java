@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.vfleet.assignment.application.AssignDevices;
 import io.vfleet.assignment.application.AssignRequest;
-import io.vfleet.assignment.application.Caller;
+import io.vfleet.security.Caller;
 import io.vfleet.assignment.application.ReconcileNode;
 import io.vfleet.assignment.application.ReleaseAssignment;
 import io.vfleet.assignment.application.ResetAssignment;

@@ -19,21 +19,31 @@ import io.vfleet.api.assignment.v1.AssignResponse;
 import io.vfleet.api.assignment.v1.Assignment;
 import io.vfleet.api.assignment.v1.AssignmentState;
 import io.vfleet.api.assignment.v1.AssignmentsGrpc;
+import io.vfleet.api.assignment.v1.Checkpoint;
+import io.vfleet.api.assignment.v1.ConsistencyProof;
 import io.vfleet.api.assignment.v1.DeviceSelector;
 import io.vfleet.api.assignment.v1.GetAssignmentRequest;
+import io.vfleet.api.assignment.v1.GetCheckpointRequest;
+import io.vfleet.api.assignment.v1.GetConsistencyProofRequest;
 import io.vfleet.api.assignment.v1.GetDeviceOwnersRequest;
+import io.vfleet.api.assignment.v1.GetInclusionProofRequest;
 import io.vfleet.api.assignment.v1.GetTenantRequest;
+import io.vfleet.api.assignment.v1.InclusionProof;
 import io.vfleet.api.assignment.v1.ListAssignmentsRequest;
 import io.vfleet.api.assignment.v1.ListAuditEventsRequest;
 import io.vfleet.api.assignment.v1.ReleaseRequest;
 import io.vfleet.api.assignment.v1.ResetRequest;
 import io.vfleet.api.assignment.v1.SetTenantPolicyRequest;
+import io.vfleet.api.assignment.v1.SignCheckpointRequest;
 import io.vfleet.api.assignment.v1.Tenant;
 import io.vfleet.api.assignment.v1.VerifyAuditRequest;
+import io.vfleet.api.assignment.v1.VerifyAuditResponse;
 import io.vfleet.api.assignment.v1.Violations;
 import io.vfleet.assignment.support.ServiceGrpc;
 import io.vfleet.assignment.support.ServiceTest;
 import io.vfleet.assignment.support.ServiceTestBase;
+import io.vfleet.tlog.Hash;
+import io.vfleet.tlog.Proofs;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -57,7 +67,7 @@ class AssignmentsGrpcTest extends ServiceTestBase {
 
     private AssignmentsGrpc.AssignmentsBlockingStub as(String token) {
         Metadata headers = new Metadata();
-        headers.put(BearerTokenInterceptor.AUTHORIZATION, "Bearer " + token);
+        headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
         return AssignmentsGrpc.newBlockingStub(channel).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
     }
 
@@ -254,6 +264,43 @@ class AssignmentsGrpcTest extends ServiceTestBase {
                     assertThat(owner.getAssignmentId()).isEqualTo(active.getId());
                 });
         assertThat(failure(() -> as("acme-token").verifyAudit(VerifyAuditRequest.getDefaultInstance()))
+                .getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+    }
+
+    @Test
+    void theLogsCheckpointsAndProofsVerifyAndAForgedCheckpointIsNamed() throws Exception {
+        as("operator-token").assign(oneGpu("acme"));
+        var auditor = as("auditor-token");
+
+        Checkpoint three = auditor.signCheckpoint(SignCheckpointRequest.getDefaultInstance());
+        as("operator-token").assign(AssignRequest.newBuilder().setTenant("acme").setNode("n1").addDevices("0000:06:00.0").build());
+        Checkpoint six = auditor.signCheckpoint(SignCheckpointRequest.getDefaultInstance());
+        InclusionProof inclusion = auditor.getInclusionProof(GetInclusionProofRequest.newBuilder()
+                .setSequence(2).setTreeSize(6).build());
+        ConsistencyProof consistency = auditor.getConsistencyProof(GetConsistencyProofRequest.newBuilder()
+                .setFrom(3).setTo(6).build());
+
+        assertThat(three.getSize()).isEqualTo(3);
+        assertThat(six.getSize()).isEqualTo(6);
+        assertThat(auditor.getCheckpoint(GetCheckpointRequest.newBuilder().setSize(3).build()).getNote()).isEqualTo(three.getNote());
+        assertThat(auditor.getCheckpoint(GetCheckpointRequest.getDefaultInstance()).getNote()).isEqualTo(six.getNote());
+        assertThat(inclusion.getEvent().getPrincipal()).isEqualTo("operator:ops-team");
+        assertThat(Proofs.verifyInclusion(Hash.of(inclusion.getLeafHash().toByteArray()), 1, 6,
+                inclusion.getPathList().stream().map(hash -> Hash.of(hash.toByteArray())).toList(),
+                Hash.of(six.getRootHash().toByteArray()))).isTrue();
+        assertThat(Proofs.verifyConsistency(3, Hash.of(three.getRootHash().toByteArray()), 6,
+                Hash.of(six.getRootHash().toByteArray()),
+                consistency.getProofList().stream().map(hash -> Hash.of(hash.toByteArray())).toList())).isTrue();
+
+        VerifyAuditResponse forged = auditor.verifyAudit(VerifyAuditRequest.newBuilder()
+                .setCheckpoint(six.getNote().replace("\n6\n", "\n5\n")).build());
+        assertThat(forged.getIntact()).isFalse();
+        assertThat(forged.getFirstBroken().getProblem()).isEqualTo("FORGED_CHECKPOINT");
+        assertThat(failure(() -> auditor.verifyAudit(VerifyAuditRequest.newBuilder().setCheckpoint("nonsense").build()))
+                .getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(failure(() -> auditor.getConsistencyProof(GetConsistencyProofRequest.newBuilder().setFrom(3).setTo(60).build()))
+                .getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
+        assertThat(failure(() -> as("acme-token").signCheckpoint(SignCheckpointRequest.getDefaultInstance()))
                 .getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
     }
 

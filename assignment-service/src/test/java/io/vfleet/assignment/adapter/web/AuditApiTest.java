@@ -38,6 +38,7 @@ class AuditApiTest extends ServiceTestBase {
                 "$.items[*].detail");
         assertThat(details).extracting(detail -> detail.split(":")[0])
                 .containsExactly("REQUESTED", "PREPARING", "ACTIVE", "RELEASING", "RESETTING", "RELEASED");
+        assertThat(events).bodyJson().extractingPath("$.items[*].sequence").asArray().containsExactly(1, 2, 3, 4, 5, 6);
         assertThat(events).bodyJson().extractingPath("$.items[0].assignmentId").isEqualTo(id);
         assertThat(mvc.get().uri("/api/v1/audit/events?tenant=globex").header("Authorization", "Bearer auditor-token"))
                 .bodyJson().extractingPath("$.total").isEqualTo(0);
@@ -53,7 +54,7 @@ class AuditApiTest extends ServiceTestBase {
         String second = com.jayway.jsonpath.JsonPath.read(created.getResponse().getContentAsString(), "$.id");
         Instant acmeTime = jdbc.queryForObject("""
                 select at from assignment.audit_events where assignment_id = ? and detail = 'ACTIVE'
-                """, java.sql.Timestamp.class, first).toInstant();
+                """, java.time.OffsetDateTime.class, first).toInstant();
 
         assertThat(mvc.get().uri("/api/v1/audit/owner?device=0000:01:00.0&at=" + acmeTime)
                 .header("Authorization", "Bearer auditor-token"))
@@ -67,43 +68,66 @@ class AuditApiTest extends ServiceTestBase {
     }
 
     @Test
-    void anUntouchedChainVerifies() throws Exception {
+    void everyEventNamesThePrincipalThatCausedIt() throws Exception {
         assignAndRelease("acme", "0000:01:00.0");
+
+        MvcTestResult events = mvc.get().uri("/api/v1/audit/events?tenant=acme")
+                .header("Authorization", "Bearer auditor-token").exchange();
+
+        java.util.List<String> principals = com.jayway.jsonpath.JsonPath.read(events.getResponse().getContentAsString(),
+                "$.items[*].principal");
+        assertThat(principals).hasSize(6).containsOnly("operator:ops-team");
+        assertThat(events).bodyJson().extractingPath("$.unlinked").isEqualTo(0);
+    }
+
+    @Test
+    void anUntouchedLogVerifies() throws Exception {
+        assignAndRelease("acme", "0000:01:00.0");
+        mvc.post().uri("/api/v1/audit/checkpoints").header("Authorization", "Bearer auditor-token").exchange();
         assignAndRelease("globex", "0000:06:00.0");
 
         MvcTestResult verify = mvc.get().uri("/api/v1/audit/verify").header("Authorization", "Bearer auditor-token").exchange();
 
         assertThat(verify).bodyJson().extractingPath("$.intact").isEqualTo(true);
         assertThat(verify).bodyJson().extractingPath("$.checked").isEqualTo(12);
+        assertThat(verify).bodyJson().extractingPath("$.size").isEqualTo(12);
+        assertThat(verify).bodyJson().extractingPath("$.checkpoints[*].size").asArray().containsOnly(6);
     }
 
     @Test
-    void theLogRefusesUpdatesAndDeletes() throws Exception {
+    void theServicesRoleMayOnlyReadAndAppendTheAuditTables() throws Exception {
         assignAndRelease("acme", "0000:01:00.0");
 
-        org.assertj.core.api.Assertions.assertThatThrownBy(
-                        () -> jdbc.update("update assignment.audit_events set detail = 'x' where sequence = 1"))
-                .hasMessageContaining("append-only");
-        org.assertj.core.api.Assertions.assertThatThrownBy(
-                        () -> jdbc.update("delete from assignment.audit_events where sequence = 1"))
-                .hasMessageContaining("append-only");
+        java.util.Map<String, String> aColumn = java.util.Map.of("audit_events", "detail", "audit_log", "sequence",
+                "audit_tree", "hash", "audit_checkpoints", "note");
+        aColumn.forEach((table, column) -> {
+            for (String statement : java.util.List.of(
+                    "update assignment." + table + " set " + column + " = " + column,
+                    "delete from assignment." + table,
+                    "truncate assignment." + table + " cascade",
+                    "alter table assignment." + table + " disable trigger all",
+                    "drop trigger " + table + "_append_only on assignment." + table)) {
+                org.assertj.core.api.Assertions.assertThatThrownBy(() -> jdbc.execute(statement))
+                        .as(statement).rootCause().hasMessageMatching("(?s).*(permission denied|must be owner).*");
+            }
+        });
+        assertThat(jdbc.queryForObject("select count(*) from assignment.audit_events", Integer.class)).isEqualTo(6);
     }
 
     @Test
-    void aTamperedRowIsTheFirstBrokenLink() throws Exception {
+    void theOwnersTriggersRefuseUpdatesDeletesAndTruncation() throws Exception {
         assignAndRelease("acme", "0000:01:00.0");
-        assignAndRelease("globex", "0000:06:00.0");
-        jdbc.execute("alter table assignment.audit_events disable trigger audit_events_append_only");
-        try {
-            jdbc.update("update assignment.audit_events set tenant = 'mallory' where sequence = 8");
-        } finally {
-            jdbc.execute("alter table assignment.audit_events enable trigger audit_events_append_only");
+        mvc.post().uri("/api/v1/audit/checkpoints").header("Authorization", "Bearer auditor-token").exchange();
+        org.springframework.jdbc.core.JdbcTemplate owner =
+                new org.springframework.jdbc.core.JdbcTemplate(io.vfleet.assignment.support.AssignmentDatabase.owner());
+
+        for (String statement : java.util.List.of(
+                "update assignment.audit_events set detail = 'x'",
+                "delete from assignment.audit_log",
+                "truncate assignment.audit_tree",
+                "delete from assignment.audit_checkpoints")) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> owner.execute(statement))
+                    .as(statement).hasMessageContaining("append-only");
         }
-
-        MvcTestResult verify = mvc.get().uri("/api/v1/audit/verify").header("Authorization", "Bearer auditor-token").exchange();
-
-        assertThat(verify).bodyJson().extractingPath("$.intact").isEqualTo(false);
-        assertThat(verify).bodyJson().extractingPath("$.checked").isEqualTo(7);
-        assertThat(verify).bodyJson().extractingPath("$.firstBroken.sequence").isEqualTo(8);
     }
 }

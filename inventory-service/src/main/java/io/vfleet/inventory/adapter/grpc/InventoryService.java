@@ -12,7 +12,8 @@ import io.vfleet.api.inventory.v1.RegisterResponse;
 import io.vfleet.inventory.application.ListAndWatch;
 import io.vfleet.inventory.application.RecordHeartbeat;
 import io.vfleet.inventory.application.RegisterNode;
-import io.vfleet.inventory.domain.Caller;
+import io.vfleet.security.Caller;
+import io.vfleet.security.grpc.Callers;
 import org.springframework.stereotype.Service;
 
 /**
@@ -72,10 +73,6 @@ class InventoryService extends InventoryGrpc.InventoryImplBase {
     }
 
     private static Caller caller() {
-        Caller caller = BearerTokenInterceptor.CALLER.get();
-        if (caller == null) {
-            throw new AssertionError("every call but health's passes the bearer token interceptor");
-        }
-        return caller;
+        return Callers.current();
     }
 }

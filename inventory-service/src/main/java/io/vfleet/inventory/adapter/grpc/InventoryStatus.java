@@ -6,7 +6,7 @@ import com.google.rpc.ErrorInfo;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
-import io.vfleet.inventory.domain.AccessDenied;
+import io.vfleet.security.AccessDenied;
 import io.vfleet.inventory.domain.RegistrationRefused;
 import io.vfleet.inventory.domain.RelistRequired;
 import io.vfleet.inventory.domain.UnknownNode;

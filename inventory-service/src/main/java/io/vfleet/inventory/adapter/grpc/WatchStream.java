@@ -6,7 +6,7 @@ import io.vfleet.api.inventory.v1.ListAndWatchResponse;
 import io.vfleet.api.inventory.v1.ListChunk;
 import io.vfleet.api.inventory.v1.Synced;
 import io.vfleet.inventory.application.ListAndWatch;
-import io.vfleet.inventory.domain.Caller;
+import io.vfleet.security.Caller;
 import io.vfleet.inventory.domain.Change;
 import io.vfleet.inventory.domain.InventorySnapshot;
 import io.vfleet.inventory.domain.Revision;
@@ -47,7 +47,7 @@ final class WatchStream {
     void start(Long resumeAfter) {
         responses.setOnCancelHandler(this::cancel);
         responses.setOnReadyHandler(this::signalReady);
-        Thread.ofVirtual().name("watch-" + caller.name()).start(() -> run(resumeAfter));
+        Thread.ofVirtual().name("watch-" + caller.subject()).start(() -> run(resumeAfter));
     }
 
     private void run(Long resumeAfter) {

@@ -1,6 +1,6 @@
 package io.vfleet.inventory.adapter.web;
 
-import io.vfleet.inventory.domain.AccessDenied;
+import io.vfleet.security.AccessDenied;
 import io.vfleet.inventory.domain.UnknownNode;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ProblemDetail;

@@ -4,24 +4,30 @@ import io.swagger.v3.oas.models.Components;
 import io.swagger.v3.oas.models.OpenAPI;
 import io.swagger.v3.oas.models.info.Info;
 import io.swagger.v3.oas.models.security.SecurityScheme;
-import io.vfleet.inventory.adapter.security.BearerTokens;
-import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import io.vfleet.security.Role;
+import io.vfleet.security.web.RestAccess;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import tools.jackson.databind.json.JsonMapper;
+import org.springframework.http.HttpMethod;
 
 /**
- * The REST edge's wiring: which paths need a bearer token, and the OpenAPI description's title and
- * security scheme. Health stays open for probes; the API and the metrics need a token.
+ * The REST edge's wiring: who may call what, and the OpenAPI description's title and security scheme.
+ * Health stays open for probes; the inventory's reads are for people and schedulers (not for agents,
+ * whose certificate lets them register their own node and nothing more); the metrics for operators
+ * and auditors.
  */
 @Configuration(proxyBeanMethods = false)
 class WebConfiguration {
 
     @Bean
-    FilterRegistrationBean<BearerTokenFilter> bearerTokenFilter(BearerTokens tokens, JsonMapper json) {
-        FilterRegistrationBean<BearerTokenFilter> registration = new FilterRegistrationBean<>(new BearerTokenFilter(tokens, json));
-        registration.addUrlPatterns("/api/*", "/actuator/prometheus");
-        return registration;
+    RestAccess restAccess() {
+        return new RestAccess()
+                .open("/actuator/health", "/actuator/health/**", "/v3/api-docs", "/v3/api-docs/**", "/swagger-ui.html",
+                        "/swagger-ui/**")
+                .allow(HttpMethod.GET, "/api/v1/nodes", Role.ORCHESTRATOR, Role.OPERATOR, Role.AUDITOR)
+                .allow(HttpMethod.GET, "/api/v1/nodes/{name}", Role.ORCHESTRATOR, Role.OPERATOR, Role.AUDITOR)
+                .allow(HttpMethod.GET, "/api/v1/devices", Role.ORCHESTRATOR, Role.OPERATOR, Role.AUDITOR)
+                .allow(HttpMethod.GET, "/actuator/prometheus", Role.OPERATOR, Role.AUDITOR);
     }
 
     @Bean
@@ -30,6 +36,6 @@ class WebConfiguration {
                 .info(new Info().title("vfleet inventory").version("v1")
                         .description("The fleet's nodes, devices, IOMMU groups and reset sets, as their agents report them."))
                 .components(new Components().addSecuritySchemes("bearer",
-                        new SecurityScheme().type(SecurityScheme.Type.HTTP).scheme("bearer")));
+                        new SecurityScheme().type(SecurityScheme.Type.HTTP).scheme("bearer").bearerFormat("JWT")));
     }
 }

@@ -79,7 +79,7 @@ public final class IommufdContext {
      */
     public IommufdDevice bindDevice(IommuGroup group, IommuFacts facts, String name) {
         if (!facts.cacheCoherent()) {
-            throw Errno.EINVAL.exception("the IOMMU of " + name + " cannot enforce cache-coherent DMA");
+            throw Errno.EINVAL.exception("the DMA of " + name + " is not cache-coherent (IOMMU_CAP_CACHE_COHERENCY)");
         }
         if (group == null) {
             throw new AssertionError(name + " has no IOMMU group; only devices with one register as physical");

@@ -247,12 +247,12 @@ public final class IommufdDevice extends IommufdObject {
     private boolean isCompatible(IommuDomain domain) {
         return domain.aperture().equals(facts.aperture())
                 && domain.pageSizeBitmap() == facts.pageSizeBitmap()
-                && (!domain.enforceCacheCoherency() || facts.cacheCoherent());
+                && (!domain.enforceCacheCoherency() || facts.enforceCacheCoherency());
     }
 
     IommuDomain domainForThisDevice() {
         IovaRange aperture = facts.aperture();
-        return new IommuDomain(aperture, facts.pageSizeBitmap(), facts.cacheCoherent());
+        return new IommuDomain(aperture, facts.pageSizeBitmap(), facts.enforceCacheCoherency());
     }
 
     private KernelException notAPageTable(int ptId, IommufdObject object) {

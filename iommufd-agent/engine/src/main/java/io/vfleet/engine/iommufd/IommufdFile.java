@@ -1,6 +1,7 @@
 package io.vfleet.engine.iommufd;
 
 import io.vfleet.engine.Errno;
+import io.vfleet.engine.KernelProfile;
 import io.vfleet.engine.process.KernelFile;
 import io.vfleet.engine.process.Process;
 import io.vfleet.engine.uapi.Ioctl;
@@ -30,14 +31,17 @@ import io.vfleet.engine.uapi.Ioctl.VfioSetIommu;
 public final class IommufdFile extends KernelFile {
     private final IommufdContext context;
     private final boolean noiommuBuiltIn;
+    private final KernelProfile profile;
 
     /**
      * @param context        the new context this open created
      * @param noiommuBuiltIn whether the kernel has CONFIG_VFIO_NOIOMMU (the compat layer reports it)
+     * @param profile        the kernel whose compat layer answers
      */
-    public IommufdFile(IommufdContext context, boolean noiommuBuiltIn) {
+    public IommufdFile(IommufdContext context, boolean noiommuBuiltIn, KernelProfile profile) {
         this.context = context;
         this.noiommuBuiltIn = noiommuBuiltIn;
+        this.profile = profile;
     }
 
     public IommufdContext context() {
@@ -66,7 +70,7 @@ public final class IommufdFile extends KernelFile {
             case VfioCheckExtension check -> VfioCompat.checkExtension(context, check, noiommuBuiltIn);
             case VfioSetIommu set -> VfioCompat.setIommu(context, set);
             case VfioIommuMapDma map -> VfioCompat.mapDma(context, caller, map);
-            case VfioIommuUnmapDma unmap -> VfioCompat.unmapDma(context, unmap);
+            case VfioIommuUnmapDma unmap -> VfioCompat.unmapDma(context, unmap, profile);
             default -> notTty(this, request);
         };
     }

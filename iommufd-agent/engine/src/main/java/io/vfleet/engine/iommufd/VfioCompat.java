@@ -1,6 +1,7 @@
 package io.vfleet.engine.iommufd;
 
 import io.vfleet.engine.Errno;
+import io.vfleet.engine.KernelProfile;
 import io.vfleet.engine.process.Process;
 import io.vfleet.engine.uapi.Ioctl.Done;
 import io.vfleet.engine.uapi.Ioctl.IommuIoasMap;
@@ -92,8 +93,12 @@ final class VfioCompat {
         return Done.INSTANCE;
     }
 
-    /** VFIO_IOMMU_UNMAP_DMA on an iommufd; an empty range is ENOENT in the kernels vfleet models. */
-    static VfioIommuUnmapDma.Reply unmapDma(IommufdContext context, VfioIommuUnmapDma request) {
+    /**
+     * VFIO_IOMMU_UNMAP_DMA on an iommufd. An empty range is ENOENT up to 6.6; {@code profile} 6.12 has
+     * "iommufd: Make vfio_compat's unmap succeed if the range is already empty" (vfio_compat.c,
+     * iommufd_vfio_unmap_dma no longer turns 0 bytes into ENOENT), which the lab's 6.12.118 answers.
+     */
+    static VfioIommuUnmapDma.Reply unmapDma(IommufdContext context, VfioIommuUnmapDma request, KernelProfile profile) {
         if (request.argsz() < VfioIommuUnmapDma.SIZE || (request.flags() & ~VfioIommuUnmapDma.FLAG_ALL) != 0) {
             throw Errno.EINVAL.exception("UNMAP_DMA argsz " + request.argsz() + " or flags 0x" + Integer.toHexString(request.flags()));
         }
@@ -110,7 +115,9 @@ final class VfioCompat {
         if (Long.compareUnsigned(request.iova() + request.size() - 1, request.iova()) < 0) {
             throw Errno.EOVERFLOW.exception("UNMAP_DMA range overflows");
         }
-        return new VfioIommuUnmapDma.Reply(ioas.iopt().unmap(request.iova(), request.size()));
+        return new VfioIommuUnmapDma.Reply(profile.compatUnmapOfNothingSucceeds()
+                ? ioas.iopt().unmapAllowingNothing(request.iova(), request.size())
+                : ioas.iopt().unmap(request.iova(), request.size()));
     }
 
     /** The compat IOAS, or ENODEV when no group has given the context one. */

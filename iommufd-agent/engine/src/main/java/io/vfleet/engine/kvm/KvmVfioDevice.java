@@ -96,12 +96,12 @@ public final class KvmVfioDevice {
         boolean nonCoherent = false;
         for (KernelFile file : files) {
             if (file instanceof VfioDeviceFile device && device.device().facts() != null
-                    && !device.device().facts().cacheCoherent()) {
+                    && !device.device().facts().enforceCacheCoherency()) {
                 nonCoherent = true;
             }
             if (file instanceof VfioGroupFile group) {
                 for (var member : group.group().devices()) {
-                    if (member.facts() != null && !member.facts().cacheCoherent()) {
+                    if (member.facts() != null && !member.facts().enforceCacheCoherency()) {
                         nonCoherent = true;
                     }
                 }

@@ -141,7 +141,7 @@ public final class AddressSpace implements UserMemory {
         return dead;
     }
 
-    static long roundUpToPage(long length) {
+    public static long roundUpToPage(long length) {
         return (length + PAGE_SIZE - 1) & -PAGE_SIZE;
     }
 }

@@ -141,7 +141,7 @@ public final class VfioContainer {
     private boolean allDomainsCoherent() {
         for (VfioGroup group : groups) {
             for (VfioDevice device : group.devices()) {
-                if (device.facts() != null && !device.facts().cacheCoherent()) {
+                if (device.facts() != null && !device.facts().enforceCacheCoherency()) {
                     return false;
                 }
             }

@@ -24,16 +24,16 @@ public final class KernelStatus {
     /** The status code clients see for {@code errno}; clients should rely on the errno in ErrorInfo. */
     public static Status.Code code(Errno errno) {
         return switch (errno) {
-            case EINVAL, EBADF, E2BIG, EBADFD, EFAULT -> Status.Code.INVALID_ARGUMENT;
+            case EINVAL, EBADF, E2BIG, EBADFD, EFAULT, ENOTDIR, EISDIR, ENAMETOOLONG -> Status.Code.INVALID_ARGUMENT;
             case ENOENT, ENODEV, ENXIO, ESRCH -> Status.Code.NOT_FOUND;
             case EEXIST -> Status.Code.ALREADY_EXISTS;
-            case EBUSY, EADDRINUSE -> Status.Code.FAILED_PRECONDITION;
+            case EBUSY, EADDRINUSE, EROFS -> Status.Code.FAILED_PRECONDITION;
             case EPERM, EACCES -> Status.Code.PERMISSION_DENIED;
-            case ENOSPC, ENOMEM, EMFILE -> Status.Code.RESOURCE_EXHAUSTED;
+            case ENOSPC, ENOMEM, EMFILE, ENFILE -> Status.Code.RESOURCE_EXHAUSTED;
             case EOVERFLOW, ERANGE, EMSGSIZE -> Status.Code.OUT_OF_RANGE;
-            case EOPNOTSUPP, ENOTTY -> Status.Code.UNIMPLEMENTED;
-            case EDEADLK -> Status.Code.ABORTED;
-            case EIO -> Status.Code.UNAVAILABLE;
+            case EOPNOTSUPP, ENOTTY, ENOSYS -> Status.Code.UNIMPLEMENTED;
+            case EDEADLK, EINTR -> Status.Code.ABORTED;
+            case EIO, EAGAIN -> Status.Code.UNAVAILABLE;
         };
     }
 

@@ -5,7 +5,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import io.vfleet.agent.kernel.AgentHost;
+import io.vfleet.agent.kernel.HostKernel;
 import io.vfleet.agent.vmm.Assignment;
 import io.vfleet.agent.vmm.AssignmentRefused;
 import io.vfleet.agent.vmm.HotResetOrder;
@@ -42,11 +42,11 @@ import org.slf4j.MDC;
 public final class NodeAgentService extends NodeAgentGrpc.NodeAgentImplBase {
     private static final Logger log = LoggerFactory.getLogger(NodeAgentService.class);
 
-    private final AgentHost host;
+    private final HostKernel host;
     private final Preparations preparations;
     private final MeterRegistry meters;
 
-    public NodeAgentService(AgentHost host, Preparations preparations, MeterRegistry meters) {
+    public NodeAgentService(HostKernel host, Preparations preparations, MeterRegistry meters) {
         this.host = host;
         this.preparations = preparations;
         this.meters = meters;
@@ -54,7 +54,7 @@ public final class NodeAgentService extends NodeAgentGrpc.NodeAgentImplBase {
 
     @Override
     public void getTopology(GetTopologyRequest request, StreamObserver<GetTopologyResponse> response) {
-        answer("get_topology", "", response, () -> host.inspect(TopologyMessages::of));
+        answer("get_topology", "", response, () -> TopologyMessages.of(host));
     }
 
     @Override
@@ -123,6 +123,7 @@ public final class NodeAgentService extends NodeAgentGrpc.NodeAgentImplBase {
                 .addAllDevices(devices)
                 .addAllHwptIds(prepared.hwptIds())
                 .setVmFd(prepared.vmFd())
+                .setSyscallsCredential(prepared.syscallsCredential() == null ? "" : prepared.syscallsCredential())
                 .build();
     }
 

@@ -2,7 +2,7 @@ package io.vfleet.agent.grpc;
 
 import io.grpc.stub.StreamObserver;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.vfleet.agent.kernel.AgentHost;
+import io.vfleet.agent.kernel.HostKernel;
 import io.vfleet.agent.kernel.Syscall;
 import io.vfleet.api.agent.v1.CloseRequest;
 import io.vfleet.api.agent.v1.CloseResponse;
@@ -31,7 +31,8 @@ import java.util.function.Function;
 /**
  * The {@code Syscalls} service: each RPC is one system call on the agent's host. Messages become the
  * engine's calls bit for bit ({@link IoctlMessages}); a kernel refusal becomes a status with the
- * errno ({@link KernelStatus}).
+ * errno ({@link KernelStatus}). Who may call in which process is {@link SyscallsAccess}'s grant: a
+ * call outside it is refused as the kernel refuses a VMM confined to its own process and devices.
  *
  * <p>A call that changed state is answered at once and written to disk within the snapshot delay
  * ({@code vfleet.agent.snapshot-delay}, 100 ms by default), one snapshot for every call of that
@@ -55,46 +56,55 @@ public final class SyscallsService extends SyscallsGrpc.SyscallsImplBase {
     /** RLIMIT_MEMLOCK a login gets on Linux since 5.16, for a Spawn that names none. */
     static final long DEFAULT_MEMLOCK_BYTES = 8L << 20;
 
-    private final AgentHost host;
+    private final HostKernel host;
     private final MeterRegistry meters;
 
-    public SyscallsService(AgentHost host, MeterRegistry meters) {
+    public SyscallsService(HostKernel host, MeterRegistry meters) {
         this.host = host;
         this.meters = meters;
     }
 
     @Override
     public void spawn(SpawnRequest request, StreamObserver<SpawnResponse> response) {
-        answer(response, () -> new Syscall.Spawn(processSpec(request)),
+        answer(response, () -> {
+            SyscallsAccess.scope().ifPresent(scope -> {
+                throw scope.spawnRefused();
+            });
+            return new Syscall.Spawn(processSpec(request));
+        },
                 pid -> SpawnResponse.newBuilder().setPid(pid).build());
     }
 
     @Override
     public void exit(ExitRequest request, StreamObserver<ExitResponse> response) {
-        answer(response, () -> new Syscall.Exit(request.getPid()), done -> ExitResponse.getDefaultInstance());
+        answer(response, () -> new Syscall.Exit(own(request.getPid())), done -> ExitResponse.getDefaultInstance());
     }
 
     @Override
     public void mmap(MmapRequest request, StreamObserver<MmapResponse> response) {
-        answer(response, () -> new Syscall.Mmap(request.getPid(), request.getLength(), request.getProt()),
+        answer(response, () -> new Syscall.Mmap(own(request.getPid()), request.getLength(), request.getProt()),
                 address -> MmapResponse.newBuilder().setAddr(address).build());
     }
 
     @Override
     public void munmap(MunmapRequest request, StreamObserver<MunmapResponse> response) {
-        answer(response, () -> new Syscall.Munmap(request.getPid(), request.getAddr(), request.getLength()),
+        answer(response, () -> new Syscall.Munmap(own(request.getPid()), request.getAddr(), request.getLength()),
                 done -> MunmapResponse.getDefaultInstance());
     }
 
     @Override
     public void open(OpenRequest request, StreamObserver<OpenResponse> response) {
-        answer(response, () -> new Syscall.Open(request.getPid(), request.getPath(), request.getFlags()),
+        answer(response, () -> {
+            int pid = own(request.getPid());
+            SyscallsAccess.scope().ifPresent(scope -> scope.requireOpenable(request.getPath()));
+            return new Syscall.Open(pid, request.getPath(), request.getFlags());
+        },
                 fd -> OpenResponse.newBuilder().setFd(fd).build());
     }
 
     @Override
     public void close(CloseRequest request, StreamObserver<CloseResponse> response) {
-        answer(response, () -> new Syscall.Close(request.getPid(), request.getFd()),
+        answer(response, () -> new Syscall.Close(own(request.getPid()), request.getFd()),
                 done -> CloseResponse.getDefaultInstance());
     }
 
@@ -103,7 +113,7 @@ public final class SyscallsService extends SyscallsGrpc.SyscallsImplBase {
         IoctlRequest.RequestCase ioctl = request.getRequestCase();
         try {
             Ioctl<?> engineRequest = IoctlMessages.toEngine(request);
-            answer(response, () -> new Syscall.IoctlCall<>(request.getPid(), request.getFd(), engineRequest),
+            answer(response, () -> new Syscall.IoctlCall<>(own(request.getPid()), request.getFd(), engineRequest),
                     reply -> IoctlMessages.toWire(ioctl, reply));
         } catch (KernelException refused) {
             response.onError(KernelStatus.of(refused.errno(), refused.getMessage(), Map.of(), null));
@@ -125,6 +135,9 @@ public final class SyscallsService extends SyscallsGrpc.SyscallsImplBase {
         } catch (io.grpc.StatusRuntimeException invalid) {
             response.onError(invalid);
             return;
+        } catch (KernelException outOfScope) {
+            response.onError(KernelStatus.of(outOfScope.errno(), outOfScope.getMessage(), Map.of(), null));
+            return;
         }
         R result;
         try {
@@ -145,6 +158,15 @@ public final class SyscallsService extends SyscallsGrpc.SyscallsImplBase {
         M message = (M) reply.apply(result);
         response.onNext(message);
         response.onCompleted();
+    }
+
+    /**
+     * {@code pid}, when the caller may name it: an assignment's credential reaches its VMM process only,
+     * and any other pid does not exist for it (ESRCH), exited, another assignment's or never used alike.
+     */
+    private static int own(int pid) {
+        SyscallsAccess.scope().ifPresent(scope -> scope.requireOwn(pid));
+        return pid;
     }
 
     /** vfleet_agent_syscall_errors_total{call, errno}: what the kernel refused, for dashboards and alerts. */

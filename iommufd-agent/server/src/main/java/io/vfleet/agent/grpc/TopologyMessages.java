@@ -7,7 +7,8 @@ import io.vfleet.api.agent.v1.KernelConfig;
 import io.vfleet.api.agent.v1.PciFunction;
 import io.vfleet.api.agent.v1.ReservedRegion;
 import io.vfleet.api.agent.v1.VfioDevice;
-import io.vfleet.engine.Host;
+import io.vfleet.agent.kernel.HostKernel;
+import io.vfleet.agent.kernel.RegisteredDevice;
 import io.vfleet.engine.topology.HostTopology;
 import io.vfleet.engine.topology.ResetDomain;
 
@@ -16,8 +17,8 @@ final class TopologyMessages {
     private TopologyMessages() {
     }
 
-    /** Read under the host lock: device nodes depend on registrations. */
-    static GetTopologyResponse of(Host host) {
+    /** The topology read at start, and the vfio devices registered now. */
+    static GetTopologyResponse of(HostKernel host) {
         HostTopology topology = host.topology();
         io.vfleet.engine.KernelConfig kernel = topology.kernel();
         GetTopologyResponse.Builder response = GetTopologyResponse.newBuilder()
@@ -28,7 +29,8 @@ final class TopologyMessages {
                         .setVfioContainer(kernel.vfioContainer())
                         .setIommufdVfioContainer(kernel.iommufdVfioContainer())
                         .setVfioDeviceCdev(kernel.vfioDeviceCdev())
-                        .setUnsafeNoiommuMode(kernel.unsafeNoiommuMode()));
+                        .setUnsafeNoiommuMode(kernel.unsafeNoiommuMode())
+                        .setIommufd(kernel.iommufd()));
         for (io.vfleet.engine.topology.PciFunction function : topology.functions()) {
             ResetDomain domain = topology.resetDomain(function.bdf());
             PciFunction.Builder message = PciFunction.newBuilder()
@@ -57,14 +59,12 @@ final class TopologyMessages {
                     .setParent(emulated.parent() == null ? "" : emulated.parent().toString())
                     .setRequiresKvm(emulated.requiresKvm()));
         }
-        for (var device : host.vfioDevices()) {
-            boolean hasCdev = kernel.vfioDeviceCdev()
-                    && (device.kind() != io.vfleet.engine.vfio.VfioDevice.Kind.NOIOMMU || kernel.profile().noiommuCdev());
+        for (RegisteredDevice device : host.vfioDevices()) {
             response.addVfioDevices(VfioDevice.newBuilder()
                     .setName(device.name())
                     .setKind(device.kind().name())
-                    .setCdevPath(hasCdev ? "/dev/vfio/devices/" + device.cdevName() : "")
-                    .setGroupPath(device.group() == null ? "" : "/dev/vfio/" + device.group().nodeName()));
+                    .setCdevPath(device.cdevPath())
+                    .setGroupPath(device.groupPath()));
         }
         return response.build();
     }
@@ -74,6 +74,7 @@ final class TopologyMessages {
                 .setAperture(IoctlMessages.range(facts.aperture()))
                 .setPageSizeBitmap(facts.pageSizeBitmap())
                 .setCacheCoherent(facts.cacheCoherent())
+                .setEnforceCacheCoherency(facts.enforceCacheCoherency())
                 .setMsiIsolated(facts.msiIsolated())
                 .setRequiresKvm(facts.requiresKvm());
         for (var region : facts.reservedRegions()) {

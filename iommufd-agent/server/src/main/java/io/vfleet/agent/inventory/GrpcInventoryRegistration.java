@@ -3,7 +3,7 @@ package io.vfleet.agent.inventory;
 import io.grpc.CallCredentials;
 import io.grpc.Metadata;
 import io.grpc.ManagedChannel;
-import io.vfleet.agent.kernel.AgentHost;
+import io.vfleet.agent.kernel.HostKernel;
 import io.vfleet.api.inventory.v1.HeartbeatRequest;
 import io.vfleet.api.inventory.v1.InventoryGrpc;
 import io.vfleet.engine.topology.HostTopology;
@@ -21,7 +21,7 @@ public final class GrpcInventoryRegistration implements InventoryRegistration, A
 
     private final ManagedChannel channel;
     private final InventoryGrpc.InventoryBlockingStub inventory;
-    private final AgentHost host;
+    private final HostKernel host;
     private final String endpoint;
     private final String version;
     private final Duration deadline;
@@ -30,7 +30,7 @@ public final class GrpcInventoryRegistration implements InventoryRegistration, A
      * @param endpoint where the central services reach this agent's gRPC, as they should dial it
      * @param token    this node's agent token (role {@code agent}, scoped to the node)
      */
-    public GrpcInventoryRegistration(ManagedChannel channel, String token, AgentHost host, String endpoint, Duration deadline) {
+    public GrpcInventoryRegistration(ManagedChannel channel, String token, HostKernel host, String endpoint, Duration deadline) {
         this.channel = channel;
         this.inventory = InventoryGrpc.newBlockingStub(channel).withCallCredentials(bearer(token));
         this.host = host;
@@ -42,7 +42,7 @@ public final class GrpcInventoryRegistration implements InventoryRegistration, A
 
     @Override
     public void register(HostTopology topology) {
-        var request = host.inspect(running -> RegistrationMessages.registration(running, endpoint, version));
+        var request = RegistrationMessages.registration(host, endpoint, version);
         inventory.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS).register(request);
     }
 

@@ -8,7 +8,8 @@ import io.vfleet.api.inventory.v1.KernelConfig;
 import io.vfleet.api.inventory.v1.RegisterRequest;
 import io.vfleet.api.inventory.v1.ReservedRegion;
 import io.vfleet.api.inventory.v1.ResetSet;
-import io.vfleet.engine.Host;
+import io.vfleet.agent.kernel.HostKernel;
+import io.vfleet.agent.kernel.RegisteredDevice;
 import io.vfleet.engine.IovaRange;
 import io.vfleet.engine.topology.HostTopology;
 import io.vfleet.engine.topology.PciFunction;
@@ -30,10 +31,11 @@ final class RegistrationMessages {
     private RegistrationMessages() {
     }
 
-    static RegisterRequest registration(Host host, String endpoint, String version) {
+    static RegisterRequest registration(HostKernel host, String endpoint, String version) {
         HostTopology topology = host.topology();
-        Map<String, VfioDevice> vfioByName = new LinkedHashMap<>();
-        for (VfioDevice device : host.vfioDevices()) {
+        List<RegisteredDevice> registered = host.vfioDevices();
+        Map<String, RegisteredDevice> vfioByName = new LinkedHashMap<>();
+        for (RegisteredDevice device : registered) {
             vfioByName.put(device.name(), device);
         }
         RegisterRequest.Builder request = RegisterRequest.newBuilder()
@@ -47,7 +49,7 @@ final class RegistrationMessages {
                 continue;
             }
             String bdf = function.bdf().toString();
-            VfioDevice vfio = vfioByName.get(bdf);
+            RegisteredDevice vfio = vfioByName.get(bdf);
             Device.Builder device = Device.newBuilder()
                     .setBdf(bdf)
                     .setVendorId(function.id().vendorId())
@@ -67,11 +69,11 @@ final class RegistrationMessages {
             }
             resetSets.computeIfAbsent(topology.resetDomainKey(function.bdf()), key -> new ArrayList<>()).add(bdf);
         }
-        for (VfioDevice device : host.vfioDevices()) {
+        for (RegisteredDevice device : registered) {
             if (device.kind() == VfioDevice.Kind.EMULATED) {
                 request.addDevices(Device.newBuilder().setBdf(device.name()).setEmulated(true)
                         .setDriver("vfio-mdev").setVfioDeviceName(device.cdevName()));
-                resetSets.put(device.deviceSet().key(), List.of(device.name()));
+                resetSets.put(device.deviceSetKey(), List.of(device.name()));
             }
         }
         groups.values().forEach(request::addIommuGroups);

@@ -31,8 +31,14 @@ import org.slf4j.LoggerFactory;
  * Reads the host the agent runs on from sysfs, read-only: {@code bus/pci/devices/*} (ids, class,
  * driver, {@code iommu_group}, {@code reset_method}, {@code physfn}, and the upstream bridge from
  * where the device sits in {@code /sys/devices}), {@code bus/pci/slots/*} (hotplug slots, which can
- * be slot-reset), {@code kernel/iommu_groups/*} ({@code devices}, {@code reserved_regions}),
- * {@code class/vfio}, {@code class/vfio-dev} and {@code module/vfio*} for the kernel configuration.
+ * be slot-reset), {@code kernel/iommu_groups/*} ({@code devices}, {@code reserved_regions}, {@code name}).
+ *
+ * <p>The kernel configuration is what the host shows, never assumed: {@code /dev/iommu} or the iommufd
+ * module for IOMMUFD, {@code /dev/vfio/devices} or a device number on a {@code class/vfio-dev} entry for
+ * the device cdev (the class itself exists without the cdev), {@code class/vfio} for groups,
+ * {@code /dev/vfio/vfio} with the type1 module for the legacy container and without it for iommufd's,
+ * the noiommu module parameter; the profile is chosen from the kernel release
+ * ({@code kernel/osrelease} under the procfs root): {@code linux-6.12} from 6.12 on, else {@code linux-6.6}.
  *
  * <p>Real hosts are untidy, so the reader is forgiving where the kernel is: a missing optional file
  * means the fact is absent (no driver, no IOMMU group, no function reset, the default reserved
@@ -45,9 +51,51 @@ public final class SysfsTopologyReader {
     private static final Set<String> FUNCTION_RESETS = Set.of("flr", "af_flr", "pm");
 
     private final Path root;
+    private final Path dev;
+    private final Path procSys;
 
+    /** The host's {@code /sys}, {@code /dev} and {@code /proc/sys}. */
     public SysfsTopologyReader(Path root) {
+        this(root, Path.of("/dev"), Path.of("/proc/sys"));
+    }
+
+    public SysfsTopologyReader(Path root, Path dev, Path procSys) {
         this.root = root;
+        this.dev = dev;
+        this.procSys = procSys;
+    }
+
+    /** A vfio-pci function as the kernel registered it: its cdev ({@code vfioN}, empty without cdev) and group node. */
+    public record VfioFunction(Bdf bdf, String cdevName, String groupNode) {
+    }
+
+    /**
+     * The functions vfio-pci drives now, in cdev order (registration order) when there are cdevs, else
+     * by address: the group node is {@code noiommu-N} for a group vfio made up for a function without an
+     * IOMMU (its name in sysfs is {@code vfio-noiommu}).
+     */
+    public List<VfioFunction> vfioFunctions() {
+        Map<Bdf, String> cdevs = vfioDeviceNodes();
+        List<VfioFunction> functions = new ArrayList<>();
+        for (var device : pciDevices().entrySet()) {
+            if (!"vfio-pci".equals(link(device.getValue().resolve("driver")).orElse(null))) {
+                continue;
+            }
+            Optional<Integer> group = link(device.getValue().resolve("iommu_group")).flatMap(SysfsTopologyReader::integer);
+            String node = group.map(number -> noiommuGroup(number) ? "noiommu-" + number : Integer.toString(number)).orElse("");
+            functions.add(new VfioFunction(device.getKey(), cdevs.getOrDefault(device.getKey(), ""), node));
+        }
+        functions.sort(java.util.Comparator.comparing((VfioFunction function) -> function.cdevName().isEmpty())
+                .thenComparingInt(function -> cdevIndex(function.cdevName())).thenComparing(VfioFunction::bdf));
+        return functions;
+    }
+
+    private boolean noiommuGroup(int group) {
+        return text(root.resolve("kernel/iommu_groups/" + group + "/name")).map(String::strip).filter("vfio-noiommu"::equals).isPresent();
+    }
+
+    private static int cdevIndex(String cdevName) {
+        return cdevName.isEmpty() ? Integer.MAX_VALUE : integer(cdevName.substring(cdevName.lastIndexOf('o') + 1)).orElse(Integer.MAX_VALUE);
     }
 
     public HostTopology read(String hostname) {
@@ -82,7 +130,7 @@ public final class SysfsTopologyReader {
             ResetCapabilities reset = new ResetCapabilities(functionReset, id.isBridge(), id.isBridge() && slotBridges.contains(bdf));
             Bdf physfn = link(directory.resolve("physfn")).flatMap(SysfsTopologyReader::bdf).filter(ids::containsKey).orElse(null);
             functions.add(new PciFunction(bdf, id, link(directory.resolve("driver")).orElse(null), group,
-                    bridges.get(bdf), physfn, reset, iommuFacts(group)));
+                    bridges.get(bdf), physfn, reset, iommuFacts(group, directory)));
         }
         return new HostTopology(hostname, kernelConfig(), functions, List.of());
     }
@@ -134,13 +182,16 @@ public final class SysfsTopologyReader {
         return addresses;
     }
 
-    private IommuFacts iommuFacts(Integer group) {
+    private IommuFacts iommuFacts(Integer group, Path device) {
         if (group == null) {
             return IommuFacts.DEFAULTS;
         }
+        IommuFacts defaults = snoopControl(device).map(IommuFacts.DEFAULTS::withEnforceCacheCoherency).orElse(IommuFacts.DEFAULTS);
+        defaults = addressWidth(device).map(bits -> new IovaRange(0, bits >= 64 ? -1L : (1L << bits) - 1))
+                .map(defaults::withAperture).orElse(defaults);
         Optional<String> regions = text(root.resolve("kernel/iommu_groups/" + group + "/reserved_regions"));
         if (regions.isEmpty()) {
-            return IommuFacts.DEFAULTS;
+            return defaults;
         }
         List<ReservedRegion> reserved = new ArrayList<>();
         for (String line : regions.get().split("\n")) {
@@ -155,22 +206,76 @@ public final class SysfsTopologyReader {
                 log.warn("Ignoring reserved region '{}' of IOMMU group {}: {}", line, group, unreadable.getMessage());
             }
         }
-        return IommuFacts.DEFAULTS.withReservedRegions(reserved);
+        return defaults.withReservedRegions(reserved);
     }
 
-    private KernelConfig kernelConfig() {
+    /**
+     * The input address width of the device's Intel IOMMU, its Maximum Guest Address Width (bits 21:16 of
+     * its capability register, plus one): a paging domain's aperture ends there (intel_iommu's domain
+     * geometry). A virtual IOMMU often has 39 bits where hardware has 48 or 57. Empty for other IOMMUs.
+     */
+    private Optional<Integer> addressWidth(Path device) {
+        return intelIommuRegister(device, "cap").map(cap -> (int) ((cap >>> 16) & 0x3f) + 1);
+    }
+
+    private Optional<Long> intelIommuRegister(Path device, String register) {
+        return link(device.resolve("iommu"))
+                .flatMap(iommu -> text(root.resolve("class/iommu/" + iommu + "/intel-iommu/" + register)))
+                .flatMap(value -> {
+                    try {
+                        return Optional.of(Long.parseUnsignedLong(strip0x(value.strip()), 16));
+                    } catch (NumberFormatException unreadable) {
+                        return Optional.empty();
+                    }
+                });
+    }
+
+    /**
+     * Whether the device's Intel IOMMU can enforce cache-coherent DMA (its DMA is coherent all the same, as
+     * intel_iommu_capable() says of every device): Snoop Control, bit 7 of its extended
+     * capability register ({@code class/iommu/dmarN/intel-iommu/ecap}), which vfio reports as
+     * VFIO_DMA_CC_IOMMU. Empty for other IOMMUs, which keep the default.
+     */
+    private Optional<Boolean> snoopControl(Path device) {
+        return intelIommuRegister(device, "ecap").map(ecap -> (ecap & (1L << 7)) != 0);
+    }
+
+    /** The kernel's configuration as the host shows it (KERNEL.md §1); see the class comment. */
+    KernelConfig kernelConfig() {
         boolean group = Files.isDirectory(root.resolve("class/vfio"));
-        boolean cdev = Files.isDirectory(root.resolve("class/vfio-dev"));
+        boolean containerNode = Files.exists(dev.resolve("vfio/vfio"));
         boolean type1 = Files.isDirectory(root.resolve("module/vfio_iommu_type1"));
-        boolean iommufd = Files.isDirectory(root.resolve("module/iommufd"));
+        boolean iommufd = Files.exists(dev.resolve("iommu")) || Files.isDirectory(root.resolve("module/iommufd"));
         boolean noiommu = text(root.resolve("module/vfio/parameters/enable_unsafe_noiommu_mode"))
                 .map(value -> value.strip().equals("Y")).orElse(false);
+        // vfio registers its devices in the vfio-dev class with or without the cdev; only with it do they have a
+        // device number (a dev attribute) and a node under /dev/vfio/devices.
+        boolean cdev = iommufd && (Files.isDirectory(dev.resolve("vfio/devices"))
+                || list(root.resolve("class/vfio-dev")).stream().anyMatch(node -> Files.isRegularFile(node.resolve("dev"))));
         if (!group && !cdev) {
             throw new IllegalStateException("no vfio on this host: neither " + root.resolve("class/vfio") + " nor "
-                    + root.resolve("class/vfio-dev") + " exists (load vfio-pci)");
+                    + dev.resolve("vfio/devices") + " exists (load vfio-pci)");
         }
-        boolean container = group && type1;
-        return new KernelConfig(KernelProfile.LINUX_6_6, group, container, group && !type1 && iommufd, cdev, noiommu);
+        // /dev/vfio/vfio is the legacy container when type1 serves it, else iommufd's compat container.
+        boolean container = group && containerNode && type1;
+        boolean compat = group && containerNode && !type1 && iommufd;
+        return new KernelConfig(profile(), group, container, compat, cdev, noiommu, iommufd);
+    }
+
+    /** linux-6.12 from release 6.12 on, linux-6.6 before it; a release that does not parse is the older. */
+    KernelProfile profile() {
+        String release = text(procSys.resolve("kernel/osrelease")).map(String::strip).orElse("");
+        java.util.regex.Matcher version = java.util.regex.Pattern.compile("^(\\d+)\\.(\\d+)").matcher(release);
+        if (version.find()) {
+            int major = Integer.parseInt(version.group(1));
+            int minor = Integer.parseInt(version.group(2));
+            if (major > 6 || major == 6 && minor >= 12) {
+                return KernelProfile.LINUX_6_12;
+            }
+        } else {
+            log.warn("Cannot read the kernel release from {}; taking the linux-6.6 profile", procSys.resolve("kernel/osrelease"));
+        }
+        return KernelProfile.LINUX_6_6;
     }
 
     private Optional<PciId> readId(Path device) {

@@ -24,7 +24,8 @@ public final class AssignmentTable {
             .build();
 
     /** The file's content. */
-    public record Content(Map<String, Integer> tenantUids, List<Assignment> assignments) {
+    /** @param nodeEpoch the newest fencing epoch the node has seen from the controller; 0 in a table written before it */
+    public record Content(Map<String, Integer> tenantUids, List<Assignment> assignments, long nodeEpoch) {
         public Content {
             tenantUids = new TreeMap<>(tenantUids);
             assignments = List.copyOf(assignments);
@@ -39,7 +40,7 @@ public final class AssignmentTable {
 
     public Content load() {
         if (!Files.exists(file)) {
-            return new Content(Map.of(), List.of());
+            return new Content(Map.of(), List.of(), 0);
         }
         try {
             return JSON.readValue(Files.readString(file), Content.class);

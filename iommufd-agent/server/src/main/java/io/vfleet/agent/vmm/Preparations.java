@@ -1,9 +1,9 @@
 package io.vfleet.agent.vmm;
 
-import io.vfleet.agent.kernel.AgentHost;
+import io.vfleet.agent.kernel.HostKernel;
+import io.vfleet.agent.kernel.RegisteredDevice;
 import io.vfleet.agent.kernel.Syscall;
 import io.vfleet.agent.vmm.AssignmentRefused.Reason;
-import io.vfleet.engine.Host;
 import io.vfleet.engine.KernelException;
 import io.vfleet.engine.process.Capability;
 import io.vfleet.engine.process.ProcessSpec;
@@ -17,6 +17,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import org.slf4j.Logger;
@@ -41,8 +42,13 @@ import org.slf4j.LoggerFactory;
  * the agent saw succeed rather than one the kernel may or may not do on the last close; a set it
  * cannot reset that way is left to the kernel's reset on release, as reported.
  *
- * <p>Every operation checks the caller's fencing epoch first: one older than the highest seen for the
- * assignment is refused, and the highest is remembered even after a release. Prepare is idempotent by
+ * <p>Every operation checks the caller's fencing epoch first: a Prepare's against the highest seen for
+ * the assignment (remembered even after a release), a Release's and a HotReset's against the highest
+ * the node has seen from the controller in any call, so that a controller that decided before the
+ * newest one heard from cannot undo a device's state. Every call raises the node's mark.
+ *
+ * <p>Each prepared assignment has a credential for the system calls of its VMM process
+ * ({@link #scopeOf}); Release revokes it with the process. Prepare is idempotent by
  * assignment id and all-or-nothing: a refusal on any device exits the process, which closes every
  * file it opened and so undoes every bind and attach. Every operation has written the host's state
  * before it answers.
@@ -58,25 +64,33 @@ public final class Preparations {
     /** Tenants' VMMs run as uids from here on, one per tenant, so USER-mode pinning is charged per tenant. */
     static final int FIRST_TENANT_UID = 100_000;
     private static final int O_RDWR = 2;
+    static final String CDEV_DIRECTORY = "/dev/vfio/devices/";
 
-    private final AgentHost host;
+    private final HostKernel host;
     private final AssignmentTable table;
     private final SetReset setReset;
     private final Map<String, Integer> tenantUids = new TreeMap<>();
     private final Map<String, Assignment> assignments = new LinkedHashMap<>();
+    /** What each prepared assignment's credential reaches, by the credential's digest; rebuilt from the table on start. */
+    private final Map<String, SyscallScope> byCredential = new java.util.concurrent.ConcurrentHashMap<>();
+    private long nodeEpoch;
 
-    public Preparations(AgentHost host, AssignmentTable table) {
+    public Preparations(HostKernel host, AssignmentTable table) {
         this(host, table, Checkpoints.NONE);
     }
 
     /** An agent whose operations report the points of {@link Checkpoints} as they pass them. */
-    public Preparations(AgentHost host, AssignmentTable table, Checkpoints checkpoints) {
+    public Preparations(HostKernel host, AssignmentTable table, Checkpoints checkpoints) {
         this.host = host;
         this.table = table;
         this.setReset = new SetReset(host, checkpoints);
         AssignmentTable.Content content = table.load();
         tenantUids.putAll(content.tenantUids());
-        content.assignments().forEach(assignment -> assignments.put(assignment.id(), assignment));
+        nodeEpoch = content.nodeEpoch();
+        content.assignments().forEach(assignment -> {
+            assignments.put(assignment.id(), assignment);
+            indexCredential(assignment);
+        });
     }
 
     public synchronized Prepared prepare(PrepareOrder order) {
@@ -86,6 +100,7 @@ public final class Preparations {
         }
         List<String> devices = canonicalDevices("devices", order.devices(), true);
         Assignment seen = checkEpoch(order.assignmentId(), order.epoch());
+        raiseNodeEpoch(order.epoch());
         if (seen != null && seen.holdsDevices()) {
             if (!seen.tenant().equals(order.tenant()) || !seen.devices().equals(devices) || seen.withKvm() != order.withKvm()) {
                 throw new AssignmentRefused(Reason.ASSIGNMENT_CONFLICT, "", "assignment " + order.assignmentId()
@@ -112,7 +127,7 @@ public final class Preparations {
     public synchronized Released release(ReleaseOrder order) {
         requireId(order.assignmentId());
         List<String> fenced = canonicalDevices("fenced", order.fenced(), false);
-        Assignment seen = checkEpoch(order.assignmentId(), order.epoch());
+        Assignment seen = checkNodeEpoch(order.assignmentId(), order.epoch());
         if (seen == null || !seen.holdsDevices()) {
             remember(seen == null ? new Assignment(order.assignmentId(), "", List.of(), false, order.epoch(), null)
                     : seen.withEpoch(order.epoch()));
@@ -152,7 +167,7 @@ public final class Preparations {
     public synchronized List<String> hotReset(HotResetOrder order) {
         requireId(order.assignmentId());
         List<String> fenced = canonicalDevices("fenced", order.fenced(), false);
-        Assignment seen = checkEpoch(order.assignmentId(), order.epoch());
+        Assignment seen = checkNodeEpoch(order.assignmentId(), order.epoch());
         if (seen != null) {
             remember(seen.withEpoch(order.epoch()));
         }
@@ -172,6 +187,15 @@ public final class Preparations {
         }
     }
 
+    /**
+     * Which assignment's VMM a Syscalls credential reaches; empty for one no prepared assignment has
+     * (never issued, or revoked by its Release). Not serialised with the node operations: it reads a
+     * concurrent index, so a VMM's system calls never wait for another assignment's Prepare.
+     */
+    public Optional<SyscallScope> scopeOf(String credential) {
+        return Optional.ofNullable(byCredential.get(SyscallScope.digest(credential)));
+    }
+
     /** The prepared assignments, in the order they were first seen. */
     public synchronized List<Assignment> prepared() {
         return assignments.values().stream().filter(Assignment::holdsDevices).toList();
@@ -185,7 +209,7 @@ public final class Preparations {
      */
     public synchronized void reconcile() {
         Set<Integer> owned = new HashSet<>();
-        Map<Integer, String> vmmProcesses = host.inspect(Preparations::vmmProcesses);
+        Map<Integer, String> vmmProcesses = vmmProcesses(host.processes());
         boolean changed = false;
         for (Assignment assignment : List.copyOf(assignments.values())) {
             if (!assignment.holdsDevices()) {
@@ -253,7 +277,7 @@ public final class Preparations {
                 prepared.add(new Prepared.Device(bdf, node.cdevPath(), fd, devid, node.noiommu() ? 0 : hwpt,
                         (info.flags() & Ioctl.VfioDeviceGetInfo.FLAGS_RESET) != 0, node.noiommu()));
             }
-            return new Prepared(pid, iommufd, ioas, vmFd, kvmDevice, prepared);
+            return new Prepared(pid, iommufd, ioas, vmFd, kvmDevice, prepared, SyscallScope.newCredential());
         } catch (KernelException refused) {
             exitQuietly(pid);
             throw new AssignmentRefused(current, step, refused);
@@ -282,8 +306,10 @@ public final class Preparations {
      * (left to the kernel's reset on release) when that is refused.
      */
     private boolean resetSetBeforeExit(Assignment assignment, Prepared.Device device, List<String> fenced) {
-        List<String> members = host.inspect(kernel -> kernel.vfioDevice(device.bdf()).deviceSet().members().stream()
-                .map(VfioDevice::name).toList());
+        List<RegisteredDevice> registered = host.vfioDevices();
+        String set = registered(registered, device.bdf()).deviceSetKey();
+        List<String> members = registered.stream().filter(member -> member.deviceSetKey().equals(set))
+                .map(RegisteredDevice::name).toList();
         List<String> fencedInSet = fenced.stream().filter(members::contains).toList();
         try {
             setReset.reset(new SetReset.Request(assignment.id(), assignment.prepared(), device, fencedInSet, openedBy()));
@@ -296,13 +322,12 @@ public final class Preparations {
 
     /** The devices grouped by the reset set they are in (vfio-pci's dev_set), in order of first appearance. */
     private List<List<Prepared.Device>> byResetSet(List<Prepared.Device> devices) {
-        return host.inspect(kernel -> {
-            Map<String, List<Prepared.Device>> sets = new LinkedHashMap<>();
-            for (Prepared.Device device : devices) {
-                sets.computeIfAbsent(kernel.vfioDevice(device.bdf()).deviceSet().key(), key -> new ArrayList<>()).add(device);
-            }
-            return List.copyOf(sets.values());
-        });
+        List<RegisteredDevice> registered = host.vfioDevices();
+        Map<String, List<Prepared.Device>> sets = new LinkedHashMap<>();
+        for (Prepared.Device device : devices) {
+            sets.computeIfAbsent(registered(registered, device.bdf()).deviceSetKey(), key -> new ArrayList<>()).add(device);
+        }
+        return List.copyOf(sets.values());
     }
 
     /** Every device the agent's prepared assignments hold, with the assignment's id. */
@@ -321,9 +346,7 @@ public final class Preparations {
         int pid = assignment.prepared().pid();
         Set<Integer> own = new HashSet<>();
         assignment.prepared().devices().forEach(device -> own.add(device.fd()));
-        List<Integer> strays = host.inspect(kernel -> kernel.process(pid).files().openDescriptors().stream()
-                .filter(fd -> !own.contains(fd) && kernel.process(pid).files().get(fd) instanceof VfioDeviceFile)
-                .toList());
+        List<Integer> strays = host.vfioDeviceFiles(pid).stream().filter(fd -> !own.contains(fd)).toList();
         for (int fd : strays) {
             log.warn("Process {} of assignment {} holds device file {} beyond its devices (a set reset was cut short); closing it",
                     pid, assignment.id(), fd);
@@ -340,6 +363,32 @@ public final class Preparations {
         }
     }
 
+    /**
+     * A Release's or HotReset's epoch against the node's mark: the controller's newest decision on
+     * this node, whatever assignment it was about. Then the assignment's own, as for a Prepare.
+     */
+    private Assignment checkNodeEpoch(String id, long epoch) {
+        if (Long.compareUnsigned(epoch, nodeEpoch) < 0) {
+            throw new AssignmentRefused(Reason.STALE_EPOCH, "", "epoch " + Long.toUnsignedString(epoch)
+                    + " is older than " + Long.toUnsignedString(nodeEpoch) + ", the newest this node has seen from the controller");
+        }
+        Assignment seen = checkEpoch(id, epoch);
+        raiseNodeEpoch(epoch);
+        return seen;
+    }
+
+    private void raiseNodeEpoch(long epoch) {
+        if (Long.compareUnsigned(epoch, nodeEpoch) > 0) {
+            nodeEpoch = epoch;
+        }
+    }
+
+    private void indexCredential(Assignment assignment) {
+        if (assignment.holdsDevices() && assignment.prepared().syscallsCredential() != null) {
+            byCredential.put(SyscallScope.digest(assignment.prepared().syscallsCredential()), SyscallScope.of(assignment));
+        }
+    }
+
     private Assignment checkEpoch(String id, long epoch) {
         Assignment seen = assignments.get(id);
         if (seen != null && Long.compareUnsigned(epoch, seen.epoch()) < 0) {
@@ -350,42 +399,48 @@ public final class Preparations {
     }
 
     private void remember(Assignment assignment) {
-        assignments.put(assignment.id(), assignment);
-        table.save(new AssignmentTable.Content(tenantUids, List.copyOf(assignments.values())));
+        Assignment before = assignments.put(assignment.id(), assignment);
+        if (before != null && before.holdsDevices() && !assignment.holdsDevices()) {
+            byCredential.remove(SyscallScope.digest(before.prepared().syscallsCredential()));
+        }
+        indexCredential(assignment);
+        table.save(new AssignmentTable.Content(tenantUids, List.copyOf(assignments.values()), nodeEpoch));
     }
 
     /** Where a device is opened, and whether it is a noiommu device. */
     private record DeviceNode(String cdevPath, boolean noiommu) {}
 
     private Map<String, DeviceNode> deviceNodes(List<String> devices) {
-        return host.inspect(kernel -> {
-            Map<String, DeviceNode> nodes = new LinkedHashMap<>();
-            for (String bdf : devices) {
-                VfioDevice device = registered(kernel, bdf);
-                if (device == null || device.kind() == VfioDevice.Kind.EMULATED) {
-                    String why = kernel.topology().function(Bdf.parse(bdf)).isPresent()
-                            ? bdf + " is not bound to vfio-pci on this host" : "this host has no PCI function " + bdf;
-                    throw new AssignmentRefused(Reason.UNKNOWN_DEVICE, bdf, why);
-                }
-                nodes.put(bdf, new DeviceNode("/dev/vfio/devices/" + device.cdevName(), device.kind() == VfioDevice.Kind.NOIOMMU));
+        List<RegisteredDevice> registered = host.vfioDevices();
+        Map<String, DeviceNode> nodes = new LinkedHashMap<>();
+        for (String bdf : devices) {
+            RegisteredDevice device = registered(registered, bdf);
+            if (device == null || device.kind() == VfioDevice.Kind.EMULATED) {
+                String why = host.topology().function(Bdf.parse(bdf)).isPresent()
+                        ? bdf + " is not bound to vfio-pci on this host" : "this host has no PCI function " + bdf;
+                throw new AssignmentRefused(Reason.UNKNOWN_DEVICE, bdf, why);
             }
-            return nodes;
-        });
+            if (device.cdevName().isEmpty()) {
+                throw new AssignmentRefused(Reason.UNKNOWN_DEVICE, bdf, bdf + " has no vfio device cdev on this host (its "
+                        + "kernel has no CONFIG_VFIO_DEVICE_CDEV), and Prepare opens devices by their cdev");
+            }
+            nodes.put(bdf, new DeviceNode(CDEV_DIRECTORY + device.cdevName(), device.kind() == VfioDevice.Kind.NOIOMMU));
+        }
+        return nodes;
     }
 
     /** The vfio device registered as {@code name}, or null when there is none. */
-    static VfioDevice registered(Host kernel, String name) {
-        return kernel.vfioDevices().stream().filter(device -> device.name().equals(name)).findFirst().orElse(null);
+    static RegisteredDevice registered(List<RegisteredDevice> registered, String name) {
+        return registered.stream().filter(device -> device.name().equals(name)).findFirst().orElse(null);
     }
 
-    private static Map<Integer, String> vmmProcesses(Host kernel) {
+    private static Map<Integer, String> vmmProcesses(Map<Integer, String> running) {
         Map<Integer, String> processes = new TreeMap<>();
-        for (int pid : kernel.pids()) {
-            String name = kernel.process(pid).spec().name();
+        running.forEach((pid, name) -> {
             if (name.startsWith(PROCESS_PREFIX)) {
                 processes.put(pid, name);
             }
-        }
+        });
         return processes;
     }
 

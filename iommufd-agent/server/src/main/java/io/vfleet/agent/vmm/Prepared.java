@@ -4,9 +4,12 @@ import java.util.List;
 
 /**
  * What Prepare left on the host: the process holding the files, its iommufd and IOAS, the VM fd (or
- * -1), and per device its file, devid and HWPT.
+ * -1), per device its file, devid and HWPT, and the credential that reaches that process's system
+ * calls and no other's ({@link SyscallScope}). The table keeps the credential, so that a repeated
+ * Prepare answers the same one and a restart does not cut the VMM off.
  */
-public record Prepared(int pid, int iommufd, int ioasId, int vmFd, int kvmDeviceFd, List<Device> devices) {
+public record Prepared(int pid, int iommufd, int ioasId, int vmFd, int kvmDeviceFd, List<Device> devices,
+        String syscallsCredential) {
     public Prepared {
         devices = List.copyOf(devices);
     }

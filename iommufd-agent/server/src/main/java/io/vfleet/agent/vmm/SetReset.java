@@ -1,6 +1,7 @@
 package io.vfleet.agent.vmm;
 
-import io.vfleet.agent.kernel.AgentHost;
+import io.vfleet.agent.kernel.HostKernel;
+import io.vfleet.agent.kernel.RegisteredDevice;
 import io.vfleet.agent.kernel.Syscall;
 import io.vfleet.agent.vmm.AssignmentRefused.Reason;
 import io.vfleet.engine.Errno;
@@ -8,7 +9,6 @@ import io.vfleet.engine.KernelException;
 import io.vfleet.engine.topology.Bdf;
 import io.vfleet.engine.uapi.Ioctl;
 import io.vfleet.engine.uapi.Ioctl.VfioDeviceGetPciHotResetInfo;
-import io.vfleet.engine.vfio.VfioDevice;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -46,12 +46,11 @@ import org.slf4j.LoggerFactory;
 final class SetReset {
     private static final Logger log = LoggerFactory.getLogger(SetReset.class);
     private static final int O_RDWR = 2;
-    private static final String CDEV_DIRECTORY = "/dev/vfio/devices/";
 
-    private final AgentHost host;
+    private final HostKernel host;
     private final Checkpoints checkpoints;
 
-    SetReset(AgentHost host, Checkpoints checkpoints) {
+    SetReset(HostKernel host, Checkpoints checkpoints) {
         this.host = host;
         this.checkpoints = checkpoints;
     }
@@ -70,8 +69,17 @@ final class SetReset {
         }
     }
 
-    /** Resets the set; answers every function the reset reached, in BDF order. */
+    /**
+     * Resets the set; answers every function the reset reached, in BDF order. The whole of it runs
+     * alone with the VMM process ({@link HostKernel#exclusively}): the fenced members' files exist only
+     * inside it, so no system call of the assignment's credential holder, nor of anyone, ever reaches
+     * them; a call that names their descriptors afterwards finds them closed (EBADF).
+     */
     List<String> reset(Request request) {
+        return host.exclusively(request.prepared().pid(), () -> resetAlone(request));
+    }
+
+    private List<String> resetAlone(Request request) {
         int pid = request.prepared().pid();
         Prepared.Device device = request.device();
         VfioDeviceGetPciHotResetInfo.Reply info;
@@ -117,46 +125,45 @@ final class SetReset {
      * the kernel, which refuses the reset for them (EINVAL).
      */
     private Map<String, String> membersToBringIn(Request request, Map<String, Boolean> owned) {
-        return host.inspect(kernel -> {
-            VfioDevice resetting = kernel.vfioDevice(request.device().bdf());
-            Map<String, String> cdevs = new LinkedHashMap<>();
-            for (String bdf : request.fenced()) {
-                Boolean alreadyOwned = owned.get(bdf);
-                if (alreadyOwned == null) {
-                    throw new AssignmentRefused(Reason.INVALID_ORDER, bdf, "fenced: a hot reset of " + request.device().bdf()
-                            + " does not reach " + bdf + "; it reaches " + owned.keySet());
-                }
-                if (alreadyOwned) {
-                    throw new AssignmentRefused(Reason.INVALID_ORDER, bdf, "fenced: " + bdf
-                            + " already belongs to the iommufd of assignment " + request.assignmentId());
-                }
-                VfioDevice member = Preparations.registered(kernel, bdf);
-                if (member == null || member.deviceSet() != resetting.deviceSet()) {
-                    throw new AssignmentRefused(Reason.UNKNOWN_DEVICE, bdf, "fenced: " + bdf
-                            + " is not bound to vfio-pci on this host, so nobody can bring it into a reset");
-                }
-                String holder = request.openedBy().get(bdf);
-                if (holder != null) {
-                    throw new AssignmentRefused(bdf, "bringing in a fenced member",
-                            Errno.EBUSY.exception(bdf + " is opened by assignment " + holder));
-                }
-                if (member.openCount() > 0) {
-                    throw new AssignmentRefused(bdf, "bringing in a fenced member",
-                            Errno.EBUSY.exception(bdf + " is open in a process outside the agent's assignments"));
-                }
-                cdevs.put(bdf, CDEV_DIRECTORY + member.cdevName());
+        List<RegisteredDevice> registered = host.vfioDevices();
+        RegisteredDevice resetting = Preparations.registered(registered, request.device().bdf());
+        Map<String, String> cdevs = new LinkedHashMap<>();
+        for (String bdf : request.fenced()) {
+            Boolean alreadyOwned = owned.get(bdf);
+            if (alreadyOwned == null) {
+                throw new AssignmentRefused(Reason.INVALID_ORDER, bdf, "fenced: a hot reset of " + request.device().bdf()
+                        + " does not reach " + bdf + "; it reaches " + owned.keySet());
             }
-            for (var entry : owned.entrySet()) {
-                VfioDevice member = Preparations.registered(kernel, entry.getKey());
-                boolean vfioMember = member != null && member.deviceSet() == resetting.deviceSet();
-                if (!entry.getValue() && vfioMember && !cdevs.containsKey(entry.getKey())) {
-                    throw new AssignmentRefused(Reason.NOT_FENCED, entry.getKey(), "a hot reset of " + request.device().bdf()
-                            + " reaches " + entry.getKey() + ", which is neither a device of assignment "
-                            + request.assignmentId() + " nor fenced for this reset");
-                }
+            if (alreadyOwned) {
+                throw new AssignmentRefused(Reason.INVALID_ORDER, bdf, "fenced: " + bdf
+                        + " already belongs to the iommufd of assignment " + request.assignmentId());
             }
-            return cdevs;
-        });
+            RegisteredDevice member = Preparations.registered(registered, bdf);
+            if (member == null || !member.deviceSetKey().equals(resetting.deviceSetKey())) {
+                throw new AssignmentRefused(Reason.UNKNOWN_DEVICE, bdf, "fenced: " + bdf
+                        + " is not bound to vfio-pci on this host, so nobody can bring it into a reset");
+            }
+            String holder = request.openedBy().get(bdf);
+            if (holder != null) {
+                throw new AssignmentRefused(bdf, "bringing in a fenced member",
+                        Errno.EBUSY.exception(bdf + " is opened by assignment " + holder));
+            }
+            if (member.open()) {
+                throw new AssignmentRefused(bdf, "bringing in a fenced member",
+                        Errno.EBUSY.exception(bdf + " is open in a process outside the agent's assignments"));
+            }
+            cdevs.put(bdf, Preparations.CDEV_DIRECTORY + member.cdevName());
+        }
+        for (var entry : owned.entrySet()) {
+            RegisteredDevice member = Preparations.registered(registered, entry.getKey());
+            boolean vfioMember = member != null && member.deviceSetKey().equals(resetting.deviceSetKey());
+            if (!entry.getValue() && vfioMember && !cdevs.containsKey(entry.getKey())) {
+                throw new AssignmentRefused(Reason.NOT_FENCED, entry.getKey(), "a hot reset of " + request.device().bdf()
+                        + " reaches " + entry.getKey() + ", which is neither a device of assignment "
+                        + request.assignmentId() + " nor fenced for this reset");
+            }
+        }
+        return cdevs;
     }
 
     /** The kernel's two-call protocol: learn the count from ENOSPC, then ask with room for all of them. */

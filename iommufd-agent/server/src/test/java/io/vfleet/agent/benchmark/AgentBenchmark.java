@@ -65,14 +65,21 @@ public final class AgentBenchmark {
     private static final int READ_WRITE = 1 | 2;
     private static final int FIXED = 4;
 
-    private final SyscallsGrpc.SyscallsBlockingStub syscalls;
+    private static final String CONTROLLER_TOKEN = "benchmark-controller";
+    private final ManagedChannel channel;
     private final NodeAgentGrpc.NodeAgentBlockingStub nodeAgent;
     private final HealthGrpc.HealthBlockingStub health;
 
     private AgentBenchmark(ManagedChannel channel) {
-        this.syscalls = SyscallsGrpc.newBlockingStub(channel);
-        this.nodeAgent = NodeAgentGrpc.newBlockingStub(channel);
+        this.channel = channel;
+        this.nodeAgent = NodeAgentGrpc.newBlockingStub(channel).withInterceptors(bearer(CONTROLLER_TOKEN));
         this.health = HealthGrpc.newBlockingStub(channel);
+    }
+
+    private static io.grpc.ClientInterceptor bearer(String credential) {
+        io.grpc.Metadata headers = new io.grpc.Metadata();
+        headers.put(io.grpc.Metadata.Key.of("authorization", io.grpc.Metadata.ASCII_STRING_MARSHALLER), "Bearer " + credential);
+        return io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(headers);
     }
 
     public static void main(String[] args) throws Exception {
@@ -97,6 +104,9 @@ public final class AgentBenchmark {
             prepared.add(nodeAgent.prepare(prepareRequest(index, 1)));
         }
         PrepareResponse vmm = prepared.getFirst();
+        // As the VMM calls: with its assignment's credential, scoped to its process.
+        SyscallsGrpc.SyscallsBlockingStub syscalls = SyscallsGrpc.newBlockingStub(channel)
+                .withInterceptors(bearer(vmm.getSyscallsCredential()));
         long guestRam = syscalls.mmap(MmapRequest.newBuilder().setPid(vmm.getPid()).setLength(GUEST_RAM).setProt(3).build())
                 .getAddr();
         IoctlRequest query = IoctlRequest.newBuilder().setPid(vmm.getPid()).setFd(vmm.getIommufd())
@@ -255,7 +265,8 @@ public final class AgentBenchmark {
             command.addAll(Arrays.asList(jvm.trim().split("\\s+")));
             command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.vfleet.agent.AgentApplication",
                     "--topology=" + shippedTopology(), "--state-dir=" + state.resolve("agent"), "--grpc-port=" + port,
-                    "--spring.grpc.server.address=127.0.0.1", "--logging.level.root=WARN"));
+                    "--spring.grpc.server.address=127.0.0.1", "--logging.level.root=WARN", "--spring.profiles.active=local",
+                    "--vfleet.security.tokens[0].token=" + CONTROLLER_TOKEN, "--vfleet.security.tokens[0].role=controller"));
             if (!snapshotDelay.isBlank()) {
                 command.add("--snapshot-delay=" + snapshotDelay);
             }

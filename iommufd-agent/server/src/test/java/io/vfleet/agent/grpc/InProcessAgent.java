@@ -1,7 +1,10 @@
 package io.vfleet.agent.grpc;
 
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.stub.MetadataUtils;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -12,25 +15,39 @@ import io.vfleet.api.agent.v1.NodeAgentGrpc;
 import io.vfleet.api.agent.v1.SyscallsGrpc;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import io.vfleet.security.SecurityProperties;
+import io.vfleet.security.StaticTokens;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** Both services of one agent host on an in-process server, with real blocking stubs. */
+/**
+ * Both services of one agent host on an in-process server, with real blocking stubs; the system calls
+ * pass {@link SyscallsAccess} as an operator's (the local stack's static token), so they reach every process.
+ */
 final class InProcessAgent implements AutoCloseable {
+    static final String OPERATOR_TOKEN = "operator-token";
     final AgentHost host;
+    final Preparations preparations;
+    final ManagedChannel channel;
     final SyscallsGrpc.SyscallsBlockingStub syscalls;
     final NodeAgentGrpc.NodeAgentBlockingStub nodeAgent;
     private final Server server;
-    private final ManagedChannel channel;
 
     InProcessAgent(AgentHost host, Path stateDirectory) {
+        this(host, new Preparations(host, new AssignmentTable(stateDirectory)));
+    }
+
+    InProcessAgent(AgentHost host, Preparations preparations) {
         this.host = host;
+        this.preparations = preparations;
         String name = InProcessServerBuilder.generateName();
-        Preparations preparations = new Preparations(host, new AssignmentTable(stateDirectory));
+        SyscallsAccess access = new SyscallsAccess(preparations, new StaticTokens(List.of(
+                new SecurityProperties.StaticToken(OPERATOR_TOKEN, "operator", null, null, "test-operator"))));
         try {
             server = InProcessServerBuilder.forName(name)
                     .directExecutor()
-                    .addService(new SyscallsService(host, new SimpleMeterRegistry()))
+                    .addService(ServerInterceptors.intercept(new SyscallsService(host, new SimpleMeterRegistry()), access))
                     .addService(new NodeAgentService(host, preparations, new SimpleMeterRegistry()))
                     .build()
                     .start();
@@ -38,8 +55,15 @@ final class InProcessAgent implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         channel = InProcessChannelBuilder.forName(name).directExecutor().build();
-        syscalls = SyscallsGrpc.newBlockingStub(channel);
+        syscalls = as(OPERATOR_TOKEN);
         nodeAgent = NodeAgentGrpc.newBlockingStub(channel);
+    }
+
+    /** System calls with {@code credential} as the bearer: an assignment's, or a token. */
+    SyscallsGrpc.SyscallsBlockingStub as(String credential) {
+        Metadata headers = new Metadata();
+        headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + credential);
+        return SyscallsGrpc.newBlockingStub(channel).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
     }
 
     @Override

@@ -37,7 +37,7 @@ public record HostTopology(String hostname, KernelConfig kernel, List<PciFunctio
         if (hostname == null || hostname.isEmpty()) {
             throw new TopologyException("hostname", "must not be empty");
         }
-        if (!HOSTNAME.matcher(hostname).matches()) {
+        if (!isHostname(hostname)) {
             throw new TopologyException("hostname", "'" + hostname + "' is not a host name (letters, digits, '.', '-')");
         }
         Objects.requireNonNull(kernel, "kernel");
@@ -45,6 +45,11 @@ public record HostTopology(String hostname, KernelConfig kernel, List<PciFunctio
         functions = functions.stream().sorted(Comparator.comparing(PciFunction::bdf)).toList();
         emulatedDevices = List.copyOf(emulatedDevices);
         checkEmulatedDevices(emulatedDevices, functions);
+    }
+
+    /** Whether {@code name} is a host name a topology may have: letters, digits, '.' and '-', not starting with either. */
+    public static boolean isHostname(String name) {
+        return name != null && HOSTNAME.matcher(name).matches();
     }
 
     /** The function at {@code bdf}, if the host has one. */

@@ -14,7 +14,8 @@ import org.testcontainers.postgresql.PostgreSQLContainer;
  * schema, so tests of different services never see each other's tables.
  *
  * <p>{@code -Dvfleet.test.embeddedDatabase=true} takes the embedded server even where Docker runs.
- * Durability buys tests nothing, so the server runs without fsync; its files go with the JVM.
+ * Durability buys tests nothing, so the server runs without fsync; its files go with the JVM. It
+ * keeps commit timestamps, as the services' PostgreSQL must.
  */
 public final class TestDatabase {
     private static final String DATABASE = "postgres";
@@ -45,7 +46,8 @@ public final class TestDatabase {
     private static Connection start() {
         if (!Boolean.getBoolean("vfleet.test.embeddedDatabase") && DockerClientFactory.instance().isDockerAvailable()) {
             PostgreSQLContainer container = new PostgreSQLContainer("postgres:18")
-                    .withCommand("postgres", "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off");
+                    .withCommand("postgres", "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
+                            "-c", "track_commit_timestamp=on");
             container.start();
             Runtime.getRuntime().addShutdownHook(new Thread(container::stop));
             return new Connection(container.getJdbcUrl(), container.getUsername(), container.getPassword());
@@ -56,6 +58,8 @@ public final class TestDatabase {
                     .setServerConfig("synchronous_commit", "off")
                     .setServerConfig("full_page_writes", "off")
                     .setServerConfig("max_connections", "200")
+                    // The assignment service's audit sequencer orders events by commit timestamp.
+                    .setServerConfig("track_commit_timestamp", "on")
                     .start();
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 try {

@@ -1,13 +1,14 @@
 package io.vfleet.assignment.adapter.web.dashboard;
 
+import io.vfleet.security.Role;
 import io.swagger.v3.oas.annotations.Hidden;
 import io.vfleet.assignment.adapter.web.dashboard.DashboardBodies.AssignmentBody;
 import io.vfleet.assignment.adapter.web.dashboard.DashboardBodies.EventBody;
 import io.vfleet.assignment.adapter.web.dashboard.DashboardBodies.LatestBody;
 import io.vfleet.assignment.adapter.web.dashboard.DashboardBodies.NodeBody;
 import io.vfleet.assignment.adapter.web.dashboard.DashboardBodies.SnapshotBody;
-import io.vfleet.assignment.application.AccessDenied;
-import io.vfleet.assignment.application.Caller;
+import io.vfleet.security.AccessDenied;
+import io.vfleet.security.Caller;
 import io.vfleet.assignment.application.port.Assignments;
 import io.vfleet.assignment.application.port.AuditLog;
 import io.vfleet.assignment.application.port.Page;
@@ -43,6 +44,9 @@ import org.springframework.web.bind.annotation.RestController;
 @RestController
 class DashboardController {
 
+    /** How long a snapshot waits at most for audit events committed before it to be in the log. */
+    private static final java.time.Duration AUDIT_WAIT = java.time.Duration.ofSeconds(1);
+
     /** How many of the newest assignments and audit events a snapshot carries. */
     static final int LATEST = 50;
 
@@ -70,10 +74,12 @@ class DashboardController {
 
     @GetMapping("/api/v1/dashboard")
     SnapshotBody snapshot(Caller caller) {
-        if (caller.role() != Caller.Role.OPERATOR && caller.role() != Caller.Role.AUDITOR) {
+        if (caller.role() != Role.OPERATOR && caller.role() != Role.AUDITOR) {
             throw new AccessDenied("role " + caller.role().name().toLowerCase(Locale.ROOT)
                     + " may not see the whole fleet: the dashboard is for operators and auditors");
         }
+        // The audit feed shows what committed before the request, as the assignment list does.
+        audit.awaitLinked(AUDIT_WAIT);
         return snapshots.execute(status -> new SnapshotBody(Instant.now(), topologies.revision(), nodes(),
                 latest(paging -> assignments.list(new Assignments.Filter(null, null, null), paging)
                         .map(AssignmentBody::of)),

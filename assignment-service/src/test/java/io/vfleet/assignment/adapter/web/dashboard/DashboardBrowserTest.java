@@ -26,6 +26,7 @@ import tools.jackson.databind.json.JsonMapper;
  * screenshot in {@code target/dashboard.png}.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
+        "spring.profiles.active=local",
         "vfleet.security.tokens[0].token=operator-token",
         "vfleet.security.tokens[0].role=operator",
         "vfleet.security.tokens[1].token=orchestrator-token",

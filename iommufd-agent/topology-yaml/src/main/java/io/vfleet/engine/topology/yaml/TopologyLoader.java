@@ -47,13 +47,13 @@ import org.snakeyaml.engine.v2.schema.CoreSchema;
 public final class TopologyLoader {
     private static final List<String> TOP_KEYS = List.of("hostname", "kernel", "defaults", "devices", "emulatedDevices");
     private static final List<String> KERNEL_KEYS = List.of("profile", "vfioGroup", "vfioContainer", "iommufdVfioContainer",
-            "vfioDeviceCdev", "unsafeNoiommuMode");
+            "vfioDeviceCdev", "unsafeNoiommuMode", "iommufd");
     private static final List<String> DEVICE_KEYS = List.of("bdf", "id", "driver", "iommuGroup", "upstreamBridge", "physfn",
             "reset", "iommu");
     private static final List<String> ID_KEYS = List.of("vendor", "device", "class");
     private static final List<String> RESET_KEYS = List.of("functionReset", "secondaryBusReset", "slotReset");
     private static final List<String> IOMMU_KEYS = List.of("aperture", "reservedRegions", "pageSizes", "cacheCoherent",
-            "msiIsolated", "requiresKvm");
+            "msiIsolated", "requiresKvm", "enforceCacheCoherency");
     private static final List<String> EMULATED_KEYS = List.of("name", "type", "parent", "requiresKvm");
     private static final List<String> RANGE_KEYS = List.of("start", "last");
     private static final List<String> REGION_KEYS = List.of("start", "last", "type");
@@ -122,14 +122,16 @@ public final class TopologyLoader {
             }
         }).orElse(KernelProfile.V11);
         KernelConfig defaults = KernelConfig.defaults(profile);
+        boolean iommufd = block.bool("iommufd", defaults.iommufd());
         boolean vfioGroup = block.bool("vfioGroup", defaults.vfioGroup());
         boolean iommufdVfioContainer = block.bool("iommufdVfioContainer", defaults.iommufdVfioContainer());
         // Defaults follow the Kconfig dependencies, so that naming one option does not force naming the others.
         boolean vfioContainer = block.bool("vfioContainer", defaults.vfioContainer() && vfioGroup && !iommufdVfioContainer);
-        boolean vfioDeviceCdev = block.bool("vfioDeviceCdev", defaults.vfioDeviceCdev() || !vfioGroup);
+        boolean vfioDeviceCdev = block.bool("vfioDeviceCdev", iommufd && (defaults.vfioDeviceCdev() || !vfioGroup));
         boolean unsafeNoiommuMode = block.bool("unsafeNoiommuMode", defaults.unsafeNoiommuMode());
         try {
-            return new KernelConfig(profile, vfioGroup, vfioContainer, iommufdVfioContainer, vfioDeviceCdev, unsafeNoiommuMode);
+            return new KernelConfig(profile, vfioGroup, vfioContainer, iommufdVfioContainer, vfioDeviceCdev, unsafeNoiommuMode,
+                    iommufd);
         } catch (IllegalArgumentException refused) {
             Matcher named = KERNEL_CONFIG_MESSAGE.matcher(String.valueOf(refused.getMessage()));
             String field = named.matches() ? named.group(1) : "kernel";
@@ -184,6 +186,7 @@ public final class TopologyLoader {
             facts = facts.withPageSizeBitmap(pageSizeBitmap(block));
         }
         facts = facts.withCacheCoherent(block.bool("cacheCoherent", facts.cacheCoherent()));
+        facts = facts.withEnforceCacheCoherency(block.bool("enforceCacheCoherency", facts.enforceCacheCoherency()));
         facts = facts.withMsiIsolated(block.bool("msiIsolated", facts.msiIsolated()));
         return facts.withRequiresKvm(block.bool("requiresKvm", facts.requiresKvm()));
     }

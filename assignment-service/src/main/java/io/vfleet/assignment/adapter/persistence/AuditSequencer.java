@@ -1,0 +1,367 @@
+package io.vfleet.assignment.adapter.persistence;
+
+import io.vfleet.assignment.domain.AuditEvent;
+import io.vfleet.tlog.Frontier;
+import io.vfleet.tlog.Hash;
+import io.vfleet.tlog.MerkleTree;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
+import org.springframework.jdbc.datasource.SingleConnectionDataSource;
+
+/**
+ * Links committed audit events into the log: numbers them in commit order, computes their leaves and
+ * the subtree hashes they complete, and stores both. One sequencer links for the whole fleet.
+ *
+ * <p><b>Leadership.</b> Every replica runs one; the one that holds a PostgreSQL session advisory lock
+ * ({@link #LOCK}) leads, the others try again every {@code standbyRetry}. The leader links on the
+ * very connection whose session holds the lock, so it can link only while it holds it: when the
+ * connection or the server goes, the lock goes with it, the leader's next statement fails, and it
+ * steps down and becomes a standby. The primary key of {@code audit_log} and the uniqueness of its
+ * {@code event_id} are the last word: two linkers could never give one number or one event twice.
+ *
+ * <p><b>Commit order, nothing skipped.</b> Each round runs in one REPEATABLE READ transaction, so
+ * it sees exactly the transactions that committed before its snapshot. An event that committed
+ * before another is therefore linked in the same round or an earlier one, never later; within a
+ * round events are ordered by their writers' commit timestamps ({@code track_commit_timestamp},
+ * which the sequencer requires), then transaction id, then the order they were written. Writers
+ * older than the snapshot's {@code xmin} had all ended when it was taken, so the next round need
+ * only look at events of writers from that horizon on; a writer still running is looked at again
+ * every round until it ends, so its events are linked as soon as they are visible, or never if it
+ * aborted. The horizon is stored with each link, so a new leader resumes where the last one stopped.
+ *
+ * <p><b>Lag.</b> Events written by this replica wake the leader when their transaction commits (if
+ * this replica leads), which then waits {@code linger} for more to join the round; otherwise the
+ * leader looks every {@code poll}. A standby that takes over starts within {@code standbyRetry} of
+ * the lock's release.
+ */
+public final class AuditSequencer implements SmartLifecycle {
+
+    private static final Logger log = LoggerFactory.getLogger(AuditSequencer.class);
+
+    /** The advisory lock key of the audit sequencer: "vfleetAS" in ASCII. */
+    static final long LOCK = 0x7666_6c65_6574_4153L;
+
+    /** Events read and linked per batch of a round. */
+    private static final int ROUND_LIMIT = 5_000;
+
+    /**
+     * Where a test holds the sequencer: between reading committed events and linking them. Called on
+     * the sequencer's thread with the ids of the events about to be linked; it may block.
+     */
+    @FunctionalInterface
+    public interface Hook {
+        Hook NONE = eventIds -> {};
+
+        void beforeLink(List<Long> eventIds) throws InterruptedException;
+    }
+
+    /**
+     * How the sequencer runs: how often the leader looks for work, how long it lets commits gather
+     * once woken, and how often a standby tries for the lock.
+     */
+    public record Timing(Duration poll, Duration linger, Duration standbyRetry) {}
+
+    private final DataSource dataSource;
+    private final Timing timing;
+    private final Hook hook;
+    private final ReentrantLock wakeLock = new ReentrantLock();
+    private final Condition woken = wakeLock.newCondition();
+    private boolean wakeRequested;
+    private volatile boolean running;
+    private volatile boolean leading;
+    private volatile long rounds;
+    private volatile long linked;
+    private Thread thread;
+
+    // Confined to the sequencer's thread.
+    private Connection connection;
+    private Frontier frontier;
+    private long horizon;
+
+    public AuditSequencer(DataSource dataSource, Timing timing, Hook hook) {
+        this.dataSource = dataSource;
+        this.timing = timing;
+        this.hook = hook;
+    }
+
+    @Override
+    public synchronized void start() {
+        if (running) {
+            return;
+        }
+        running = true;
+        thread = Thread.ofPlatform().name("audit-sequencer").daemon().start(this::run);
+    }
+
+    /** Stops linking and gives up the lock; a round under way is rolled back. */
+    @Override
+    public synchronized void stop() {
+        running = false;
+        if (thread == null) {
+            return;
+        }
+        thread.interrupt();
+        try {
+            thread.join(TimeUnit.SECONDS.toMillis(10));
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        thread = null;
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running;
+    }
+
+    /** Whether this replica's sequencer holds the lock. */
+    public boolean leading() {
+        return leading;
+    }
+
+    /** Rounds this sequencer ran as leader, for tests and metrics. */
+    public long rounds() {
+        return rounds;
+    }
+
+    /** Events this sequencer linked. */
+    public long linked() {
+        return linked;
+    }
+
+    /** Asks the leader to look for committed events now. */
+    public void wake() {
+        wakeLock.lock();
+        try {
+            wakeRequested = true;
+            woken.signalAll();
+        } finally {
+            wakeLock.unlock();
+        }
+    }
+
+    private void run() {
+        try {
+            while (running) {
+                if (!roundOrStepDown()) {
+                    pause(timing.standbyRetry());
+                }
+            }
+        } catch (InterruptedException interrupted) {
+            // Stopped.
+        } finally {
+            stepDown();
+        }
+    }
+
+    /** Leads a round, then waits for work; answers false when it does not lead (any more). */
+    private boolean roundOrStepDown() throws InterruptedException {
+        try {
+            if (connection == null && !lead()) {
+                return false;
+            }
+            linkCommitted();
+            rounds++;
+            pause(timing.poll());
+            // Commits that come in the meantime join the next round: fewer, larger rounds under load.
+            Thread.sleep(timing.linger());
+            return true;
+        } catch (SQLException | RuntimeException failed) {
+            if (running) {
+                log.warn("the audit sequencer stepped down: {}", failed.getMessage());
+            }
+            stepDown();
+            return false;
+        }
+    }
+
+    /** Tries to take the lock on a connection of its own; on success, resumes from the stored log. */
+    private boolean lead() throws SQLException {
+        Connection candidate = dataSource.getConnection();
+        try {
+            candidate.setAutoCommit(true);
+            try (Statement statement = candidate.createStatement();
+                 ResultSet locked = statement.executeQuery("select pg_try_advisory_lock(" + LOCK + ")")) {
+                locked.next();
+                if (!locked.getBoolean(1)) {
+                    candidate.close();
+                    return false;
+                }
+            }
+            try (Statement statement = candidate.createStatement();
+                 ResultSet setting = statement.executeQuery("show track_commit_timestamp")) {
+                setting.next();
+                if (!"on".equals(setting.getString(1))) {
+                    log.error("the audit log cannot be ordered by commit: PostgreSQL runs with track_commit_timestamp off."
+                            + " Set track_commit_timestamp = on (it takes a restart of PostgreSQL); until then no event"
+                            + " is linked and audit reads say how many are waiting");
+                    candidate.close();
+                    return false;
+                }
+            }
+            try (Statement statement = candidate.createStatement();
+                 ResultSet last = statement.executeQuery(
+                         "select horizon::text from assignment.audit_log order by sequence desc limit 1")) {
+                horizon = last.next() ? Long.parseUnsignedLong(last.getString(1)) : 0;
+            }
+            candidate.setAutoCommit(false);
+            candidate.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+            connection = candidate;
+            frontier = null;
+            leading = true;
+            log.info("this replica links the audit log now, from the horizon {}", horizon);
+            return true;
+        } catch (SQLException | RuntimeException failed) {
+            candidate.close();
+            throw failed;
+        }
+    }
+
+    private void stepDown() {
+        leading = false;
+        frontier = null;
+        if (connection != null) {
+            try {
+                // Closing the session releases its advisory lock; a pooled connection is reset first.
+                try (Statement statement = connection.createStatement()) {
+                    connection.rollback();
+                    connection.setAutoCommit(true);
+                    statement.execute("select pg_advisory_unlock_all()");
+                }
+            } catch (SQLException gone) {
+                log.debug("the sequencer's connection is gone already: {}", gone.getMessage());
+            }
+            try {
+                connection.close();
+            } catch (SQLException ignored) {
+                log.debug("closing the sequencer's connection failed: {}", ignored.getMessage());
+            }
+            connection = null;
+        }
+    }
+
+    /** One round: everything committed before this round's snapshot and not linked yet, in commit order. */
+    private void linkCommitted() throws SQLException, InterruptedException {
+        try {
+            long snapshotHorizon;
+            try (Statement statement = connection.createStatement();
+                 ResultSet snapshot = statement.executeQuery("select pg_snapshot_xmin(pg_current_snapshot())::text")) {
+                snapshot.next();
+                snapshotHorizon = Long.parseUnsignedLong(snapshot.getString(1));
+            }
+            long size = storedSize();
+            if (frontier == null || frontier.size() != size) {
+                frontier = Frontier.of(size, new JdbcAuditLog.StoredTree(new NamedParameterJdbcTemplate(
+                        new SingleConnectionDataSource(connection, true))));
+            }
+            // In batches, all in this round's snapshot: the horizon moves only once it is all linked.
+            List<Committed> committed;
+            boolean linkedAny = false;
+            do {
+                committed = committedSince(horizon);
+                if (!committed.isEmpty()) {
+                    hook.beforeLink(committed.stream().map(Committed::id).toList());
+                    link(committed, snapshotHorizon);
+                }
+                linkedAny |= !committed.isEmpty();
+            } while (committed.size() == ROUND_LIMIT);
+            // A round that linked nothing wrote nothing: it only ends its snapshot.
+            if (linkedAny) {
+                connection.commit();
+                linked += frontier.size() - size;
+            } else {
+                connection.rollback();
+            }
+            horizon = Math.max(horizon, snapshotHorizon);
+        } catch (SQLException | RuntimeException | InterruptedException failed) {
+            frontier = null;
+            throw failed;
+        }
+    }
+
+    private long storedSize() throws SQLException {
+        try (Statement statement = connection.createStatement();
+             ResultSet size = statement.executeQuery("select coalesce(max(sequence), 0) from assignment.audit_log")) {
+            size.next();
+            return size.getLong(1);
+        }
+    }
+
+    private record Committed(long id, AuditEvent event) {}
+
+    private List<Committed> committedSince(long since) throws SQLException {
+        List<Committed> committed = new ArrayList<>();
+        try (PreparedStatement query = connection.prepareStatement("""
+                select e.id, 0 as sequence, e.at, e.principal, e.kind, e.tenant, e.node, e.devices, e.assignment_id, e.detail
+                from assignment.audit_events e
+                where e.writer >= cast(? as xid8)
+                  and not exists (select 1 from assignment.audit_log l where l.event_id = e.id)
+                order by pg_xact_commit_timestamp(e.writer::xid) nulls first, e.writer, e.id
+                limit ?
+                """)) {
+            query.setString(1, Long.toUnsignedString(since));
+            query.setInt(2, ROUND_LIMIT);
+            try (ResultSet rows = query.executeQuery()) {
+                while (rows.next()) {
+                    committed.add(new Committed(rows.getLong("id"), JdbcAuditLog.event(rows)));
+                }
+            }
+        }
+        return committed;
+    }
+
+    /** Numbers the events after the stored log, and stores their links and the subtree hashes they complete. */
+    private void link(List<Committed> committed, long snapshotHorizon) throws SQLException {
+        try (PreparedStatement logged = connection.prepareStatement(
+                     "insert into assignment.audit_log (sequence, event_id, horizon) values (?, ?, cast(? as xid8))");
+             PreparedStatement hashed = connection.prepareStatement(
+                     "insert into assignment.audit_tree (level, index, hash) values (?, ?, ?)")) {
+            for (Committed event : committed) {
+                long sequence = frontier.size() + 1;
+                Hash leaf = MerkleTree.leafHash(event.event().numbered(sequence).canonical());
+                logged.setLong(1, sequence);
+                logged.setLong(2, event.id());
+                logged.setString(3, Long.toUnsignedString(snapshotHorizon));
+                logged.addBatch();
+                for (Frontier.StoredHash stored : frontier.append(leaf)) {
+                    hashed.setShort(1, (short) stored.subtree().level());
+                    hashed.setLong(2, stored.subtree().index());
+                    hashed.setBytes(3, stored.hash().bytes());
+                    hashed.addBatch();
+                }
+            }
+            logged.executeBatch();
+            hashed.executeBatch();
+        }
+    }
+
+    private void pause(Duration duration) throws InterruptedException {
+        wakeLock.lock();
+        try {
+            long remaining = duration.toNanos();
+            while (!wakeRequested && remaining > 0 && running) {
+                remaining = woken.awaitNanos(remaining);
+            }
+            wakeRequested = false;
+        } finally {
+            wakeLock.unlock();
+        }
+        if (Thread.interrupted()) {
+            throw new InterruptedException();
+        }
+    }
+}
