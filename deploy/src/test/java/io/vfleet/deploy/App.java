@@ -8,8 +8,9 @@ import java.util.Set;
 import java.util.stream.Stream;
 
 /**
- * One of the repository's applications as a deployment sees it: the module that has a Dockerfile,
- * its version, the executable jar the image copies, and the settings it reads.
+ * One of the repository's applications as a deployment sees it: the module that builds its image,
+ * its version, the image Jib built, the executable jar (the settings its libraries accept), and the
+ * settings it reads.
  *
  * <p>Ports and health paths are not fixed facts of an app but follow from its settings, so they are
  * asked for with the settings of one deployment ({@link #builtIn()} first, then the deployment's own,
@@ -18,7 +19,7 @@ import java.util.stream.Stream;
  * when set, and the actuator's health paths, with {@code /liveness} and {@code /readiness} only when
  * {@code management.endpoint.health.probes.enabled} is true.
  */
-record App(String name, String version, String directory, Dockerfile dockerfile, ExecutableJar jar, KnownKeys keys,
+record App(String name, String version, String directory, Image image, ExecutableJar jar, KnownKeys keys,
            List<Setting> builtIn) {
 
     /** Read by the JVM itself, whatever the app. */
@@ -98,7 +99,7 @@ record App(String name, String version, String directory, Dockerfile dockerfile,
     }
 
     /** The image name the deployments use for this app: {@code vfleet/<name>:<version>}. */
-    String image() {
+    String imageName() {
         return "vfleet/" + name + ":" + version;
     }
 

@@ -2,7 +2,6 @@ package io.vfleet.deploy;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,9 +14,10 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * The repository's applications, found by their Dockerfiles: each Dockerfile sits in a Maven module
- * whose {@code artifactId} names the app and whose {@code target/<artifactId>-<version>-exec.jar} is
- * what the image copies. What cannot be read that way is a problem the checks report.
+ * The repository's applications, found by their builds: each Maven module whose pom declares both
+ * the Spring Boot plugin and Jib is one, its {@code artifactId} names the app, Jib writes its image to
+ * {@code target/<artifactId>-image.tar} and Spring Boot its {@code target/<artifactId>-<version>-exec.jar}.
+ * What cannot be read that way is a problem the checks report.
  */
 record Apps(Map<String, App> byName, List<String> problems) {
 
@@ -36,29 +36,29 @@ record Apps(Map<String, App> byName, List<String> problems) {
     static Apps read(Path repository) {
         Map<String, App> byName = new LinkedHashMap<>();
         List<String> problems = new ArrayList<>();
-        for (Path dockerfile : dockerfiles(repository)) {
-            Path directory = dockerfile.getParent();
-            String where = repository.relativize(dockerfile).toString();
-            Path pom = directory.resolve("pom.xml");
-            if (!Files.exists(pom)) {
-                problems.add(where + ": no pom.xml beside it, so no app to build the image from");
-                continue;
-            }
+        for (Path pom : applicationPoms(repository)) {
+            Path directory = pom.getParent();
+            String where = repository.relativize(pom).toString();
             String pomText = readString(pom);
             Matcher artifact = ARTIFACT.matcher(pomText);
             Matcher version = VERSION.matcher(pomText);
             if (!artifact.find() || !version.find()) {
-                problems.add(where + ": cannot read the artifactId and version of " + repository.relativize(pom));
+                problems.add(where + ": cannot read the artifactId and version");
                 continue;
             }
             String name = artifact.group(1);
-            Dockerfile parsed = Dockerfile.parse(readString(dockerfile));
             Path jar = directory.resolve("target/" + name + "-" + version.group(1) + "-exec.jar");
-            if (!Files.exists(jar)) {
-                problems.add(where + ": " + repository.relativize(jar) + " does not exist; package the app first (./mvnw -B verify)");
+            Path image = directory.resolve("target/" + name + "-image.tar");
+            boolean missing = false;
+            for (Path built : List.of(jar, image)) {
+                if (!Files.exists(built)) {
+                    problems.add(where + ": " + repository.relativize(built) + " does not exist; package the app first (./mvnw -B verify)");
+                    missing = true;
+                }
+            }
+            if (missing) {
                 continue;
             }
-            copiedJar(parsed, directory, jar).ifPresent(problem -> problems.add(where + ": " + problem));
             KnownKeys keys = new KnownKeys();
             ExecutableJar executable = ExecutableJar.read(jar);
             keys.addAll(executable.keys());
@@ -71,7 +71,7 @@ record Apps(Map<String, App> byName, List<String> problems) {
                     keys.addAll(AppSources.keys(library));
                 }
             }
-            byName.put(name, new App(name, version.group(1), repository.relativize(directory).toString(), parsed,
+            byName.put(name, new App(name, version.group(1), repository.relativize(directory).toString(), Image.read(image),
                     executable, keys, AppSources.builtInSettings(directory)));
         }
         return new Apps(byName, List.copyOf(problems));
@@ -81,25 +81,17 @@ record Apps(Map<String, App> byName, List<String> problems) {
         return Optional.ofNullable(byName.get(name));
     }
 
-    /** A problem unless some COPY of the Dockerfile takes the executable jar from the build context (the module). */
-    private static Optional<String> copiedJar(Dockerfile dockerfile, Path directory, Path jar) {
-        String relative = directory.relativize(jar).toString();
-        for (List<String> copy : dockerfile.copies()) {
-            for (String source : copy.subList(0, Math.max(0, copy.size() - 1))) {
-                if (FileSystems.getDefault().getPathMatcher("glob:" + source).matches(Path.of(relative))) {
-                    return Optional.empty();
-                }
-            }
-        }
-        return Optional.of("no COPY takes " + relative + ", the jar the module builds");
-    }
-
-    private static List<Path> dockerfiles(Path repository) {
+    private static List<Path> applicationPoms(Path repository) {
         try (Stream<Path> walk = Files.walk(repository, 4)) {
-            return walk.filter(path -> path.getFileName().toString().equals("Dockerfile"))
+            return walk.filter(path -> path.getFileName().toString().equals("pom.xml"))
                     .filter(path -> Stream.of("target", ".git", "node_modules")
                             .noneMatch(skipped -> repository.relativize(path).startsWith(skipped)
                                     || repository.relativize(path).toString().contains("/" + skipped + "/")))
+                    .filter(path -> {
+                        String text = readString(path);
+                        return text.contains("<artifactId>jib-maven-plugin</artifactId>")
+                                && text.contains("<artifactId>spring-boot-maven-plugin</artifactId>");
+                    })
                     .sorted().toList();
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -16,10 +16,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Checks a docker-compose file against the apps: images and build contexts, settings from
- * {@code environment}, {@code env_file} and {@code command} (or the image's CMD), published ports,
- * health checks, {@code depends_on} conditions, volumes, and every {@code ${VARIABLE}} being defined
- * in the {@code .env.example} beside the file.
+ * Checks a docker-compose file against the apps: images (ours are Jib's, never built from a Dockerfile),
+ * settings from {@code environment}, {@code env_file} and {@code command} (or the image's), published
+ * ports, health checks (run by a program the image has, against a health path the app serves),
+ * {@code depends_on} conditions, volumes, and every {@code ${VARIABLE}} being defined in the
+ * {@code .env.example} beside the file.
  */
 final class ComposeCheck {
     private static final Pattern INTERPOLATION = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)");
@@ -55,29 +56,27 @@ final class ComposeCheck {
             String where = file + ": service " + entry.getKey();
             Optional<App> app = service.containsKey("image")
                     ? ImageName.app(String.valueOf(service.get("image")), apps, where, violations) : Optional.empty();
-            if (service.containsKey("build")) {
-                boolean ours = ImageName.parse(String.valueOf(service.getOrDefault("image", ""))).ours();
-                build(service.get("build"), app, ours, where);
+            if (service.containsKey("build") && ImageName.parse(String.valueOf(service.getOrDefault("image", ""))).ours()) {
+                violations.add(where, "builds " + service.get("image") + " from a Dockerfile, but Jib builds our images"
+                        + app.map(it -> " (docker load -i " + it.directory() + "/target/" + it.name() + "-image.tar)").orElse(""));
             }
             Set<String> mounts = volumes(service, volumes.keySet(), where);
             List<Integer> containerPorts = ports(service, hostPorts, where);
             List<String> healthCommand = healthCommand(service);
             Optional<Probe> healthCheck = Probe.ofCommand(healthCommand);
-            if (!healthCommand.isEmpty() || (app.isPresent() && app.get().dockerfile().healthCheck().isPresent()
-                    && !service.containsKey("healthcheck"))) {
+            if (!healthCommand.isEmpty()) {
                 healthy.add(entry.getKey());
             }
             if (app.isPresent() && !healthCommand.isEmpty() && healthCheck.isEmpty()) {
-                violations.add(where, "health check " + healthCommand + " is not a curl, wget or /dev/tcp check");
+                violations.add(where, "health check " + healthCommand + " is not " + Probe.HEALTH_CHECK + ", curl, wget or a /dev/tcp check");
             }
             app.ifPresent(it -> {
                 ContainerCheck container = new ContainerCheck(it, where, settings(service, it, where), violations);
                 containerPorts.forEach(port -> container.containerPort(port, "published container port"));
-                healthCheck.ifPresent(probe -> container.probe(probe, "health check"));
-                if (!service.containsKey("healthcheck")) {
-                    it.dockerfile().healthCheck().flatMap(Probe::ofCommand)
-                            .ifPresent(probe -> container.probe(probe, "the image's HEALTHCHECK"));
+                if (!healthCommand.isEmpty()) {
+                    container.runs(healthCommand, "health check");
                 }
+                healthCheck.ifPresent(probe -> container.probe(probe, "health check"));
                 container.topologyMounted(mounts);
             });
         }
@@ -102,22 +101,6 @@ final class ComposeCheck {
             if (!defined.contains(matcher.group(1)) && reported.add(matcher.group(1))) {
                 violations.add(file, "${" + matcher.group(1) + "} is not defined in .env.example");
             }
-        }
-    }
-
-    @SuppressWarnings("unchecked")
-    private void build(Object build, Optional<App> app, boolean ours, String where) {
-        String context = build instanceof Map<?, ?> map ? String.valueOf(((Map<String, Object>) map).getOrDefault("context", "."))
-                : String.valueOf(build);
-        String dockerfile = build instanceof Map<?, ?> map ? String.valueOf(((Map<String, Object>) map).getOrDefault("dockerfile", "Dockerfile"))
-                : "Dockerfile";
-        Path contextPath = directory.resolve(context).normalize();
-        if (!Files.exists(contextPath.resolve(dockerfile))) {
-            violations.add(where, "build context " + context + " has no " + dockerfile);
-        } else if (app.isPresent() && !contextPath.equals(directory.resolve(app.get().directory()).normalize())) {
-            violations.add(where, "builds from " + context + ", but the image is " + app.get().name() + ", built in " + app.get().directory());
-        } else if (app.isEmpty() && !ours) {
-            violations.add(where, "builds an image that is not named vfleet/<app>:<version>");
         }
     }
 
@@ -148,7 +131,7 @@ final class ComposeCheck {
                 settings.add(Setting.environment(text.split("=", 2)[0], text.contains("=") ? text.split("=", 2)[1] : ""));
             }
         }
-        List<String> command = service.containsKey("command") ? words(service.get("command")) : app.dockerfile().command();
+        List<String> command = service.containsKey("command") ? words(service.get("command")) : app.image().command();
         for (String argument : command) {
             Setting.argument(argument).ifPresent(settings::add);
         }

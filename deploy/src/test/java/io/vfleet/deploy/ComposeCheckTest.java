@@ -46,7 +46,13 @@ class ComposeCheckTest {
                 Arguments.of("      - --vfleet.agents.endpoints.host-01=agent:9090\n",
                         "      - --vfleet.agents.endpoints.host-01=agent:9090\n      - --vfleet.security.tokens[1].role=auditor\n",
                         "list vfleet.security.tokens is set from ENVIRONMENT and ARGUMENT"),
-                Arguments.of("build: service", "build: agent", "builds from agent, but the image is service"));
+                Arguments.of("    image: vfleet/service:1.0\n", "    image: vfleet/service:1.0\n    build: service\n",
+                        "builds vfleet/service:1.0 from a Dockerfile, but Jib builds our images"),
+                Arguments.of("[\"CMD\", \"java\", \"-cp\"", "[\"CMD\", \"curl\", \"-cp\"",
+                        "curl is not in the image"),
+                Arguments.of("\"/opt/vfleet/health-check/classes\", \"io.vfleet.healthcheck.HealthCheck\"",
+                        "\"/opt/vfleet/health-check/classes\", \"io.vfleet.healthcheck.Missing\"",
+                        "the main class io.vfleet.healthcheck.Missing is not in the image"));
     }
 
     @ParameterizedTest(name = "{2}")
@@ -61,7 +67,7 @@ class ComposeCheckTest {
     @Test
     void anAgentWithoutItsImageCommandReadsTheBuiltInTopologyPathAndIsReported() {
         SampleRepository sample = SampleRepository.copyTo(directory);
-        sample.replace(COMPOSE, "    build: agent\n", "    build: agent\n    command: [\"--state-dir=/var/lib/agent\"]\n");
+        sample.replace(COMPOSE, "    image: vfleet/agent:1.0\n", "    image: vfleet/agent:1.0\n    command: [\"--state-dir=/var/lib/agent\"]\n");
 
         assertThat(sample.composeViolations())
                 .containsExactly("docker-compose.yml: service agent: agent reads its topology from topology.yaml, where nothing is mounted");

@@ -72,6 +72,14 @@ final class ContainerCheck {
         }
     }
 
+    /**
+     * A problem unless the image can run {@code command}: its program is in the image (through its PATH),
+     * and a {@code java} with a class path names a main class the image has.
+     */
+    void runs(List<String> command, String what) {
+        app.image().problemRunning(command).ifPresent(problem -> violations.add(where, what + " " + command + ": " + problem));
+    }
+
     void probe(Probe probe, String what) {
         switch (probe.kind()) {
             case HTTP -> {

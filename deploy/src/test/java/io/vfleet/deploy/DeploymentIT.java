@@ -3,20 +3,28 @@ package io.vfleet.deploy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The repository's own Dockerfiles, compose file and Kubernetes manifests against the packaged apps. */
+/** The repository's own images, compose file and Kubernetes manifests against the packaged apps. */
 class DeploymentIT {
     private static final Path REPOSITORY = Path.of(System.getProperty("vfleet.repository", "..")).toAbsolutePath().normalize();
 
+    /** Read once: each image's layers are a few hundred megabytes to decompress. */
+    private static Apps apps;
+
+    @BeforeAll
+    static void readTheApps() {
+        apps = Apps.read(REPOSITORY);
+    }
+
     @Test
     void everyDeploymentFileNamesImagesPortsSettingsAndPathsTheAppsHave() {
-        assertThat(DeploymentCheck.check(REPOSITORY)).isEmpty();
+        assertThat(DeploymentCheck.check(REPOSITORY, apps)).isEmpty();
     }
 
     @Test
     void theAppsAreFoundWithTheSettingsTheyRead() {
-        Apps apps = Apps.read(REPOSITORY);
 
         assertThat(apps.byName()).containsKeys("iommufd-agent", "inventory-service", "assignment-service");
         App agent = apps.named("iommufd-agent").orElseThrow();
@@ -34,5 +42,24 @@ class DeploymentIT {
         assertThat(inventory.reads(Setting.environment("VFLEET_INVENTORY_DB_PASSWORD", "x"))).isTrue();
         assertThat(inventory.ports(inventory.builtIn())).containsExactly(8080, 9090);
         assertThat(inventory.healthPaths(inventory.builtIn())).contains("/actuator/health/liveness", "/actuator/health/readiness");
+    }
+
+    @Test
+    void everyImageRunsItsAppOnTheBaseImageAsUser10001() {
+        for (App app : apps.byName().values()) {
+            Image image = app.image();
+            assertThat(image.user()).as(app.name()).isEqualTo("10001:10001");
+            assertThat(image.executable("java")).as(app.name()).contains("/opt/java/bin/java");
+            assertThat(image.has("/opt/vfleet/health-check/classes/io/vfleet/healthcheck/HealthCheck.class")).as(app.name()).isTrue();
+            assertThat(image.files().get("/tmp").writableBy(10001)).as(app.name()).isTrue();
+            assertThat(image.problemRunning(image.entrypoint())).as(app.name()).isEmpty();
+        }
+        Image agent = apps.named("iommufd-agent").orElseThrow().image();
+        assertThat(agent.volumes()).containsExactly("/var/lib/vfleet-agent");
+        assertThat(agent.command()).containsExactly("--topology=/etc/vfleet/topology.yaml", "--state-dir=/var/lib/vfleet-agent");
+        assertThat(agent.entrypoint()).contains("--enable-native-access=ALL-UNNAMED");
+        Image assignment = apps.named("assignment-service").orElseThrow().image();
+        assertThat(assignment.volumes()).containsExactly("/var/lib/vfleet-audit");
+        assertThat(assignment.files().get("/var/lib/vfleet-audit").writableBy(10001)).isTrue();
     }
 }

@@ -31,7 +31,7 @@ record ImageName(String namespace, String name, String tag) {
         }
         Optional<App> app = apps.named(image.name());
         if (app.isEmpty()) {
-            violations.add(where, "image " + reference + " names no app with a Dockerfile; apps: " + apps.byName().keySet());
+            violations.add(where, "image " + reference + " names no app that builds an image; apps: " + apps.byName().keySet());
         } else if (!image.tag().equals(app.get().version())) {
             violations.add(where, "image " + reference + " is tagged " + image.tag() + ", but " + image.name()
                     + " builds version " + app.get().version());

@@ -256,7 +256,7 @@ final class KubernetesCheck {
             return;
         }
         String workingDirectory = container.get("workingDir") != null ? String.valueOf(container.get("workingDir"))
-                : app.get().dockerfile().workingDirectory();
+                : app.get().image().workingDirectory();
         for (Object mountObject : list(container.get("volumeMounts"))) {
             configFiles.addAll(configurationFiles(where, map(mountObject), volumes, workingDirectory));
         }
@@ -265,7 +265,7 @@ final class KubernetesCheck {
         environment(where, container).stream()
                 .filter(setting -> app.get().reads(setting) || !expanded.contains(setting.name())).forEach(settings::add);
         List<String> arguments = container.containsKey("args") ? list(container.get("args")).stream().map(String::valueOf).toList()
-                : container.containsKey("command") ? List.of() : app.get().dockerfile().command();
+                : container.containsKey("command") ? List.of() : app.get().image().command();
         arguments.forEach(argument -> Setting.argument(argument).ifPresent(settings::add));
         settings.addAll(0, configTree(container, App.value("spring.config.import", app.get().with(settings)).orElse("")));
         ContainerCheck check = new ContainerCheck(app.get(), where, settings, violations);
@@ -277,6 +277,10 @@ final class KubernetesCheck {
         }
         for (String kind : PROBES) {
             if (container.get(kind) != null) {
+                List<String> exec = list(map(map(container.get(kind)).get("exec")).get("command")).stream().map(String::valueOf).toList();
+                if (!exec.isEmpty()) {
+                    check.runs(exec, kind);
+                }
                 probe(map(container.get(kind)), namedPorts, where).ifPresent(probe -> check.probe(probe, kind));
             }
         }

@@ -7,12 +7,16 @@ import java.util.regex.Pattern;
 
 /**
  * What a health check or probe asks of a container: an HTTP GET of a path, a TCP connection, or a
- * {@code grpc.health.v1} check, on a port. Commands are understood when they are {@code curl} or
- * {@code wget} of a local URL, or bash opening {@code /dev/tcp/localhost/<port>}.
+ * {@code grpc.health.v1} check, on a port. Commands are understood when they are the images' own
+ * health check ({@value #HEALTH_CHECK}), {@code curl} or {@code wget} of a local URL, or bash opening
+ * {@code /dev/tcp/localhost/<port>}.
  */
 record Probe(Kind kind, int port, String path) {
 
     enum Kind { HTTP, TCP, GRPC }
+
+    /** The main class of the health check every vfleet image holds (deploy/java-runtime). */
+    static final String HEALTH_CHECK = "io.vfleet.healthcheck.HealthCheck";
 
     private static final Pattern LOCAL_URL = Pattern.compile("https?://(?:localhost|127\\.0\\.0\\.1)(?::(\\d+))?(/[^\\s\"']*)?");
     private static final Pattern DEV_TCP = Pattern.compile("/dev/tcp/(?:localhost|127\\.0\\.0\\.1)/(\\d+)");
@@ -21,7 +25,7 @@ record Probe(Kind kind, int port, String path) {
     static Optional<Probe> ofCommand(List<String> command) {
         String line = String.join(" ", command);
         Matcher url = LOCAL_URL.matcher(line);
-        if ((line.contains("curl") || line.contains("wget")) && url.find()) {
+        if ((command.contains(HEALTH_CHECK) || line.contains("curl") || line.contains("wget")) && url.find()) {
             int port = url.group(1) == null ? 80 : Integer.parseInt(url.group(1));
             return Optional.of(new Probe(Kind.HTTP, port, url.group(2) == null ? "/" : url.group(2)));
         }

@@ -5,16 +5,23 @@ import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
 /**
  * A copy of {@code src/test/resources/sample}: two apps shaped like ours (a web service with an
- * actuator, and a gRPC agent that reads a topology), their Dockerfiles, and deployment files that
- * pass every check, for a test to break one way at a time.
+ * actuator, and a gRPC agent that reads a topology), their images as Jib builds ours, and deployment
+ * files that pass every check, for a test to break one way at a time.
  */
 final class SampleRepository {
+    private static final String HEALTH_CHECK_CLASS = "/opt/vfleet/health-check/classes/io/vfleet/healthcheck/HealthCheck.class";
+
     private final Path root;
+    private final Map<String, UnaryOperator<Image>> imageChanges = new HashMap<>();
 
     private SampleRepository(Path root) {
         this.root = root;
@@ -59,6 +66,11 @@ final class SampleRepository {
         }
     }
 
+    /** Builds {@code app}'s image changed by {@code change} from now on. */
+    void changeImage(String app, UnaryOperator<Image> change) {
+        imageChanges.put(app, change);
+    }
+
     Apps apps() {
         return Apps.of(service(), agent());
     }
@@ -80,7 +92,7 @@ final class SampleRepository {
                 List.of("server.port", "spring.datasource.url", "spring.datasource.password", "management.server.port",
                         "management.endpoint.health.probes.enabled", "management.endpoints.web.exposure.include"));
         keys.addAll(jar.keys());
-        return new App("service", "1.0", "service", dockerfile("service"), jar, keys,
+        return new App("service", "1.0", "service", image("service", List.of(8080), List.of(), List.of()), jar, keys,
                 List.of(new Setting(Setting.Source.BUILT_IN, "management.endpoint.health.probes.enabled", "true")));
     }
 
@@ -92,18 +104,32 @@ final class SampleRepository {
         ExecutableJar jar = new ExecutableJar(List.of("spring-boot-grpc-server-4.1.2.jar", "grpc-services-1.84.1.jar"),
                 List.of("spring.grpc.server.port", "spring.main.web-application-type", "spring.config.import", "spring.config.import[#]"));
         keys.addAll(jar.keys());
-        return new App("agent", "1.0", "agent", dockerfile("agent"), jar, keys, List.of(
+        Image image = image("agent", List.of(9090), List.of("--topology=/etc/vfleet/topology.yaml", "--state-dir=/var/lib/agent"),
+                List.of("/var/lib/agent"));
+        return new App("agent", "1.0", "agent", image, jar, keys, List.of(
                 new Setting(Setting.Source.BUILT_IN, "spring.main.web-application-type", "none"),
                 new Setting(Setting.Source.BUILT_IN, "spring.grpc.server.port", "${grpc-port:9090}"),
                 new Setting(Setting.Source.BUILT_IN, "vfleet.agent.topology", "${topology:topology.yaml}"),
                 new Setting(Setting.Source.BUILT_IN, "vfleet.agent.state-directory", "${state-dir:state}")));
     }
 
-    private Dockerfile dockerfile(String app) {
-        try {
-            return Dockerfile.parse(Files.readString(root.resolve(app).resolve("Dockerfile")));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+    /**
+     * An image as Jib builds ours: the Java runtime and the health check of the base image, the app's
+     * classes under /app, user 10001, and each volume a directory that user may write.
+     */
+    private Image image(String app, List<Integer> ports, List<String> command, List<String> volumes) {
+        String mainClass = "com.example." + app + ".Application";
+        Map<String, Image.FileEntry> files = new TreeMap<>();
+        for (String directory : List.of("/", "/app", "/app/classes", "/opt", "/opt/java", "/opt/java/bin", "/tmp")) {
+            files.put(directory, new Image.FileEntry(true, 0, 0755));
         }
+        for (String file : List.of("/opt/java/bin/java", "/app/jib-classpath-file", HEALTH_CHECK_CLASS,
+                "/app/classes/" + mainClass.replace('.', '/') + ".class")) {
+            files.put(file, new Image.FileEntry(false, 0, file.contains("/bin/") ? 0755 : 0644));
+        }
+        volumes.forEach(volume -> files.put(volume, new Image.FileEntry(true, 0, 0777)));
+        Image image = new Image("10001:10001", "/app", ports, List.of("java", "-cp", "@/app/jib-classpath-file", mainClass),
+                command, volumes, Map.of("PATH", "/opt/java/bin:/usr/bin:/bin"), files);
+        return imageChanges.getOrDefault(app, UnaryOperator.identity()).apply(image);
     }
 }
