@@ -10,7 +10,7 @@ import java.util.stream.Stream;
 /**
  * One of the repository's applications as a deployment sees it: the module that builds its image,
  * its version, the image Jib built, the executable jar (the settings its libraries accept), and the
- * settings it reads.
+ * settings it reads, and the digest its image has in a registry ({@code builtDigest}, {@code sha256:...}), when known.
  *
  * <p>Ports and health paths are not fixed facts of an app but follow from its settings, so they are
  * asked for with the settings of one deployment ({@link #builtIn()} first, then the deployment's own,
@@ -20,10 +20,15 @@ import java.util.stream.Stream;
  * {@code management.endpoint.health.probes.enabled} is true.
  */
 record App(String name, String version, String directory, Image image, ExecutableJar jar, KnownKeys keys,
-           List<Setting> builtIn) {
+           List<Setting> builtIn, String builtDigest) {
 
     /** Read by the JVM itself, whatever the app. */
     private static final Set<String> JVM_ENVIRONMENT = Set.of("JAVA_TOOL_OPTIONS");
+
+    /** The digest a registry knows the image Jib built by, {@code sha256:<hex>}. */
+    Optional<String> digest() {
+        return Optional.ofNullable(builtDigest);
+    }
 
     boolean reads(Setting setting) {
         return (setting.source() == Setting.Source.ENVIRONMENT && JVM_ENVIRONMENT.contains(setting.name()))

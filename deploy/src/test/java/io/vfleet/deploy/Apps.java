@@ -16,7 +16,8 @@ import java.util.stream.Stream;
 /**
  * The repository's applications, found by their builds: each Maven module whose pom declares both
  * the Spring Boot plugin and Jib is one, its {@code artifactId} names the app, Jib writes its image to
- * {@code target/<artifactId>-image.tar} and Spring Boot its {@code target/<artifactId>-<version>-exec.jar}.
+ * {@code target/<artifactId>-image.tar} (whose registry digest {@link ImageDigest} computes) and Spring Boot its
+ * {@code target/<artifactId>-<version>-exec.jar}.
  * What cannot be read that way is a problem the checks report.
  */
 record Apps(Map<String, App> byName, List<String> problems) {
@@ -71,8 +72,14 @@ record Apps(Map<String, App> byName, List<String> problems) {
                     keys.addAll(AppSources.keys(library));
                 }
             }
+            String digest = ImageDigest.of(image);
+            Path reported = directory.resolve("target/jib-image.digest");
+            if (Files.exists(reported) && !readString(reported).strip().equals(digest)) {
+                problems.add(where + ": Jib reports digest " + readString(reported).strip() + " in " + repository.relativize(reported)
+                        + ", but the image tarball's manifest has digest " + digest);
+            }
             byName.put(name, new App(name, version.group(1), repository.relativize(directory).toString(), Image.read(image),
-                    executable, keys, AppSources.builtInSettings(directory)));
+                    executable, keys, AppSources.builtInSettings(directory), digest));
         }
         return new Apps(byName, List.copyOf(problems));
     }

@@ -3,14 +3,23 @@ package io.vfleet.deploy;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
 /**
  * Every deployment file of the repository checked against the apps: each app's image as Jib built
- * it, the root docker-compose.yml and the Kubernetes manifests in deploy/k8s.
+ * it, the root docker-compose.yml and the Kubernetes manifests in deploy/k8s, as the release overlay
+ * ({@value #RELEASE}) deploys them: with each image by the digest built in the same run.
  */
 final class DeploymentCheck {
+    static final String MANIFESTS = "deploy/k8s";
+    static final String RELEASE = "deploy/target/k8s-release";
+
+    /** The fleet identity each service's certificate names (service-security's CertificateIdentity); an agent's is its node's. */
+    static final Map<String, String> IDENTITIES = Map.of(
+            "inventory-service", "spiffe://vfleet/service/inventory",
+            "assignment-service", "spiffe://vfleet/controller");
 
     private DeploymentCheck() {}
 
@@ -24,7 +33,10 @@ final class DeploymentCheck {
         apps.byName().values().forEach(app -> image(app, violations));
         List<String> found = new ArrayList<>(violations.list());
         found.addAll(ComposeCheck.check(repository.resolve("docker-compose.yml"), apps));
-        KubernetesCheck.check(repository.resolve("deploy/k8s"), apps).forEach(violation -> found.add("deploy/k8s/" + violation));
+        Path release = ReleaseOverlay.write(repository.resolve(RELEASE), repository.resolve(MANIFESTS), apps);
+        String base = release.relativize(repository.resolve(MANIFESTS)) + "/";
+        KubernetesCheck.check(release, apps, IDENTITIES).forEach(violation -> found.add(violation.startsWith(base)
+                ? MANIFESTS + "/" + violation.substring(base.length()) : RELEASE + "/" + violation));
         return found;
     }
 

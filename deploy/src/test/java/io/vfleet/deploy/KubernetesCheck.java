@@ -1,7 +1,6 @@
 package io.vfleet.deploy;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import io.vfleet.deploy.Kustomization.Manifest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -12,16 +11,24 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.stream.Stream;
+import java.util.TreeSet;
 
 /**
  * Checks a directory of Kubernetes manifests against the apps, starting from its kustomization.yaml:
- * every manifest is listed and every listed one exists; workloads run images of our apps with
- * settings those apps read (environment, {@code envFrom}, arguments, and Spring configuration files
- * mounted from ConfigMaps), ports and probes they serve, requests and limits; mounts name volumes the
- * pod has; ConfigMap and Secret references name objects and keys that exist; Services select pods and
- * target ports they have; a workload of more than one replica has a PodDisruptionBudget that keeps one
- * through a voluntary disruption and still lets a node drain, and every budget selects pods.
+ * every manifest is listed and every listed one exists; workloads run images of our apps, by the
+ * digest each app's build made, with settings those apps read (environment, {@code envFrom},
+ * arguments, Spring configuration files mounted from ConfigMaps, and Secret files below a
+ * {@code configtree:} import), ports and probes they serve, requests and limits; mounts name volumes
+ * the pod has; ConfigMap and Secret references name objects and keys that exist in the pod's
+ * namespace; Services select pods and target ports they have; a workload of more than one replica has
+ * a PodDisruptionBudget that keeps one through a voluntary disruption and still lets a node drain, and
+ * every budget selects pods.
+ *
+ * <p>And what makes the deployment safe ({@link SecureDeploymentCheck}): no Secret value is shipped
+ * or put in the environment, every gRPC and HTTP port serves TLS from a cert-manager certificate that
+ * names the process's fleet identity (an agent's names the one node its pod is bound to), callers are
+ * authenticated by access tokens (never static tokens, never the local profile), and every pod is
+ * behind NetworkPolicies that deny by default ({@link NetworkPolicyCheck}).
  */
 final class KubernetesCheck {
     private static final Set<String> WORKLOADS = Set.of("Deployment", "DaemonSet", "StatefulSet");
@@ -29,83 +36,72 @@ final class KubernetesCheck {
             "spec.nodeName", "spec.serviceAccountName", "status.hostIP", "status.podIP", "status.podIPs");
     private static final List<String> PROBES = List.of("startupProbe", "livenessProbe", "readinessProbe");
 
-    private record Manifest(String file, Map<String, Object> object) {
-        String kind() {
-            return String.valueOf(object.get("kind"));
-        }
-
-        String name() {
-            return String.valueOf(map(object.get("metadata")).get("name"));
-        }
-
-        String where() {
-            return file + ": " + kind() + " " + name();
-        }
-    }
-
     private final Path directory;
     private final Apps apps;
+    private final Map<String, String> identities;
     private final Violations violations = new Violations();
     private final List<Manifest> manifests = new ArrayList<>();
     private final Map<String, Map<String, Object>> configMaps = new HashMap<>();
     private final Map<String, Set<String>> secrets = new HashMap<>();
+    private final Map<String, Map<String, Object>> certificates = new HashMap<>();
+    private Kustomization kustomization;
+    /** The namespace of the workload being checked, where its references are looked up. */
+    private String namespace = "";
 
-    private KubernetesCheck(Path directory, Apps apps) {
+    private KubernetesCheck(Path directory, Apps apps, Map<String, String> identities) {
         this.directory = directory;
         this.apps = apps;
+        this.identities = identities;
     }
 
-    static List<String> check(Path directory, Apps apps) {
-        KubernetesCheck check = new KubernetesCheck(directory, apps);
+    /**
+     * The violations of the kustomization in {@code directory}; {@code identities} is the fleet identity
+     * each app's certificate must name, by app name (an agent's is its node's, whatever the table says).
+     */
+    static List<String> check(Path directory, Apps apps, Map<String, String> identities) {
+        KubernetesCheck check = new KubernetesCheck(directory, apps, identities);
         check.run();
         return check.violations.list();
     }
 
     private void run() {
-        Path kustomization = directory.resolve("kustomization.yaml");
-        if (!Files.exists(kustomization)) {
+        if (!Files.exists(directory.resolve("kustomization.yaml"))) {
             violations.add(directory.toString(), "has no kustomization.yaml");
             return;
         }
-        Map<String, Object> kustomize = map(ConfigurationFiles.yaml().load(read(kustomization)));
-        List<String> resources = list(kustomize.get("resources")).stream().map(String::valueOf).toList();
-        for (String resource : resources) {
-            Path file = directory.resolve(resource);
-            if (!Files.exists(file)) {
-                violations.add("kustomization.yaml", "lists " + resource + ", which does not exist");
-                continue;
-            }
-            for (Object document : ConfigurationFiles.yaml().loadAll(read(file))) {
-                if (document != null) {
-                    manifests.add(new Manifest(resource, map(document)));
-                }
-            }
-        }
-        for (String file : yamlFiles()) {
-            if (!file.equals("kustomization.yaml") && !resources.contains(file)) {
-                violations.add("kustomization.yaml", "does not list " + file);
-            }
-        }
-        namespace(String.valueOf(kustomize.getOrDefault("namespace", "")));
+        kustomization = Kustomization.read(directory, violations);
+        manifests.addAll(kustomization.manifests());
+        namespaces();
         for (Manifest manifest : manifests) {
             Map<String, Object> object = manifest.object();
             switch (manifest.kind()) {
                 case "ConfigMap" -> {
                     Map<String, Object> data = new LinkedHashMap<>(map(object.get("data")));
                     map(object.get("binaryData")).keySet().forEach(key -> data.put(key, ""));
-                    configMaps.put(manifest.name(), data);
+                    configMaps.put(manifest.key(), data);
                 }
                 case "Secret" -> {
                     Set<String> keys = new HashSet<>(map(object.get("data")).keySet());
                     keys.addAll(map(object.get("stringData")).keySet());
-                    secrets.put(manifest.name(), keys);
+                    secrets.put(manifest.key(), keys);
+                    if (!keys.isEmpty()) {
+                        violations.add(manifest.where(), "ships values for " + new TreeSet<>(keys) + " in the manifests; "
+                                + "generate the Secret from files the operator writes (secretGenerator) or from a secret store");
+                    }
+                }
+                case "Certificate" -> {
+                    String secret = manifest.namespace() + "/" + map(object.get("spec")).get("secretName");
+                    secrets.put(secret, Set.of("tls.crt", "tls.key", "ca.crt"));
+                    certificates.put(secret, map(object.get("spec")));
                 }
                 default -> { }
             }
         }
+        kustomization.generatedSecrets().forEach(secret -> secrets.put(secret.namespace() + "/" + secret.name(), secret.keys()));
         manifests.stream().filter(manifest -> WORKLOADS.contains(manifest.kind())).forEach(this::workload);
         manifests.stream().filter(manifest -> manifest.kind().equals("Service")).forEach(this::service);
         disruptionBudgets();
+        violations.addAll(NetworkPolicyCheck.check(manifests));
     }
 
     /**
@@ -125,7 +121,8 @@ final class KubernetesCheck {
                 continue;
             }
             Map<String, Object> labels = map(map(map(spec.get("template")).get("metadata")).get("labels"));
-            List<Manifest> covering = budgets.stream().filter(budget -> selects(budget, labels)).toList();
+            List<Manifest> covering = budgets.stream()
+                    .filter(budget -> budget.namespace().equals(workload.namespace()) && selects(budget, labels)).toList();
             if (covering.isEmpty()) {
                 violations.add(workload.where(), "runs " + replicas
                         + " replicas but no PodDisruptionBudget keeps one of them through a voluntary disruption");
@@ -145,7 +142,8 @@ final class KubernetesCheck {
             }
         }
         for (Manifest budget : budgets) {
-            boolean selectsSome = manifests.stream().filter(candidate -> WORKLOADS.contains(candidate.kind()))
+            boolean selectsSome = manifests.stream()
+                    .filter(candidate -> WORKLOADS.contains(candidate.kind()) && candidate.namespace().equals(budget.namespace()))
                     .anyMatch(workload -> selects(budget, map(map(map(map(workload.object().get("spec")).get("template"))
                             .get("metadata")).get("labels"))));
             if (!selectsSome) {
@@ -160,18 +158,18 @@ final class KubernetesCheck {
         return !selector.isEmpty() && podLabels.entrySet().containsAll(selector.entrySet());
     }
 
-    private void namespace(String namespace) {
-        if (namespace.isEmpty()) {
-            violations.add("kustomization.yaml", "sets no namespace");
-            return;
-        }
-        if (manifests.stream().noneMatch(manifest -> manifest.kind().equals("Namespace") && manifest.name().equals(namespace))) {
-            violations.add("kustomization.yaml", "puts everything in namespace " + namespace + ", which no manifest creates");
-        }
+    /**
+     * Every namespaced object lands in a namespace, and every workload in one a manifest creates (the
+     * cert-manager namespace, where the root certificate lives, is cert-manager's own).
+     */
+    private void namespaces() {
+        Set<String> created = new HashSet<>();
+        manifests.stream().filter(manifest -> manifest.kind().equals("Namespace")).forEach(manifest -> created.add(manifest.name()));
         for (Manifest manifest : manifests) {
-            Object own = map(manifest.object().get("metadata")).get("namespace");
-            if (own != null && !own.equals(namespace)) {
-                violations.add(manifest.where(), "is in namespace " + own + ", not " + namespace);
+            if (Kustomization.namespaced(manifest.kind()) && manifest.namespace().isEmpty()) {
+                violations.add(manifest.where(), "names no namespace, and kustomization.yaml sets none");
+            } else if (WORKLOADS.contains(manifest.kind()) && !created.contains(manifest.namespace())) {
+                violations.add(manifest.where(), "runs in namespace " + manifest.namespace() + ", which no manifest creates");
             }
         }
     }
@@ -184,6 +182,7 @@ final class KubernetesCheck {
         if (selector.isEmpty() || !labels.entrySet().containsAll(selector.entrySet())) {
             violations.add(manifest.where(), "selector " + selector + " does not select its own pods " + labels);
         }
+        namespace = manifest.namespace();
         Map<String, Object> pod = map(template.get("spec"));
         Map<String, Map<String, Object>> volumes = new HashMap<>();
         for (Object volume : list(pod.get("volumes"))) {
@@ -191,7 +190,7 @@ final class KubernetesCheck {
             volumeSource(manifest.where(), map(volume));
         }
         for (Object container : list(pod.get("containers"))) {
-            container(manifest, map(container), volumes);
+            container(manifest, pod, map(container), volumes);
         }
     }
 
@@ -200,18 +199,18 @@ final class KubernetesCheck {
         Map<String, Object> secret = map(volume.get("secret"));
         if (!configMap.isEmpty()) {
             String name = String.valueOf(configMap.get("name"));
-            Set<String> keys = configMaps.containsKey(name) ? configMaps.get(name).keySet() : null;
+            Set<String> keys = configMaps.containsKey(in(name)) ? configMaps.get(in(name)).keySet() : null;
             items(where, "ConfigMap " + name, keys, configMap.get("items"));
         }
         if (!secret.isEmpty()) {
             String name = String.valueOf(secret.get("secretName"));
-            items(where, "Secret " + name, secrets.get(name), secret.get("items"));
+            items(where, "Secret " + name, secrets.get(in(name)), secret.get("items"));
         }
     }
 
     private void items(String where, String source, Set<String> keys, Object items) {
         if (keys == null) {
-            violations.add(where, "mounts " + source + ", which no manifest defines");
+            violations.add(where, "mounts " + source + ", which no manifest defines in namespace " + namespace);
             return;
         }
         for (Object item : list(items)) {
@@ -222,7 +221,8 @@ final class KubernetesCheck {
         }
     }
 
-    private void container(Manifest manifest, Map<String, Object> container, Map<String, Map<String, Object>> volumes) {
+    private void container(Manifest manifest, Map<String, Object> pod, Map<String, Object> container,
+                           Map<String, Map<String, Object>> volumes) {
         String where = manifest.where() + ", container " + container.get("name");
         Map<String, Object> resources = map(container.get("resources"));
         for (String required : List.of("requests.cpu", "requests.memory", "limits.memory")) {
@@ -251,7 +251,8 @@ final class KubernetesCheck {
                 namedPorts.put(String.valueOf(port.get("name")), number);
             }
         }
-        Optional<App> app = ImageName.app(String.valueOf(container.get("image")), apps, where, violations);
+        String image = kustomization.image(String.valueOf(container.get("image")));
+        Optional<App> app = ImageName.app(image, apps, where, violations);
         if (app.isEmpty()) {
             return;
         }
@@ -267,8 +268,10 @@ final class KubernetesCheck {
         List<String> arguments = container.containsKey("args") ? list(container.get("args")).stream().map(String::valueOf).toList()
                 : container.containsKey("command") ? List.of() : app.get().image().command();
         arguments.forEach(argument -> Setting.argument(argument).ifPresent(settings::add));
-        settings.addAll(0, configTree(container, App.value("spring.config.import", app.get().with(settings)).orElse("")));
+        settings.addAll(0, configTree(container, volumes, App.value("spring.config.import", app.get().with(settings)).orElse("")));
         ContainerCheck check = new ContainerCheck(app.get(), where, settings, violations);
+        SecureDeploymentCheck.check(new SecureDeploymentCheck.Container(app.get(), where, check.settings(), container, pod, volumes),
+                image, manifest.namespace(), certificates, identities, violations);
         containerPorts.forEach(port -> check.containerPort(port, "containerPort"));
         for (String kind : List.of("livenessProbe", "readinessProbe")) {
             if (!container.containsKey(kind)) {
@@ -292,10 +295,10 @@ final class KubernetesCheck {
                                              String workingDirectory) {
         Map<String, Object> volume = volumes.getOrDefault(String.valueOf(mount.get("name")), Map.of());
         Map<String, Object> configMap = map(volume.get("configMap"));
-        if (configMap.isEmpty() || !configMaps.containsKey(String.valueOf(configMap.get("name")))) {
+        if (configMap.isEmpty() || !configMaps.containsKey(in(String.valueOf(configMap.get("name"))))) {
             return List.of();
         }
-        Map<String, Object> data = configMaps.get(String.valueOf(configMap.get("name")));
+        Map<String, Object> data = configMaps.get(in(String.valueOf(configMap.get("name"))));
         Map<String, String> files = new LinkedHashMap<>();
         if (configMap.containsKey("items")) {
             for (Object item : list(configMap.get("items"))) {
@@ -344,10 +347,11 @@ final class KubernetesCheck {
     }
 
     /**
-     * Files mounted below a {@code configtree:} directory of {@code spring.config.import}: each is a
-     * setting named by its path below the directory, dots for slashes.
+     * Files mounted at or below a {@code configtree:} directory of {@code spring.config.import}: each is a
+     * setting named by its path below the directory, dots for slashes. A mounted Secret or ConfigMap
+     * brings its items' paths, or else its keys.
      */
-    private static List<Setting> configTree(Map<String, Object> container, String imports) {
+    private List<Setting> configTree(Map<String, Object> container, Map<String, Map<String, Object>> volumes, String imports) {
         List<Setting> settings = new ArrayList<>();
         for (String location : imports.split(",")) {
             String directory = location.strip().replaceFirst("^optional:", "");
@@ -355,14 +359,34 @@ final class KubernetesCheck {
                 continue;
             }
             Path root = Path.of(directory.substring("configtree:".length()));
-            for (Object mount : list(container.get("volumeMounts"))) {
-                Path path = Path.of(String.valueOf(map(mount).get("mountPath")));
-                if (path.startsWith(root) && !path.equals(root)) {
-                    settings.add(new Setting(Setting.Source.CONFIG_FILE, root.relativize(path).toString().replace('/', '.'), ""));
+            for (Object mountObject : list(container.get("volumeMounts"))) {
+                Map<String, Object> mount = map(mountObject);
+                Path path = Path.of(String.valueOf(mount.get("mountPath")));
+                if (!path.startsWith(root)) {
+                    continue;
+                }
+                List<Path> files = mount.get("subPath") != null || mount.get("subPathExpr") != null ? List.of(path)
+                        : filesOf(volumes.getOrDefault(String.valueOf(mount.get("name")), Map.of())).stream().map(path::resolve).toList();
+                for (Path file : files) {
+                    if (!file.equals(root)) {
+                        settings.add(new Setting(Setting.Source.CONFIG_FILE, root.relativize(file).toString().replace('/', '.'), ""));
+                    }
                 }
             }
         }
         return settings;
+    }
+
+    /** The files a Secret or ConfigMap volume holds: its items' paths, or else its keys. */
+    private List<String> filesOf(Map<String, Object> volume) {
+        Map<String, Object> source = !map(volume.get("secret")).isEmpty() ? map(volume.get("secret")) : map(volume.get("configMap"));
+        if (source.containsKey("items")) {
+            return list(source.get("items")).stream().map(item -> String.valueOf(map(item).get("path"))).toList();
+        }
+        Set<String> keys = !map(volume.get("secret")).isEmpty() ? secrets.get(in(String.valueOf(source.get("secretName"))))
+                : configMaps.containsKey(in(String.valueOf(source.get("name")))) ? configMaps.get(in(String.valueOf(source.get("name")))).keySet()
+                : null;
+        return keys == null ? List.of() : List.copyOf(new TreeSet<>(keys));
     }
 
     /** envFrom, then env, which wins over it. */
@@ -373,17 +397,19 @@ final class KubernetesCheck {
             String configMap = String.valueOf(map(from.get("configMapRef")).getOrDefault("name", ""));
             String secret = String.valueOf(map(from.get("secretRef")).getOrDefault("name", ""));
             if (!configMap.isEmpty()) {
-                if (!configMaps.containsKey(configMap)) {
+                if (!configMaps.containsKey(in(configMap))) {
                     violations.add(where, "takes its environment from ConfigMap " + configMap + ", which no manifest defines");
                 } else {
-                    configMaps.get(configMap).forEach((key, value) -> settings.add(Setting.environment(key, String.valueOf(value))));
+                    configMaps.get(in(configMap)).forEach((key, value) -> settings.add(Setting.environment(key, String.valueOf(value))));
                 }
             }
             if (!secret.isEmpty()) {
-                if (!secrets.containsKey(secret)) {
+                violations.add(where, "takes its environment from Secret " + secret + ": a Secret is mounted as files, "
+                        + "never put in the environment, where every child process and crash report sees it");
+                if (!secrets.containsKey(in(secret))) {
                     violations.add(where, "takes its environment from Secret " + secret + ", which no manifest defines");
                 } else {
-                    secrets.get(secret).forEach(key -> settings.add(Setting.environment(key, "")));
+                    secrets.get(in(secret)).forEach(key -> settings.add(Setting.environment(key, "")));
                 }
             }
         }
@@ -392,6 +418,11 @@ final class KubernetesCheck {
             String name = String.valueOf(variable.get("name"));
             Map<String, Object> valueFrom = map(variable.get("valueFrom"));
             String value = String.valueOf(variable.getOrDefault("value", ""));
+            if (!map(valueFrom.get("secretKeyRef")).isEmpty()) {
+                violations.add(where, name + " takes Secret " + map(valueFrom.get("secretKeyRef")).get("name")
+                        + " into the environment: a Secret is mounted as files, never put in the environment, where every "
+                        + "child process and crash report sees it");
+            }
             reference(where, name, "Secret", map(valueFrom.get("secretKeyRef")), secrets);
             Map<String, Set<String>> configMapKeys = new HashMap<>();
             configMaps.forEach((mapName, data) -> configMapKeys.put(mapName, data.keySet()));
@@ -411,11 +442,17 @@ final class KubernetesCheck {
         }
         String name = String.valueOf(reference.get("name"));
         String key = String.valueOf(reference.get("key"));
-        if (!objects.containsKey(name)) {
+        if (!objects.containsKey(in(name))) {
             violations.add(where, variable + " refers to " + kind + " " + name + ", which no manifest defines");
-        } else if (!objects.get(name).contains(key)) {
-            violations.add(where, variable + " refers to key " + key + " of " + kind + " " + name + ", which has only " + objects.get(name));
+        } else if (!objects.get(in(name)).contains(key)) {
+            violations.add(where, variable + " refers to key " + key + " of " + kind + " " + name + ", which has only "
+                    + objects.get(in(name)));
         }
+    }
+
+    /** {@code name} in the namespace of the workload being checked, as the objects are kept. */
+    private String in(String name) {
+        return namespace + "/" + name;
     }
 
     private Optional<Probe> probe(Map<String, Object> probe, Map<String, Integer> namedPorts, String where) {
@@ -450,7 +487,8 @@ final class KubernetesCheck {
         Map<String, Object> spec = map(manifest.object().get("spec"));
         Map<String, Object> selector = map(spec.get("selector"));
         List<Map<String, Object>> containers = new ArrayList<>();
-        for (Manifest workload : manifests.stream().filter(candidate -> WORKLOADS.contains(candidate.kind())).toList()) {
+        for (Manifest workload : manifests.stream()
+                .filter(candidate -> WORKLOADS.contains(candidate.kind()) && candidate.namespace().equals(manifest.namespace())).toList()) {
             Map<String, Object> template = map(map(workload.object().get("spec")).get("template"));
             if (!selector.isEmpty() && map(map(template.get("metadata")).get("labels")).entrySet().containsAll(selector.entrySet())) {
                 list(map(template.get("spec")).get("containers")).forEach(container -> containers.add(map(container)));
@@ -479,15 +517,6 @@ final class KubernetesCheck {
         }
     }
 
-    private List<String> yamlFiles() {
-        try (Stream<Path> files = Files.list(directory)) {
-            return files.map(path -> path.getFileName().toString())
-                    .filter(name -> name.endsWith(".yaml") || name.endsWith(".yml")).sorted().toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
     @SuppressWarnings("unchecked")
     private static Map<String, Object> map(Object value) {
         return value instanceof Map<?, ?> map ? (Map<String, Object>) map : Map.of();
@@ -495,13 +524,5 @@ final class KubernetesCheck {
 
     private static List<?> list(Object value) {
         return value instanceof List<?> list ? list : List.of();
-    }
-
-    private static String read(Path file) {
-        try {
-            return Files.readString(file);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

@@ -26,16 +26,18 @@ class KubernetesCheckTest {
                 Arguments.of("k8s/kustomization.yaml", "  - agent.yaml\n", "  - agent.yaml\n  - gone.yaml\n",
                         "lists gone.yaml, which does not exist"),
                 Arguments.of("k8s/kustomization.yaml", "namespace: sample", "namespace: elsewhere",
-                        "puts everything in namespace elsewhere, which no manifest creates"),
+                        "runs in namespace elsewhere, which no manifest creates"),
+                Arguments.of("k8s/kustomization.yaml", "namespace: sample\n", "", "names no namespace, and kustomization.yaml sets none"),
                 Arguments.of("k8s/service.yaml", "image: vfleet/service:1.0", "image: vfleet/servce:1.0", "names no app"),
                 Arguments.of("k8s/service.yaml", "containerPort: 8080", "containerPort: 8000",
                         "containerPort 8000 is not a port service listens on"),
                 Arguments.of("k8s/service.yaml", "targetPort: http", "targetPort: web", "targets port web, which its pods do not have"),
                 Arguments.of("k8s/service.yaml", "  selector:\n    app: service", "  selector:\n    app: services",
                         "selects no pods"),
-                Arguments.of("k8s/service.yaml", "key: operator-token", "key: operator", "refers to key operator of Secret secrets"),
-                Arguments.of("k8s/service.yaml", "name: VFLEET_SECURITY_TOKENS_0_ROLE", "name: VFLEET_SECURITY_TOKEN_0_ROLE",
-                        "environment variable VFLEET_SECURITY_TOKEN_0_ROLE is not a setting service reads"),
+                Arguments.of("k8s/service.yaml", "secretName: database", "secretName: databases",
+                        "mounts Secret databases, which no manifest defines in namespace sample"),
+                Arguments.of("k8s/agent.yaml", "name: VFLEET_AGENT_SYSFSROOT", "name: VFLEET_AGENT_SYSFSROT",
+                        "environment variable VFLEET_AGENT_SYSFSROT is not a setting agent reads"),
                 Arguments.of("k8s/service.yaml", "- name: config\n              mountPath", "- name: configuration\n              mountPath",
                         "mounts volume configuration, which the pod does not define"),
                 Arguments.of("k8s/service.yaml", "mountPath: /app/config", "mountPath: /etc/config",
@@ -57,12 +59,10 @@ class KubernetesCheckTest {
                         "agent reads its topology from /host/sys, where nothing is mounted"),
                 Arguments.of("k8s/agent.yaml", "fieldPath: spec.nodeName", "fieldPath: spec.node",
                         "takes field spec.node, which the downward API does not offer"),
-                Arguments.of("k8s/agent.yaml", "  name: agent\nspec", "  name: agent\n  namespace: other\nspec",
-                        "is in namespace other, not sample"),
-                Arguments.of("k8s/agent.yaml", "value: $(NODE_IP):9090", "value: agent:9090",
-                        "environment variable NODE_IP is not a setting agent reads"),
-                Arguments.of("k8s/agent.yaml", "/etc/secrets/vfleet/agent/inventory-token", "/etc/secrets/vfleet/agent/token",
-                        "configuration file key vfleet.agent.token is not a setting agent reads"),
+                Arguments.of("k8s/agent.yaml", "value: $(POD_IP):9090", "value: agent:9090",
+                        "environment variable POD_IP is not a setting agent reads"),
+                Arguments.of("k8s/service.yaml", "mountPath: /etc/secrets/spring/datasource", "mountPath: /etc/secrets/spring/datasourc",
+                        "configuration file key spring.datasourc.password is not a setting service reads"),
                 Arguments.of("k8s/service.yaml", "kind: PodDisruptionBudget", "kind: PodDisruptionBudgets",
                         "runs 2 replicas but no PodDisruptionBudget keeps one of them through a voluntary disruption"),
                 Arguments.of("k8s/service.yaml", "  minAvailable: 1", "  minAvailable: 2",
@@ -70,7 +70,50 @@ class KubernetesCheckTest {
                 Arguments.of("k8s/service.yaml", "  minAvailable: 1", "  maxUnavailable: 2",
                         "lets every replica of service.yaml: Deployment service go at once"),
                 Arguments.of("k8s/service.yaml", "minAvailable: 1\n  selector:\n    matchLabels:\n      app: service",
-                        "minAvailable: 1\n  selector:\n    matchLabels:\n      app: services", "selects no pods {app=services}"));
+                        "minAvailable: 1\n  selector:\n    matchLabels:\n      app: services", "selects no pods {app=services}"),
+                // Secrets as files, never in the environment, never shipped.
+                Arguments.of("k8s/service.yaml", "          volumeMounts:\n", "          env:\n            - name: SPRING_DATASOURCE_PASSWORD\n"
+                        + "              valueFrom:\n                secretKeyRef:\n                  name: database\n                  key: password\n"
+                        + "          volumeMounts:\n", "SPRING_DATASOURCE_PASSWORD takes Secret database into the environment"),
+                Arguments.of("k8s/configuration.yaml", "kind: ConfigMap", "kind: Secret\nmetadata:\n  name: shipped\nstringData:\n"
+                        + "  password: change-me\n---\napiVersion: v1\nkind: ConfigMap", "Secret shipped: ships values for [password]"),
+                Arguments.of("k8s/kustomization.yaml", "files:\n      - password=secrets/database-password",
+                        "literals:\n      - password=change-me", "secretGenerator database ships a value for password"),
+                // Images by the digest the build made.
+                Arguments.of("k8s/kustomization.yaml", "digest: sha256:1111", "digest: sha256:3333",
+                        "but this build of service made " + SampleRepository.SERVICE_DIGEST),
+                Arguments.of("k8s/kustomization.yaml", "  - name: vfleet/agent\n    digest: sha256:" + "2".repeat(64) + "\n", "",
+                        "runs image vfleet/agent:1.0, not named by digest"),
+                // TLS on every port, from a certificate naming the process's identity.
+                Arguments.of("k8s/agent.yaml", "            - name: VFLEET_TLS_DIRECTORY\n              value: /etc/tls\n", "",
+                        "serves gRPC on 9090 without a TLS identity"),
+                Arguments.of("k8s/configuration.yaml", "    server.ssl.bundle=vfleet\n", "", "serves HTTP on 8080 without TLS"),
+                Arguments.of("k8s/service.yaml", "scheme: HTTPS\n              path: /actuator/health/liveness",
+                        "scheme: HTTP\n              path: /actuator/health/liveness", "livenessProbe asks with scheme HTTP, but the port serves HTTPS"),
+                Arguments.of("k8s/agent.yaml", "              mountPath: /etc/tls\n", "              mountPath: /etc/tls\n              subPath: tls.crt\n",
+                        "mounts its TLS identity at /etc/tls by subPath"),
+                Arguments.of("k8s/certificates.yaml", "spiffe://vfleet/service/sample", "spiffe://vfleet/controller",
+                        "names [spiffe://vfleet/controller], but service must be known as exactly spiffe://vfleet/service/sample"),
+                // An agent's certificate names the node its pod is bound to.
+                Arguments.of("k8s/certificates.yaml", "spiffe://vfleet/node/host-01", "spiffe://vfleet/node/host-02",
+                        "must be known as exactly spiffe://vfleet/node/host-01"),
+                Arguments.of("k8s/agent.yaml", "values: [\"host-01\"]", "values: [\"host-01\", \"host-02\"]", "is not bound to one node by name"),
+                Arguments.of("k8s/agent.yaml", "fieldPath: spec.nodeName", "fieldPath: metadata.name", "does not tell the agent its node"),
+                // Callers authenticated by access tokens.
+                Arguments.of("k8s/configuration.yaml", "    server.ssl.bundle=vfleet\n", "    server.ssl.bundle=vfleet\n    spring.profiles.active=local\n",
+                        "runs with the profile local"),
+                Arguments.of("k8s/configuration.yaml", "    server.ssl.bundle=vfleet\n",
+                        "    server.ssl.bundle=vfleet\n    vfleet.security.tokens[0].token=secret\n", "configures a static token"),
+                Arguments.of("k8s/configuration.yaml", "    vfleet.security.jwt.issuer-uri=https://login.example.com\n", "",
+                        "names no token issuer and audience"),
+                // Every pod behind NetworkPolicies that deny by default.
+                Arguments.of("k8s/network-policies.yaml", "  name: default-deny\nspec:\n  podSelector: {}\n  policyTypes: [\"Ingress\", \"Egress\"]\n",
+                        "  name: default-deny\nspec:\n  podSelector: {}\n  policyTypes: [\"Ingress\"]\n",
+                        "namespace sample: has no NetworkPolicy denying all ingress and egress by default"),
+                Arguments.of("k8s/network-policies.yaml", "  podSelector:\n    matchLabels:\n      app: agent\n",
+                        "  podSelector:\n    matchLabels:\n      app: agents\n", "agent.yaml: DaemonSet agent: has no NetworkPolicy of its own"),
+                Arguments.of("k8s/network-policies.yaml", "    - ports:\n        - port: 8080", "    - ports:\n        - port: 8443",
+                        "admits traffic to port 8443, which the pods of service.yaml: Deployment service do not have"));
     }
 
     @ParameterizedTest(name = "{3}")
@@ -85,10 +128,10 @@ class KubernetesCheckTest {
     @Test
     void aListSplitBetweenAMountedFileAndTheEnvironmentIsReported() {
         SampleRepository sample = SampleRepository.copyTo(directory);
-        sample.replace("k8s/configuration.yaml", "    vfleet.agents.endpoints.host-01=host-01:9090\n",
-                "    vfleet.agents.endpoints.host-01=host-01:9090\n    vfleet.security.tokens[1].role=auditor\n");
+        sample.replace("k8s/service.yaml", "          volumeMounts:\n",
+                "          env:\n            - name: VFLEET_SECURITY_JWT_AUDIENCES_1\n              value: other\n          volumeMounts:\n");
 
         assertThat(sample.kubernetesViolations()).containsExactly("service.yaml: Deployment service, container service: "
-                + "list vfleet.security.tokens is set from CONFIG_FILE and ENVIRONMENT, but Spring binds a list from one source only");
+                + "list vfleet.security.jwt.audiences is set from CONFIG_FILE and ENVIRONMENT, but Spring binds a list from one source only");
     }
 }

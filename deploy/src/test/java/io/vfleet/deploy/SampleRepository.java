@@ -15,9 +15,13 @@ import java.util.stream.Stream;
 /**
  * A copy of {@code src/test/resources/sample}: two apps shaped like ours (a web service with an
  * actuator, and a gRPC agent that reads a topology), their images as Jib builds ours, and deployment
- * files that pass every check, for a test to break one way at a time.
+ * files that pass every check, for a test to break one way at a time. The Secrets' files, which the
+ * repository never holds, are the operator's and are not needed by the checks.
  */
 final class SampleRepository {
+    static final String SERVICE_IDENTITY = "spiffe://vfleet/service/sample";
+    static final String SERVICE_DIGEST = "sha256:" + "1".repeat(64);
+    static final String AGENT_DIGEST = "sha256:" + "2".repeat(64);
     private static final String HEALTH_CHECK_CLASS = "/opt/vfleet/health-check/classes/io/vfleet/healthcheck/HealthCheck.class";
 
     private final Path root;
@@ -80,27 +84,29 @@ final class SampleRepository {
     }
 
     List<String> kubernetesViolations() {
-        return KubernetesCheck.check(root.resolve("k8s"), apps());
+        return KubernetesCheck.check(root.resolve("k8s"), apps(), Map.of("service", SERVICE_IDENTITY));
     }
 
     /** A web service with an actuator whose probe groups are on, tokens and agent endpoints as ours. */
     App service() {
         KnownKeys keys = KnownKeys.of("vfleet.security.tokens[#].token", "vfleet.security.tokens[#].role",
-                "vfleet.agents.endpoints.*", "vfleet.agents.deadline");
+                "vfleet.agents.endpoints.*", "vfleet.agents.deadline", "vfleet.tls.directory", "vfleet.security.jwt.issuer-uri",
+                "vfleet.security.jwt.audiences", "vfleet.security.jwt.audiences[#]");
         ExecutableJar jar = new ExecutableJar(
                 List.of("spring-boot-webmvc-4.1.2.jar", "spring-boot-actuator-autoconfigure-4.1.2.jar"),
                 List.of("server.port", "spring.datasource.url", "spring.datasource.password", "management.server.port",
-                        "management.endpoint.health.probes.enabled", "management.endpoints.web.exposure.include"));
+                        "management.endpoint.health.probes.enabled", "management.endpoints.web.exposure.include",
+                        "server.ssl.bundle", "spring.profiles.active", "spring.config.import", "spring.config.import[#]"));
         keys.addAll(jar.keys());
         return new App("service", "1.0", "service", image("service", List.of(8080), List.of(), List.of()), jar, keys,
-                List.of(new Setting(Setting.Source.BUILT_IN, "management.endpoint.health.probes.enabled", "true")));
+                List.of(new Setting(Setting.Source.BUILT_IN, "management.endpoint.health.probes.enabled", "true")), SERVICE_DIGEST);
     }
 
     /** A gRPC server with no HTTP, whose topology and port have command-line shorthands, as our agent. */
     App agent() {
         KnownKeys keys = KnownKeys.of("vfleet.agent.topology", "vfleet.agent.state-directory", "vfleet.agent.sysfs-root",
                 "vfleet.agent.hostname", "vfleet.agent.inventory-token", "vfleet.agent.advertised-endpoint", "topology", "state-dir",
-                "grpc-port");
+                "grpc-port", "vfleet.tls.directory");
         ExecutableJar jar = new ExecutableJar(List.of("spring-boot-grpc-server-4.1.2.jar", "grpc-services-1.84.1.jar"),
                 List.of("spring.grpc.server.port", "spring.main.web-application-type", "spring.config.import", "spring.config.import[#]"));
         keys.addAll(jar.keys());
@@ -110,7 +116,7 @@ final class SampleRepository {
                 new Setting(Setting.Source.BUILT_IN, "spring.main.web-application-type", "none"),
                 new Setting(Setting.Source.BUILT_IN, "spring.grpc.server.port", "${grpc-port:9090}"),
                 new Setting(Setting.Source.BUILT_IN, "vfleet.agent.topology", "${topology:topology.yaml}"),
-                new Setting(Setting.Source.BUILT_IN, "vfleet.agent.state-directory", "${state-dir:state}")));
+                new Setting(Setting.Source.BUILT_IN, "vfleet.agent.state-directory", "${state-dir:state}")), AGENT_DIGEST);
     }
 
     /**
