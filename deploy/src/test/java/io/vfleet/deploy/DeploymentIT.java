@@ -2,6 +2,8 @@ package io.vfleet.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -21,6 +23,18 @@ class DeploymentIT {
     @Test
     void everyDeploymentFileNamesImagesPortsSettingsAndPathsTheAppsHave() {
         assertThat(DeploymentCheck.check(REPOSITORY, apps)).isEmpty();
+    }
+
+    @Test
+    void theReleaseOverlayPinsEveryImageByTheDigestJibReportsForItsTarball() throws IOException {
+        DeploymentCheck.check(REPOSITORY, apps);
+        String release = Files.readString(REPOSITORY.resolve(DeploymentCheck.RELEASE).resolve("kustomization.yaml"));
+
+        for (App app : apps.byName().values()) {
+            String reported = Files.readString(REPOSITORY.resolve(app.directory()).resolve("target/jib-image.digest")).strip();
+            assertThat(app.digest()).as(app.name()).contains(reported);
+            assertThat(release).contains("  - name: vfleet/" + app.name() + "\n    digest: " + reported + "\n");
+        }
     }
 
     @Test

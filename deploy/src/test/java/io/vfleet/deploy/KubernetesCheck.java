@@ -71,6 +71,7 @@ final class KubernetesCheck {
         }
         kustomization = Kustomization.read(directory, violations);
         manifests.addAll(kustomization.manifests());
+        violations.addAll(KubernetesSchema.check(manifests));
         namespaces();
         for (Manifest manifest : manifests) {
             Map<String, Object> object = manifest.object();

@@ -2,7 +2,9 @@ package io.vfleet.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -71,6 +73,11 @@ class KubernetesCheckTest {
                         "lets every replica of service.yaml: Deployment service go at once"),
                 Arguments.of("k8s/service.yaml", "minAvailable: 1\n  selector:\n    matchLabels:\n      app: service",
                         "minAvailable: 1\n  selector:\n    matchLabels:\n      app: services", "selects no pods {app=services}"),
+                // As the API server reads them.
+                Arguments.of("k8s/service.yaml", "              mountPath: /etc/tls\n              readOnly: true",
+                        "              mountPath: /etc/tls\n              readonly: true",
+                        "has fields [readonly] at spec.template.spec.containers[0].volumeMounts[1], which its kind does not have"),
+                Arguments.of("k8s/service.yaml", "replicas: 2", "replicas: two", "service.yaml: Deployment service: is not a valid Deployment"),
                 // Secrets as files, never in the environment, never shipped.
                 Arguments.of("k8s/service.yaml", "          volumeMounts:\n", "          env:\n            - name: SPRING_DATASOURCE_PASSWORD\n"
                         + "              valueFrom:\n                secretKeyRef:\n                  name: database\n                  key: password\n"
@@ -123,6 +130,22 @@ class KubernetesCheckTest {
         sample.replace(file, from, to);
 
         assertThat(sample.kubernetesViolations()).anySatisfy(found -> assertThat(found).contains(violation));
+    }
+
+    @Test
+    void theReleaseOverlayNamesEachImageByTheDigestItsAppWasBuiltWith() throws Exception {
+        SampleRepository sample = SampleRepository.copyTo(directory);
+        String kustomization = Files.readString(directory.resolve("k8s/kustomization.yaml"));
+        Files.writeString(directory.resolve("k8s/kustomization.yaml"), kustomization.substring(0, kustomization.indexOf("images:")));
+        assertThat(sample.kubernetesViolations()).contains("service.yaml: Deployment service, container service: "
+                + "runs image vfleet/service:1.0, not named by digest: a tag can be moved to other contents");
+
+        Path release = ReleaseOverlay.write(directory.resolve("target/release"), directory.resolve("k8s"), sample.apps());
+
+        assertThat(Files.readString(release.resolve("kustomization.yaml"))).contains("  - ../../k8s\n",
+                "  - name: vfleet/service\n    digest: " + SampleRepository.SERVICE_DIGEST,
+                "  - name: vfleet/agent\n    digest: " + SampleRepository.AGENT_DIGEST);
+        assertThat(KubernetesCheck.check(release, sample.apps(), Map.of("service", SampleRepository.SERVICE_IDENTITY))).isEmpty();
     }
 
     @Test
