@@ -101,6 +101,7 @@ class KubernetesCheckTest {
                         "mounts its TLS identity at /etc/tls by subPath"),
                 Arguments.of("k8s/certificates.yaml", "spiffe://vfleet/service/sample", "spiffe://vfleet/controller",
                         "names [spiffe://vfleet/controller], but service must be known as exactly spiffe://vfleet/service/sample"),
+                Arguments.of("k8s/certificates.yaml", "  commonName: host-01\n", "", "which has an empty subject"),
                 // An agent's certificate names the node its pod is bound to.
                 Arguments.of("k8s/certificates.yaml", "spiffe://vfleet/node/host-01", "spiffe://vfleet/node/host-02",
                         "must be known as exactly spiffe://vfleet/node/host-01"),

@@ -148,6 +148,11 @@ final class SecureDeploymentCheck {
                     + "in namespace " + namespace);
             return;
         }
+        if (certificate.get("commonName") == null && Kustomization.map(certificate.get("subject")).isEmpty()
+                && certificate.get("literalSubject") == null) {
+            add("presents the certificate of Secret " + secret + ", which has an empty subject: the JDK refuses it unless "
+                    + "the issuer marks its subject alternative names critical; give it a commonName");
+        }
         List<String> uris = Kustomization.list(certificate.get("uris")).stream().map(String::valueOf)
                 .filter(uri -> uri.startsWith(FLEET_URI)).toList();
         Optional<String> expected = agent() ? node().map(node -> FLEET_URI + "node/" + node)
