@@ -27,8 +27,10 @@ import java.util.TreeSet;
  * <p>And what makes the deployment safe ({@link SecureDeploymentCheck}): no Secret value is shipped
  * or put in the environment, every gRPC and HTTP port serves TLS from a cert-manager certificate that
  * names the process's fleet identity (an agent's names the one node its pod is bound to), callers are
- * authenticated by access tokens (never static tokens, never the local profile), and every pod is
- * behind NetworkPolicies that deny by default ({@link NetworkPolicyCheck}).
+ * authenticated by access tokens (never static tokens, never the local profile), every pod is behind
+ * NetworkPolicies that deny by default ({@link NetworkPolicyCheck}), and only pods that reach the host
+ * run where Pod Security admits it ({@link PodSecurityCheck}). Built-in kinds are read with
+ * Kubernetes' own object model first ({@link KubernetesSchema}).
  */
 final class KubernetesCheck {
     private static final Set<String> WORKLOADS = Set.of("Deployment", "DaemonSet", "StatefulSet");
@@ -103,6 +105,7 @@ final class KubernetesCheck {
         manifests.stream().filter(manifest -> manifest.kind().equals("Service")).forEach(this::service);
         disruptionBudgets();
         violations.addAll(NetworkPolicyCheck.check(manifests));
+        violations.addAll(PodSecurityCheck.check(manifests));
     }
 
     /**

@@ -27,9 +27,9 @@ class KubernetesCheckTest {
                 Arguments.of("k8s/kustomization.yaml", "  - agent.yaml\n", "", "does not list agent.yaml"),
                 Arguments.of("k8s/kustomization.yaml", "  - agent.yaml\n", "  - agent.yaml\n  - gone.yaml\n",
                         "lists gone.yaml, which does not exist"),
-                Arguments.of("k8s/kustomization.yaml", "namespace: sample", "namespace: elsewhere",
+                Arguments.of("k8s/agent.yaml", "namespace: sample-agents", "namespace: elsewhere",
                         "runs in namespace elsewhere, which no manifest creates"),
-                Arguments.of("k8s/kustomization.yaml", "namespace: sample\n", "", "names no namespace, and kustomization.yaml sets none"),
+                Arguments.of("k8s/agent.yaml", "  namespace: sample-agents\n", "", "names no namespace, and kustomization.yaml sets none"),
                 Arguments.of("k8s/service.yaml", "image: vfleet/service:1.0", "image: vfleet/servce:1.0", "names no app"),
                 Arguments.of("k8s/service.yaml", "containerPort: 8080", "containerPort: 8000",
                         "containerPort 8000 is not a port service listens on"),
@@ -115,13 +115,19 @@ class KubernetesCheckTest {
                 Arguments.of("k8s/configuration.yaml", "    vfleet.security.jwt.issuer-uri=https://login.example.com\n", "",
                         "names no token issuer and audience"),
                 // Every pod behind NetworkPolicies that deny by default.
-                Arguments.of("k8s/network-policies.yaml", "  name: default-deny\nspec:\n  podSelector: {}\n  policyTypes: [\"Ingress\", \"Egress\"]\n",
-                        "  name: default-deny\nspec:\n  podSelector: {}\n  policyTypes: [\"Ingress\"]\n",
+                Arguments.of("k8s/network-policies.yaml", "  name: default-deny\n  namespace: sample\nspec:\n  podSelector: {}\n  policyTypes: [\"Ingress\", \"Egress\"]\n",
+                        "  name: default-deny\n  namespace: sample\nspec:\n  podSelector: {}\n  policyTypes: [\"Ingress\"]\n",
                         "namespace sample: has no NetworkPolicy denying all ingress and egress by default"),
                 Arguments.of("k8s/network-policies.yaml", "  podSelector:\n    matchLabels:\n      app: agent\n",
                         "  podSelector:\n    matchLabels:\n      app: agents\n", "agent.yaml: DaemonSet agent: has no NetworkPolicy of its own"),
                 Arguments.of("k8s/network-policies.yaml", "    - ports:\n        - port: 8080", "    - ports:\n        - port: 8443",
-                        "admits traffic to port 8443, which the pods of service.yaml: Deployment service do not have"));
+                        "admits traffic to port 8443, which the pods of service.yaml: Deployment service do not have"),
+                // Pod Security: host access only where the namespace is privileged, restricted elsewhere.
+                Arguments.of("k8s/service.yaml", "        runAsNonRoot: true\n", "", "does not set runAsNonRoot: true"),
+                Arguments.of("k8s/namespace.yaml", "enforce: privileged", "enforce: restricted",
+                        "reaches the host (hostPath /sys) in namespace sample-agents, whose Pod Security level restricted refuses it"),
+                Arguments.of("k8s/namespace.yaml", "enforce: restricted", "enforce: privileged",
+                        "runs in privileged namespace sample without reaching the host"));
     }
 
     @ParameterizedTest(name = "{3}")
