@@ -37,6 +37,41 @@ class DeploymentIT {
         }
     }
 
+    /** The flows the architecture has, and nothing else: each added flow must be added here, deliberately. */
+    @Test
+    void theNetworkPoliciesAllowExactlyTheFleetsFlows() {
+        Kustomization manifests = Kustomization.read(REPOSITORY.resolve(DeploymentCheck.MANIFESTS), new Violations());
+
+        String assignment = "vfleet/assignment-service";
+        String inventory = "vfleet/inventory-service";
+        String agent = "vfleet-agents/iommufd-agent-gpu-server-01";
+        String clients = "namespaces{vfleet.io/api-clients=true}";
+        String monitoring = "namespaces{kubernetes.io/metadata.name=monitoring}";
+        String database = "namespace vfleet pods{app.kubernetes.io/name=postgresql}";
+        String anyAddress = "addresses 0.0.0.0/0";
+        String dns = "namespaces{kubernetes.io/metadata.name=kube-system} pods{k8s-app=kube-dns}";
+        assertThat(NetworkPolicyCheck.flows(manifests.manifests())).containsExactlyInAnyOrder(
+                assignment + " -> " + agent + ":9090/TCP",
+                agent + " -> " + inventory + ":9090/TCP",
+                assignment + " -> " + inventory + ":9090/TCP",
+                inventory + " -> " + database + ":5432/TCP",
+                assignment + " -> " + database + ":5432/TCP",
+                clients + " -> " + assignment + ":8080/TCP",
+                clients + " -> " + assignment + ":9092/TCP",
+                clients + " -> " + inventory + ":8080/TCP",
+                monitoring + " -> " + assignment + ":8080/TCP",
+                monitoring + " -> " + inventory + ":8080/TCP",
+                monitoring + " -> " + agent + ":8081/TCP",
+                // The issuer's JWK set, for every process that checks access tokens.
+                assignment + " -> " + anyAddress + ":443/TCP",
+                inventory + " -> " + anyAddress + ":443/TCP",
+                agent + " -> " + anyAddress + ":443/TCP",
+                "vfleet/* -> " + dns + ":53/UDP",
+                "vfleet/* -> " + dns + ":53/TCP",
+                "vfleet-agents/* -> " + dns + ":53/UDP",
+                "vfleet-agents/* -> " + dns + ":53/TCP");
+    }
+
     @Test
     void theAppsAreFoundWithTheSettingsTheyRead() {
 

@@ -156,6 +156,14 @@ class KubernetesCheckTest {
     }
 
     @Test
+    void theFlowsThePoliciesAllowNameTheWorkloadsAtEitherEnd() {
+        SampleRepository.copyTo(directory);
+
+        assertThat(NetworkPolicyCheck.flows(Kustomization.read(directory.resolve("k8s"), new Violations()).manifests()))
+                .containsExactlyInAnyOrder("anywhere -> sample/service:8080/TCP", "sample/service -> sample-agents/agent:9090/TCP");
+    }
+
+    @Test
     void aListSplitBetweenAMountedFileAndTheEnvironmentIsReported() {
         SampleRepository sample = SampleRepository.copyTo(directory);
         sample.replace("k8s/service.yaml", "          volumeMounts:\n",

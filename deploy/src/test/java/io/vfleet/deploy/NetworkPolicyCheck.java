@@ -2,11 +2,13 @@ package io.vfleet.deploy;
 
 import io.vfleet.deploy.Kustomization.Manifest;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
@@ -71,6 +73,72 @@ final class NetworkPolicyCheck {
             }
         }
         return violations.list();
+    }
+
+    /**
+     * Every flow the policies allow, one line each, {@code from -> to:port/protocol}: an end is a workload
+     * ({@code namespace/name}) when the policy's selectors pick workloads of the manifests, otherwise the
+     * selectors themselves ({@code namespaces{...} pods{...}}, an address block); a policy selecting every
+     * pod of its namespace is {@code namespace/*}.
+     */
+    static Set<String> flows(List<Manifest> manifests) {
+        Map<String, Map<String, Object>> namespaces = new HashMap<>();
+        manifests.stream().filter(manifest -> manifest.kind().equals("Namespace")).forEach(namespace -> {
+            Map<String, Object> labels = new HashMap<>(Kustomization.map(Kustomization.map(namespace.object().get("metadata")).get("labels")));
+            labels.put("kubernetes.io/metadata.name", namespace.name());
+            namespaces.put(namespace.name(), labels);
+        });
+        List<Manifest> workloads = manifests.stream().filter(manifest -> WORKLOADS.contains(manifest.kind())).toList();
+        Set<String> flows = new TreeSet<>();
+        for (Manifest policy : manifests.stream().filter(manifest -> manifest.kind().equals("NetworkPolicy")).toList()) {
+            Map<String, Object> selector = selector(spec(policy));
+            List<String> selected = selector.isEmpty() ? List.of(policy.namespace() + "/*") : workloads.stream()
+                    .filter(workload -> workload.namespace().equals(policy.namespace()) && selects(selector, podLabels(workload)))
+                    .map(workload -> workload.namespace() + "/" + workload.name()).toList();
+            for (String direction : List.of("ingress", "egress")) {
+                for (Object ruleObject : Kustomization.list(spec(policy).get(direction))) {
+                    Map<String, Object> rule = Kustomization.map(ruleObject);
+                    List<String> peers = new ArrayList<>();
+                    List<?> peerList = Kustomization.list(rule.get(direction.equals("ingress") ? "from" : "to"));
+                    if (peerList.isEmpty()) {
+                        peers.add("anywhere");
+                    }
+                    peerList.forEach(peer -> peers.addAll(peer(Kustomization.map(peer), policy.namespace(), namespaces, workloads)));
+                    List<?> portList = Kustomization.list(rule.get("ports"));
+                    List<String> ports = portList.isEmpty() ? List.of("*") : portList.stream().map(Kustomization::map)
+                            .map(port -> port.get("port") + "/" + port.getOrDefault("protocol", "TCP")).toList();
+                    for (String end : selected) {
+                        for (String peer : peers) {
+                            for (String port : ports) {
+                                flows.add(direction.equals("ingress") ? peer + " -> " + end + ":" + port : end + " -> " + peer + ":" + port);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return flows;
+    }
+
+    private static List<String> peer(Map<String, Object> peer, String namespace, Map<String, Map<String, Object>> namespaces,
+                                     List<Manifest> workloads) {
+        if (peer.containsKey("ipBlock")) {
+            return List.of("addresses " + Kustomization.map(peer.get("ipBlock")).get("cidr"));
+        }
+        Map<String, Object> namespaceSelector = Kustomization.map(Kustomization.map(peer.get("namespaceSelector")).get("matchLabels"));
+        Map<String, Object> podSelector = Kustomization.map(Kustomization.map(peer.get("podSelector")).get("matchLabels"));
+        List<String> inNamespaces = peer.containsKey("namespaceSelector")
+                ? namespaces.entrySet().stream().filter(entry -> selects(namespaceSelector, entry.getValue())).map(Map.Entry::getKey).toList()
+                : List.of(namespace);
+        List<String> matched = workloads.stream()
+                .filter(workload -> inNamespaces.contains(workload.namespace()) && selects(podSelector, podLabels(workload)))
+                .map(workload -> workload.namespace() + "/" + workload.name()).toList();
+        if (!matched.isEmpty()) {
+            return matched;
+        }
+        String pods = podSelector.isEmpty() ? "" : "pods" + new TreeMap<>(podSelector);
+        String where = peer.containsKey("namespaceSelector") ? "namespaces" + new TreeMap<>(namespaceSelector) : "namespace " + namespace;
+        return List.of((where + " " + pods).strip());
     }
 
     private static Map<String, Object> spec(Manifest policy) {
