@@ -18,12 +18,15 @@ import java.lang.reflect.Modifier;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Each manifest of a built-in kind read into Kubernetes' own object model (fabric8's, generated from
  * the API server's OpenAPI schema), as the API server would read it: a value of the wrong type is
  * refused, and a field the kind does not have, which the API server would drop or refuse, is reported
- * with its path. Kinds the model does not cover (cert-manager's) are left to the other checks.
+ * with its path. cert-manager's Certificate, which the model does not cover, is held to the fields of
+ * its v1 API; other kinds are left to the other checks.
  */
 final class KubernetesSchema {
     private static final String MODEL_PACKAGE = "io.fabric8.kubernetes.api.model";
@@ -39,12 +42,26 @@ final class KubernetesSchema {
             "networking.k8s.io/v1/NetworkPolicy", NetworkPolicy.class,
             "policy/v1/PodDisruptionBudget", PodDisruptionBudget.class);
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** cert-manager's Certificate (cert-manager.io/v1): the fields of its spec and of its private key, and the key usages. */
+    private static final Set<String> CERTIFICATE_FIELDS = Set.of("subject", "literalSubject", "commonName", "duration", "renewBefore",
+            "renewBeforePercentage", "dnsNames", "ipAddresses", "uris", "otherNames", "emailAddresses", "secretName", "secretTemplate",
+            "keystores", "issuerRef", "isCA", "usages", "privateKey", "encodeUsagesInRequest", "revisionHistoryLimit",
+            "additionalOutputFormats", "nameConstraints");
+    private static final Set<String> PRIVATE_KEY_FIELDS = Set.of("rotationPolicy", "encoding", "algorithm", "size");
+    private static final Set<String> USAGES = Set.of("signing", "digital signature", "content commitment", "key encipherment",
+            "key agreement", "data encipherment", "cert sign", "crl sign", "encipher only", "decipher only", "any", "server auth",
+            "client auth", "code signing", "email protection", "s/mime", "ipsec end system", "ipsec tunnel", "ipsec user",
+            "timestamping", "ocsp signing", "microsoft sgc", "netscape sgc");
 
     private KubernetesSchema() {}
 
     static List<String> check(List<Manifest> manifests) {
         Violations violations = new Violations();
         for (Manifest manifest : manifests) {
+            if (manifest.kind().equals("Certificate") && "cert-manager.io/v1".equals(manifest.object().get("apiVersion"))) {
+                certificate(manifest, violations);
+                continue;
+            }
             Class<?> type = KINDS.get(manifest.object().get("apiVersion") + "/" + manifest.kind());
             if (type == null) {
                 continue;
@@ -56,6 +73,29 @@ final class KubernetesSchema {
             }
         }
         return violations.list();
+    }
+
+    private static void certificate(Manifest manifest, Violations violations) {
+        Map<String, Object> spec = Kustomization.map(manifest.object().get("spec"));
+        Set<String> unknown = new TreeSet<>(spec.keySet());
+        unknown.removeAll(CERTIFICATE_FIELDS);
+        Set<String> unknownKey = new TreeSet<>(Kustomization.map(spec.get("privateKey")).keySet());
+        unknownKey.removeAll(PRIVATE_KEY_FIELDS);
+        Set<String> unknownUsages = new TreeSet<>();
+        Kustomization.list(spec.get("usages")).forEach(usage -> unknownUsages.add(String.valueOf(usage)));
+        unknownUsages.removeAll(USAGES);
+        if (!unknown.isEmpty()) {
+            violations.add(manifest.where(), "has fields " + unknown + " at spec, which its kind does not have");
+        }
+        if (!unknownKey.isEmpty()) {
+            violations.add(manifest.where(), "has fields " + unknownKey + " at spec.privateKey, which its kind does not have");
+        }
+        if (!unknownUsages.isEmpty()) {
+            violations.add(manifest.where(), "asks for key usages " + unknownUsages + ", which cert-manager does not know");
+        }
+        if (spec.get("secretName") == null || Kustomization.map(spec.get("issuerRef")).get("name") == null) {
+            violations.add(manifest.where(), "names no secretName or issuerRef.name, which a Certificate requires");
+        }
     }
 
     /** Reports every field the model kept aside as unknown, walking the object's model-typed properties. */
