@@ -274,8 +274,8 @@ final class KubernetesCheck {
         arguments.forEach(argument -> Setting.argument(argument).ifPresent(settings::add));
         settings.addAll(0, configTree(container, volumes, App.value("spring.config.import", app.get().with(settings)).orElse("")));
         ContainerCheck check = new ContainerCheck(app.get(), where, settings, violations);
-        SecureDeploymentCheck.check(new SecureDeploymentCheck.Container(app.get(), where, check.settings(), container, pod, volumes),
-                image, manifest.namespace(), certificates, identities, violations);
+        new SecureDeploymentCheck(certificates, identities, violations).check(new SecureDeploymentCheck.Container(app.get(), where,
+                check.settings(), container, new SecureDeploymentCheck.Pod(manifest.namespace(), pod, volumes)), image);
         containerPorts.forEach(port -> check.containerPort(port, "containerPort"));
         for (String kind : List.of("livenessProbe", "readinessProbe")) {
             if (!container.containsKey(kind)) {

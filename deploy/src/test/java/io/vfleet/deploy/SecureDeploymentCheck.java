@@ -25,33 +25,33 @@ final class SecureDeploymentCheck {
     private static final Pattern DIGEST = Pattern.compile("@sha256:[0-9a-f]{64}$");
     private static final String LOCAL_PROFILE = "local";
 
-    /** A container of {@code app} in its pod, with the settings it runs with (the app's own first). */
-    record Container(App app, String where, List<Setting> settings, Map<String, Object> spec, Map<String, Object> pod,
-                     Map<String, Map<String, Object>> volumes) {}
+    /** A pod's namespace, its spec, and its volumes by name. */
+    record Pod(String namespace, Map<String, Object> spec, Map<String, Map<String, Object>> volumes) {}
 
-    private final Container container;
+    /** A container of {@code app} in its pod, with the settings it runs with (the app's own first). */
+    record Container(App app, String where, List<Setting> settings, Map<String, Object> spec, Pod pod) {}
+
     private final Map<String, Map<String, Object>> certificates;
     private final Map<String, String> identities;
     private final Violations violations;
+    private Container container;
 
     /**
      * @param certificates each cert-manager Certificate's spec, by the Secret it writes ({@code namespace/secretName})
      * @param identities   the fleet identity each app's certificate names, by app name (an agent's is its node's)
      */
-    private SecureDeploymentCheck(Container container, Map<String, Map<String, Object>> certificates, Map<String, String> identities,
-                                  Violations violations) {
-        this.container = container;
+    SecureDeploymentCheck(Map<String, Map<String, Object>> certificates, Map<String, String> identities, Violations violations) {
         this.certificates = certificates;
         this.identities = identities;
         this.violations = violations;
     }
 
-    static void check(Container container, String image, String namespace, Map<String, Map<String, Object>> certificates,
-                      Map<String, String> identities, Violations violations) {
-        SecureDeploymentCheck check = new SecureDeploymentCheck(container, certificates, identities, violations);
-        check.digest(image);
-        check.authentication();
-        check.tls(namespace);
+    /** Checks {@code checked}, which runs {@code image} (as the kustomization names it). */
+    void check(Container checked, String image) {
+        container = checked;
+        digest(image);
+        authentication();
+        tls(checked.pod().namespace());
     }
 
     private void digest(String image) {
@@ -140,7 +140,7 @@ final class SecureDeploymentCheck {
             add("mounts its TLS identity at " + directory + " by subPath, which the kubelet never updates: a renewed "
                     + "certificate would not reach the process");
         }
-        Map<String, Object> volume = container.volumes().getOrDefault(String.valueOf(mount.get().get("name")), Map.of());
+        Map<String, Object> volume = container.pod().volumes().getOrDefault(String.valueOf(mount.get().get("name")), Map.of());
         String secret = String.valueOf(Kustomization.map(volume.get("secret")).get("secretName"));
         Map<String, Object> certificate = certificates.get(namespace + "/" + secret);
         if (certificate == null) {
@@ -173,7 +173,7 @@ final class SecureDeploymentCheck {
      * own labels. And the agent must be told that node's name.
      */
     private Optional<String> node() {
-        Map<String, Object> affinity = Kustomization.map(Kustomization.map(container.pod().get("affinity")).get("nodeAffinity"));
+        Map<String, Object> affinity = Kustomization.map(Kustomization.map(container.pod().spec().get("affinity")).get("nodeAffinity"));
         List<?> terms = Kustomization.list(Kustomization.map(affinity.get("requiredDuringSchedulingIgnoredDuringExecution"))
                 .get("nodeSelectorTerms"));
         Optional<String> node = Optional.empty();
