@@ -145,6 +145,7 @@ final class KubernetesCheck {
                 }
             }
         }
+        sharedClaims();
         for (Manifest budget : budgets) {
             boolean selectsSome = manifests.stream()
                     .filter(candidate -> WORKLOADS.contains(candidate.kind()) && candidate.namespace().equals(budget.namespace()))
@@ -153,6 +154,29 @@ final class KubernetesCheck {
             if (!selectsSome) {
                 violations.add(budget.where(), "selects no pods "
                         + map(map(map(budget.object().get("spec")).get("selector")).get("matchLabels")));
+            }
+        }
+    }
+
+    /**
+     * The replicas of a Deployment all mount the same claim, and run on different nodes where they can;
+     * a ReadWriteOnce volume attaches to one node only, so every replica but the first would wait for it.
+     */
+    private void sharedClaims() {
+        for (Manifest workload : manifests.stream().filter(manifest -> manifest.kind().equals("Deployment")).toList()) {
+            Map<String, Object> spec = map(workload.object().get("spec"));
+            int replicas = spec.get("replicas") instanceof Number number ? number.intValue() : 1;
+            for (Object volume : list(map(map(spec.get("template")).get("spec")).get("volumes"))) {
+                Object claim = map(map(volume).get("persistentVolumeClaim")).get("claimName");
+                manifests.stream().filter(manifest -> manifest.kind().equals("PersistentVolumeClaim")
+                                && manifest.namespace().equals(workload.namespace()) && manifest.name().equals(String.valueOf(claim)))
+                        .findFirst().ifPresent(pvc -> {
+                            List<?> modes = list(map(pvc.object().get("spec")).get("accessModes"));
+                            if (replicas > 1 && !modes.contains("ReadWriteMany") && !modes.contains("ReadOnlyMany")) {
+                                violations.add(workload.where(), "runs " + replicas + " replicas on claim " + claim + " of access modes "
+                                        + modes + ", which attaches to one node only: make it ReadWriteMany");
+                            }
+                        });
             }
         }
     }

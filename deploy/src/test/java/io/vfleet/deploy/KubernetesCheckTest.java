@@ -80,6 +80,8 @@ class KubernetesCheckTest {
                 Arguments.of("k8s/service.yaml", "replicas: 2", "replicas: two", "service.yaml: Deployment service: is not a valid Deployment"),
                 Arguments.of("k8s/certificates.yaml", "  uris:\n    - spiffe://vfleet/service/sample", "  uri:\n    - spiffe://vfleet/service/sample",
                         "certificates.yaml: Certificate service: has fields [uri] at spec, which its kind does not have"),
+                Arguments.of("k8s/service.yaml", "ReadWriteMany", "ReadWriteOnce",
+                        "runs 2 replicas on claim shared of access modes [ReadWriteOnce], which attaches to one node only"),
                 // Secrets as files, never in the environment, never shipped.
                 Arguments.of("k8s/service.yaml", "          volumeMounts:\n", "          env:\n            - name: SPRING_DATASOURCE_PASSWORD\n"
                         + "              valueFrom:\n                secretKeyRef:\n                  name: database\n                  key: password\n"
