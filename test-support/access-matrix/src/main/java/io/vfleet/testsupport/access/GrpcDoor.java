@@ -44,6 +44,12 @@ public final class GrpcDoor {
 
     /** The outcome of calling {@code fullMethodName} on {@code channel} with bearer {@code token} (none when null). */
     public static AccessMatrix.Outcome knock(Channel channel, String fullMethodName, String token) throws Exception {
+        return knock(channel, fullMethodName, token, new byte[0]);
+    }
+
+    /** The same, with a request of the caller's own ({@code request}, the message's bytes). */
+    public static AccessMatrix.Outcome knock(Channel channel, String fullMethodName, String token, byte[] request)
+            throws Exception {
         MethodDescriptor<byte[], byte[]> method = MethodDescriptor.<byte[], byte[]>newBuilder()
                 .setType(MethodDescriptor.MethodType.UNKNOWN).setFullMethodName(fullMethodName)
                 .setRequestMarshaller(BYTES).setResponseMarshaller(BYTES).build();
@@ -70,7 +76,7 @@ public final class GrpcDoor {
             }
         }, headers);
         call.request(1);
-        call.sendMessage(new byte[0]);
+        call.sendMessage(request);
         call.halfClose();
         Status status = answer.get(10, TimeUnit.SECONDS);
         call.cancel("the door's answer is known", null);
