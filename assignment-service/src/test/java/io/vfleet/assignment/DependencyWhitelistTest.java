@@ -41,7 +41,7 @@ class DependencyWhitelistTest {
 
     @ArchTest
     static final ArchRule web = only(ADAPTER + ".web", APPLICATION, DOMAIN, AUDIT_FORMATS, "io.vfleet.security..",
-            "com.fasterxml.jackson.annotation..", "tools.jackson.core..", "jakarta.validation..", "org.springdoc..",
+            "io.vfleet.rest", "io.swagger..", "com.fasterxml.jackson.annotation..", "tools.jackson.core..", "jakarta.validation..", "org.springdoc..",
             "org.springframework.beans..", SPRING_CONTEXT, "org.springframework.core..", "org.springframework.http..",
             "org.springframework.validation..", "org.springframework.web..");
 
@@ -50,7 +50,8 @@ class DependencyWhitelistTest {
      * whitelist holds it there until it does.
      */
     @ArchTest
-    static final ArchRule dashboard = only(ADAPTER + ".web.dashboard..", PORTS, DOMAIN, "io.vfleet.security", "io.swagger..",
+    static final ArchRule dashboard = only(ADAPTER + ".web.dashboard..", PORTS, DOMAIN, "io.vfleet.security", "io.vfleet.rest",
+            "io.swagger..",
             "org.springframework.http..", "org.springframework.web..", "org.springframework.transaction..");
 
     @ArchTest

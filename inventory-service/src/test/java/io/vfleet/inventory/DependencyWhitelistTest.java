@@ -31,8 +31,8 @@ class DependencyWhitelistTest {
             "org.springframework.transaction..");
 
     @ArchTest
-    static final ArchRule web = only(INVENTORY + ".adapter.web..", APPLICATION, DOMAIN, "io.vfleet.security..", "io.swagger..",
-            "org.springframework.http..", "org.springframework.web..", "org.springframework.context..");
+    static final ArchRule web = only(INVENTORY + ".adapter.web..", APPLICATION, DOMAIN, "io.vfleet.security..", "io.vfleet.rest",
+            "io.swagger..", "org.springdoc..", "org.springframework.http..", "org.springframework.web..", "org.springframework.context..");
 
     @ArchTest
     static final ArchRule grpc = only(INVENTORY + ".adapter.grpc..", APPLICATION, DOMAIN, "io.vfleet.security..",

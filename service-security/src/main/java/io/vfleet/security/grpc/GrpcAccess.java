@@ -28,10 +28,14 @@ public final class GrpcAccess {
         }
 
         /**
-         * The service decides from credentials the table does not know; the interceptor only hands it
-         * the certificate's caller, if any.
+         * The service decides from credentials the table does not know (one it issued itself), or lets
+         * callers of {@code roles} through; the interceptor only hands it the certificate's caller, if any.
          */
-        record ByService() implements Rule {}
+        record ByService(Set<Role> roles) implements Rule {
+            public ByService {
+                roles = Set.copyOf(roles);
+            }
+        }
     }
 
     private final Set<String> openServices = new HashSet<>();
@@ -47,8 +51,9 @@ public final class GrpcAccess {
         return this;
     }
 
-    public GrpcAccess byService(String fullMethodName) {
-        methods.put(fullMethodName, new Rule.ByService());
+    /** The service authorizes the method itself: with its own credential, or for callers of {@code roles}. */
+    public GrpcAccess byService(String fullMethodName, Role... roles) {
+        methods.put(fullMethodName, new Rule.ByService(Set.of(roles)));
         return this;
     }
 

@@ -1,11 +1,17 @@
 package io.vfleet.assignment.adapter.web;
 
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import io.vfleet.assignment.adapter.web.AssignmentBodies.AssignmentBody;
-import io.vfleet.security.Caller;
 import io.vfleet.assignment.application.RelistRequired;
+import io.vfleet.assignment.application.RequestFields;
 import io.vfleet.assignment.application.WatchAssignments;
 import io.vfleet.assignment.application.port.AssignmentChangeLog;
-import io.vfleet.assignment.application.RequestFields;
+import io.vfleet.rest.Refuses;
+import io.vfleet.security.Caller;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
@@ -51,6 +57,14 @@ class AssignmentWatchController implements SmartLifecycle {
     }
 
     @GetMapping(path = "/api/v1/assignments/watch", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
+    @Tag(name = "Assignments")
+    @Operation(operationId = "watchAssignments", summary = "List then watch assignments as Server-Sent Events, resuming "
+            + "after a revision")
+    @ApiResponse(responseCode = "200", description = "Events `list`, `synced`, `changed` and `relist`, each a JSON object "
+            + "or array; `synced` and `changed` carry their revision as the event id.",
+            content = @Content(mediaType = MediaType.TEXT_EVENT_STREAM_VALUE, schema = @Schema(type = "string")))
+    @Refuses(status = 410, when = "The change log no longer reaches the revision to resume after "
+            + "(relist-required, with oldestResumableRevision): list again.")
     SseEmitter watch(Caller caller,
             @RequestParam(required = false) String tenant,
             @RequestParam(required = false) Long resumeAfter,

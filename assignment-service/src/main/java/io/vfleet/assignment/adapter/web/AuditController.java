@@ -1,5 +1,10 @@
 package io.vfleet.assignment.adapter.web;
 
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import io.vfleet.assignment.application.ProveAudit;
 import io.vfleet.assignment.application.QueryAudit;
 import io.vfleet.assignment.application.SignCheckpoint;
@@ -7,6 +12,7 @@ import io.vfleet.assignment.application.port.AuditLog;
 import io.vfleet.assignment.application.port.Page;
 import io.vfleet.assignment.domain.AuditEvent;
 import io.vfleet.assignment.domain.AuditVerification;
+import io.vfleet.rest.Refuses;
 import io.vfleet.security.Caller;
 import io.vfleet.tlog.Checkpoint;
 import io.vfleet.tlog.Hash;
@@ -36,6 +42,7 @@ import org.springframework.web.bind.annotation.RestController;
  */
 @RestController
 @RequestMapping("/api/v1/audit")
+@Tag(name = "Audit", description = "The hash-tree audit log, its signed checkpoints and its proofs.")
 class AuditController {
 
     private static final MediaType NOTE = new MediaType("text", "plain", StandardCharsets.UTF_8);
@@ -76,6 +83,7 @@ class AuditController {
     record ConsistencyBody(long from, long to, List<String> proof) {}
 
     @GetMapping("/events")
+    @Operation(operationId = "listAuditEvents", summary = "Find audit events by device, tenant and time, a page at a time")
     EventsBody events(Caller caller,
             @RequestParam(required = false) String device,
             @RequestParam(required = false) String tenant,
@@ -91,6 +99,7 @@ class AuditController {
     }
 
     @GetMapping("/owner")
+    @Operation(operationId = "getDeviceOwners", summary = "Who owned a device at an instant, by the audit log")
     OwnersBody owner(Caller caller,
             @RequestParam String device,
             @RequestParam(required = false) String node,
@@ -102,28 +111,38 @@ class AuditController {
 
     /** Verifies the log against the checkpoints in the database and in the archive outside it. */
     @GetMapping("/verify")
+    @Operation(operationId = "verifyAudit", summary = "Verify the log against the checkpoints it signed and archived")
     VerificationBody verify(Caller caller) {
         return verification(audit.verify(caller, null));
     }
 
     /** Also against a checkpoint the caller kept: its signed note, as the body. */
     @PostMapping(path = "/verify", consumes = MediaType.TEXT_PLAIN_VALUE)
+    @Operation(operationId = "verifyAuditAgainst", summary = "Verify the log also against a checkpoint the caller kept")
     VerificationBody verifyAgainst(Caller caller, @RequestBody String checkpoint) {
         return verification(audit.verify(caller, checkpoint));
     }
 
     @GetMapping(path = "/checkpoints/latest", produces = MediaType.TEXT_PLAIN_VALUE)
+    @Operation(operationId = "getLatestCheckpoint", summary = "The latest signed checkpoint, as a C2SP signed note")
+    @Refuses(status = 404, when = "No checkpoint is signed yet.")
     ResponseEntity<String> latestCheckpoint(Caller caller) {
         return note(proofs.latestCheckpoint(caller));
     }
 
     @GetMapping(path = "/checkpoints/{size}", produces = MediaType.TEXT_PLAIN_VALUE)
+    @Operation(operationId = "getCheckpoint", summary = "The signed checkpoint of a tree size, as a C2SP signed note")
+    @Refuses(status = 404, when = "No checkpoint of that size is signed.")
     ResponseEntity<String> checkpoint(Caller caller, @PathVariable long size) {
         return note(proofs.checkpoint(caller, size));
     }
 
     /** Signs a checkpoint of the log as it stands now. */
     @PostMapping(path = "/checkpoints", produces = MediaType.TEXT_PLAIN_VALUE)
+    @Operation(operationId = "signCheckpoint", summary = "Sign a checkpoint of the log as it stands now")
+    @ApiResponse(responseCode = "201", description = "The signed note, at the Location.",
+            content = @Content(mediaType = MediaType.TEXT_PLAIN_VALUE, schema = @Schema(type = "string")))
+    @Refuses(status = 409, when = "The log is not a consistent extension of its last checkpoint.")
     ResponseEntity<String> signCheckpoint(Caller caller) {
         Checkpoint.Signed signed = sign.sign(caller);
         return ResponseEntity.created(URI.create("/api/v1/audit/checkpoints/" + signed.checkpoint().size()))
@@ -132,6 +151,8 @@ class AuditController {
 
     /** The audit path of event {@code sequence} in the tree of {@code treeSize} events (RFC 9162 2.1.3). */
     @GetMapping("/proofs/inclusion")
+    @Operation(operationId = "getInclusionProof", summary = "Prove that an event is in the tree of a given size")
+    @Refuses(status = 404, when = "The log does not have that many events.")
     InclusionBody inclusion(Caller caller, @RequestParam long sequence, @RequestParam long treeSize) {
         ProveAudit.Inclusion inclusion = proofs.inclusion(caller, sequence, treeSize);
         return new InclusionBody(inclusion.event().sequence(), inclusion.treeSize(),
@@ -144,6 +165,11 @@ class AuditController {
      * 2.1.4): JSON, or one base64 hash per line for {@code Accept: text/plain}, as witnesses read it.
      */
     @GetMapping("/proofs/consistency")
+    @Operation(operationId = "getConsistencyProof", summary = "Prove that a smaller tree is a prefix of a larger one")
+    @ApiResponse(responseCode = "200", description = "The proof: JSON, or one base64 hash per line for Accept: text/plain.",
+            content = {@Content(mediaType = MediaType.APPLICATION_JSON_VALUE, schema = @Schema(implementation = ConsistencyBody.class)),
+                    @Content(mediaType = MediaType.TEXT_PLAIN_VALUE, schema = @Schema(type = "string"))})
+    @Refuses(status = 404, when = "The log does not have that many events.")
     ResponseEntity<?> consistency(Caller caller, @RequestParam long from, @RequestParam long to,
             @RequestHeader(name = HttpHeaders.ACCEPT, required = false) String accept) {
         ProveAudit.Consistency consistency = proofs.consistency(caller, from, to);

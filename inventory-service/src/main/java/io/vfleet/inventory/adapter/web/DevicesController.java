@@ -2,7 +2,7 @@ package io.vfleet.inventory.adapter.web;
 
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
-import io.swagger.v3.oas.annotations.security.SecurityRequirement;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import io.vfleet.inventory.application.QueryDevices;
 import io.vfleet.inventory.domain.DeviceFilter;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -13,7 +13,7 @@ import org.springframework.web.bind.annotation.RestController;
 /** {@code /api/v1/devices}: every node's devices, filtered and paged. */
 @RestController
 @RequestMapping("/api/v1/devices")
-@SecurityRequirement(name = "bearer")
+@Tag(name = "Devices", description = "Every node's PCI devices, filtered.")
 class DevicesController {
     private final QueryDevices queryDevices;
 
@@ -22,7 +22,7 @@ class DevicesController {
     }
 
     @GetMapping
-    @Operation(summary = "Find devices in node then BDF order, a page at a time; removed devices are listed with state REMOVED")
+    @Operation(operationId = "findDevices", summary = "Find devices in node then BDF order, a page at a time; removed devices are listed with state REMOVED")
     Views.Page<Views.DeviceView> find(
             @RequestParam(required = false) String node,
             @Parameter(description = "PCI vendor id in hexadecimal, such as 0x10de")

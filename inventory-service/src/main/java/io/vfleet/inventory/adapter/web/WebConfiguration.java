@@ -1,17 +1,20 @@
 package io.vfleet.inventory.adapter.web;
 
-import io.swagger.v3.oas.models.Components;
 import io.swagger.v3.oas.models.OpenAPI;
 import io.swagger.v3.oas.models.info.Info;
-import io.swagger.v3.oas.models.security.SecurityScheme;
+import io.swagger.v3.oas.models.servers.Server;
+import io.vfleet.rest.ApiDescription;
 import io.vfleet.security.Role;
 import io.vfleet.security.web.RestAccess;
+import java.util.List;
+import java.util.Map;
+import org.springdoc.core.customizers.OpenApiCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.HttpMethod;
 
 /**
- * The REST edge's wiring: who may call what, and the OpenAPI description's title and security scheme.
+ * The REST edge's wiring: who may call what, and the OpenAPI description's title.
  * Health stays open for probes; the inventory's reads are for people and schedulers (not for agents,
  * whose certificate lets them register their own node and nothing more); the metrics for operators
  * and auditors.
@@ -35,7 +38,20 @@ class WebConfiguration {
         return new OpenAPI()
                 .info(new Info().title("vfleet inventory").version("v1")
                         .description("The fleet's nodes, devices, IOMMU groups and reset sets, as their agents report them."))
-                .components(new Components().addSecuritySchemes("bearer",
-                        new SecurityScheme().type(SecurityScheme.Type.HTTP).scheme("bearer").bearerFormat("JWT")));
+                .servers(List.of(new Server().url("http://localhost:8081").description("The local stack (./vfleet up)")));
+    }
+
+    /** The API's nouns for the views' Java names, in the OpenAPI description. */
+    @Bean
+    OpenApiCustomizer inventoryNouns() {
+        return ApiDescription.nouns(Map.ofEntries(
+                Map.entry("NodeView", "Node"),
+                Map.entry("KernelView", "Kernel"),
+                Map.entry("IommuGroupView", "IommuGroup"),
+                Map.entry("WindowView", "IovaWindow"),
+                Map.entry("ReservedRegionView", "ReservedRegion"),
+                Map.entry("DeviceView", "Device"),
+                Map.entry("PageNodeView", "NodePage"),
+                Map.entry("PageDeviceView", "DevicePage")));
     }
 }

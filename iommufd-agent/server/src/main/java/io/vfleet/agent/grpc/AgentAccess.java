@@ -10,7 +10,8 @@ import io.vfleet.security.grpc.GrpcAccess;
 /**
  * Who may call what on an agent's gRPC port, whichever entry point serves it: NodeAgent is the
  * controller's alone (its certificate, or the local stack's controller token); Syscalls are authorized
- * by {@link SyscallsAccess}, which knows the assignments' credentials; health is open for probes and
+ * by {@link SyscallsAccess}, which knows the assignments' credentials and lets operators reach every
+ * process, as root on the host does; health is open for probes and
  * reflection is for operators and auditors.
  */
 public final class AgentAccess {
@@ -25,7 +26,7 @@ public final class AgentAccess {
             access.allow(method.getFullMethodName(), Role.CONTROLLER);
         }
         for (var method : SyscallsGrpc.getServiceDescriptor().getMethods()) {
-            access.byService(method.getFullMethodName());
+            access.byService(method.getFullMethodName(), Role.OPERATOR);
         }
         return access;
     }

@@ -1,5 +1,6 @@
 package io.vfleet.assignment.adapter.web.dashboard;
 
+import io.swagger.v3.oas.annotations.media.Schema;
 import io.vfleet.assignment.application.QueryFleet;
 import io.vfleet.assignment.application.QueryFleet.DeviceState;
 import io.vfleet.assignment.domain.AssignedDevice;
@@ -27,6 +28,7 @@ final class DashboardBodies {
 
     private DashboardBodies() {}
 
+    @Schema(name = "FleetSnapshot")
     record SnapshotBody(Instant at, long inventoryRevision, SummaryBody summary, ListedBody<NodeLineBody> nodes,
             ListedBody<AssignmentBody> assignments, ListedBody<EventBody> events) {
 
@@ -51,12 +53,14 @@ final class DashboardBodies {
     }
 
     /** The whole fleet in numbers: nodes, devices by state, assignments by state. */
+    @Schema(name = "FleetSummary")
     record SummaryBody(int nodes, int liveNodes, Map<DeviceState, Long> devices, Map<AssignmentState, Long> assignments) {}
 
     /** Some items of a listing, and how many there are in all. */
     record ListedBody<T>(List<T> items, long total) {}
 
     /** A node as a line of the overview: its devices counted by state, and the tenants that hold some. */
+    @Schema(name = "NodeLine")
     record NodeLineBody(String node, boolean live, boolean noiommuEnabled, int devices, Map<DeviceState, Integer> byState,
             List<String> tenants) {
 
@@ -66,6 +70,7 @@ final class DashboardBodies {
         }
     }
 
+    @Schema(name = "NodeDevices")
     record NodeBody(String node, boolean live, boolean noiommuEnabled, List<DeviceBody> devices) {
 
         static NodeBody of(QueryFleet.Node node) {
@@ -80,6 +85,7 @@ final class DashboardBodies {
      * {@code assignmentId} is the owning assignment, or for a fenced device the one whose reset fences it;
      * {@code stateReason} says why a {@code HOST} or {@code NOT_ASSIGNABLE} device can never be assigned.
      */
+    @Schema(name = "NodeDevice")
     record DeviceBody(String bdf, String vendorId, String deviceId, String classCode, int iommuGroup, String resetSet,
             String kind, boolean unsafe, boolean assignable, String vfioName, DeviceState state, String stateReason,
             String tenant, String assignmentId, String assignmentState, String scrubPendingFrom) {
@@ -114,6 +120,7 @@ final class DashboardBodies {
         };
     }
 
+    @Schema(name = "AssignmentLine")
     record AssignmentBody(String id, String tenant, String node, String state, boolean withKvm, List<String> devices,
             Long ioasId, String failureReason, Instant createdAt) {
 
@@ -124,6 +131,7 @@ final class DashboardBodies {
         }
     }
 
+    @Schema(name = "EventLine")
     record EventBody(long sequence, Instant at, String kind, String tenant, String node, List<String> devices,
             String assignmentId, String detail) {
 

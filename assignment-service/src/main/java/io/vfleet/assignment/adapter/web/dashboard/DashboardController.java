@@ -1,10 +1,13 @@
 package io.vfleet.assignment.adapter.web.dashboard;
 
 import io.swagger.v3.oas.annotations.Hidden;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import io.vfleet.assignment.adapter.web.dashboard.DashboardBodies.NodeBody;
 import io.vfleet.assignment.adapter.web.dashboard.DashboardBodies.SnapshotBody;
 import io.vfleet.assignment.application.QueryFleet;
 import io.vfleet.assignment.application.RequestFields;
+import io.vfleet.rest.Refuses;
 import io.vfleet.security.Caller;
 import java.net.URI;
 import org.springframework.http.ResponseEntity;
@@ -46,6 +49,8 @@ class DashboardController {
     }
 
     @GetMapping("/api/v1/dashboard")
+    @Tag(name = "Dashboard", description = "What the operators' dashboard draws.")
+    @Operation(operationId = "getFleetSnapshot", summary = "The fleet at a glance: counts, nodes, assignments and events, filtered")
     SnapshotBody snapshot(Caller caller,
             @RequestParam(required = false) String node,
             @RequestParam(required = false) String tenant,
@@ -62,6 +67,9 @@ class DashboardController {
     }
 
     @GetMapping("/api/v1/dashboard/nodes/{node}")
+    @Tag(name = "Dashboard")
+    @Operation(operationId = "getNodeDevices", summary = "One node's devices in full, with their owners")
+    @Refuses(status = 404, when = "No such node in the fleet.")
     NodeBody node(Caller caller, @PathVariable String node) {
         RequestFields fields = new RequestFields();
         fields.name("node", node, true);
