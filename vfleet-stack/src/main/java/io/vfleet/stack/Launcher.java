@@ -51,8 +51,11 @@ final class Launcher {
             lock = LauncherLock.acquire(settings.stateDirectory());
             stack = Stack.create(settings);
             say("Starting vfleet: " + (settings.externalDatabase().isEmpty() ? "PostgreSQL, " : "")
-                    + (settings.jars().inventory().isPresent() ? "inventory-service, " : "") + settings.hosts().size()
-                    + (settings.hosts().size() == 1 ? " agent" : " agents") + " and assignment-service (logs in " + settings.stateDirectory().resolve("logs") + ")");
+                    + (settings.jars().inventory().isPresent() ? "inventory-service, " : "") + settings.nodes().size()
+                    + (settings.nodes().size() == 1 ? " agent" : " agents")
+                    + settings.labHost().map(lab -> " (" + lab.node() + " in the kernel lab's guest, " + lab.kernel().option()
+                            + " kernel, under QEMU)").orElse("")
+                    + " and assignment-service (logs in " + settings.stateDirectory().resolve("logs") + ")");
             // Installed before anything starts, so that a signal during the start stops what already runs.
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 finished.complete(0);

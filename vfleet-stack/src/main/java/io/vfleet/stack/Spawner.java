@@ -126,7 +126,7 @@ final class Spawner {
         }
     }
 
-    private static Optional<Path> onPath(String program) {
+    static Optional<Path> onPath(String program) {
         String path = Optional.ofNullable(System.getenv("PATH")).orElse("") + File.pathSeparator + "/usr/bin:/bin";
         return Stream.of(path.split(File.pathSeparator)).filter(directory -> !directory.isEmpty())
                 .map(directory -> Path.of(directory, program)).filter(Files::isExecutable).findFirst();

@@ -49,7 +49,7 @@ public final class Stack implements AutoCloseable {
      * starts it can arrange to {@link #close()} it first (a shutdown hook, a test's teardown).
      */
     public static Stack create(StackSettings settings) {
-        List<String> nodes = settings.hosts().stream().map(SimulatedHost::node).toList();
+        List<String> nodes = settings.nodes();
         PortPlan ports = PortPlan.from(settings.portBase(), nodes.size());
         ports.requireFree(settings.externalDatabase().isEmpty());
         DemoTokens tokens = DemoTokens.generate(nodes, settings.tenants());
@@ -97,7 +97,7 @@ public final class Stack implements AutoCloseable {
         step.run();
     }
 
-    /** Stops the assignment service, the agents, the inventory, then PostgreSQL. */
+    /** Stops the assignment service, the agents (the lab's with its QEMU), the inventory, then PostgreSQL. */
     @Override
     public synchronized void close() {
         if (closed) {
@@ -220,7 +220,7 @@ public final class Stack implements AutoCloseable {
         return LOOPBACK + ":" + ports.agents().get(List.copyOf(agents.keySet()).indexOf(node));
     }
 
-    /** The agent's HTTP side: actuator health and Prometheus metrics. */
+    /** The agent's HTTP side: actuator health and Prometheus metrics (a simulated host's; the lab's agent has none). */
     public String agentHealthUrl(String node) {
         agent(node);
         return "http://" + LOOPBACK + ":" + ports.agentsHttp().get(List.copyOf(agents.keySet()).indexOf(node)) + "/actuator/health";
@@ -239,7 +239,10 @@ public final class Stack implements AutoCloseable {
         inventory.ifPresent(service -> line(text, "inventory-service", "REST " + inventoryUrl() + "/api/v1, gRPC "
                 + LOOPBACK + ":" + ports.inventoryGrpc() + ", health " + inventoryUrl() + "/actuator/health"));
         agents.keySet().forEach(node -> line(text, "agent " + node, "gRPC " + agentTarget(node) + " (vfleet.agent.v1 "
-                + "Syscalls, NodeAgent), health " + agentHealthUrl(node) + ", topology " + hostOf(node).topology()));
+                + "Syscalls, NodeAgent), " + settings.labHost().filter(lab -> lab.node().equals(node))
+                        .map(lab -> "the kernel lab's guest under QEMU, " + lab.kernel().option() + " kernel, its topology from"
+                                + " the guest's sysfs, console in " + lab.consoleLog())
+                        .orElseGet(() -> "health " + agentHealthUrl(node) + ", topology " + hostOf(node).topology())));
         line(text, "assignment-service", "REST " + assignmentUrl() + "/api/v1, dashboard " + assignmentUrl() + "/dashboard/"
                 + (AppJar.read(settings.jars().assignment()).servesGrpc() ? ", gRPC " + assignmentTarget() + " (vfleet.assignment.v1)" : "")
                 + (inventory.isPresent() ? ", nodes and agents from the inventory's ListAndWatch" : ""));

@@ -2,6 +2,7 @@ package io.vfleet.stack;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -20,9 +21,11 @@ import java.util.regex.Pattern;
  * @param portBase         see {@link PortPlan}; 0 for free ports
  * @param jvmOptions       options for every child JVM
  * @param timing           how long to wait for a start, and the services' own intervals
+ * @param labHost          the kernel lab's guest, a real host beside the simulated ones
  */
 public record StackSettings(Path stateDirectory, AppJars jars, List<SimulatedHost> hosts, List<String> tenants,
-        Optional<ExternalDatabase> externalDatabase, int portBase, List<String> jvmOptions, Timing timing) {
+        Optional<ExternalDatabase> externalDatabase, int portBase, List<String> jvmOptions, Timing timing,
+        Optional<LabHost> labHost) {
 
     /**
      * @param startupTimeout    how long each application may take to become healthy
@@ -76,11 +79,14 @@ public record StackSettings(Path stateDirectory, AppJars jars, List<SimulatedHos
         hosts = List.copyOf(hosts);
         tenants = List.copyOf(tenants);
         jvmOptions = List.copyOf(jvmOptions);
-        if (hosts.isEmpty()) {
-            throw new StackException("the stack needs at least one simulated host");
+        if (hosts.isEmpty() && labHost.isEmpty()) {
+            throw new StackException("the stack needs at least one host, simulated or the lab's");
         }
         if (hosts.stream().map(SimulatedHost::node).distinct().count() != hosts.size()) {
             throw new StackException("two topologies name the same host: " + hosts);
+        }
+        if (labHost.isPresent() && hosts.stream().anyMatch(host -> host.node().equals(labHost.get().node()))) {
+            throw new StackException("a topology names the lab's node " + labHost.get().node());
         }
         Set<String> variables = new HashSet<>();
         for (String tenant : tenants) {
@@ -92,6 +98,19 @@ public record StackSettings(Path stateDirectory, AppJars jars, List<SimulatedHos
                 throw new StackException("the tenants " + tenants + " would share the shell variable " + Stack.tenantVariable(tenant));
             }
         }
+    }
+
+    /** Without a lab host. */
+    public StackSettings(Path stateDirectory, AppJars jars, List<SimulatedHost> hosts, List<String> tenants,
+            Optional<ExternalDatabase> externalDatabase, int portBase, List<String> jvmOptions, Timing timing) {
+        this(stateDirectory, jars, hosts, tenants, externalDatabase, portBase, jvmOptions, timing, Optional.empty());
+    }
+
+    /** Every node's name, the simulated hosts' in order, then the lab's: one agent each. */
+    public List<String> nodes() {
+        List<String> nodes = new ArrayList<>(hosts.stream().map(SimulatedHost::node).toList());
+        labHost.ifPresent(lab -> nodes.add(lab.node()));
+        return List.copyOf(nodes);
     }
 
     /**
@@ -114,6 +133,12 @@ public record StackSettings(Path stateDirectory, AppJars jars, List<SimulatedHos
      */
     public StackSettings withoutReconciliation() {
         Timing off = new Timing(timing.startupTimeout(), Optional.of(Duration.ZERO), timing.heartbeatTimeout());
-        return new StackSettings(stateDirectory, jars, hosts, tenants, externalDatabase, portBase, jvmOptions, off);
+        return new StackSettings(stateDirectory, jars, hosts, tenants, externalDatabase, portBase, jvmOptions, off, labHost);
+    }
+
+    /** The same stack with the lab's guest as a host; {@code simulated} are the hosts beside it (none for the lab alone). */
+    public StackSettings withLabHost(LabHost lab, List<SimulatedHost> simulated) {
+        return new StackSettings(stateDirectory, jars, simulated, tenants, externalDatabase, portBase, jvmOptions, timing,
+                Optional.of(lab));
     }
 }

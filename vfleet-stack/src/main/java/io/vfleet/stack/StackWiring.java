@@ -1,6 +1,7 @@
 package io.vfleet.stack;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -48,6 +49,7 @@ final class StackWiring {
         for (int index = 0; index < hosts.size(); index++) {
             agents.put(hosts.get(index).node(), agent(agentJar, hosts.get(index), index, inventory.isPresent()));
         }
+        settings.labHost().ifPresent(lab -> agents.put(lab.node(), lab(lab, hosts.size(), inventory.isPresent())));
         ChildProcess assignment = assignment(AppJar.read(settings.jars().assignment()), inventory.isPresent());
         return new Wired(inventory, agents, assignment, List.copyOf(notWired));
     }
@@ -92,8 +94,40 @@ final class StackWiring {
         return child(agentName(host), jar, properties, new Serving(ports("grpc", grpcPort, "http", httpPort), probes));
     }
 
+    /**
+     * The lab script, which boots the guest and runs its agent there on the Linux backend: the node's
+     * certificate goes into the guest, the agent's gRPC port is forwarded to this agent's port on the
+     * loopback, and it takes the same tokens as every agent. QEMU stops with the script, on SIGTERM.
+     */
+    private ChildProcess lab(LabHost lab, int index, boolean registers) {
+        String name = agentName(lab.node());
+        int grpcPort = ports.agents().get(index);
+        Path tls = certificates.issue(name, StackCertificates.nodeIdentity(lab.node()));
+        List<String> command = new ArrayList<>(List.of(lab.script().toString(), "up", "--kernel=" + lab.kernel().option(),
+                "--port=" + grpcPort, "--node-name=" + lab.node(), "--agent-jar=" + settings.jars().agent(), "--tls-dir=" + tls));
+        if (registers) {
+            command.add("--inventory-target=" + Stack.LOOPBACK + ":" + ports.inventoryGrpc());
+        } else {
+            notWired.add(name + ": without an inventory the lab's agent registers nowhere");
+        }
+        // Secrets in the environment, not on the command line; the lab writes them into the guest's initramfs.
+        Map<String, String> environment = Map.of(
+                "JAVA_HOME", System.getProperty("java.home"),
+                "VFLEET_LAB_OPERATOR_TOKEN", tokens.operator(),
+                "VFLEET_LAB_CONTROLLER_TOKEN", tokens.controller());
+        ChildProcess.Spec spec = new ChildProcess.Spec(name, command, environment, settings.stateDirectory().resolve(name),
+                ports("grpc", grpcPort), List.of(grpcProbe(grpcPort)), Signal.SIGTERM, false);
+        Duration startup = settings.timing().startupTimeout().compareTo(LabHost.STARTUP_TIMEOUT) > 0
+                ? settings.timing().startupTimeout() : LabHost.STARTUP_TIMEOUT;
+        return new ChildProcess(spec, settings.stateDirectory().resolve("logs").resolve(name + ".log"), startup);
+    }
+
     static String agentName(SimulatedHost host) {
-        return "agent-" + host.node();
+        return agentName(host.node());
+    }
+
+    static String agentName(String node) {
+        return "agent-" + node;
     }
 
     /**
@@ -121,10 +155,9 @@ final class StackWiring {
         if (followsInventory) {
             properties.set("vfleet.inventory.target", Stack.LOOPBACK + ":" + ports.inventoryGrpc());
         } else {
-            List<SimulatedHost> hosts = settings.hosts();
-            for (int index = 0; index < hosts.size(); index++) {
-                properties.set("vfleet.agents.endpoints." + hosts.get(index).node(),
-                        Stack.LOOPBACK + ":" + ports.agents().get(index));
+            List<String> nodes = settings.nodes();
+            for (int index = 0; index < nodes.size(); index++) {
+                properties.set("vfleet.agents.endpoints." + nodes.get(index), Stack.LOOPBACK + ":" + ports.agents().get(index));
             }
         }
         settings.timing().reconcileInterval().ifPresent(interval -> {

@@ -32,6 +32,9 @@ final class UpCommand implements Callable<Integer> {
     @Option(names = "--topology", paramLabel = "FILE", description = "A simulated host, repeatable (default: gpu-server-8x, workstation-gpu-audio and legacy-shared-bus from deploy/topologies/).")
     List<Path> topologies = new ArrayList<>();
 
+    @Option(names = "--lab-host", arity = "0..1", fallbackValue = "stock", paramLabel = "KERNEL", description = "Also boot the kernel lab's guest (iommufd-agent/lab/vfleet-lab: Linux with a virtual IOMMU under QEMU) and join its agent, on the Linux backend with the guest's real sysfs topology, as node " + LabHost.DEFAULT_NODE + ": stock (the default; vfio groups and the type1 container, which Prepare does not use) or iommufd (the kernel built with iommufd and the vfio device cdev, which assignments can bind and attach). Needs qemu-system-x86, busybox-static and cpio.")
+    Optional<String> labHost;
+
     @Option(names = "--tenant", paramLabel = "NAME", description = "A demo tenant, repeatable: it gets an orchestrator token that acts for it only (default: acme and globex).")
     List<String> tenants = new ArrayList<>();
 
@@ -106,7 +109,18 @@ final class UpCommand implements Callable<Integer> {
                 tenants.isEmpty() ? StackSettings.DEFAULT_TENANTS : tenants, externalDatabase(),
                 portBase.orElse(selfTest ? 0 : PortPlan.DEFAULT_BASE),
                 jvmOptions.isEmpty() ? StackSettings.DEFAULT_JVM_OPTIONS : jvmOptions,
-                new StackSettings.Timing(startupTimeout, reconcileInterval, heartbeatTimeout));
+                new StackSettings.Timing(startupTimeout, reconcileInterval, heartbeatTimeout), lab(root));
+    }
+
+    /** The lab's guest when asked for, refused before anything starts when this machine cannot boot it. */
+    private Optional<LabHost> lab(Path root) {
+        return labHost.map(kernel -> {
+            LabHost lab = LabHost.of(root, LabHost.Kernel.of(kernel));
+            lab.missingPrerequisite().ifPresent(missing -> {
+                throw new StackException("--lab-host=" + kernel + ": this machine cannot boot the lab: " + missing);
+            });
+            return lab;
+        });
     }
 
     private Optional<ExternalDatabase> externalDatabase() {

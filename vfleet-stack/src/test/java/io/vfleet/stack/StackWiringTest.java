@@ -52,14 +52,18 @@ class StackWiringTest {
                 Optional.empty(), 0, StackSettings.DEFAULT_JVM_OPTIONS, timing);
         PortPlan ports = PortPlan.from(0, hosts.size());
         DemoTokens tokens = DemoTokens.generate(hosts.stream().map(SimulatedHost::node).toList(), settings.tenants());
-        Database database = new ExternalDatabase("jdbc:postgresql://db.example:5432/vfleet", Map.of(
-                ServiceSchema.INVENTORY, new DatabaseRole("vfleet_inventory", "inventory-secret"),
-                ServiceSchema.ASSIGNMENT, new DatabaseRole("vfleet_assignment", "owner-secret")),
-                Map.of(ServiceSchema.ASSIGNMENT, new DatabaseRole("vfleet_assignment_service", "assignment-secret")));
+        Database database = externalDatabase();
         this.ports = ports;
         this.tokens = tokens;
         certificates = StackCertificates.in(directory.resolve("state/tls"));
         return new StackWiring(settings, ports, tokens, database, certificates).wire();
+    }
+
+    private static Database externalDatabase() {
+        return new ExternalDatabase("jdbc:postgresql://db.example:5432/vfleet", Map.of(
+                ServiceSchema.INVENTORY, new DatabaseRole("vfleet_inventory", "inventory-secret"),
+                ServiceSchema.ASSIGNMENT, new DatabaseRole("vfleet_assignment", "owner-secret")),
+                Map.of(ServiceSchema.ASSIGNMENT, new DatabaseRole("vfleet_assignment_service", "assignment-secret")));
     }
 
     private static String secrets(ChildProcess child) {
@@ -125,6 +129,50 @@ class StackWiringTest {
         assertThat(Files.readString(again.authorityCertificate())).isEqualTo(authority);
         assertThat(Files.readString(again.issue("agent-a", StackCertificates.nodeIdentity("a")).resolve("tls.crt")))
                 .isNotEqualTo(before);
+    }
+
+    @Test
+    void theLabHostRunsTheLabScriptWithTheNodesCertificateOnTheNextAgentPortRegisteringWithTheInventory() throws Exception {
+        Path service = jar("service.jar", "spring-boot-grpc-server-1.0.0.jar", "spring-boot-actuator-4.0.0.jar");
+        Path agentJar = jar("agent.jar", "spring-boot-grpc-server-1.0.0.jar");
+        LabHost lab = LabHost.of(Path.of(".."), LabHost.Kernel.IOMMUFD);
+        StackSettings settings = StackSettings.forTests(Path.of(".."), new AppJars(agentJar, service, Optional.of(service)),
+                directory.resolve("state")).withLabHost(lab, List.of(SimulatedHost.read(TOPOLOGIES.resolve("gpu-server-8x.yaml"))));
+        ports = PortPlan.from(0, settings.nodes().size());
+        tokens = DemoTokens.generate(settings.nodes(), settings.tenants());
+        certificates = StackCertificates.in(directory.resolve("state/tls"));
+
+        StackWiring.Wired wired = new StackWiring(settings, ports, tokens, externalDatabase(), certificates).wire();
+
+        assertThat(wired.agents().keySet()).containsExactly("gpu-server-01", "lab-1");
+        ChildProcess.Spec spec = wired.agents().get("lab-1").spec();
+        Path tls = directory.resolve("state/tls/agent-lab-1").toAbsolutePath().normalize();
+        assertThat(spec.name()).isEqualTo("agent-lab-1");
+        assertThat(spec.command()).containsExactly(lab.script().toString(), "up", "--kernel=iommufd",
+                "--port=" + ports.agents().get(1), "--node-name=lab-1", "--agent-jar=" + agentJar, "--tls-dir=" + tls,
+                "--inventory-target=127.0.0.1:" + ports.inventoryGrpc());
+        assertThat(spec.ports()).containsExactly(Map.entry("grpc", ports.agents().get(1)));
+        assertThat(spec.stopSignal()).isEqualTo(Signal.SIGTERM);
+        assertThat(certificate(tls.resolve("tls.crt")).getSubjectAlternativeNames().stream()
+                .filter(name -> name.get(0).equals(6)).map(name -> (String) name.get(1))).containsExactly("spiffe://vfleet/node/lab-1");
+        // The tokens the lab writes into the guest come from the environment, never the command line.
+        assertThat(spec.environment()).containsEntry("VFLEET_LAB_OPERATOR_TOKEN", tokens.operator())
+                .containsEntry("VFLEET_LAB_CONTROLLER_TOKEN", tokens.controller());
+        assertThat(String.join(" ", spec.command())).doesNotContain(tokens.operator()).doesNotContain(tokens.controller());
+        assertThat(wired.notWired()).isEmpty();
+    }
+
+    @Test
+    void theLabsNodeIsRefusedWhenATopologyNamesItAndALabAloneIsAStack() {
+        StackSettings settings = StackSettings.forTests(Path.of(".."), new AppJars(Path.of("a.jar"), Path.of("s.jar"), Optional.empty()),
+                directory.resolve("state"));
+        LabHost named = new LabHost("gpu-server-01", LabHost.Kernel.STOCK, Path.of("vfleet-lab"));
+
+        assertThatThrownBy(() -> settings.withLabHost(named, settings.hosts())).isInstanceOf(StackException.class)
+                .hasMessageContaining("gpu-server-01");
+        assertThat(settings.withLabHost(LabHost.of(Path.of(".."), LabHost.Kernel.STOCK), List.of()).nodes()).containsExactly("lab-1");
+        assertThatThrownBy(() -> LabHost.Kernel.of("debian")).isInstanceOf(StackException.class)
+                .hasMessageContaining("stock or iommufd");
     }
 
     private static Path tlsDirectory(ChildProcess.Spec spec) {
