@@ -195,7 +195,7 @@ class AgentConfiguration {
                 return running;
             }
 
-            /** Before the gRPC server's own lifecycle, which starts in the default phase. */
+            // Before the gRPC server's own lifecycle, which starts in the default phase.
             @Override
             public int getPhase() {
                 return SmartLifecycle.DEFAULT_PHASE - 1;
