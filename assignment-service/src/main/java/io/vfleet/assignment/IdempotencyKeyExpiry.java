@@ -26,6 +26,8 @@ final class IdempotencyKeyExpiry implements AutoCloseable {
     }
 
     @EventListener(ApplicationReadyEvent.class)
+    // forgetLogged logs its own failure, so the schedule's future never holds one to look at.
+    @SuppressWarnings("FutureReturnValueIgnored")
     void start() {
         executor.scheduleWithFixedDelay(this::forgetLogged, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
     }

@@ -75,7 +75,6 @@ public final class AssignDevices {
     private final FencingEpochs epochs;
     private final NodeAgents agents;
     private final AuditLog audit;
-    private final Transitions transitions;
     private final ReleaseAssignment release;
     private final FollowChanges follow;
     private final Telemetry telemetry;
@@ -107,7 +106,6 @@ public final class AssignDevices {
         this.epochs = ports.epochs();
         this.agents = ports.agents();
         this.audit = ports.audit();
-        this.transitions = new Transitions(assignments, audit);
         this.release = release;
         this.follow = follow;
         this.view = follow.view();
