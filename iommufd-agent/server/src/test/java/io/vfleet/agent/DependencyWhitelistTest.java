@@ -1,6 +1,7 @@
 package io.vfleet.agent;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -62,6 +63,11 @@ class DependencyWhitelistTest {
     @ArchTest
     static final ArchRule inventory = only("inventory", AGENT + ".kernel..", ENGINE, "io.vfleet.api.inventory.v1..",
             "io.vfleet.retry..", "io.grpc..", PROTOBUF, LOGGING);
+
+    /** One logging API, SLF4J: a line through java.util.logging would miss the MDC and the process's log format. */
+    @ArchTest
+    static final ArchRule everythingLogsThroughSlf4j = noClasses().should().dependOnClassesThat()
+            .resideInAnyPackage("java.util.logging..", "org.apache.commons.logging..", "org.apache.logging.log4j..");
 
     /** No two packages below the wiring need each other. */
     @ArchTest
