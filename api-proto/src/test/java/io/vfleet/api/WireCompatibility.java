@@ -5,7 +5,6 @@ import com.google.protobuf.DescriptorProtos.EnumDescriptorProto;
 import com.google.protobuf.DescriptorProtos.EnumValueDescriptorProto;
 import com.google.protobuf.DescriptorProtos.FieldDescriptorProto;
 import com.google.protobuf.DescriptorProtos.FieldDescriptorProto.Label;
-import com.google.protobuf.DescriptorProtos.FieldDescriptorProto.Type;
 import com.google.protobuf.DescriptorProtos.FileDescriptorProto;
 import com.google.protobuf.DescriptorProtos.FileDescriptorSet;
 import com.google.protobuf.DescriptorProtos.MethodDescriptorProto;
@@ -155,7 +154,7 @@ final class WireCompatibility {
         return group != null && group.equals(compatibilityGroup(after.getType()));
     }
 
-    private static String compatibilityGroup(Type type) {
+    private static String compatibilityGroup(FieldDescriptorProto.Type type) {
         return switch (type) {
             case TYPE_INT32, TYPE_UINT32, TYPE_INT64, TYPE_UINT64, TYPE_BOOL -> "varint";
             case TYPE_SINT32, TYPE_SINT64 -> "zigzag";
@@ -166,8 +165,9 @@ final class WireCompatibility {
         };
     }
 
-    private static boolean named(Type type) {
-        return type == Type.TYPE_MESSAGE || type == Type.TYPE_GROUP || type == Type.TYPE_ENUM;
+    private static boolean named(FieldDescriptorProto.Type type) {
+        return type == FieldDescriptorProto.Type.TYPE_MESSAGE || type == FieldDescriptorProto.Type.TYPE_GROUP
+                || type == FieldDescriptorProto.Type.TYPE_ENUM;
     }
 
     private static String typeName(FieldDescriptorProto field) {

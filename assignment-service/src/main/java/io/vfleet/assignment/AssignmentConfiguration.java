@@ -110,6 +110,8 @@ class AssignmentConfiguration {
 
     /** The one thread that follows the change log into the fleet view. */
     @Bean(destroyMethod = "shutdownNow")
+    // Each round catches its own failure, so the schedule's future never holds one to look at.
+    @SuppressWarnings("FutureReturnValueIgnored")
     ScheduledExecutorService fleetViewExecutor(FollowChanges follow, ChangesProperties properties) {
         ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name("fleet-view").daemon().factory());

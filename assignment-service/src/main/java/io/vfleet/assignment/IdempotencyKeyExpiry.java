@@ -5,15 +5,15 @@ import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.context.event.EventListener;
 
 /** Runs {@link ForgetExpiredIdempotencyKeys} every {@code vfleet.idempotency.purge-interval}, on a thread of its own. */
 final class IdempotencyKeyExpiry implements AutoCloseable {
 
-    private static final Logger log = Logger.getLogger(IdempotencyKeyExpiry.class.getName());
+    private static final Logger log = LoggerFactory.getLogger(IdempotencyKeyExpiry.class);
 
     private final ForgetExpiredIdempotencyKeys forget;
     private final Duration interval;
@@ -26,6 +26,8 @@ final class IdempotencyKeyExpiry implements AutoCloseable {
     }
 
     @EventListener(ApplicationReadyEvent.class)
+    // forgetLogged logs its own failure, so the schedule's future never holds one to look at.
+    @SuppressWarnings("FutureReturnValueIgnored")
     void start() {
         executor.scheduleWithFixedDelay(this::forgetLogged, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
     }
@@ -35,7 +37,7 @@ final class IdempotencyKeyExpiry implements AutoCloseable {
             forget.forget();
         } catch (RuntimeException failed) {
             // The database may be away; the next run tries again, and claims ignore expired keys meanwhile.
-            log.log(Level.WARNING, "forgetting expired Idempotency-Keys failed", failed);
+            log.warn("forgetting expired Idempotency-Keys failed", failed);
         }
     }
 

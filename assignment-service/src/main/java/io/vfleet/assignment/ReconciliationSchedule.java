@@ -5,6 +5,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.context.event.EventListener;
 
@@ -15,6 +17,8 @@ import org.springframework.context.event.EventListener;
  * lists besides. Asking is all this thread does: the runs themselves go on {@link ReconcileFleet}'s.
  */
 final class ReconciliationSchedule {
+
+    private static final Logger log = LoggerFactory.getLogger(ReconciliationSchedule.class);
 
     private final ReconcileFleet fleet;
     private final ScheduledExecutorService scheduler;
@@ -39,8 +43,23 @@ final class ReconciliationSchedule {
         }
         Duration interval = properties.interval();
         if (!interval.isZero()) {
-            scheduler.scheduleWithFixedDelay(fleet::dueEverywhere, interval.toMillis(), interval.toMillis(),
-                    TimeUnit.MILLISECONDS);
+            scheduleEvery(interval);
+        }
+    }
+
+    // Each round logs its own failure (round), so the schedule's future never holds one to look at.
+    @SuppressWarnings("FutureReturnValueIgnored")
+    private void scheduleEvery(Duration interval) {
+        scheduler.scheduleWithFixedDelay(this::round, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** One periodic round: a periodic task that throws is never run again, so a failed round is logged instead. */
+    private void round() {
+        try {
+            fleet.dueEverywhere();
+        } catch (RuntimeException failed) {
+            log.warn("nodes could not be marked due for reconciliation; the next round comes in {}", properties.interval(),
+                    failed);
         }
     }
 }

@@ -31,13 +31,19 @@ class ArchitectureTest {
     static final ArchRule domainIsPlainJava = noClasses().that().resideInAPackage("..assignment.domain..")
             .should().dependOnClassesThat().resideOutsideOfPackages("java..", "..assignment.domain..", "io.vfleet.tlog..");
 
+    /** Transactions, and SLF4J, whose MDC names the assignment on every line of its operations. */
     @ArchTest
-    static final ArchRule applicationUsesNoFrameworkButTransactions = noClasses()
+    static final ArchRule applicationUsesNoFrameworkButTransactionsAndLogging = noClasses()
             .that().resideInAPackage("..assignment.application..")
             .should().dependOnClassesThat().resideOutsideOfPackages("java..", "..assignment.domain..",
-                    "..assignment.application..", "org.springframework.transaction..", "io.vfleet.tlog..",
+                    "..assignment.application..", "org.springframework.transaction..", "org.slf4j..", "io.vfleet.tlog..",
                     // The shared, framework-free Caller and its refusals; not the module's web or gRPC parts.
                     "io.vfleet.security");
+
+    /** One logging API, SLF4J: a line through java.util.logging would miss the MDC's assignment id and the service's format. */
+    @ArchTest
+    static final ArchRule everythingLogsThroughSlf4j = noClasses().should().dependOnClassesThat()
+            .resideInAnyPackage("java.util.logging..", "org.apache.commons.logging..", "org.apache.logging.log4j..");
 
     @ArchTest
     static final ArchRule adaptersDoNotTalkToEachOther = noClasses().that().resideInAPackage("..adapter.web..")

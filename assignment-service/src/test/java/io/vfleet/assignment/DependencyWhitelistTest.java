@@ -1,6 +1,11 @@
 package io.vfleet.assignment;
 
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.INTERFACES;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.equivalentTo;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAnyPackage;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
@@ -10,6 +15,8 @@ import com.tngtech.archunit.junit.AnalyzeClasses;
 import com.tngtech.archunit.junit.ArchTest;
 import com.tngtech.archunit.lang.ArchRule;
 import io.vfleet.assignment.adapter.grpc.GrpcReachingIntoPersistence;
+import io.vfleet.assignment.adapter.web.dashboard.DashboardOpeningTransactions;
+import io.vfleet.assignment.application.FleetView;
 import io.vfleet.assignment.application.port.PortReachingOut;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -39,41 +46,59 @@ class DependencyWhitelistTest {
     @ArchTest
     static final ArchRule ports = only(PORTS, DOMAIN, AUDIT_FORMATS);
 
+    /** Problems are rest-edge's (io.vfleet.rest), the same for every service. */
     @ArchTest
-    static final ArchRule web = only(ADAPTER + ".web", APPLICATION, DOMAIN, AUDIT_FORMATS, "io.vfleet.security..",
-            "io.vfleet.rest", "io.swagger..", "com.fasterxml.jackson.annotation..", "tools.jackson.core..", "jakarta.validation..", "org.springdoc..",
+    static final ArchRule web = only(ADAPTER + ".web", APPLICATION, DOMAIN, AUDIT_FORMATS, "io.vfleet.security..", "io.vfleet.rest..",
+            "io.swagger..", "com.fasterxml.jackson.annotation..", "tools.jackson.core..", "jakarta.validation..", "org.springdoc..",
             "org.springframework.beans..", SPRING_CONTEXT, "org.springframework.core..", "org.springframework.http..",
             "org.springframework.validation..", "org.springframework.web..");
 
+    /** The dashboard asks the fleet query use case; it reads no port and opens no transaction of its own. */
+    @ArchTest
+    static final ArchRule dashboard = only(ADAPTER + ".web.dashboard..", APPLICATION, DOMAIN, "io.vfleet.security", "io.vfleet.rest..", "io.swagger..",
+            "org.springframework.http..", "org.springframework.web..");
+
     /**
-     * The dashboard reads the ports in transactions of its own, where it should call a use case; the
-     * whitelist holds it there until it does.
+     * The REST and gRPC edges call use cases, never a port or persistence: a transaction, and what the
+     * ports are asked in it, is the use case's to decide. The values a use case answers with may be
+     * declared beside a port (a {@code Page}, an audit log's {@code Owner}); the ports themselves are not
+     * for the edges.
      */
     @ArchTest
-    static final ArchRule dashboard = only(ADAPTER + ".web.dashboard..", PORTS, DOMAIN, "io.vfleet.security", "io.vfleet.rest",
-            "io.swagger..",
-            "org.springframework.http..", "org.springframework.web..", "org.springframework.transaction..");
+    static final ArchRule edgesCallUseCases = noClasses().that().resideInAnyPackage(ADAPTER + ".web..", ADAPTER + ".grpc..")
+            .should().dependOnClassesThat(resideInAPackage(PORTS).and(INTERFACES).as("ports (interfaces of " + PORTS + ")"))
+            .orShould().dependOnClassesThat().resideInAnyPackage(ADAPTER + ".persistence..", "org.springframework.transaction..",
+                    "org.springframework.jdbc..", "jakarta.persistence..", "javax.sql..");
 
     @ArchTest
     static final ArchRule grpc = only(ADAPTER + ".grpc..", APPLICATION, DOMAIN, AUDIT_FORMATS, "io.vfleet.security..",
             "io.vfleet.api.assignment.v1..", GRPC, PROTOBUF, RPC_STATUS, LOGGING, SPRING_CONTEXT, STEREOTYPE);
 
+    /** Agents are dialled over mutual TLS with the service's fleet identity (io.vfleet.security.tls). */
     @ArchTest
-    static final ArchRule agents = only(ADAPTER + ".agent..", PORTS, DOMAIN, "io.vfleet.api.agent.v1..", GRPC, PROTOBUF,
-            RPC_STATUS, "io.micrometer..", SETTINGS, SPRING_CONTEXT);
+    static final ArchRule agents = only(ADAPTER + ".agent..", PORTS, DOMAIN, "io.vfleet.api.agent.v1..", "io.vfleet.security..",
+            GRPC, PROTOBUF, RPC_STATUS, "io.micrometer..", LOGGING, SETTINGS, SPRING_CONTEXT);
 
     @ArchTest
     static final ArchRule inventory = only(ADAPTER + ".inventory..", APPLICATION, DOMAIN, "io.vfleet.api.inventory.v1..",
-            "io.vfleet.retry..", GRPC, PROTOBUF, RPC_STATUS, LOGGING, "org.springframework.boot.autoconfigure.condition..",
+            "io.vfleet.retry..", "io.vfleet.security..", GRPC, PROTOBUF, RPC_STATUS, LOGGING, "org.springframework.boot.autoconfigure.condition..",
             SETTINGS, SPRING_CONTEXT);
 
     @ArchTest
     static final ArchRule checkpoints = only(ADAPTER + ".checkpoint..", PORTS, AUDIT_FORMATS, LOGGING, SETTINGS, SPRING_CONTEXT);
 
+    /**
+     * Besides the ports it implements, persistence knows the database's pool (Hikari, to evict a connection
+     * whose session lost its advisory locks), Jackson (assignments are stored as JSON) and, of the
+     * application, the fleet view alone, which it tells what each transaction changed once it commits.
+     */
     @ArchTest
-    static final ArchRule persistence = only(ADAPTER + ".persistence..", PORTS, DOMAIN, AUDIT_FORMATS, "javax.sql..", "jakarta.persistence..",
-            "io.micrometer..", LOGGING, "org.springframework.beans..", SETTINGS, SPRING_CONTEXT, "org.springframework.dao..",
-            "org.springframework.jdbc..", STEREOTYPE, "org.springframework.transaction..");
+    static final ArchRule persistence = classes().that().resideInAPackage(ADAPTER + ".persistence..").should()
+            .onlyDependOnClassesThat(resideInAnyPackage("java..", "", ADAPTER + ".persistence..", PORTS, DOMAIN, AUDIT_FORMATS,
+                    "javax.sql..", "jakarta.persistence..", "com.zaxxer.hikari..", "tools.jackson.databind..", "io.micrometer..",
+                    LOGGING, "org.springframework.beans..", SETTINGS, SPRING_CONTEXT, "org.springframework.dao..",
+                    "org.springframework.jdbc..", STEREOTYPE, "org.springframework.transaction..")
+                    .or(equivalentTo(FleetView.class)));
 
     @ArchTest
     static final ArchRule observability = only(ADAPTER + ".observability..", PORTS, DOMAIN, "io.micrometer..", LOGGING, STEREOTYPE);
@@ -85,6 +110,18 @@ class DependencyWhitelistTest {
         assertThat(grpc.evaluate(violator).getFailureReport().getDetails())
                 .anySatisfy(line -> assertThat(line).contains("io.vfleet.assignment.adapter.persistence.AuditSequencer"))
                 .anySatisfy(line -> assertThat(line).contains("jakarta.persistence.EntityManager"));
+    }
+
+    @Test
+    void theDashboardOpeningItsOwnTransactionsIsRefused() {
+        JavaClasses violator = new ClassFileImporter().importClasses(DashboardOpeningTransactions.class);
+
+        assertThat(edgesCallUseCases.evaluate(violator).getFailureReport().getDetails())
+                .anySatisfy(line -> assertThat(line).contains("org.springframework.transaction.support.TransactionTemplate"))
+                .anySatisfy(line -> assertThat(line).contains("io.vfleet.assignment.application.port.Topologies"))
+                .anySatisfy(line -> assertThat(line).contains("io.vfleet.assignment.application.port.Assignments"));
+        assertThat(dashboard.evaluate(violator).getFailureReport().getDetails())
+                .anySatisfy(line -> assertThat(line).contains("org.springframework.transaction.support.TransactionTemplate"));
     }
 
     @Test

@@ -98,7 +98,7 @@ final class AppSources {
 
     private static void addComponents(String prefix, String components, Map<String, String> records, Set<String> keys) {
         for (String component : splitTopLevel(ANNOTATION.matcher(components).replaceAll(" "))) {
-            String[] words = component.strip().split("\\s+(?=[\\w$]+$)");
+            String[] words = component.strip().split("\\s+(?=[\\w$]+$)", -1);
             if (words.length != 2) {
                 continue;
             }

@@ -89,7 +89,7 @@ final class ComposeCheck {
         Set<String> defined = new HashSet<>();
         Path example = directory.resolve(".env.example");
         if (Files.exists(example)) {
-            for (String line : read(example).split("\n")) {
+            for (String line : read(example).lines().toList()) {
                 if (line.contains("=") && !line.strip().startsWith("#")) {
                     defined.add(line.substring(0, line.indexOf('=')).strip());
                 }
@@ -116,7 +116,7 @@ final class ComposeCheck {
                 violations.add(where, "env_file " + path + " exists neither as such nor as " + path + ".example");
                 continue;
             }
-            for (String line : read(Files.exists(resolved) ? resolved : example).split("\n")) {
+            for (String line : read(Files.exists(resolved) ? resolved : example).lines().toList()) {
                 if (line.contains("=") && !line.strip().startsWith("#")) {
                     settings.add(Setting.environment(line.substring(0, line.indexOf('=')).strip(), line.substring(line.indexOf('=') + 1)));
                 }
@@ -149,7 +149,7 @@ final class ComposeCheck {
                 container = String.valueOf(((Map<String, Object>) map).get("target"));
                 host = String.valueOf(((Map<String, Object>) map).getOrDefault("published", ""));
             } else {
-                String[] parts = String.valueOf(port).replaceAll("/(tcp|udp)$", "").split(":");
+                String[] parts = String.valueOf(port).replaceAll("/(tcp|udp)$", "").split(":", -1);
                 container = parts[parts.length - 1];
                 host = parts.length > 1 ? parts[parts.length - 2] : "";
             }
@@ -175,7 +175,7 @@ final class ComposeCheck {
                 source = String.valueOf(((Map<String, Object>) map).getOrDefault("source", ""));
                 target = String.valueOf(((Map<String, Object>) map).get("target"));
             } else {
-                String[] parts = String.valueOf(volume).split(":");
+                String[] parts = String.valueOf(volume).split(":", -1);
                 source = parts.length > 1 ? parts[0] : "";
                 target = parts.length > 1 ? parts[1] : parts[0];
             }

@@ -48,7 +48,7 @@ final class DeploymentCheck {
     static void image(App app, Violations violations) {
         String where = app.directory() + ": image " + app.imageName();
         Image image = app.image();
-        String user = image.user().split(":")[0];
+        String user = image.user().split(":", -1)[0];
         if (user.equals("root") || user.equals("0")) {
             violations.add(where, "runs as root");
         } else if (image.userId().isEmpty()) {

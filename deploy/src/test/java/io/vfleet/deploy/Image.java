@@ -87,7 +87,7 @@ record Image(String user, String workingDirectory, List<Integer> exposed, List<S
 
     /** The numeric user id the container runs as, if the image names its user by number. */
     Optional<Integer> userId() {
-        String id = user.split(":")[0];
+        String id = user.split(":", -1)[0];
         return id.chars().allMatch(Character::isDigit) && !id.isEmpty() ? Optional.of(Integer.parseInt(id)) : Optional.empty();
     }
 
@@ -96,7 +96,7 @@ record Image(String user, String workingDirectory, List<Integer> exposed, List<S
         if (program.startsWith("/")) {
             return has(program) ? Optional.of(program) : Optional.empty();
         }
-        for (String directory : environment.getOrDefault("PATH", "").split(":")) {
+        for (String directory : environment.getOrDefault("PATH", "").split(":", -1)) {
             String candidate = directory + "/" + program;
             if (!directory.isEmpty() && files.containsKey(candidate) && !files.get(candidate).directory()) {
                 return Optional.of(candidate);

@@ -9,7 +9,7 @@ import java.util.Optional;
 record ImageName(String namespace, String name, String tag) {
 
     static ImageName parse(String reference) {
-        String withoutDigest = reference.split("@")[0];
+        String withoutDigest = reference.split("@", -1)[0];
         int slash = withoutDigest.lastIndexOf('/');
         int colon = withoutDigest.lastIndexOf(':');
         // By digest alone, the image has no tag to compare: the digest is checked against the build instead.

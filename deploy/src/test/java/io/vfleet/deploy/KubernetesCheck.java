@@ -135,12 +135,12 @@ final class KubernetesCheck {
                 Map<String, Object> budgetSpec = map(budget.object().get("spec"));
                 Object minAvailable = budgetSpec.get("minAvailable");
                 Object maxUnavailable = budgetSpec.get("maxUnavailable");
-                if (minAvailable instanceof Number least && least.intValue() >= replicas
-                        || maxUnavailable instanceof Number most && most.intValue() == 0) {
+                if ((minAvailable instanceof Number least && least.intValue() >= replicas)
+                        || (maxUnavailable instanceof Number most && most.intValue() == 0)) {
                     violations.add(budget.where(), "allows no eviction of the " + replicas + " replicas of "
                             + workload.where() + ": no node could drain");
-                } else if (minAvailable instanceof Number least && least.intValue() < 1
-                        || maxUnavailable instanceof Number most && most.intValue() >= replicas) {
+                } else if ((minAvailable instanceof Number least && least.intValue() < 1)
+                        || (maxUnavailable instanceof Number most && most.intValue() >= replicas)) {
                     violations.add(budget.where(), "lets every replica of " + workload.where() + " go at once");
                 }
             }
@@ -254,7 +254,7 @@ final class KubernetesCheck {
         String where = manifest.where() + ", container " + container.get("name");
         Map<String, Object> resources = map(container.get("resources"));
         for (String required : List.of("requests.cpu", "requests.memory", "limits.memory")) {
-            String[] path = required.split("\\.");
+            String[] path = required.split("\\.", -1);
             if (map(resources.get(path[0])).get(path[1]) == null) {
                 violations.add(where, "sets no resources." + required);
             }
@@ -381,7 +381,7 @@ final class KubernetesCheck {
      */
     private List<Setting> configTree(Map<String, Object> container, Map<String, Map<String, Object>> volumes, String imports) {
         List<Setting> settings = new ArrayList<>();
-        for (String location : imports.split(",")) {
+        for (String location : imports.split(",", -1)) {
             String directory = location.strip().replaceFirst("^optional:", "");
             if (!directory.startsWith("configtree:")) {
                 continue;

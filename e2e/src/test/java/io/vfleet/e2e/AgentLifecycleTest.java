@@ -31,6 +31,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -211,7 +212,8 @@ class AgentLifecycleTest {
                 // Round 0 kills as the call leaves, round 1 a little into it.
                 Thread.sleep(round * 15L);
                 stack.agent(GPU_SERVER).kill();
-                catchThrowable(() -> inFlight.get(30, TimeUnit.SECONDS));
+                // Answered or cut off by the kill, the call ends: only what the agent kept matters.
+                assertThat(catchThrowable(() -> inFlight.get(30, TimeUnit.SECONDS))).isNotInstanceOf(TimeoutException.class);
             }
             stack.agent(GPU_SERVER).start();
 

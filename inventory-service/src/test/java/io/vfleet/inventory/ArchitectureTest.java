@@ -53,6 +53,11 @@ class ArchitectureTest {
             .orShould().haveSimpleNameEndingWith("Helper").orShould().haveSimpleNameEndingWith("Util")
             .orShould().haveSimpleNameEndingWith("Manager");
 
+    /** One logging API, SLF4J: a line through java.util.logging would miss the MDC and the process's log format. */
+    @ArchTest
+    static final ArchRule everythingLogsThroughSlf4j = noClasses().should().dependOnClassesThat()
+            .resideInAnyPackage("java.util.logging..", "org.apache.commons.logging..", "org.apache.logging.log4j..");
+
     @ArchTest
     static final ArchRule problemsComeFromTheSharedRestEdge = classes().that().areAnnotatedWith(RestControllerAdvice.class)
             .should().beAssignableTo(ProblemResponses.class)

@@ -92,7 +92,7 @@ public final class JwtBearer implements BearerAuthenticator {
     /** The claim at a dotted path, such as {@code realm_access.roles}; null when absent. */
     private static Object claim(Map<String, Object> all, String path) {
         Object current = all;
-        for (String part : path.split("\\.")) {
+        for (String part : path.split("\\.", -1)) {
             if (!(current instanceof Map<?, ?> map)) {
                 return null;
             }

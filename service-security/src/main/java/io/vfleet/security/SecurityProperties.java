@@ -31,6 +31,8 @@ public record SecurityProperties(List<StaticToken> tokens, Jwt jwt) {
     public record StaticToken(String token, String role, String tenant, String node, String subject) {}
 
     /**
+     * Bearer tokens as JSON Web Tokens from an OpenID issuer.
+     *
      * @param issuerUri    the issuer ({@code iss}) every token must name; its JWK set is found through its
      *                     OpenID discovery document unless {@code jwkSetUri} says where it is
      * @param jwkSetUri    where the issuer publishes its signing keys

@@ -45,7 +45,7 @@ class JwtBearerTest {
 
     private static String token(RSAKey key, Consumer<JWTClaimsSet.Builder> claims) throws JOSEException {
         JWTClaimsSet.Builder builder = new JWTClaimsSet.Builder().issuer(ISSUER).subject("scheduler-7").audience("vfleet-api")
-                .issueTime(new Date()).expirationTime(Date.from(Instant.now().plusSeconds(300)))
+                .issueTime(Date.from(Instant.now())).expirationTime(Date.from(Instant.now().plusSeconds(300)))
                 .claim("realm_access", Map.of("roles", List.of("offline_access", "orchestrator")))
                 .claim("vfleet_tenant", "acme");
         claims.accept(builder);

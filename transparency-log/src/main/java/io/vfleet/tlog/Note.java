@@ -30,6 +30,8 @@ public record Note(String text, List<Signature> signatures) {
     private static final String SIGNATURE_PREFIX = "— ";
 
     /** One signature line: who signed (by name and key ID) and the signature bytes. */
+    // equals and hashCode are this record's own, comparing the signature line, bytes included.
+    @SuppressWarnings("ArrayRecordComponent")
     public record Signature(String keyName, int keyId, byte[] signature) {
 
         String line() {

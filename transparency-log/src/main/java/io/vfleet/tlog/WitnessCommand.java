@@ -140,7 +140,7 @@ public final class WitnessCommand {
         @Override
         public List<Hash> consistencyProof(long older, long newer) throws IOException {
             List<Hash> proof = new ArrayList<>();
-            for (String line : get("proofs/consistency?from=" + older + "&to=" + newer).split("\n")) {
+            for (String line : get("proofs/consistency?from=" + older + "&to=" + newer).lines().toList()) {
                 if (!line.isBlank()) {
                     proof.add(Hash.fromBase64(line.strip()));
                 }

@@ -12,8 +12,10 @@ class NoteTest {
     static final String PETER_SIGNER = "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz";
     static final String PETER_VERIFIER = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW";
     static final String ENOCH_VERIFIER = "EnochRoot+af0cfe78+ATtqJ7zOtqQtYqOo0CpvDXNlMhV3HeJDpjrASKGLWdop";
-    static final String TEXT = "If you think cryptography is the answer to your problem,\n"
-            + "then you don't know what your problem is.\n";
+    static final String TEXT = """
+            If you think cryptography is the answer to your problem,
+            then you don't know what your problem is.
+            """;
     static final String PETER_SIGNATURE =
             "— PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n";
     static final String ENOCH_SIGNATURE =

@@ -6,6 +6,7 @@ import com.sun.net.httpserver.HttpServer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -170,7 +171,7 @@ class WitnessTest {
 
     /** The two plain-text resources a witness reads, behind a bearer token, as the assignment service serves them. */
     static HttpServer serve(Log log, String token) throws IOException {
-        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), 0), 0);
         server.createContext("/api/v1/audit/", exchange -> {
             String body;
             int status = 200;

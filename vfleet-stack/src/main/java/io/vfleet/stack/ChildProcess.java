@@ -112,6 +112,8 @@ public final class ChildProcess {
     }
 
     /** Starts the process without waiting, so that several can come up at once. */
+    // Nothing waits for the exit: the crash listeners report what they find, and the future holds no more.
+    @SuppressWarnings("FutureReturnValueIgnored")
     public synchronized void launch() {
         if (isAlive()) {
             throw new IllegalStateException(name() + " is already running as pid " + process.pid());
@@ -141,12 +143,18 @@ public final class ChildProcess {
     }
 
     private void exited(Process ended, Instant at) {
-        // Only the current run's crash counts: a run replaced since by a restart has nothing to say.
-        if (exitRequested || ended != process) {
+        // Only the current run's crash counts: a run replaced since by a restart has nothing to say. The very
+        // process object started is compared, not an equal one.
+        if (exitRequested || !isCurrent(ended)) {
             return;
         }
         Exit exit = new Exit(this, ended.pid(), ended.exitValue(), Duration.between(at, Instant.now()));
         crashListeners.forEach(listener -> listener.accept(exit));
+    }
+
+    @SuppressWarnings("ReferenceEquality") // Process has no value equality: the run is the object started.
+    private boolean isCurrent(Process ended) {
+        return ended == process;
     }
 
     /** Waits until every probe passes; fails early, with the end of the log, if the process exits. */

@@ -3,6 +3,7 @@ package io.vfleet.stack;
 import java.io.PrintStream;
 import java.time.Instant;
 import java.time.LocalTime;
+import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -33,6 +34,8 @@ final class Launcher {
     private final ExecutorService statusWriter =
             Executors.newSingleThreadExecutor(Thread.ofPlatform().name("vfleet-status").daemon().factory());
     private volatile StackStatus.Phase phase = StackStatus.Phase.STARTING;
+    // Held, never read: a lock that became garbage could have its channel closed, and the lock with it.
+    @SuppressWarnings("UnusedVariable")
     private LauncherLock lock;
     private volatile Stack stack;
     private volatile Supervisor supervisor;
@@ -161,6 +164,6 @@ final class Launcher {
     }
 
     private void say(String line) {
-        out.println(LocalTime.now().format(CLOCK) + " " + line);
+        out.println(LocalTime.now(ZoneId.systemDefault()).format(CLOCK) + " " + line);
     }
 }

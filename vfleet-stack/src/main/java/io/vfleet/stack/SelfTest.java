@@ -79,7 +79,7 @@ public final class SelfTest {
 
     /** The status, and the field's value when one is named. */
     private static void expect(String call, StackApi.Response response, int status, String field, String value) {
-        if (response.status() != status || field != null && !response.body().path(field).asString().equals(value)) {
+        if (response.status() != status || (field != null && !response.body().path(field).asString().equals(value))) {
             throw new StackException(call + " answered " + response.status() + " " + response.text() + "; expected " + status
                     + (field == null ? "" : " with " + field + " " + value));
         }

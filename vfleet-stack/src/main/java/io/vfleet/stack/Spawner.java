@@ -120,7 +120,7 @@ final class Spawner {
         try (Stream<String> status = Files.lines(Path.of("/proc/self/status"))) {
             // "Uid:\treal\teffective\tsaved\tfilesystem"
             return status.filter(line -> line.startsWith("Uid:")).findFirst()
-                    .map(line -> line.split("\\s+")[2].equals("0")).orElse(false);
+                    .map(line -> line.split("\\s+", -1)[2].equals("0")).orElse(false);
         } catch (IOException e) {
             return false;
         }

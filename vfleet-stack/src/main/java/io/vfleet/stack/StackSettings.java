@@ -28,6 +28,8 @@ public record StackSettings(Path stateDirectory, AppJars jars, List<SimulatedHos
         Optional<LabHost> labHost) {
 
     /**
+     * How long the launcher waits, and the intervals it gives the services.
+     *
      * @param startupTimeout    how long each application may take to become healthy
      * @param reconcileInterval how often the assignment service reconciles every node; empty keeps its own
      *                          default; zero turns its reconciliation off altogether (at start, periodically and

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
@@ -40,7 +41,7 @@ final class StatusCommand implements Callable<Integer> {
             return 1;
         }
         StackStatus stack = status.get();
-        System.out.printf("vfleet is %s from %s: launcher pid %d, started %s (%s ago)%n", stack.phase().name().toLowerCase(),
+        System.out.printf("vfleet is %s from %s: launcher pid %d, started %s (%s ago)%n", stack.phase().name().toLowerCase(Locale.ROOT),
                 state, stack.launcherPid(), CLOCK.format(stack.startedAt()),
                 Durations.describe(Duration.between(stack.startedAt(), Instant.now())));
         System.out.printf("  %-28s %-8s %-28s %s%n", "process", "pid", "ports", "health");

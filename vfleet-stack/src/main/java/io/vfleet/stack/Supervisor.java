@@ -24,6 +24,8 @@ import java.util.concurrent.TimeUnit;
 public final class Supervisor implements AutoCloseable {
 
     /**
+     * When a crashed process is started again, and when the supervisor stops trying.
+     *
      * @param firstDelay          before the first restart of a series of crashes
      * @param longestDelay        the delay doubles up to this
      * @param stableAfter         a run at least this long ends a series: the next crash starts a new one
@@ -114,6 +116,8 @@ public final class Supervisor implements AutoCloseable {
     }
 
     /** Counts the crash, then schedules a restart or gives up. */
+    // restart turns every failure to start the child into a crash it reports, so the future holds none.
+    @SuppressWarnings("FutureReturnValueIgnored")
     private void crashed(Watch watch, String what, Duration ran) {
         watch.fastCrashes = ran.compareTo(policy.stableAfter()) < 0 ? watch.fastCrashes + 1 : 0;
         watch.lastCrash = what;

@@ -34,7 +34,7 @@ class ChildrenDoNotOutliveTheLauncherTest {
                 line = output.readLine();
                 assertThat(line).as("the stand-in's output ended before it named its children").isNotNull();
             } while (!line.startsWith("children "));
-            String[] words = line.split(" ");
+            String[] words = line.split(" ", -1);
             children = List.of(Long.parseLong(words[1]), Long.parseLong(words[2]));
             databasePort = Integer.parseInt(words[3]);
 

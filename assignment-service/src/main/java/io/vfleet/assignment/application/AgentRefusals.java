@@ -4,7 +4,8 @@ import io.vfleet.assignment.application.port.NodeAgents;
 import io.vfleet.assignment.domain.AssignmentRefused;
 import io.vfleet.assignment.domain.Violation;
 import java.util.List;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What an agent's refusal means for the caller, in one place for every use case: each reason of the
@@ -17,7 +18,7 @@ import java.util.logging.Logger;
  */
 final class AgentRefusals {
 
-    private static final Logger log = Logger.getLogger(AgentRefusals.class.getName());
+    private static final Logger log = LoggerFactory.getLogger(AgentRefusals.class);
 
     /** What the service asked the agent to do. */
     enum Operation {
@@ -40,7 +41,7 @@ final class AgentRefusals {
      */
     static RuntimeException outcome(Operation operation, NodeAgents.AgentRefused refused, String assignmentId,
             String node, String device) {
-        log.info(() -> "the agent of node " + node + " refused to " + operation.what + " for assignment " + assignmentId
+        log.atInfo().log(() -> "the agent of node " + node + " refused to " + operation.what + " for assignment " + assignmentId
                 + ": " + refused.answer() + " " + refused.getMessage());
         String concerned = refused.device() == null ? device : refused.device();
         String detail = "the agent of node " + node + " refused to " + operation.what + ": " + explanation(operation, refused)

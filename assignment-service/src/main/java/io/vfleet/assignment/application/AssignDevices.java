@@ -39,7 +39,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.transaction.support.TransactionOperations;
 
 /**
@@ -65,7 +66,7 @@ import org.springframework.transaction.support.TransactionOperations;
  */
 public final class AssignDevices {
 
-    private static final Logger log = Logger.getLogger(AssignDevices.class.getName());
+    private static final Logger log = LoggerFactory.getLogger(AssignDevices.class);
 
     private final TransactionOperations transactions;
     private final Assignments assignments;
@@ -75,7 +76,6 @@ public final class AssignDevices {
     private final FencingEpochs epochs;
     private final NodeAgents agents;
     private final AuditLog audit;
-    private final Transitions transitions;
     private final ReleaseAssignment release;
     private final FollowChanges follow;
     private final Telemetry telemetry;
@@ -107,7 +107,6 @@ public final class AssignDevices {
         this.epochs = ports.epochs();
         this.agents = ports.agents();
         this.audit = ports.audit();
-        this.transitions = new Transitions(assignments, audit);
         this.release = release;
         this.follow = follow;
         this.view = follow.view();
@@ -160,7 +159,7 @@ public final class AssignDevices {
                 throw refused(request, refused);
             }
             if (reservation.repeated()) {
-                log.info(() -> "Idempotency-Key " + key + " answered by assignment " + reservation.assignment().id());
+                log.atInfo().log(() -> "Idempotency-Key " + key + " answered by assignment " + reservation.assignment().id());
                 return new Outcome(reservation.assignment(), true);
             }
         }
@@ -186,13 +185,13 @@ public final class AssignDevices {
         try (Telemetry.Scope scope = telemetry.operation(reservation.assignment().id())) {
             try {
                 Assignment active = prepare(reservation.assignment(), reservation.epoch(), reservation.term(), principal);
-                log.info(() -> active.state() + " on node " + active.node() + " for tenant " + active.tenant() + ": " + active.bdfs());
+                log.atInfo().log(() -> active.state() + " on node " + active.node() + " for tenant " + active.tenant() + ": " + active.bdfs());
                 return active;
             } catch (AssignmentRefused refused) {
                 throw refused(request, refused);
             } catch (RuntimeException failed) {
                 // The database went away, most likely: the assignment stays PREPARING for reconciliation.
-                log.log(java.util.logging.Level.WARNING, "the outcome of the prepare could not be stored", failed);
+                log.warn("the outcome of the prepare could not be stored", failed);
                 throw failed;
             }
         }
@@ -201,7 +200,7 @@ public final class AssignDevices {
     /** Counts and logs a refusal, inside the scope of its assignment, so that its line names the assignment too. */
     private AssignmentRefused refused(AssignRequest request, AssignmentRefused refused) {
         telemetry.refused(refused.violations());
-        log.info(() -> "refused for tenant " + request.tenant() + ": " + refused.getMessage());
+        log.atInfo().log(() -> "refused for tenant " + request.tenant() + ": " + refused.getMessage());
         return refused;
     }
 
@@ -244,7 +243,7 @@ public final class AssignDevices {
                     throw new AssertionError("a placement chose devices it had lost before: " + race.devices);
                 }
                 int attempts = attempt;
-                log.fine(() -> "reservation lost " + race.devices + " on node " + race.node + " (attempt " + attempts
+                log.atDebug().log(() -> "reservation lost " + race.devices + " on node " + race.node + " (attempt " + attempts
                         + "); choosing again");
             } catch (AssignmentRefused refused) {
                 view.forget(id);

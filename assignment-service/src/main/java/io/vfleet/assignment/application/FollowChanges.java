@@ -8,7 +8,8 @@ import io.vfleet.assignment.domain.NodeTopology;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.transaction.support.TransactionOperations;
 
 /**
@@ -22,7 +23,7 @@ import org.springframework.transaction.support.TransactionOperations;
  */
 public final class FollowChanges {
 
-    private static final Logger log = Logger.getLogger(FollowChanges.class.getName());
+    private static final Logger log = LoggerFactory.getLogger(FollowChanges.class);
 
     /** How many changes one read takes at most. */
     static final int BATCH = 2_000;
@@ -68,7 +69,7 @@ public final class FollowChanges {
         });
         position = from;
         recent.restart(from);
-        log.fine(() -> "fleet view loaded at change log position " + from);
+        log.atDebug().log(() -> "fleet view loaded at change log position " + from);
     }
 
     /** Applies what the log has after the last read, and reads the nodes the view doubts again; answers how many changes. */
@@ -92,7 +93,7 @@ public final class FollowChanges {
             prunedAt = now;
             int pruned = reads.execute(status -> changes.prune(now.minus(retention)));
             if (pruned > 0) {
-                log.fine(() -> "compacted " + pruned + " change(s) older than " + retention + " out of the change log");
+                log.atDebug().log(() -> "compacted " + pruned + " change(s) older than " + retention + " out of the change log");
             }
         }
         return applied;

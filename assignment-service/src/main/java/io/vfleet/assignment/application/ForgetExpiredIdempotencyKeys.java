@@ -1,7 +1,8 @@
 package io.vfleet.assignment.application;
 
 import io.vfleet.assignment.application.port.IdempotencyKeys;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.transaction.support.TransactionOperations;
 
 /**
@@ -11,7 +12,7 @@ import org.springframework.transaction.support.TransactionOperations;
  */
 public final class ForgetExpiredIdempotencyKeys {
 
-    private static final Logger log = Logger.getLogger(ForgetExpiredIdempotencyKeys.class.getName());
+    private static final Logger log = LoggerFactory.getLogger(ForgetExpiredIdempotencyKeys.class);
 
     static final int BATCH = 1_000;
 
@@ -33,7 +34,7 @@ public final class ForgetExpiredIdempotencyKeys {
         } while (batch == BATCH);
         if (forgotten > 0) {
             int total = forgotten;
-            log.fine(() -> "forgot " + total + " expired Idempotency-Key(s)");
+            log.atDebug().log(() -> "forgot " + total + " expired Idempotency-Key(s)");
         }
         return forgotten;
     }

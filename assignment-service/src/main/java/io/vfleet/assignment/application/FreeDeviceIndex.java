@@ -87,9 +87,9 @@ final class FreeDeviceIndex {
         }
         int least = matching.isEmpty() ? 1 : Math.max(1, Math.ceilDiv(selector.count(), matching.size()));
         Iterator<TopologyDevice.PciId> identities = matching.stream()
-                .sorted(java.util.Comparator.comparing(TopologyDevice.PciId::vendorId)
-                        .thenComparing(TopologyDevice.PciId::deviceId)
-                        .thenComparing(TopologyDevice.PciId::classCode))
+                .sorted(java.util.Comparator.comparingInt(TopologyDevice.PciId::vendorId)
+                        .thenComparingInt(TopologyDevice.PciId::deviceId)
+                        .thenComparingInt(TopologyDevice.PciId::classCode))
                 .iterator();
         return new Iterator<>() {
             private final Set<String> given = new java.util.HashSet<>();

@@ -9,8 +9,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Semaphore;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs {@link ReconcileNode} where it is due: on a node as soon as the service knows it (the first
@@ -26,7 +26,7 @@ import java.util.logging.Logger;
  */
 public final class ReconcileFleet {
 
-    private static final Logger log = Logger.getLogger(ReconcileFleet.class.getName());
+    private static final Logger log = LoggerFactory.getLogger(ReconcileFleet.class);
 
     private final Topologies topologies;
     private final ReconcileNode reconcile;
@@ -122,13 +122,13 @@ public final class ReconcileFleet {
         try {
             ReconcileNode.Report report = reconcile.reconcile(node, Instant.now().minus(settling));
             if (!report.reachable()) {
-                log.fine(() -> "reconciliation of " + node + " skipped: its agent cannot be reached");
+                log.atDebug().log(() -> "reconciliation of " + node + " skipped: its agent cannot be reached");
             } else if (!report.repairs().isEmpty()) {
-                log.info(() -> "reconciled " + node + ": " + report.repairs());
+                log.atInfo().log(() -> "reconciled " + node + ": " + report.repairs());
             }
         } catch (RuntimeException failed) {
             // One node's failure (its database rows, an agent's odd answer) must not stop the others'.
-            log.log(Level.WARNING, "reconciliation of " + node + " failed", failed);
+            log.warn("reconciliation of {} failed", node, failed);
         }
     }
 }

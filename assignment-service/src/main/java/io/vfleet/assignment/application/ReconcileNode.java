@@ -22,7 +22,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.transaction.support.TransactionOperations;
 
 /**
@@ -52,7 +53,7 @@ import org.springframework.transaction.support.TransactionOperations;
  */
 public final class ReconcileNode {
 
-    private static final Logger log = Logger.getLogger(ReconcileNode.class.getName());
+    private static final Logger log = LoggerFactory.getLogger(ReconcileNode.class);
 
     /** How long an unfinished step is given before reconciliation takes it over. */
     public static final Duration SETTLING = Duration.ofSeconds(30);
@@ -106,7 +107,7 @@ public final class ReconcileNode {
     public Report reconcile(String node, Instant settledBefore) {
         Optional<NodeLocks.Held> lock = locks.tryLock("reconcile", node);
         if (lock.isEmpty()) {
-            log.fine(() -> "node " + node + " is being reconciled by another replica");
+            log.atDebug().log(() -> "node " + node + " is being reconciled by another replica");
             return new Report(node, true, List.of(), true);
         }
         try (NodeLocks.Held held = lock.get()) {
@@ -136,11 +137,11 @@ public final class ReconcileNode {
                         repairs.add(repaired.detail());
                         repair(node, assignment.bdfs(), assignment.id(), repaired.detail());
                         telemetry.repaired(repaired.kind());
-                        log.info(() -> "reconciled: " + repaired.detail());
+                        log.atInfo().log(() -> "reconciled: " + repaired.detail());
                     });
                 } catch (AssignmentRefused | Conflict stillStuck) {
                     repairs.add(assignment.id() + ": still unfinished, " + stillStuck.getMessage());
-                    log.info(() -> "reconciliation left it unfinished: " + stillStuck.getMessage());
+                    log.atInfo().log(() -> "reconciliation left it unfinished: " + stillStuck.getMessage());
                 }
             }
         }
@@ -152,7 +153,7 @@ public final class ReconcileNode {
                 try (Telemetry.Scope scope = telemetry.operation(orphan.assignmentId())) {
                     String repaired = releaseOrphan(node, orphan);
                     repairs.add(repaired);
-                    log.info(() -> "reconciled: " + repaired);
+                    log.atInfo().log(() -> "reconciled: " + repaired);
                 }
             }
         }
@@ -161,7 +162,7 @@ public final class ReconcileNode {
             repairs.add("lifted fences of an abandoned hot reset: " + unfenced);
             repair(node, unfenced, null, "lifted the fences of a hot reset that never finished");
             telemetry.repaired(Telemetry.Repair.LIFTED_FENCES);
-            log.info(() -> "reconciled node " + node + ": lifted the fences of an abandoned hot reset on " + unfenced);
+            log.atInfo().log(() -> "reconciled node " + node + ": lifted the fences of an abandoned hot reset on " + unfenced);
         }
         return new Report(node, true, repairs);
     }

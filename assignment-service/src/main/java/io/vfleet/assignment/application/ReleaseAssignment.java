@@ -28,7 +28,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.transaction.support.TransactionOperations;
 
 /**
@@ -55,7 +56,7 @@ import org.springframework.transaction.support.TransactionOperations;
  */
 public final class ReleaseAssignment {
 
-    private static final Logger log = Logger.getLogger(ReleaseAssignment.class.getName());
+    private static final Logger log = LoggerFactory.getLogger(ReleaseAssignment.class);
 
     private final TransactionOperations transactions;
     private final Assignments assignments;
@@ -105,12 +106,12 @@ public final class ReleaseAssignment {
             try {
                 Assignment released = completeInScope(id, caller, principal);
                 if (released.state() == AssignmentState.RELEASED) {
-                    log.info(() -> "released on node " + released.node() + ": " + released.bdfs());
+                    log.atInfo().log(() -> "released on node " + released.node() + ": " + released.bdfs());
                 }
                 return released;
             } catch (AssignmentRefused refused) {
                 telemetry.refused(refused.violations());
-                log.info(() -> "release unfinished: " + refused.getMessage());
+                log.atInfo().log(() -> "release unfinished: " + refused.getMessage());
                 throw refused;
             }
         }

@@ -19,7 +19,8 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.transaction.support.TransactionOperations;
 
 /**
@@ -51,7 +52,7 @@ import org.springframework.transaction.support.TransactionOperations;
  */
 public final class ResetAssignment {
 
-    private static final Logger log = Logger.getLogger(ResetAssignment.class.getName());
+    private static final Logger log = LoggerFactory.getLogger(ResetAssignment.class);
 
     private final TransactionOperations transactions;
     private final Assignments assignments;
@@ -79,11 +80,11 @@ public final class ResetAssignment {
         try (Telemetry.Scope scope = telemetry.operation(id)) {
             try {
                 Outcome outcome = resetInScope(caller, id, device);
-                log.info(() -> "hot reset on node " + outcome.assignment().node() + " reached " + outcome.affected());
+                log.atInfo().log(() -> "hot reset on node " + outcome.assignment().node() + " reached " + outcome.affected());
                 return outcome;
             } catch (AssignmentRefused refused) {
                 telemetry.refused(refused.violations());
-                log.info(() -> "hot reset refused: " + refused.getMessage());
+                log.atInfo().log(() -> "hot reset refused: " + refused.getMessage());
                 throw refused;
             }
         }

@@ -14,7 +14,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.transaction.support.TransactionOperations;
 
 /**
@@ -29,7 +30,7 @@ import org.springframework.transaction.support.TransactionOperations;
  */
 public final class SignCheckpoint {
 
-    private static final Logger log = Logger.getLogger(SignCheckpoint.class.getName());
+    private static final Logger log = LoggerFactory.getLogger(SignCheckpoint.class);
 
     private final TransactionOperations transactions;
     private final AuditLog audit;
@@ -69,7 +70,7 @@ public final class SignCheckpoint {
             return opened;
         });
         checkpoints.archive().publish(signed.checkpoint().size(), signed.note());
-        log.fine(() -> "signed the checkpoint of " + signed.checkpoint().size() + " audit events with " + signed.keyName());
+        log.atDebug().log(() -> "signed the checkpoint of " + signed.checkpoint().size() + " audit events with " + signed.keyName());
         return signed;
     }
 
@@ -81,7 +82,7 @@ public final class SignCheckpoint {
         for (String note : earlier) {
             Optional<String> inconsistency = trusted(note).flatMap(previous -> inconsistency(previous, size));
             if (inconsistency.isPresent()) {
-                log.severe(() -> "the audit log was changed after it was signed, so it is not signed again: "
+                log.atError().log(() -> "the audit log was changed after it was signed, so it is not signed again: "
                         + inconsistency.get() + "; verify it to see what changed");
                 throw new Conflict(Conflict.Reason.LOG_INCONSISTENT, inconsistency.get()
                         + ": the log was changed after it was signed; nothing is signed until it is verified and repaired");

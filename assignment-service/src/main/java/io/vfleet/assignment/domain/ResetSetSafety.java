@@ -42,7 +42,7 @@ public final class ResetSetSafety {
                 violations.add(new Violation(Violation.Rule.RESET_SET, member.bdf(), where
                         + " kept by the host, not bound to vfio-pci: the kernel resets the set only when all of it is"));
             } else if (hold == null) {
-                continue;
+                // Free and bound to vfio-pci: it is fenced for the length of the reset.
             } else if (hold.kind() == Hold.Kind.FENCE) {
                 violations.add(new Violation(Violation.Rule.RESET_SET, member.bdf(), where + " fenced by a hot reset"
                         + (hold.tenant().equals(resetting.tenant()) ? " of assignment " + hold.assignmentId() : "")

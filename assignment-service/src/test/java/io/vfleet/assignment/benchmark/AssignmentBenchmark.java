@@ -84,6 +84,8 @@ public final class AssignmentBenchmark {
     private AssignmentBenchmark() {}
 
     /** What one phase of clients did while measured. */
+    // Read and never compared or hashed: its latencies stay a primitive array.
+    @SuppressWarnings("ArrayRecordComponent")
     private record Rate(long operations, double seconds, long[] latenciesNanos, long failures, long allOperations) {
 
         double perSecond() {
@@ -119,7 +121,7 @@ public final class AssignmentBenchmark {
             measure();
             status = 0;
         } catch (Exception | AssertionError failed) {
-            failed.printStackTrace();
+            failed.printStackTrace(System.err);
         }
         // The embedded PostgreSQL and gRPC leave threads behind that would keep the JVM alive.
         System.exit(status);

@@ -6,6 +6,7 @@ import io.vfleet.tlog.Checkpoint;
 import io.vfleet.tlog.Frontier;
 import io.vfleet.tlog.Hash;
 import io.vfleet.tlog.MerkleTree;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -148,9 +149,9 @@ class AuditVerificationTest {
         AuditEvent dash = new AuditEvent(1, Instant.EPOCH, "p", AuditEvent.Kind.TENANT_POLICY, "-", "c", List.of(), null, "x");
         AuditEvent byAnother = new AuditEvent(1, Instant.EPOCH, "q", AuditEvent.Kind.TENANT_POLICY, "ab", "c", List.of(), null, "x");
 
-        assertThat(List.of(split, joined, absent, dash, byAnother).stream().map(e -> new String(e.canonical())).distinct())
+        assertThat(List.of(split, joined, absent, dash, byAnother).stream().map(e -> new String(e.canonical(), StandardCharsets.UTF_8)).distinct())
                 .hasSize(5);
-        assertThat(new String(event(1, "ü").canonical())).contains("2:ü");
+        assertThat(new String(event(1, "ü").canonical(), StandardCharsets.UTF_8)).contains("2:ü");
     }
 
     private static Stored recompute(List<AuditEvent> events) {

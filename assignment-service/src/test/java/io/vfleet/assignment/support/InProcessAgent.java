@@ -12,7 +12,7 @@ import io.grpc.netty.NettyServerBuilder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vfleet.agent.grpc.DurableReplies;
 import io.vfleet.agent.grpc.NodeAgentService;
-import io.vfleet.agent.kernel.AgentHost;
+import io.vfleet.agent.state.AgentHost;
 import io.vfleet.agent.state.StateJournal;
 import io.vfleet.agent.vmm.Checkpoints;
 import io.vfleet.agent.vmm.Preparations;

@@ -2,6 +2,7 @@ package io.vfleet.inventory.support;
 
 import io.vfleet.testsupport.database.TestDatabase;
 import java.time.Instant;
+import java.util.Locale;
 import org.junit.jupiter.api.TestInfo;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -38,7 +39,7 @@ public abstract class InventoryTest {
     protected static String nodeName(TestInfo test) {
         String method = test.getTestMethod().map(java.lang.reflect.Method::getName).orElse("node");
         String shortened = method.length() > 40 ? method.substring(0, 40) : method;
-        return shortened.toLowerCase() + "-" + NODES.incrementAndGet();
+        return shortened.toLowerCase(Locale.ROOT) + "-" + NODES.incrementAndGet();
     }
 
     @TestConfiguration(proxyBeanMethods = false)

@@ -73,10 +73,15 @@ public final class TestProcess {
 
     /** Asserts that {@code call} fails with {@code errno}. */
     public static AbstractThrowableAssert<?, ? extends Throwable> fails(Errno errno, ThrowingCall call) {
-        return assertThatThrownBy(call::run)
+        return fails("the call", errno, call);
+    }
+
+    /** Asserts that {@code call}, the case {@code why} names in a failure, fails with {@code errno}. */
+    public static AbstractThrowableAssert<?, ? extends Throwable> fails(String why, Errno errno, ThrowingCall call) {
+        return assertThatThrownBy(call::run, "%s", why)
                 .isInstanceOf(KernelException.class)
                 .satisfies(e -> org.assertj.core.api.Assertions.assertThat(((KernelException) e).errno())
-                        .as("errno of: " + e.getMessage())
+                        .as("%s: errno of %s", why, e.getMessage())
                         .isEqualTo(errno));
     }
 

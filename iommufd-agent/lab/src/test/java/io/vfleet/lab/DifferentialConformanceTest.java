@@ -16,7 +16,7 @@ import io.grpc.inprocess.InProcessServerBuilder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vfleet.agent.grpc.SyscallsAccess;
 import io.vfleet.agent.grpc.SyscallsService;
-import io.vfleet.agent.kernel.AgentHost;
+import io.vfleet.agent.state.AgentHost;
 import io.vfleet.agent.state.StateJournal;
 import io.vfleet.agent.vmm.Preparations;
 import io.vfleet.api.agent.v1.GetTopologyRequest;

@@ -203,7 +203,7 @@ final class Lab implements AutoCloseable {
     }
 
     private static boolean onPath(String command) {
-        for (String directory : System.getenv().getOrDefault("PATH", "").split(":")) {
+        for (String directory : System.getenv().getOrDefault("PATH", "").split(":", -1)) {
             if (Files.isExecutable(Path.of(directory, command))) {
                 return true;
             }

@@ -16,7 +16,7 @@ import io.vfleet.agent.grpc.SyscallsService;
 import io.vfleet.agent.inventory.GrpcInventoryRegistration;
 import io.vfleet.agent.inventory.InventoryRegistration;
 import io.vfleet.agent.inventory.RegistrationLoop;
-import io.vfleet.agent.kernel.AgentHost;
+import io.vfleet.agent.state.AgentHost;
 import io.vfleet.agent.kernel.HostKernel;
 import io.vfleet.agent.kernel.LinuxHost;
 import io.vfleet.agent.state.StateJournal;
@@ -195,7 +195,7 @@ class AgentConfiguration {
                 return running;
             }
 
-            /** Before the gRPC server's own lifecycle, which starts in the default phase. */
+            // Before the gRPC server's own lifecycle, which starts in the default phase.
             @Override
             public int getPhase() {
                 return SmartLifecycle.DEFAULT_PHASE - 1;

@@ -135,7 +135,7 @@ public final class LeanAgent implements AutoCloseable {
         HostTopology topology = AgentConfiguration.readTopology(properties);
         FleetTransport transport = transport(options.get("tls-dir"), settings.activeProfiles(), topology);
         List<AutoCloseable> stopping = new ArrayList<>();
-        transport.identity().ifPresent(identity -> stopping.add(identity::close));
+        transport.identity().ifPresent(stopping::add);
         StateJournal journal;
         HostKernel host;
         try {
@@ -156,7 +156,7 @@ public final class LeanAgent implements AutoCloseable {
             GrpcInventoryRegistration inventory = null;
             if (properties.inventoryTarget() != null && !properties.inventoryTarget().isBlank()) {
                 inventory = AgentConfiguration.registration(properties, host, transport);
-                stopping.addFirst(inventory::close);
+                stopping.addFirst(inventory);
             }
             SimpleMeterRegistry meters = new SimpleMeterRegistry();
             HealthStatusManager health = new HealthStatusManager();

@@ -1,6 +1,6 @@
 package io.vfleet.agent;
 
-import io.vfleet.agent.kernel.AgentHost;
+import io.vfleet.agent.state.AgentHost;
 import io.vfleet.agent.state.StateJournal;
 import io.vfleet.agent.vmm.Checkpoints;
 import io.vfleet.agent.vmm.Preparations;

@@ -56,41 +56,43 @@ public final class CallerInterceptor implements ServerInterceptor {
             return refuse(call, Status.Code.PERMISSION_DENIED, "PERMISSION_DENIED", "no access rule serves " + method);
         }
         Optional<Caller> certified = peerCertificate(call).flatMap(CertificateIdentity::callerOf);
-        switch (rule.get()) {
-            case GrpcAccess.Rule.Open open -> {
-                return next.startCall(call, headers);
-            }
+        return switch (rule.get()) {
+            case GrpcAccess.Rule.Open open -> next.startCall(call, headers);
             case GrpcAccess.Rule.ByService byService -> {
                 Context context = certified.map(caller -> Context.current().withValue(Callers.KEY, caller)).orElse(Context.current());
-                return Contexts.interceptCall(context, call, headers, next);
+                yield Contexts.interceptCall(context, call, headers, next);
             }
-            case GrpcAccess.Rule.Roles roles -> {
-                Caller caller;
-                String authorization = headers.get(AUTHORIZATION);
-                if (authorization != null) {
-                    String token = BearerAuthenticator.bearerOf(authorization);
-                    try {
-                        if (token == null) {
-                            throw new Unauthenticated("the authorization metadata is not a Bearer token");
-                        }
-                        caller = tokens.authenticate(token);
-                    } catch (Unauthenticated refused) {
-                        return refuse(call, Status.Code.UNAUTHENTICATED, "UNAUTHENTICATED", refused.getMessage());
-                    }
-                } else if (certified.isPresent()) {
-                    caller = certified.get();
-                } else {
-                    return refuse(call, Status.Code.UNAUTHENTICATED, "UNAUTHENTICATED",
-                            "this call needs an authorization: Bearer token or a client certificate naming a fleet identity");
+            case GrpcAccess.Rule.Roles roles -> byRole(roles, certified, method, call, headers, next);
+        };
+    }
+
+    /** A call a role may make: its caller by bearer token, else by its client certificate. */
+    private <Q, R> ServerCall.Listener<Q> byRole(GrpcAccess.Rule.Roles roles, Optional<Caller> certified, String method,
+            ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+        Caller caller;
+        String authorization = headers.get(AUTHORIZATION);
+        if (authorization != null) {
+            String token = BearerAuthenticator.bearerOf(authorization);
+            try {
+                if (token == null) {
+                    throw new Unauthenticated("the authorization metadata is not a Bearer token");
                 }
-                if (!roles.roles().contains(caller.role())) {
-                    return refuse(call, Status.Code.PERMISSION_DENIED, "PERMISSION_DENIED", "role " + caller.role().claimValue()
-                            + " may not call " + method + "; it is for " + roles.roles().stream().map(r -> r.claimValue())
-                            .sorted().collect(Collectors.joining(", ")));
-                }
-                return Contexts.interceptCall(Context.current().withValue(Callers.KEY, caller), call, headers, next);
+                caller = tokens.authenticate(token);
+            } catch (Unauthenticated refused) {
+                return refuse(call, Status.Code.UNAUTHENTICATED, "UNAUTHENTICATED", refused.getMessage());
             }
+        } else if (certified.isPresent()) {
+            caller = certified.get();
+        } else {
+            return refuse(call, Status.Code.UNAUTHENTICATED, "UNAUTHENTICATED",
+                    "this call needs an authorization: Bearer token or a client certificate naming a fleet identity");
         }
+        if (!roles.roles().contains(caller.role())) {
+            return refuse(call, Status.Code.PERMISSION_DENIED, "PERMISSION_DENIED", "role " + caller.role().claimValue()
+                    + " may not call " + method + "; it is for " + roles.roles().stream().map(r -> r.claimValue())
+                    .sorted().collect(Collectors.joining(", ")));
+        }
+        return Contexts.interceptCall(Context.current().withValue(Callers.KEY, caller), call, headers, next);
     }
 
     /** The peer's leaf certificate, when the call came over TLS with a client certificate. */

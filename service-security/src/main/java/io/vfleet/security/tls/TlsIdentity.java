@@ -72,6 +72,8 @@ public final class TlsIdentity implements AutoCloseable {
     }
 
     /** Reads the files again every {@code interval} (a daemon thread), until {@link #close()}. */
+    // reload never throws, so the schedule's future never holds a failure to look at.
+    @SuppressWarnings("FutureReturnValueIgnored")
     public synchronized TlsIdentity watch(Duration interval) {
         if (watcher == null && interval.isPositive()) {
             watcher = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("vfleet-tls-reload").daemon().factory());
@@ -241,7 +243,7 @@ public final class TlsIdentity implements AutoCloseable {
         private String aliasFor(String keyType) {
             TlsMaterial material = current.material();
             // TLS 1.2 may ask for "EC_EC" (an EC key certified by an EC key): the key's own algorithm is the first part.
-            String algorithm = keyType == null ? null : keyType.split("_")[0];
+            String algorithm = keyType == null ? null : keyType.split("_", -1)[0];
             return material.key().getAlgorithm().equals(algorithm) ? material.alias() : null;
         }
 

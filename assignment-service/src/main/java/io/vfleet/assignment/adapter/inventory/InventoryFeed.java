@@ -225,7 +225,7 @@ final class InventoryFeed {
         if (before == null) {
             return true;
         }
-        return before.getState() == NodeState.UNREACHABLE && after.getState() == NodeState.READY
+        return (before.getState() == NodeState.UNREACHABLE && after.getState() == NodeState.READY)
                 || !before.getAgent().equals(after.getAgent());
     }
 

@@ -6,9 +6,9 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.Optional;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.stereotype.Repository;
 
@@ -21,7 +21,7 @@ import org.springframework.stereotype.Repository;
 @Repository
 class AdvisoryNodeLocks implements NodeLocks {
 
-    private static final Logger log = Logger.getLogger(AdvisoryNodeLocks.class.getName());
+    private static final Logger log = LoggerFactory.getLogger(AdvisoryNodeLocks.class);
 
     private final DataSource database;
 
@@ -53,7 +53,7 @@ class AdvisoryNodeLocks implements NodeLocks {
             call(session, "select pg_advisory_unlock(hashtextextended(?, 0))", key);
         } catch (SQLException failed) {
             // The session is broken: closing it ends it, and the lock with it.
-            log.log(Level.FINE, "the advisory lock " + key + " went with its broken session", failed);
+            log.debug("the advisory lock {} went with its broken session", key, failed);
         }
     }
 

@@ -8,8 +8,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumMap;
 import java.util.Map;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.dao.DataAccessException;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -26,7 +26,7 @@ import org.springframework.stereotype.Component;
 @Component
 class AssignmentStateGauges implements MeterBinder {
 
-    private static final Logger log = Logger.getLogger(AssignmentStateGauges.class.getName());
+    private static final Logger log = LoggerFactory.getLogger(AssignmentStateGauges.class);
 
     private final JdbcTemplate jdbc;
     private final Duration cachedFor;
@@ -58,7 +58,7 @@ class AssignmentStateGauges implements MeterBinder {
                 counts = read;
                 readAt = now;
             } catch (DataAccessException failed) {
-                log.log(Level.FINE, "assignment counts not read; the gauges keep the last ones", failed);
+                log.debug("assignment counts not read; the gauges keep the last ones", failed);
             }
         }
         return counts.getOrDefault(state, 0L);

@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import javax.sql.DataSource;
@@ -83,8 +84,9 @@ public final class AuditSequencer implements SmartLifecycle {
     private boolean wakeRequested;
     private volatile boolean running;
     private volatile boolean leading;
-    private volatile long rounds;
-    private volatile long linked;
+    // Written by the sequencer's thread alone, read by metrics and tests from others.
+    private final AtomicLong rounds = new AtomicLong();
+    private final AtomicLong linked = new AtomicLong();
     private Thread thread;
 
     // Confined to the sequencer's thread.
@@ -135,12 +137,12 @@ public final class AuditSequencer implements SmartLifecycle {
 
     /** Rounds this sequencer ran as leader, for tests and metrics. */
     public long rounds() {
-        return rounds;
+        return rounds.get();
     }
 
     /** Events this sequencer linked. */
     public long linked() {
-        return linked;
+        return linked.get();
     }
 
     /** Asks the leader to look for committed events now. */
@@ -175,7 +177,7 @@ public final class AuditSequencer implements SmartLifecycle {
                 return false;
             }
             linkCommitted();
-            rounds++;
+            rounds.incrementAndGet();
             pause(timing.poll());
             // Commits that come in the meantime join the next round: fewer, larger rounds under load.
             Thread.sleep(timing.linger());
@@ -282,7 +284,7 @@ public final class AuditSequencer implements SmartLifecycle {
             // A round that linked nothing wrote nothing: it only ends its snapshot.
             if (linkedAny) {
                 connection.commit();
-                linked += frontier.size() - size;
+                linked.addAndGet(frontier.size() - size);
             } else {
                 connection.rollback();
             }

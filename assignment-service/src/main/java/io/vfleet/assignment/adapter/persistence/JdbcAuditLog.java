@@ -79,7 +79,7 @@ final class JdbcAuditLog implements AuditLog {
         if (TransactionSynchronizationManager.hasResource(sequencer)) {
             return;
         }
-        TransactionSynchronizationManager.bindResource(sequencer, Boolean.TRUE);
+        TransactionSynchronizationManager.bindResource(sequencer, true);
         TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
             @Override
             public void afterCompletion(int status) {

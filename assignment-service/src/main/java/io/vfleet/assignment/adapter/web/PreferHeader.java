@@ -25,7 +25,7 @@ final class PreferHeader {
         }
         boolean async = false;
         for (String header : headers) {
-            for (String preference : header.split(",")) {
+            for (String preference : header.split(",", -1)) {
                 // A preference's own parameters follow a ';': none of ours has any.
                 String token = preference.split(";", 2)[0].strip();
                 int equals = token.indexOf('=');

@@ -24,6 +24,8 @@ public interface NodeAgents {
     }
 
     /**
+     * What a release asks of the agent.
+     *
      * @param fenced free members of the assignment's reset sets this service fenced for the scrub: the
      *               agent resets a set without function resets as a whole when it may use them
      */
@@ -50,7 +52,11 @@ public interface NodeAgents {
         }
     }
 
-    /** @param fenced the free members of the device's reset set this service fenced for the reset */
+    /**
+     * What a hot reset asks of the agent.
+     *
+     * @param fenced the free members of the device's reset set this service fenced for the reset
+     */
     record HotResetCall(String assignmentId, String device, long epoch, List<String> fenced, long term) {
         public HotResetCall {
             fenced = List.copyOf(fenced);

@@ -36,7 +36,7 @@ class AuditApiTest extends ServiceTestBase {
         assertThat(events).hasStatusOk();
         java.util.List<String> details = com.jayway.jsonpath.JsonPath.read(events.getResponse().getContentAsString(),
                 "$.items[*].detail");
-        assertThat(details).extracting(detail -> detail.split(":")[0])
+        assertThat(details).extracting(detail -> detail.split(":", -1)[0])
                 .containsExactly("PREPARING", "ACTIVE", "RELEASING", "RELEASED");
         assertThat(events).bodyJson().extractingPath("$.items[*].sequence").asArray().containsExactly(1, 2, 3, 4);
         assertThat(events).bodyJson().extractingPath("$.items[0].assignmentId").isEqualTo(id);

@@ -30,16 +30,16 @@ public final class AreaFootprint {
         double table = bytesPerEntry(areas, count -> {
             IoPagetable filled = new IoPagetable();
             for (int index = 0; index < count; index++) {
-                IoptPages pages = new IoptPages(UserMemory.READ_WRITE_EVERYWHERE, 0x7F00_0000_0000L + index * 16 * PAGE,
-                        (1 + index % 16) * PAGE, PinAccount.NONE);
-                filled.map(pages, PAGE + index * 32 * PAGE, IoPagetable.FIXED_IOVA | IoPagetable.READABLE);
+                IoptPages pages = new IoptPages(UserMemory.READ_WRITE_EVERYWHERE, 0x7F00_0000_0000L + index * 16L * PAGE,
+                        (1L + index % 16) * PAGE, PinAccount.NONE);
+                filled.map(pages, PAGE + index * 32L * PAGE, IoPagetable.FIXED_IOVA | IoPagetable.READABLE);
             }
             return filled;
         });
         double treeMap = bytesPerEntry(areas, count -> {
             TreeMap<Long, Long> filled = new TreeMap<>();
             for (int index = 0; index < count; index++) {
-                filled.put(PAGE + index * 32 * PAGE, (1 + index % 16) * PAGE);
+                filled.put(PAGE + index * 32L * PAGE, (1L + index % 16) * PAGE);
             }
             return filled;
         });

@@ -13,6 +13,8 @@ import java.util.Objects;
  * to a host driver that uses the DMA API holds the group in the kernel's default domain
  * ({@code hostDmaUsers}); while it does, no one can claim it. Guarded by the host lock.
  */
+// Owners are compared by identity, as the kernel compares its owner pointers.
+@SuppressWarnings("ReferenceEquality")
 public final class IommuGroup {
     private final int id;
     private final int hostDmaUsers;

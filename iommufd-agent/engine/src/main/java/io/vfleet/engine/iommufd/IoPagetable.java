@@ -10,6 +10,7 @@ import java.util.Comparator;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The IOVA → user memory map behind an IOAS: {@code struct io_pagetable} from
@@ -389,10 +390,10 @@ public final class IoPagetable {
 
     /** Pages currently pinned by the pages objects this table's areas refer to, each object counted once. O(areas). */
     public long pinnedPages() {
-        Map<IoptPages, Boolean> seen = new IdentityHashMap<>();
+        Set<IoptPages> seen = Collections.newSetFromMap(new IdentityHashMap<>());
         long total = 0;
         for (IoptArea area : areas.inOrder()) {
-            if (area.pages().pinned() && seen.put(area.pages(), Boolean.TRUE) == null) {
+            if (area.pages().pinned() && seen.add(area.pages())) {
                 total += area.pages().pageCount();
             }
         }

@@ -28,6 +28,8 @@ final class ReservedIovas {
         rebuildSpans();
     }
 
+    // An owner is an identity token (a device, a group, a domain), as in the kernel's owner pointer.
+    @SuppressWarnings("ReferenceEquality")
     void removeOwner(Object owner) {
         if (reservations.removeIf(reservation -> reservation.owner() == owner)) {
             rebuildSpans();

@@ -22,6 +22,8 @@ public final class KvmFiles {
     }
 
     /** An open {@code /dev/kvm}: KVM_CREATE_VM. */
+    // The KVM API's name for /dev/kvm and its ioctls; always used qualified, as KvmFiles.System.
+    @SuppressWarnings("AvoidCommonTypeNames")
     public static final class System extends KernelFile {
         private final IntSupplier nextVmId;
 

@@ -51,6 +51,8 @@ public abstract class KernelFile {
         return references;
     }
 
+    // Returns nothing but has a file's type, so that an ioctl switch can end in return notTty(this, request).
+    @SuppressWarnings("DoNotCallSuggester")
     protected static KernelFile notTty(KernelFile file, Ioctl<?> request) {
         throw Errno.ENOTTY.exception(request.getClass().getSimpleName() + " is not an ioctl of a " + file.kind() + " file");
     }

@@ -8,6 +8,8 @@ import io.vfleet.engine.iommufd.PinAccount;
  * caller of every system call, with its capabilities, RLIMIT_MEMLOCK and the locked-memory
  * counters that iommufd charges pins to. Guarded by the host lock.
  */
+// The kernel's noun; the engine never starts an operating-system process, so java.lang.Process is not used beside it.
+@SuppressWarnings("AvoidCommonTypeNames")
 public final class Process {
     private final int pid;
     private final ProcessSpec spec;

@@ -6,6 +6,7 @@ import net.jqwik.api.constraints.LongRange;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.NavigableMap;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 
@@ -34,7 +35,7 @@ class AreaTreeTest {
             }
             if (step % 100 == 0) {
                 assertThat(tree.inOrder()).containsExactlyElementsOf(reference.values());
-                assertThat(height(tree.inOrder().isEmpty() ? null : root(tree, reference)))
+                assertThat(height(tree.inOrder().isEmpty() ? null : root(reference)))
                         .isLessThanOrEqualTo((int) Math.ceil(1.45 * (Math.log(reference.size() + 2) / Math.log(2))));
                 long from = random.nextLong(2048 * 64 * PAGE);
                 long minSize = (1 + random.nextLong(200)) * PAGE;
@@ -60,7 +61,7 @@ class AreaTreeTest {
         }
     }
 
-    private static long lowestAlignedBlock(TreeMap<Long, IoptArea> reference, long from, long block) {
+    private static long lowestAlignedBlock(NavigableMap<Long, IoptArea> reference, long from, long block) {
         long holeStart = 0;
         for (IoptArea area : reference.values()) {
             long aligned = (Math.max(holeStart, from) + block - 1) & -block;
@@ -73,7 +74,7 @@ class AreaTreeTest {
     }
 
     /** The root is the one area no other area has as a child. */
-    private static IoptArea root(AreaTree tree, TreeMap<Long, IoptArea> reference) {
+    private static IoptArea root(NavigableMap<Long, IoptArea> reference) {
         List<IoptArea> children = new ArrayList<>();
         for (IoptArea area : reference.values()) {
             if (area.left != null) {
@@ -90,7 +91,7 @@ class AreaTreeTest {
         return node == null ? 0 : 1 + Math.max(height(node.left), height(node.right));
     }
 
-    private static long lowestHole(TreeMap<Long, IoptArea> reference, long from, long minSize) {
+    private static long lowestHole(NavigableMap<Long, IoptArea> reference, long from, long minSize) {
         long holeStart = 0;
         for (IoptArea area : reference.values()) {
             long first = Math.max(holeStart, from);

@@ -76,7 +76,7 @@ class IommufdContextTest {
                 new IommuHwptAlloc(23, 0, 1, ioas, 0),
                 new IommuIoasAlloc(0, 1));
         for (Ioctl<?> request : shortRequests) {
-            fails(Errno.EINVAL, () -> vmm.ioctl(iommufd, request)).as(request.toString());
+            fails(request.toString(), Errno.EINVAL, () -> vmm.ioctl(iommufd, request));
         }
         assertThat(context(vmm, iommufd).objects().objects()).hasSize(1);
     }

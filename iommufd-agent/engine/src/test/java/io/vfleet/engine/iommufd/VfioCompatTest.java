@@ -201,8 +201,8 @@ class VfioCompatTest {
         vmm.ioctl(container, VfioIommuMapDma.of(RW, memory, IOVA, 4 * PAGE));
 
         fails(Errno.EEXIST, () -> vmm.ioctl(container, VfioIommuMapDma.of(RW, memory, IOVA + PAGE, PAGE)));
-        fails(Errno.EINVAL, () -> vmm.ioctl(container, VfioIommuMapDma.of(RW, memory, 0xFEE00000L, PAGE)))
-                .as("the MSI window is reserved once the device is attached");
+        fails("the MSI window is reserved once the device is attached", Errno.EINVAL,
+                () -> vmm.ioctl(container, VfioIommuMapDma.of(RW, memory, 0xFEE00000L, PAGE)));
         fails(Errno.EINVAL, () -> vmm.ioctl(container, VfioIommuMapDma.of(RW, memory, IOVA + 16 * PAGE + 1, PAGE)));
     }
 

@@ -68,6 +68,8 @@ class ChangeRecordsTest {
     }
 
     /** A VMM with two IOASes, a physical device and an emulated one. */
+    // Never compared or hashed: a test's handles to what it opened.
+    @SuppressWarnings("ArrayRecordComponent")
     private record Vmm(TestProcess process, int iommufd, int[] ioas, int device, int mtty, long memory) {
         static Vmm start(Host host) {
             TestProcess vmm = TestProcess.spawn(host);

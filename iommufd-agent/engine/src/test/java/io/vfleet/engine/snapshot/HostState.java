@@ -1,5 +1,6 @@
 package io.vfleet.engine.snapshot;
 
+import com.google.errorprone.annotations.FormatMethod;
 import io.vfleet.engine.Host;
 import io.vfleet.engine.iommu.IommuGroup;
 import io.vfleet.engine.iommufd.HwptPaging;
@@ -22,7 +23,6 @@ import io.vfleet.engine.vfio.VfioGroup;
 import io.vfleet.engine.vfio.VfioGroupFile;
 import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
@@ -34,7 +34,7 @@ import java.util.stream.Collectors;
  */
 public final class HostState {
     private final StringBuilder out = new StringBuilder();
-    private final Map<Object, String> labels = new IdentityHashMap<>();
+    private final IdentityHashMap<Object, String> labels = new IdentityHashMap<>();
     private final List<IommufdContext> contexts = new java.util.ArrayList<>();
     private final List<VfioContainer> containers = new java.util.ArrayList<>();
 
@@ -161,6 +161,7 @@ public final class HostState {
         return kvm == null ? "none" : "vm" + kvm.id() + "(refs=" + kvm.references() + ",nonCoherent=" + kvm.nonCoherentDma() + ")";
     }
 
+    @FormatMethod
     private void line(String format, Object... arguments) {
         out.append(String.format(format, arguments)).append('\n');
     }

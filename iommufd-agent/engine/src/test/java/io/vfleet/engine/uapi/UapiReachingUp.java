@@ -11,6 +11,6 @@ public final class UapiReachingUp {
     private UapiReachingUp() {}
 
     static String name(VfioDevice device) {
-        return Assertions.class.getSimpleName() + device;
+        return Assertions.class.getSimpleName() + System.identityHashCode(device);
     }
 }

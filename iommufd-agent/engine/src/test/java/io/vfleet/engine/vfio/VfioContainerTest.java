@@ -243,8 +243,8 @@ class VfioContainerTest {
         }
 
         fails(Errno.ENOSPC, () -> locked.ioctl(containerFd, VfioIommuMapDma.of(RW, memory, 0, PAGE)));
-        fails(Errno.ENOSPC, () -> locked.ioctl(containerFd, VfioIommuMapDma.of(RW, memory, 1L << 48, PAGE)))
-                .as("the entry limit is checked before the IOVA ranges");
+        fails("the entry limit is checked before the IOVA ranges", Errno.ENOSPC,
+                () -> locked.ioctl(containerFd, VfioIommuMapDma.of(RW, memory, 1L << 48, PAGE)));
 
         locked.ioctl(containerFd, VfioIommuUnmapDma.of(0, IOVA, PAGE));
         locked.ioctl(containerFd, VfioIommuMapDma.of(RW, memory, 0, PAGE));

@@ -97,7 +97,7 @@ class VfioDeviceFileTest {
                     VfioDevicePciHotReset.of(List.of()), new UnknownIoctl(';', 0x75), IommuIoasAlloc.of(),
                     VfioGroupGetStatus.of());
             for (Ioctl<?> request : requests) {
-                fails(Errno.EINVAL, () -> vmm.ioctl(device, request)).as(request.toString());
+                fails(request.toString(), Errno.EINVAL, () -> vmm.ioctl(device, request));
             }
         }
 

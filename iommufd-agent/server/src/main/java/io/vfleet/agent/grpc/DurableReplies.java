@@ -61,7 +61,7 @@ public final class DurableReplies implements ServerInterceptor {
         }
         Reply<Q, R> reply = new Reply<>(call, method);
         return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(next.startCall(reply, headers)) {
-            /** A unary handler runs here and answers on this thread, so what this thread records is the call's. */
+            // A unary handler runs here and answers on this thread, so what this thread records is the call's.
             @Override
             public void onHalfClose() {
                 journal.takeAppendedByThisThread();

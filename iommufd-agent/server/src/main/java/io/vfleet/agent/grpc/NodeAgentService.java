@@ -131,8 +131,8 @@ public final class NodeAgentService extends NodeAgentGrpc.NodeAgentImplBase {
     }
 
     /**
-     * Runs one operation with its assignment id on every log line it writes (MDC key
-     * {@code assignment}) and times it as {@code vfleet_agent_operation_seconds{operation, outcome}}.
+     * Runs one operation with its assignment id on every log line it writes (under the MDC key
+     * {@code "assignment"}) and times it as {@code vfleet_agent_operation_seconds{operation, outcome}}.
      */
     private <M> void answer(String operation, String assignmentId, StreamObserver<M> response, Supplier<M> work) {
         Timer.Sample sample = Timer.start(meters);

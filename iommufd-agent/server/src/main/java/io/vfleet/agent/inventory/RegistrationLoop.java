@@ -65,6 +65,8 @@ public final class RegistrationLoop {
         }
     }
 
+    // step catches every failure and round schedules the next, so a future never holds one to look at.
+    @SuppressWarnings("FutureReturnValueIgnored")
     public synchronized void start() {
         executor = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("inventory-registration").factory());
         executor.schedule(this::round, 0, TimeUnit.MILLISECONDS);
@@ -76,6 +78,7 @@ public final class RegistrationLoop {
         }
     }
 
+    @SuppressWarnings("FutureReturnValueIgnored") // As in start: step never throws.
     private void round() {
         Duration delay = step();
         synchronized (this) {

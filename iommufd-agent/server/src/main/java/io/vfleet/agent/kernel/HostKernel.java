@@ -6,8 +6,8 @@ import java.util.Map;
 import java.util.function.Supplier;
 
 /**
- * The kernel the agent serves, behind one seam: the engine's model of a host ({@link AgentHost}, which
- * keeps its state across restarts in the agent's journal) or the real kernel of the host the agent runs
+ * The kernel the agent serves, behind one seam: the engine's model of a host ({@code state.AgentHost},
+ * which keeps its state across restarts in the agent's journal) or the real kernel of the host the agent runs
  * on ({@link LinuxHost}). The gRPC services and the node operations see only this.
  *
  * <p>{@link #call} is every system call a caller makes. Durability is not the kernel's business: the

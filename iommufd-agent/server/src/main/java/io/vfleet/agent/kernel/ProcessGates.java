@@ -13,12 +13,12 @@ import java.util.function.Supplier;
  * exclusively, so that no caller's call in that process runs in between and nobody but the operation
  * ever sees the files it opens there. The gate comes before any lock of the backend's own.
  */
-final class ProcessGates {
+public final class ProcessGates {
     /** One per process that calls were made in; removed when it exits, as neither backend gives a pid out again. */
     private final Map<Integer, ReentrantReadWriteLock> gates = new ConcurrentHashMap<>();
 
     /** Makes {@code call} through {@code make} inside the gate of the process it names, if any. */
-    <R> R pass(Syscall<R> call, Supplier<R> make) {
+    public <R> R pass(Syscall<R> call, Supplier<R> make) {
         if (call.pid() == Syscall.NO_PROCESS) {
             return make.get();
         }
@@ -36,7 +36,7 @@ final class ProcessGates {
     }
 
     /** Runs {@code work} holding process {@code pid}'s gate exclusively; its own calls, on this thread, go ahead. */
-    <T> T exclusively(int pid, Supplier<T> work) {
+    public <T> T exclusively(int pid, Supplier<T> work) {
         Lock gate = gate(pid).writeLock();
         gate.lock();
         try {

@@ -39,6 +39,8 @@ final class Frames {
     }
 
     /** A whole frame: its number in the file (from 1), where it starts, and its payload. */
+    // Read once and never compared or hashed: the payload stays the bytes read.
+    @SuppressWarnings("ArrayRecordComponent")
     record Frame(int number, long offset, byte[] payload) {
     }
 
@@ -157,7 +159,8 @@ final class Frames {
 
     private static String printable(String text) {
         StringBuilder out = new StringBuilder();
-        for (char c : text.toCharArray()) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
             out.append(c >= 0x20 && c < 0x7f ? c : '?');
         }
         return out.toString();

@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -177,7 +178,7 @@ public final class SysfsTopologyReader {
     private Set<String> slotBuses() {
         Set<String> addresses = new HashSet<>();
         for (Path slot : list(root.resolve("bus/pci/slots"))) {
-            text(slot.resolve("address")).ifPresent(address -> addresses.add(address.strip().toLowerCase()));
+            text(slot.resolve("address")).ifPresent(address -> addresses.add(address.strip().toLowerCase(Locale.ROOT)));
         }
         return addresses;
     }
@@ -194,8 +195,8 @@ public final class SysfsTopologyReader {
             return defaults;
         }
         List<ReservedRegion> reserved = new ArrayList<>();
-        for (String line : regions.get().split("\n")) {
-            String[] fields = line.trim().split("\\s+");
+        for (String line : regions.get().lines().toList()) {
+            String[] fields = line.trim().split("\\s+", -1);
             if (fields.length != 3) {
                 continue;
             }
@@ -269,7 +270,7 @@ public final class SysfsTopologyReader {
         if (version.find()) {
             int major = Integer.parseInt(version.group(1));
             int minor = Integer.parseInt(version.group(2));
-            if (major > 6 || major == 6 && minor >= 12) {
+            if (major > 6 || (major == 6 && minor >= 12)) {
                 return KernelProfile.LINUX_6_12;
             }
         } else {

@@ -7,7 +7,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
 import io.vfleet.agent.AgentHosts;
 import io.vfleet.agent.TestAgent;
-import io.vfleet.agent.kernel.AgentHost;
+import io.vfleet.agent.state.AgentHost;
 import io.vfleet.agent.vmm.Checkpoints;
 import io.vfleet.agent.vmm.HotResetOrder;
 import io.vfleet.agent.vmm.PrepareOrder;

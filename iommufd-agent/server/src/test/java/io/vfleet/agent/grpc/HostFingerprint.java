@@ -1,6 +1,6 @@
 package io.vfleet.agent.grpc;
 
-import io.vfleet.agent.kernel.AgentHost;
+import io.vfleet.agent.state.AgentHost;
 import io.vfleet.engine.vfio.VfioDevice;
 
 /** The observable state of a host as text, to show that a refused call changed nothing. */

@@ -9,7 +9,7 @@ import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.MetadataUtils;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vfleet.agent.TestAgent;
-import io.vfleet.agent.kernel.AgentHost;
+import io.vfleet.agent.state.AgentHost;
 import io.vfleet.agent.vmm.Preparations;
 import io.vfleet.api.agent.v1.NodeAgentGrpc;
 import io.vfleet.api.agent.v1.SyscallsGrpc;

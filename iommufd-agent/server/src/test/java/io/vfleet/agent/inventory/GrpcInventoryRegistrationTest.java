@@ -14,7 +14,7 @@ import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.StreamObserver;
 import io.vfleet.agent.TestAgent;
-import io.vfleet.agent.kernel.AgentHost;
+import io.vfleet.agent.state.AgentHost;
 import io.vfleet.api.inventory.v1.Device;
 import io.vfleet.api.inventory.v1.HeartbeatRequest;
 import io.vfleet.api.inventory.v1.HeartbeatResponse;

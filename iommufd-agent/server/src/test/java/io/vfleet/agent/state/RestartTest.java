@@ -1,11 +1,11 @@
 package io.vfleet.agent.state;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.vfleet.agent.AgentHosts;
 import io.vfleet.agent.TestAgent;
-import io.vfleet.agent.kernel.AgentHost;
 import io.vfleet.agent.kernel.Syscall;
 import io.vfleet.engine.Errno;
 import io.vfleet.engine.IovaRange;
@@ -19,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -104,7 +105,7 @@ class RestartTest {
         StateJournal.Statistics before = agent.journal().statistics();
 
         host.call(new Syscall.IoctlCall<>(pid, iommufd, Ioctl.IommuIoasIovaRanges.of(ioas, 8)));
-        catchThrowableOfType(KernelException.class, () -> host.call(new Syscall.Close(pid, 42)));
+        assertThatExceptionOfType(KernelException.class).isThrownBy(() -> host.call(new Syscall.Close(pid, 42)));
         agent.journal().awaitDurable();
 
         assertThat(agent.journal().statistics()).isEqualTo(before);
@@ -122,7 +123,9 @@ class RestartTest {
         start();
 
         assertThat(segments()).as("the start's checkpoint holds them all in its base").isEmpty();
-        assertThat(Files.list(state).map(file -> file.getFileName().toString()).toList()).containsExactly("agent.base");
+        try (Stream<Path> files = Files.list(state)) {
+            assertThat(files.map(file -> file.getFileName().toString()).toList()).containsExactly("agent.base");
+        }
         assertThat(pids(agent.host())).hasSize(5);
     }
 

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.vfleet.agent.AgentHosts;
 import io.vfleet.agent.TestAgent;
-import io.vfleet.agent.kernel.AgentHost;
 import io.vfleet.agent.kernel.Syscall;
 import io.vfleet.agent.state.v1.Change;
 import io.vfleet.agent.state.v1.Frame;

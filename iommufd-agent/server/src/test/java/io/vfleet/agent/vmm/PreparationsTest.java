@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.vfleet.agent.AgentHosts;
 import io.vfleet.agent.TestAgent;
-import io.vfleet.agent.kernel.AgentHost;
+import io.vfleet.agent.state.AgentHost;
 import io.vfleet.agent.kernel.Syscall;
 import io.vfleet.agent.vmm.AssignmentRefused.Reason;
 import io.vfleet.engine.Errno;

@@ -32,7 +32,7 @@ public record ResetDomain(Kind kind, String key, Bdf bridge, boolean hotResetSup
         if ((kind == Kind.ROOT_BUS) != (bridge == null)) {
             throw new AssertionError("a reset domain has a bridge exactly when it is not on a root bus: " + key);
         }
-        if (kind == Kind.ROOT_BUS && hotResetSupported || kind == Kind.SLOT && !hotResetSupported) {
+        if ((kind == Kind.ROOT_BUS && hotResetSupported) || (kind == Kind.SLOT && !hotResetSupported)) {
             throw new AssertionError("hot reset support contradicts the domain kind: " + key);
         }
     }

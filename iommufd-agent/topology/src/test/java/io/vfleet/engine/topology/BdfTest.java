@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Locale;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
@@ -70,6 +71,6 @@ class BdfTest {
         Bdf bdf = new Bdf(segment, bus, device, function);
 
         assertThat(Bdf.parse(bdf.toString())).isEqualTo(bdf);
-        assertThat(Bdf.parse(bdf.toString().toUpperCase())).isEqualTo(bdf);
+        assertThat(Bdf.parse(bdf.toString().toUpperCase(Locale.ROOT))).isEqualTo(bdf);
     }
 }

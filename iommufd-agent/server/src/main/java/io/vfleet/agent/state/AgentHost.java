@@ -1,7 +1,9 @@
-package io.vfleet.agent.kernel;
+package io.vfleet.agent.state;
 
-import io.vfleet.agent.state.StateException;
-import io.vfleet.agent.state.StateJournal;
+import io.vfleet.agent.kernel.HostKernel;
+import io.vfleet.agent.kernel.ProcessGates;
+import io.vfleet.agent.kernel.RegisteredDevice;
+import io.vfleet.agent.kernel.Syscall;
 import io.vfleet.engine.Host;
 import io.vfleet.engine.snapshot.HostSnapshot;
 import io.vfleet.engine.snapshot.JournalReplay;
