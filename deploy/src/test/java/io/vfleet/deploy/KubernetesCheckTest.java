@@ -83,9 +83,15 @@ class KubernetesCheckTest {
                 Arguments.of("k8s/service.yaml", "ReadWriteMany", "ReadWriteOnce",
                         "runs 2 replicas on claim shared of access modes [ReadWriteOnce], which attaches to one node only"),
                 // Secrets as files, never in the environment, never shipped.
-                Arguments.of("k8s/service.yaml", "          volumeMounts:\n", "          env:\n            - name: SPRING_DATASOURCE_PASSWORD\n"
-                        + "              valueFrom:\n                secretKeyRef:\n                  name: database\n                  key: password\n"
-                        + "          volumeMounts:\n", "SPRING_DATASOURCE_PASSWORD takes Secret database into the environment"),
+                Arguments.of("k8s/service.yaml", "          volumeMounts:\n", """
+                                  env:
+                                    - name: SPRING_DATASOURCE_PASSWORD
+                                      valueFrom:
+                                        secretKeyRef:
+                                          name: database
+                                          key: password
+                                  volumeMounts:
+                        """, "SPRING_DATASOURCE_PASSWORD takes Secret database into the environment"),
                 Arguments.of("k8s/configuration.yaml", "kind: ConfigMap", "kind: Secret\nmetadata:\n  name: shipped\nstringData:\n"
                         + "  password: change-me\n---\napiVersion: v1\nkind: ConfigMap", "Secret shipped: ships values for [password]"),
                 Arguments.of("k8s/kustomization.yaml", "files:\n      - password=secrets/database-password",

@@ -86,7 +86,8 @@ final class Kustomization {
 
     /** The image's name without its tag or digest. */
     static String repository(String reference) {
-        String withoutDigest = reference.split("@")[0];
+        int at = reference.indexOf('@');
+        String withoutDigest = at < 0 ? reference : reference.substring(0, at);
         int slash = withoutDigest.lastIndexOf('/');
         int colon = withoutDigest.lastIndexOf(':');
         return colon > slash ? withoutDigest.substring(0, colon) : withoutDigest;

@@ -73,7 +73,7 @@ public final class SelfTest {
         String verify = "/api/v1/audit/verify";
         StackApi.Response verification = api.get(auditor, verify);
         expect("GET " + verify, verification, 200, "intact", "true");
-        console.accept("self-test: GET " + verify + " as the auditor: 200, the audit chain is intact ("
+        console.accept("self-test: GET " + verify + " as the auditor: 200, the audit log verifies ("
                 + verification.body().path("checked").asLong() + " events)");
     }
 

@@ -3,7 +3,6 @@ package io.vfleet.rest;
 import io.swagger.v3.oas.models.Components;
 import io.swagger.v3.oas.models.OpenAPI;
 import io.swagger.v3.oas.models.Operation;
-import io.swagger.v3.oas.models.PathItem;
 import io.swagger.v3.oas.models.media.ArraySchema;
 import io.swagger.v3.oas.models.media.Content;
 import io.swagger.v3.oas.models.media.IntegerSchema;
@@ -81,8 +80,7 @@ public final class ApiDescription implements OpenApiCustomizer, OperationCustomi
         if (api.getPaths() == null) {
             return;
         }
-        api.getPaths().forEach((path, item) -> item.readOperationsMap()
-                .forEach((method, operation) -> describeRefusals(path, method, operation)));
+        api.getPaths().values().forEach(item -> item.readOperationsMap().values().forEach(ApiDescription::describeRefusals));
     }
 
     /**
@@ -144,7 +142,7 @@ public final class ApiDescription implements OpenApiCustomizer, OperationCustomi
         }
     }
 
-    private static void describeRefusals(String path, PathItem.HttpMethod method, Operation operation) {
+    private static void describeRefusals(Operation operation) {
         ApiResponses responses = operation.getResponses() == null ? new ApiResponses() : operation.getResponses();
         operation.setResponses(responses);
         refuses(responses, "400", "401", "403");

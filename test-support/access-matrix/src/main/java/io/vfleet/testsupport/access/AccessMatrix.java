@@ -12,7 +12,6 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
@@ -114,14 +113,14 @@ public final class AccessMatrix {
         List<String> unruled = new ArrayList<>();
         if (openApiDocument != null) {
             for (Operation operation : restOperations(openApiDocument)) {
-                Optional<List<Role>> roles = restRule(rest, operation);
-                if (roles.isEmpty()) {
+                Optional<RestRule> rule = restRule(rest, operation);
+                if (rule.isEmpty()) {
                     unruled.add(operation.title());
                     continue;
                 }
-                matrix.add(operation, principal -> roles.get() == OPEN ? Outcome.ALLOWED
+                matrix.add(operation, principal -> rule.get().open() ? Outcome.ALLOWED
                         : principal.role() == null ? Outcome.UNAUTHENTICATED
-                        : roles.get().contains(principal.role()) ? Outcome.ALLOWED : Outcome.FORBIDDEN);
+                        : rule.get().roles().contains(principal.role()) ? Outcome.ALLOWED : Outcome.FORBIDDEN);
             }
         }
         for (Operation operation : grpcMethods(grpcServices)) {
@@ -272,26 +271,29 @@ public final class AccessMatrix {
         return path.toString();
     }
 
-    /** What {@link #restRule} answers for an open path: anyone, authenticated or not. */
-    private static final List<Role> OPEN = Collections.unmodifiableList(new ArrayList<>());
+    /** What the REST table says of an operation: open to anyone, authenticated or not, or the roles it admits. */
+    record RestRule(boolean open, List<Role> roles) {
+
+        static final RestRule OPEN = new RestRule(true, List.of());
+    }
 
     /**
      * The roles the REST table gives an operation, as Spring Security applies it (open paths first,
-     * then the rules in order, the first match deciding): {@link #OPEN} for an open path, empty when
+     * then the rules in order, the first match deciding): {@link RestRule#OPEN} for an open path, empty when
      * nothing matches, which is refused.
      */
-    static Optional<List<Role>> restRule(RestAccess access, Operation operation) {
+    static Optional<RestRule> restRule(RestAccess access, Operation operation) {
         PathContainer path = PathContainer.parsePath(samplePath(operation.path(), name -> "sample"));
         for (String open : access.openPatterns()) {
             if (PathPatternParser.defaultInstance.parse(open).matches(path)) {
-                return Optional.of(OPEN);
+                return Optional.of(RestRule.OPEN);
             }
         }
         HttpMethod method = HttpMethod.valueOf(operation.method());
         for (RestAccess.Rule rule : access.rules()) {
             if ((rule.method() == null || rule.method().equals(method))
                     && PathPatternParser.defaultInstance.parse(rule.pattern()).matches(path)) {
-                return Optional.of(List.copyOf(rule.roles()));
+                return Optional.of(new RestRule(false, List.copyOf(rule.roles())));
             }
         }
         return Optional.empty();
