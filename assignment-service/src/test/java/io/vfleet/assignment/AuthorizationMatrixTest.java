@@ -38,6 +38,7 @@ class AuthorizationMatrixTest extends ServiceTestBase {
 
     static final List<Principal> CALLERS = List.of(
             Principal.anonymous(),
+            Principal.unknownToken(),
             new Principal("orchestrator of acme", Role.ORCHESTRATOR, "acme-token"),
             new Principal("orchestrator of globex", Role.ORCHESTRATOR, "globex-token"),
             new Principal("orchestrator", Role.ORCHESTRATOR, "orchestrator-token"),

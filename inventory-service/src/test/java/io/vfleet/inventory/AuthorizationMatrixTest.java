@@ -39,6 +39,7 @@ class AuthorizationMatrixTest extends InventoryTest {
 
     static final List<Principal> CALLERS = List.of(
             Principal.anonymous(),
+            Principal.unknownToken(),
             new Principal("orchestrator of acme", Role.ORCHESTRATOR, "orchestrator-token"),
             new Principal("orchestrator of globex", Role.ORCHESTRATOR, "globex-token"),
             new Principal("orchestrator", Role.ORCHESTRATOR, "fleet-orchestrator-token"),

@@ -32,6 +32,7 @@ class AuthorizationMatrixTest {
 
     static final List<Principal> CALLERS = List.of(
             Principal.anonymous(),
+            Principal.unknownToken(),
             new Principal("orchestrator of acme", Role.ORCHESTRATOR, "acme-token"),
             new Principal("orchestrator of globex", Role.ORCHESTRATOR, "globex-token"),
             new Principal("orchestrator", Role.ORCHESTRATOR, "orchestrator-token"),
@@ -50,7 +51,7 @@ class AuthorizationMatrixTest {
                 "--spring.grpc.server.address=127.0.0.1", "--spring.profiles.active=local"));
         int index = 0;
         for (Principal caller : CALLERS) {
-            if (caller.token() == null) {
+            if (caller.role() == null) {
                 continue;
             }
             String prefix = "--vfleet.security.tokens[" + index++ + "].";

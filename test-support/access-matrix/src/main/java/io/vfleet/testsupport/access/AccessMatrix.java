@@ -70,6 +70,11 @@ public final class AccessMatrix {
         public static Principal anonymous() {
             return new Principal("anonymous", null, null);
         }
+
+        /** A caller whose bearer token no table and no issuer knows: refused as unauthenticated, like nobody. */
+        public static Principal unknownToken() {
+            return new Principal("unknown token", null, "a-token-nobody-issued");
+        }
     }
 
     /** One operation: REST ({@code GET /api/v1/nodes/{name}}) or gRPC ({@code vfleet.inventory.v1.Inventory/Register}). */
