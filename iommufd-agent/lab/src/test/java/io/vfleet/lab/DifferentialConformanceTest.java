@@ -176,9 +176,6 @@ class DifferentialConformanceTest {
             String key = kernel.option + "/" + scenario.name();
             String explanation = KnownDifferences.DOCUMENTED.get(key);
             boolean agree = engine.equals(lab);
-            if (!agree && explanation == null && KnownDifferences.onlyTheResetsLink(engine, lab)) {
-                explanation = KnownDifferences.LINK_AFTER_RESET;
-            }
             lines.add("## " + scenario.name() + ": " + (agree ? "agree" : explanation != null ? "documented difference" : "DIFFERENT"));
             lines.add("");
             lines.add("From: " + scenario.source() + ". " + lab.size() + " calls.");

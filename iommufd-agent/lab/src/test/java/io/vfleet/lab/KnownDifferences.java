@@ -1,6 +1,5 @@
 package io.vfleet.lab;
 
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -21,30 +20,4 @@ final class KnownDifferences {
                     + "not a kernel difference: KVM-VFIO scenarios need a host with KVM.",
             "iommufd/kvm-vfio-device",
             "As on the stock kernel: no /dev/kvm under TCG.");
-
-    /**
-     * Differences that come and go with the emulation's timing, so a run where they agree is no stale
-     * entry: every hot reset passes vfio's checks alike on both, and then the emulated link decides.
-     */
-    static final String LINK_AFTER_RESET = "The hot reset passes every vfio check and the kernel resets the slot or bus, but "
-            + "the emulated link may not come back in time: pci_bridge_wait_for_secondary_bus (drivers/pci/pci.c) answers "
-            + "-ENOTTY when Data Link Layer Link Active is not set within its delay, which QEMU's emulated ports under a "
-            + "loaded TCG sometimes miss. The engine models hardware whose reset completes; every call before the reset "
-            + "agrees call for call.";
-
-    /** Scenarios whose only possible difference is {@link #LINK_AFTER_RESET}: the reset's last call. */
-    static boolean onlyTheResetsLink(List<String> engine, List<String> lab) {
-        if (engine.size() != lab.size()) {
-            return false;
-        }
-        for (int index = 0; index < engine.size(); index++) {
-            String onEngine = engine.get(index);
-            String onLab = lab.get(index);
-            if (!onEngine.equals(onLab) && !(onEngine.contains("vfio_device_pci_hot_reset") && onLab.endsWith("= ENOTTY")
-                    && onEngine.endsWith("= vfio_device_pci_hot_reset { }"))) {
-                return false;
-            }
-        }
-        return true;
-    }
 }
