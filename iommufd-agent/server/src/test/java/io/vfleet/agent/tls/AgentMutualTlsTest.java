@@ -205,6 +205,7 @@ class AgentMutualTlsTest {
                 rotatedTo.add(expected);
                 int after = calls.get();
                 while (calls.get() < after + 20) {
+                    assertThat(System.nanoTime()).as("calls go on under the new certificate").isLessThan(deadline);
                     Thread.sleep(10);
                 }
             }
