@@ -155,7 +155,7 @@ class AssignmentConfiguration {
             IdempotencyKeys idempotencyKeys, FollowChanges follow, ReleaseAssignment release,
             ExecutorService assignmentsInBackground, Failpoints failpoints) {
         return new AssignDevices(transactions, new AssignDevices.Ports(ports.assignments(), tenants, idempotencyKeys,
-                ports.epochs(), ports.agents(), ports.audit(), ports.telemetry()), follow, release, assignmentsInBackground,
+                ports.epochs(), ports.agents(), ports.telemetry()), follow, release, assignmentsInBackground,
                 failpoints);
     }
 

@@ -9,7 +9,6 @@ import com.tngtech.archunit.junit.AnalyzeClasses;
 import com.tngtech.archunit.junit.ArchTest;
 import com.tngtech.archunit.lang.ArchRule;
 import io.vfleet.rest.ProblemResponses;
-import jakarta.persistence.Entity;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 
 /** The hexagon: domain knows nothing, application knows the domain, adapters translate and never meet. */
@@ -54,10 +53,6 @@ class ArchitectureTest {
     static final ArchRule grpcTalksToNoOtherAdapter = noClasses().that().resideInAPackage("..adapter.grpc..")
             .should().dependOnClassesThat().resideInAnyPackage("..adapter.persistence..", "..adapter.agent..",
                     "..adapter.inventory..", "..adapter.web..");
-
-    @ArchTest
-    static final ArchRule entitiesStayInPersistenceAndPackagePrivate = classes().that().areAnnotatedWith(Entity.class)
-            .should().resideInAPackage("..adapter.persistence..").andShould().notBePublic();
 
     @ArchTest
     static final ArchRule oneCheckOfTheInputForEveryEdge = noClasses()

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
  * What the ports and each adapter of the assignment service may use, as whitelists (ArchitectureTest
  * states the direction between the layers and what the domain and the use cases may use). A port speaks
  * the domain's terms only; each adapter knows the application, the domain and its own technology, and
- * nothing of another adapter's: the REST and gRPC edges no JPA or JDBC, persistence no wire format, the
+ * nothing of another adapter's: the REST and gRPC edges no JDBC, persistence no wire format, the
  * agent and inventory clients only their own API.
  */
 @AnalyzeClasses(packages = "io.vfleet.assignment", importOptions = ImportOption.DoNotIncludeTests.class)
@@ -68,7 +68,7 @@ class DependencyWhitelistTest {
     static final ArchRule edgesCallUseCases = noClasses().that().resideInAnyPackage(ADAPTER + ".web..", ADAPTER + ".grpc..")
             .should().dependOnClassesThat(resideInAPackage(PORTS).and(INTERFACES).as("ports (interfaces of " + PORTS + ")"))
             .orShould().dependOnClassesThat().resideInAnyPackage(ADAPTER + ".persistence..", "org.springframework.transaction..",
-                    "org.springframework.jdbc..", "jakarta.persistence..", "javax.sql..");
+                    "org.springframework.jdbc..", "javax.sql..");
 
     @ArchTest
     static final ArchRule grpc = only(ADAPTER + ".grpc..", APPLICATION, DOMAIN, AUDIT_FORMATS, "io.vfleet.security..",
@@ -95,7 +95,7 @@ class DependencyWhitelistTest {
     @ArchTest
     static final ArchRule persistence = classes().that().resideInAPackage(ADAPTER + ".persistence..").should()
             .onlyDependOnClassesThat(resideInAnyPackage("java..", "", ADAPTER + ".persistence..", PORTS, DOMAIN, AUDIT_FORMATS,
-                    "javax.sql..", "jakarta.persistence..", "com.zaxxer.hikari..", "tools.jackson.databind..", "io.micrometer..",
+                    "javax.sql..", "com.zaxxer.hikari..", "tools.jackson.databind..", "io.micrometer..",
                     LOGGING, "org.springframework.beans..", SETTINGS, SPRING_CONTEXT, "org.springframework.dao..",
                     "org.springframework.jdbc..", STEREOTYPE, "org.springframework.transaction..")
                     .or(equivalentTo(FleetView.class)));
@@ -109,7 +109,7 @@ class DependencyWhitelistTest {
 
         assertThat(grpc.evaluate(violator).getFailureReport().getDetails())
                 .anySatisfy(line -> assertThat(line).contains("io.vfleet.assignment.adapter.persistence.AuditSequencer"))
-                .anySatisfy(line -> assertThat(line).contains("jakarta.persistence.EntityManager"));
+                .anySatisfy(line -> assertThat(line).contains("org.springframework.jdbc.core.simple.JdbcClient"));
     }
 
     @Test

@@ -2,7 +2,6 @@ package io.vfleet.assignment.application;
 
 import io.vfleet.security.Caller;
 import io.vfleet.assignment.application.port.Assignments;
-import io.vfleet.assignment.application.port.AuditLog;
 import io.vfleet.assignment.application.port.DevicesTaken;
 import io.vfleet.assignment.application.port.FencingEpochs;
 import io.vfleet.assignment.application.port.IdempotencyKeys;
@@ -75,7 +74,6 @@ public final class AssignDevices {
     private final IdempotencyKeys idempotencyKeys;
     private final FencingEpochs epochs;
     private final NodeAgents agents;
-    private final AuditLog audit;
     private final ReleaseAssignment release;
     private final FollowChanges follow;
     private final Telemetry telemetry;
@@ -84,7 +82,7 @@ public final class AssignDevices {
 
     /** The stores and the agents this use case works with, and where it reports. */
     public record Ports(Assignments assignments, Tenants tenants, IdempotencyKeys idempotencyKeys, FencingEpochs epochs,
-            NodeAgents agents, AuditLog audit, Telemetry telemetry) {}
+            NodeAgents agents, Telemetry telemetry) {}
 
     /** @param background where prepares and their outcomes run, beyond the caller's wait */
     public AssignDevices(TransactionOperations transactions, Ports ports, FollowChanges follow, ReleaseAssignment release,
@@ -106,7 +104,6 @@ public final class AssignDevices {
         this.idempotencyKeys = ports.idempotencyKeys();
         this.epochs = ports.epochs();
         this.agents = ports.agents();
-        this.audit = ports.audit();
         this.release = release;
         this.follow = follow;
         this.view = follow.view();
@@ -280,14 +277,13 @@ public final class AssignDevices {
                 request.withKvm()).to(AssignmentState.PREPARING);
         Assignment reserved;
         try {
-            reserved = assignments.reserve(intent, policy);
+            reserved = assignments.reserve(intent, policy,
+                    AuditEvent.of(principal, AuditEvent.Kind.ASSIGNMENT_STATE, intent, AssignmentState.PREPARING.name()));
         } catch (DevicesTaken taken) {
             throw new Lost(intent.node(), taken.devices());
         }
-        long epoch = epochs.next(reserved.node());
-        long term = epochs.term(reserved.node());
-        audit.append(AuditEvent.of(principal, AuditEvent.Kind.ASSIGNMENT_STATE, reserved, AssignmentState.PREPARING.name()));
-        return new Reservation(reserved, epoch, term, false);
+        FencingEpochs.Fence fence = epochs.fence(reserved.node());
+        return new Reservation(reserved, fence.epoch(), fence.term(), false);
     }
 
     /** Where the devices go: the node's topology, and the devices chosen there. */
@@ -379,10 +375,11 @@ public final class AssignDevices {
             throw new AssignmentRefused(split, preparing.id());
         }
         Assignment active = preparing.activated(preparation);
-        return telemetry.timed(Telemetry.Step.ASSIGN_OUTCOME, () -> transactions.execute(status -> assignments.update(AssignmentState.PREPARING, active)
+        AuditEvent activated = AuditEvent.of(principal, AuditEvent.Kind.ASSIGNMENT_STATE, active, Transitions.describe(active));
+        return telemetry.timed(Telemetry.Step.ASSIGN_OUTCOME, () -> transactions.execute(status -> assignments
+                .update(AssignmentState.PREPARING, active, activated)
                 .map(stored -> {
                     tenants.recordIoas(TenantIoas.of(stored, preparation));
-                    audit.append(AuditEvent.of(principal, AuditEvent.Kind.ASSIGNMENT_STATE, stored, Transitions.describe(stored)));
                     return stored;
                 })
                 // Released while the agent prepared: the release's newer epoch undoes the prepare.
@@ -390,8 +387,8 @@ public final class AssignDevices {
     }
 
     private void fail(Assignment preparing, String reason, String principal) {
-        transactions.executeWithoutResult(status -> assignments.update(AssignmentState.PREPARING, preparing.failed(reason))
-                .ifPresent(failed -> audit.append(AuditEvent.of(principal, AuditEvent.Kind.ASSIGNMENT_STATE, failed,
-                        Transitions.describe(failed)))));
+        Assignment failed = preparing.failed(reason);
+        transactions.executeWithoutResult(status -> assignments.update(AssignmentState.PREPARING, failed,
+                AuditEvent.of(principal, AuditEvent.Kind.ASSIGNMENT_STATE, failed, Transitions.describe(failed))));
     }
 }

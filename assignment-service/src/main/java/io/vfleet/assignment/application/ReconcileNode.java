@@ -96,7 +96,7 @@ public final class ReconcileNode {
         this.tenants = tenants;
         this.telemetry = ports.telemetry();
         this.release = release;
-        this.transitions = new Transitions(assignments, audit);
+        this.transitions = new Transitions(assignments);
     }
 
     public Report reconcile(String node) {
@@ -234,8 +234,8 @@ public final class ReconcileNode {
      * refused as stale, and one that landed since ListPrepared answered is released.
      */
     private void fenceOut(Assignment preparing) {
-        NodeAgents.ReleaseCall fence = transactions.execute(status -> new NodeAgents.ReleaseCall(preparing.id(), true,
-                epochs.next(preparing.node()), List.of(), epochs.term(preparing.node())));
+        FencingEpochs.Fence fenced = transactions.execute(status -> epochs.fence(preparing.node()));
+        NodeAgents.ReleaseCall fence = new NodeAgents.ReleaseCall(preparing.id(), true, fenced.epoch(), List.of(), fenced.term());
         try {
             agents.release(preparing.node(), fence);
         } catch (NodeAgents.AgentUnreachable | NodeAgents.AgentRefused failed) {
@@ -251,8 +251,8 @@ public final class ReconcileNode {
     }
 
     private String releaseOrphan(String node, NodeAgents.Prepared orphan) {
-        NodeAgents.ReleaseCall release = transactions.execute(status -> new NodeAgents.ReleaseCall(orphan.assignmentId(), true,
-                epochs.next(node), List.of(), epochs.term(node)));
+        FencingEpochs.Fence fence = transactions.execute(status -> epochs.fence(node));
+        NodeAgents.ReleaseCall release = new NodeAgents.ReleaseCall(orphan.assignmentId(), true, fence.epoch(), List.of(), fence.term());
         try {
             agents.release(node, release);
         } catch (NodeAgents.AgentUnreachable | NodeAgents.AgentRefused failed) {

@@ -84,7 +84,7 @@ public final class ReleaseAssignment {
         this.epochs = ports.epochs();
         this.agents = ports.agents();
         this.audit = ports.audit();
-        this.transitions = new Transitions(assignments, audit);
+        this.transitions = new Transitions(assignments);
         this.telemetry = ports.telemetry();
     }
 
@@ -132,7 +132,7 @@ public final class ReleaseAssignment {
                 case RESETTING -> new Step(locked, 0, 0, List.of());
                 case PREPARING, ACTIVE, RELEASING -> {
                     List<String> fenced = fenceForScrub(locked);
-                    long epoch = epochs.next(locked.node());
+                    FencingEpochs.Fence fence = epochs.fence(locked.node());
                     Assignment releasing = locked.state() == AssignmentState.RELEASING
                             ? locked : transitions.store(locked.to(AssignmentState.RELEASING), principal);
                     if (!fenced.isEmpty()) {
@@ -140,7 +140,7 @@ public final class ReleaseAssignment {
                                 locked.tenant(), locked.node(), fenced, id, "the scrub of the release fences "
                                         + fenced.size() + " free function(s) to reset their set"));
                     }
-                    yield new Step(releasing, epoch, epochs.term(locked.node()), fenced);
+                    yield new Step(releasing, fence.epoch(), fence.term(), fenced);
                 }
             };
         }));
@@ -170,9 +170,9 @@ public final class ReleaseAssignment {
             AssignmentChange.Scrubs scrubs = scrubs(done, unscrubbed);
             // Only from the state this release stored: a second release of the same assignment that
             // finished first has stored RELEASED already, with its own bookkeeping.
-            return assignments.update(from, done, scrubs).map(released -> {
-                audit.append(AuditEvent.of(principal, AuditEvent.Kind.ASSIGNMENT_STATE, released,
-                        AssignmentState.RELEASED.name() + ": " + outcome));
+            AuditEvent recorded = AuditEvent.of(principal, AuditEvent.Kind.ASSIGNMENT_STATE, done,
+                    AssignmentState.RELEASED.name() + ": " + outcome);
+            return assignments.update(from, done, scrubs, recorded).map(released -> {
                 if (!scrubs.scrubbed().isEmpty()) {
                     audit.append(new AuditEvent(0, Instant.now(), principal, AuditEvent.Kind.DEVICE_SCRUBBED, null, released.node(),
                             scrubs.scrubbed().stream().sorted().toList(), released.id(), "their reset set closed"));

@@ -134,10 +134,10 @@ public final class ResetAssignment {
             throw new AssignmentRefused(List.of(new Violation(Violation.Rule.RESET_SET, device,
                     "a free member of the reset set of " + device + " was taken while fencing it")), id);
         }
-        long epoch = epochs.next(locked.node());
+        FencingEpochs.Fence fence = epochs.fence(locked.node());
         audit.append(new AuditEvent(0, Instant.now(), principal, AuditEvent.Kind.RESET_STARTED, locked.tenant(), locked.node(),
                 fenced, id, "hot reset of " + device + " fences " + fenced.size() + " free function(s)"));
-        return new Started(locked, epoch, epochs.term(locked.node()), fenced);
+        return new Started(locked, fence.epoch(), fence.term(), fenced);
     }
 
     /** Lifts the fences; the devices the reset reached that awaited a scrub are scrubbed now. */

@@ -1,13 +1,12 @@
 package io.vfleet.assignment.application;
 
 import io.vfleet.assignment.application.port.Assignments;
-import io.vfleet.assignment.application.port.AuditLog;
 import io.vfleet.assignment.domain.Assignment;
 import io.vfleet.assignment.domain.AuditEvent;
 
 /**
- * Stores an assignment's new state together with its audit event, in the caller's transaction:
- * every state change is an event, recorded with the principal that caused it.
+ * Stores an assignment's new state together with its audit event, in the caller's transaction and in
+ * one statement: every state change is an event, recorded with the principal that caused it.
  *
  * <p>Lock order in every transaction: the assignment's row, its device holds, the tenant's usage row,
  * then the node's fencing epoch. Taking them in another order lets two transactions deadlock. The
@@ -18,17 +17,13 @@ import io.vfleet.assignment.domain.AuditEvent;
 final class Transitions {
 
     private final Assignments assignments;
-    private final AuditLog audit;
 
-    Transitions(Assignments assignments, AuditLog audit) {
+    Transitions(Assignments assignments) {
         this.assignments = assignments;
-        this.audit = audit;
     }
 
     Assignment store(Assignment changed, String principal) {
-        Assignment stored = assignments.update(changed);
-        audit.append(AuditEvent.of(principal, AuditEvent.Kind.ASSIGNMENT_STATE, stored, describe(stored)));
-        return stored;
+        return assignments.update(changed, AuditEvent.of(principal, AuditEvent.Kind.ASSIGNMENT_STATE, changed, describe(changed)));
     }
 
     static String describe(Assignment assignment) {

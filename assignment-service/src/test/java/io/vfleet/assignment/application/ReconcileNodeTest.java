@@ -59,10 +59,10 @@ class ReconcileNodeTest extends ServiceTestBase {
     /** An assignment stored in {@code state} as a crashed service would have left it. */
     Assignment crashedIn(String id, AssignmentState state, String device) {
         return transactions.execute(status -> {
-            Assignment reserved = assignments.reserve(Assignment.requested(id, "acme", "n1",
+            Assignment requested = Assignment.requested(id, "acme", "n1",
                     List.of(new AssignedDevice(device, "/dev/vfio/devices/vfio10", 10, "slot:01", TopologyDevice.Kind.PHYSICAL,
-                            null, null, null)), false),
-                    TenantPolicy.defaults("acme"));
+                            null, null, null)), false);
+            Assignment reserved = assignments.reserve(requested, TenantPolicy.defaults("acme"), AuditEvent.of("operator:test", AuditEvent.Kind.ASSIGNMENT_STATE, requested, requested.state().name()));
             Assignment moved = reserved;
             for (AssignmentState step : List.of(AssignmentState.PREPARING, AssignmentState.ACTIVE,
                     AssignmentState.RELEASING, AssignmentState.RESETTING)) {
@@ -74,7 +74,7 @@ class ReconcileNodeTest extends ServiceTestBase {
                                 List.of(new io.vfleet.assignment.domain.Preparation.Device(device, 3, 2, true))))
                         : moved.to(step);
             }
-            return assignments.update(moved);
+            return assignments.update(moved, AuditEvent.of("operator:test", AuditEvent.Kind.ASSIGNMENT_STATE, moved, moved.state().name()));
         });
     }
 

@@ -80,13 +80,16 @@ public final class AssignmentBenchmark {
     private static final int CLIENTS = Integer.getInteger("clients", 16);
     private static final int LARGE_FLEET = Integer.getInteger("fleet", 500);
     private static final String TOKEN = "benchmark-operator";
+    /** The runs to make ({@code named}, {@code memory}, {@code placed}, comma-separated); all when empty. */
+    private static final List<String> ONLY = Arrays.stream(System.getProperty("runs", "").split(","))
+            .map(String::strip).filter(run -> !run.isEmpty() && !run.equals("all")).toList();
 
     private AssignmentBenchmark() {}
 
     /** What one phase of clients did while measured. */
     // Read and never compared or hashed: its latencies stay a primitive array.
     @SuppressWarnings("ArrayRecordComponent")
-    private record Rate(long operations, double seconds, long[] latenciesNanos, long failures, long allOperations) {
+    private record Rate(long operations, double seconds, long[] latenciesNanos, long failures, long allOperations, String cpu) {
 
         double perSecond() {
             return operations / seconds;
@@ -100,6 +103,41 @@ public final class AssignmentBenchmark {
             Arrays.sort(sorted);
             int index = (int) Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1);
             return sorted[Math.max(0, index)] / 1e6;
+        }
+    }
+
+    /**
+     * CPU time spent so far, in nanoseconds: this JVM's (the service, its clients and any in-process
+     * agents) and PostgreSQL's (every process named postgres, read from /proc).
+     */
+    private record CpuTime(long jvmNanos, long postgresNanos, long wallNanos) {
+
+        static CpuTime now() {
+            long jvm = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                    .getProcessCpuTime();
+            long postgres = ProcessHandle.allProcesses()
+                    .filter(process -> process.info().command().map(command -> command.endsWith("/postgres")).orElse(false))
+                    .mapToLong(CpuTime::ticks).sum() * (1_000_000_000L / 100);
+            return new CpuTime(jvm, postgres, System.nanoTime());
+        }
+
+        /** utime + stime of a process, in clock ticks (100 a second on Linux). */
+        private static long ticks(ProcessHandle process) {
+            try {
+                String stat = Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat"));
+                List<String> fields = List.of(stat.substring(stat.lastIndexOf(')') + 2).split(" ", -1));
+                return Long.parseLong(fields.get(11)) + Long.parseLong(fields.get(12));
+            } catch (java.io.IOException | RuntimeException gone) {
+                return 0;
+            }
+        }
+
+        String perCycle(CpuTime before, long cycles) {
+            double wall = (wallNanos - before.wallNanos) / 1e9;
+            return String.format(Locale.ROOT, "CPU per cycle, measured window: service JVM %.2f ms, PostgreSQL %.2f ms"
+                    + " (%.2f and %.2f cores busy of %d)", (jvmNanos - before.jvmNanos) / 1e6 / cycles,
+                    (postgresNanos - before.postgresNanos) / 1e6 / cycles, (jvmNanos - before.jvmNanos) / 1e9 / wall,
+                    (postgresNanos - before.postgresNanos) / 1e9 / wall, Runtime.getRuntime().availableProcessors());
         }
     }
 
@@ -136,13 +174,21 @@ public final class AssignmentBenchmark {
 
         Rate before = baseline(jdbcUrl, warmup, measure);
         List<Run> runs = new ArrayList<>();
-        runs.add(service("named devices, 4 hosts, real agents", jdbcUrl, warmup, measure, 4, true, Workload.NAMED));
-        runs.add(service("named devices, 4 hosts, in-memory agents", jdbcUrl, warmup, measure, 4, false, Workload.NAMED));
-        Run small = service("placed devices, 4 hosts, real agents", jdbcUrl, warmup, measure, 4, true, Workload.PLACED);
-        runs.add(small);
-        Run large = service("placed devices, " + LARGE_FLEET + " hosts, real agents", jdbcUrl, warmup, measure, LARGE_FLEET,
-                true, Workload.PLACED);
-        runs.add(large);
+        if (ONLY.isEmpty() || ONLY.contains("named")) {
+            runs.add(service("named devices, 4 hosts, real agents", jdbcUrl, warmup, measure, 4, true, Workload.NAMED));
+        }
+        if (ONLY.isEmpty() || ONLY.contains("memory")) {
+            runs.add(service("named devices, 4 hosts, in-memory agents", jdbcUrl, warmup, measure, 4, false, Workload.NAMED));
+        }
+        Run small = null;
+        Run large = null;
+        if (ONLY.isEmpty() || ONLY.contains("placed")) {
+            small = service("placed devices, 4 hosts, real agents", jdbcUrl, warmup, measure, 4, true, Workload.PLACED);
+            runs.add(small);
+            large = service("placed devices, " + LARGE_FLEET + " hosts, real agents", jdbcUrl, warmup, measure, LARGE_FLEET,
+                    true, Workload.PLACED);
+            runs.add(large);
+        }
         Rate after = baseline(jdbcUrl, warmup, measure);
 
         double baselineTps = (before.perSecond() + after.perSecond()) / 2;
@@ -150,6 +196,8 @@ public final class AssignmentBenchmark {
         System.out.printf(Locale.ROOT, "%nbaseline (single-row update transactions): %.0f/s before, %.0f/s after, mean %.0f/s;"
                 + " p50 %.2f ms, p99 %.2f ms before, %.2f ms after%n", before.perSecond(), after.perSecond(), baselineTps,
                 before.percentileMillis(0.50), before.percentileMillis(0.99), after.percentileMillis(0.99));
+        System.out.println("  before: " + before.cpu().replace("per cycle", "per transaction"));
+        System.out.println("  after: " + after.cpu().replace("per cycle", "per transaction"));
         for (Run run : runs) {
             System.out.printf(Locale.ROOT, "%n%s: %.1f assign+release cycles/s = %.4f x baseline, %d failed;"
                     + " assign p50 %.2f ms, p99 %.2f ms = %.2f x baseline p99; %.2f commits per cycle%n", run.name(),
@@ -158,9 +206,11 @@ public final class AssignmentBenchmark {
                     run.rate().percentileMillis(0.99) / baselineP99, run.commitsPerCycle());
             run.breakdown().forEach(line -> System.out.println("  " + line));
         }
-        System.out.printf(Locale.ROOT, "%nfleet scaling, %d hosts against 4: cycles/s %.3f x, assign p99 %.3f x%n",
-                LARGE_FLEET, large.rate().perSecond() / small.rate().perSecond(),
-                large.rate().percentileMillis(0.99) / small.rate().percentileMillis(0.99));
+        if (small != null && large != null) {
+            System.out.printf(Locale.ROOT, "%nfleet scaling, %d hosts against 4: cycles/s %.3f x, assign p99 %.3f x%n",
+                    LARGE_FLEET, large.rate().perSecond() / small.rate().perSecond(),
+                    large.rate().percentileMillis(0.99) / small.rate().percentileMillis(0.99));
+        }
         System.out.println("targets: in-memory agents >= 0.25 x baseline, real agents >= 0.1 x baseline, assign p99 <= 4 x"
                 + " the baseline's; at " + LARGE_FLEET + " hosts >= 0.8 x the cycles/s and <= 1.25 x the p99 of 4 hosts");
     }
@@ -174,7 +224,9 @@ public final class AssignmentBenchmark {
      */
     private static String durableDatabase() throws Exception {
         EmbeddedPostgres postgres = EmbeddedPostgres.builder().setServerConfig("max_connections", "200")
-                .setServerConfig("track_commit_timestamp", "on").start();
+                .setServerConfig("track_commit_timestamp", "on")
+                .setServerConfig("shared_preload_libraries", "pg_stat_statements")
+                .setServerConfig("pg_stat_statements.track_planning", "on").start();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
                 postgres.close();
@@ -188,6 +240,7 @@ public final class AssignmentBenchmark {
                 statement.execute("create role " + role + " login password '" + AssignmentDatabase.password() + "'");
             }
             statement.execute("grant create on database postgres to " + AssignmentDatabase.OWNER);
+            statement.execute("create extension pg_stat_statements");
         }
         return jdbcUrl;
     }
@@ -329,9 +382,12 @@ public final class AssignmentBenchmark {
         }
         try {
             long commitsBefore = commits(jdbcUrl);
+            resetStatements(jdbcUrl);
             Rate rate = run(steps, warmup, measure);
             double commitsPerCycle = (commits(jdbcUrl) - commitsBefore) / (double) rate.allOperations();
-            List<String> breakdown = new ArrayList<>(breakdown(service.getBean(MeterRegistry.class)));
+            List<String> breakdown = new ArrayList<>(List.of(rate.cpu()));
+            breakdown.addAll(breakdown(service.getBean(MeterRegistry.class)));
+            breakdown.addAll(statements(jdbcUrl, rate.allOperations()));
             // The audit log's share: one sequencer round links what committed since the last.
             AuditSequencer sequencer = service.getBean(AuditSequencer.class);
             breakdown.add(String.format(Locale.ROOT, "audit sequencer (warm-up included): %d events linked in %d rounds,"
@@ -345,6 +401,42 @@ public final class AssignmentBenchmark {
                 agent.close();
             }
         }
+    }
+
+    private static void resetStatements(String jdbcUrl) throws SQLException {
+        try (Connection connection = DriverManager.getConnection(jdbcUrl); Statement statement = connection.createStatement()) {
+            statement.execute("select pg_stat_statements_reset()");
+        }
+    }
+
+    /**
+     * Where PostgreSQL's time went, by pg_stat_statements: the statements that took the most of it
+     * (warm-up included), with their calls and milliseconds per cycle.
+     */
+    private static List<String> statements(String jdbcUrl, long cycles) throws SQLException {
+        List<String> lines = new ArrayList<>();
+        try (Connection connection = DriverManager.getConnection(jdbcUrl); Statement statement = connection.createStatement();
+                var result = statement.executeQuery("""
+                        select calls, total_exec_time + total_plan_time as total_exec_time,
+                               sum(total_exec_time) over () as all_time, sum(total_plan_time) over () as all_plan_time,
+                               regexp_replace(query, '\\s+', ' ', 'g') as query
+                        from pg_stat_statements where calls > 0 order by total_exec_time desc limit 12
+                        """)) {
+            boolean first = true;
+            while (result.next()) {
+                if (first) {
+                    lines.add(String.format(Locale.ROOT, "PostgreSQL, all statements: executing %.3f ms, planning %.3f ms"
+                            + " per cycle (warm-up included); the costliest, planning and executing:",
+                            result.getDouble("all_time") / Math.max(1, cycles), result.getDouble("all_plan_time") / Math.max(1, cycles)));
+                    first = false;
+                }
+                String query = result.getString("query");
+                lines.add(String.format(Locale.ROOT, "  %6.3f ms, %5.2f calls per cycle: %s",
+                        result.getDouble("total_exec_time") / Math.max(1, cycles), result.getLong("calls") / (double) Math.max(1, cycles),
+                        query.length() > 110 ? query.substring(0, 110) + "..." : query));
+            }
+        }
+        return lines;
     }
 
     /** Where the time of the service's steps went, by its own timers (mean and p99 of each). */
@@ -439,6 +531,11 @@ public final class AssignmentBenchmark {
                 }
             }));
         }
+        // The CPU of the measured window alone: warm-up (and the JIT's work in it) left out.
+        Thread.sleep(Math.max(0, (measureFrom - System.nanoTime()) / 1_000_000));
+        CpuTime windowStart = CpuTime.now();
+        Thread.sleep(Math.max(0, (measureUntil - System.nanoTime()) / 1_000_000));
+        CpuTime windowEnd = CpuTime.now();
         List<long[]> all = new ArrayList<>();
         for (Future<long[]> result : results) {
             all.add(result.get());
@@ -446,7 +543,7 @@ public final class AssignmentBenchmark {
         threads.shutdown();
         long[] merged = all.stream().flatMapToLong(Arrays::stream).toArray();
         return new Rate(merged.length, measure.toNanos() / 1e9, merged, Arrays.stream(failures).sum(),
-                Arrays.stream(allOperations).sum());
+                Arrays.stream(allOperations).sum(), windowEnd.perCycle(windowStart, Math.max(1, merged.length)));
     }
 
     /** Sixteen H100s, each behind a root port of its own, in an IOMMU group of its own, with FLR. */

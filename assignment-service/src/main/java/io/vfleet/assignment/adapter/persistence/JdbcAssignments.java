@@ -10,6 +10,7 @@ import io.vfleet.assignment.domain.Assignment;
 import io.vfleet.assignment.domain.AssignmentChange;
 import io.vfleet.assignment.domain.AssignmentRefused;
 import io.vfleet.assignment.domain.AssignmentState;
+import io.vfleet.assignment.domain.AuditEvent;
 import io.vfleet.assignment.domain.Hold;
 import io.vfleet.assignment.domain.NodeState;
 import io.vfleet.assignment.domain.NodeTopology;
@@ -38,8 +39,9 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Assignments and holds in PostgreSQL, in as few statements as each step allows: a reservation is two
- * (the assignment with its holds; then the quota, the scrub check and the change log entry), a change of
- * state one, each with its change log entry.
+ * (the assignment with its holds; then the quota, the scrub check, the change log entry and the audit
+ * event), a change of state one, with its change log entry and its audit event. The sequencer that links
+ * audit events is woken when the transaction commits.
  *
  * <p>A hold is inserted with {@code ON CONFLICT DO NOTHING} against the partial unique index
  * {@code assignment_devices_held_once}: a reservation that finds a device held (or waits for a
@@ -80,7 +82,10 @@ class JdbcAssignments implements Assignments {
             returning bdf
             """;
 
-    /** After the holds: the quota (the tenant's row, locked from here to the commit), the scrub check and the log. */
+    /**
+     * After the holds: the quota (the tenant's row, locked from here to the commit), the scrub check, the
+     * log and the audit event.
+     */
     private static final String COUNT_AND_LOG = """
             with usage as (
                 insert into tenant_usage (tenant, devices) values (:tenant, :count)
@@ -90,6 +95,11 @@ class JdbcAssignments implements Assignments {
                 insert into assignment_changes (assignment_id, tenant, node, state, assignment)
                 values (:id, :tenant, :node, :state, :assignment)
                 returning revision
+            ), audited as (
+                insert into audit_events (at, principal, kind, tenant, node, devices, assignment_id, detail)
+                select :auditAt, :auditPrincipal, :auditKind, :auditTenant, :auditNode, cast(:auditDevices as text[]),
+                       :auditAssignment, :auditDetail
+                where exists (select 1 from logged)
             )
             select (select devices from usage) as devices,
                    (select revision from logged) as revision,
@@ -142,6 +152,11 @@ class JdbcAssignments implements Assignments {
                         scrub_pending = assignment_changes.scrub_pending || excluded.scrub_pending,
                         scrubbed = assignment_changes.scrubbed || excluded.scrubbed
                 returning revision
+            ), audited as (
+                insert into audit_events (at, principal, kind, tenant, node, devices, assignment_id, detail)
+                select :auditAt, :auditPrincipal, :auditKind, :auditTenant, :auditNode, cast(:auditDevices as text[]),
+                       :auditAssignment, :auditDetail
+                where exists (select 1 from updated)
             )
             select revision from logged
             """;
@@ -177,16 +192,18 @@ class JdbcAssignments implements Assignments {
     private final JdbcClient jdbc;
     private final FleetView view;
     private final Incarnation incarnation;
+    private final AuditSequencer sequencer;
     private final JsonMapper json = JsonMapper.builder().build();
 
-    JdbcAssignments(JdbcClient jdbc, FleetView view, Incarnation incarnation) {
+    JdbcAssignments(JdbcClient jdbc, FleetView view, Incarnation incarnation, AuditSequencer sequencer) {
         this.jdbc = jdbc;
+        this.sequencer = sequencer;
         this.view = view;
         this.incarnation = incarnation;
     }
 
     @Override
-    public Assignment reserve(Assignment requested, TenantPolicy policy) {
+    public Assignment reserve(Assignment requested, TenantPolicy policy, AuditEvent recorded) {
         Instant now = now();
         Assignment stored = new Assignment(requested.id(), requested.tenant(), requested.node(), requested.state(),
                 requested.withKvm(), requested.devices(), requested.ioasId(), requested.hwptIds(),
@@ -211,7 +228,7 @@ class JdbcAssignments implements Assignments {
         if (held.size() != bdfs.size()) {
             throw new DevicesTaken(bdfs.stream().filter(bdf -> !held.contains(bdf)).toList());
         }
-        Counted counted = jdbc.sql(COUNT_AND_LOG)
+        Counted counted = audited(jdbc.sql(COUNT_AND_LOG), recorded)
                 .param("id", stored.id())
                 .param("tenant", stored.tenant())
                 .param("node", stored.node())
@@ -252,22 +269,24 @@ class JdbcAssignments implements Assignments {
     }
 
     @Override
-    public Assignment update(Assignment changed) {
-        return write(null, changed, AssignmentChange.Scrubs.NONE).orElseThrow(
+    public Assignment update(Assignment changed, AuditEvent recorded) {
+        return write(null, changed, AssignmentChange.Scrubs.NONE, recorded).orElseThrow(
                 () -> new AssertionError("an assignment is updated only after it was reserved: " + changed.id()));
     }
 
     @Override
-    public Optional<Assignment> update(AssignmentState expected, Assignment changed, AssignmentChange.Scrubs scrubs) {
-        return write(expected, changed, scrubs);
+    public Optional<Assignment> update(AssignmentState expected, Assignment changed, AssignmentChange.Scrubs scrubs,
+            AuditEvent recorded) {
+        return write(expected, changed, scrubs, recorded);
     }
 
-    private Optional<Assignment> write(AssignmentState expected, Assignment changed, AssignmentChange.Scrubs scrubs) {
+    private Optional<Assignment> write(AssignmentState expected, Assignment changed, AssignmentChange.Scrubs scrubs,
+            AuditEvent recorded) {
         Instant now = now();
         // Devices get their ids with ACTIVE, which never lets them go: one statement never updates a
         // hold twice (once for its ids, once to let it go).
         boolean prepared = changed.state() == AssignmentState.ACTIVE;
-        List<Long> revision = jdbc.sql(UPDATE)
+        List<Long> revision = audited(jdbc.sql(UPDATE), recorded)
                 .param("id", changed.id())
                 .param("tenant", changed.tenant())
                 .param("node", changed.node())
@@ -295,11 +314,25 @@ class JdbcAssignments implements Assignments {
         return Optional.of(changed);
     }
 
-    /** Hands the change to this replica's fleet view once the transaction has committed. */
+    /** The statement, with the audit event's columns as its {@code audit*} parameters. */
+    private static JdbcClient.StatementSpec audited(JdbcClient.StatementSpec statement, AuditEvent event) {
+        return statement
+                .param("auditAt", JdbcAuditLog.utc(event.at()))
+                .param("auditPrincipal", event.principal())
+                .param("auditKind", event.kind().name())
+                .param("auditTenant", event.tenant())
+                .param("auditNode", event.node())
+                .param("auditDevices", event.devices().toArray(String[]::new))
+                .param("auditAssignment", event.assignmentId())
+                .param("auditDetail", event.detail());
+    }
+
+    /** Hands the change to this replica's fleet view once the transaction has committed, and wakes the audit sequencer. */
     private void report(AssignmentChange change) {
         if (!TransactionSynchronizationManager.isSynchronizationActive()) {
             throw new AssertionError("assignments change only inside a transaction");
         }
+        sequencer.wakeAfterCommit();
         TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
             @Override
             public void afterCommit() {

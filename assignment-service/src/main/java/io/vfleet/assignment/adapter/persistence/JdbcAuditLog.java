@@ -21,7 +21,6 @@ import java.util.List;
 import java.util.Map;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
-import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
@@ -71,24 +70,7 @@ final class JdbcAuditLog implements AuditLog {
                 .addValue("devices", event.devices().toArray(String[]::new), java.sql.Types.ARRAY)
                 .addValue("assignmentId", event.assignmentId())
                 .addValue("detail", event.detail()));
-        wakeTheSequencerAfterCommit();
-    }
-
-    /** The sequencer of this replica, if it leads, links the event as soon as its transaction commits. */
-    private void wakeTheSequencerAfterCommit() {
-        if (TransactionSynchronizationManager.hasResource(sequencer)) {
-            return;
-        }
-        TransactionSynchronizationManager.bindResource(sequencer, true);
-        TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
-            @Override
-            public void afterCompletion(int status) {
-                TransactionSynchronizationManager.unbindResourceIfPossible(sequencer);
-                if (status == STATUS_COMMITTED) {
-                    sequencer.wake();
-                }
-            }
-        });
+        sequencer.wakeAfterCommit();
     }
 
     @Override

@@ -22,6 +22,15 @@ class SequenceFencingEpochs implements FencingEpochs {
     }
 
     @Override
+    public Fence fence(String node) {
+        return jdbc.sql("select nextval('fencing_epoch') as epoch,"
+                        + " coalesce((select term from node_terms where node = :node), 0) as term")
+                .param("node", node)
+                .query((row, number) -> new Fence(row.getLong("epoch"), row.getLong("term")))
+                .single();
+    }
+
+    @Override
     public long next(String node) {
         return jdbc.sql("select nextval('fencing_epoch')").query(Long.class).single();
     }

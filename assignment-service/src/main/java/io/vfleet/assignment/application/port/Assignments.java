@@ -4,6 +4,7 @@ import io.vfleet.assignment.domain.Assignment;
 import io.vfleet.assignment.domain.AssignmentChange;
 import io.vfleet.assignment.domain.AssignmentRefused;
 import io.vfleet.assignment.domain.AssignmentState;
+import io.vfleet.assignment.domain.AuditEvent;
 import io.vfleet.assignment.domain.NodeState;
 import io.vfleet.assignment.domain.NodeTopology;
 import io.vfleet.assignment.domain.TenantPolicy;
@@ -21,8 +22,11 @@ import java.util.Optional;
  *
  * <p>Every change of an assignment is also written to the change log ({@link AssignmentChangeLog}) in
  * the same transaction. A transaction that changes an existing assignment takes its row first
- * ({@link #lock}, or the compare-and-set {@link #update(AssignmentState, Assignment)}), before any other
+ * ({@link #lock}, or the compare-and-set {@link #update(AssignmentState, Assignment, AuditEvent)}), before any other
  * write: that is what orders one assignment's changes in the log.
+ *
+ * <p>Every change of an assignment is recorded by an audit event, written by the very statement that
+ * stores the change: one trip to the store for both, and never one without the other.
  */
 public interface Assignments {
 
@@ -35,28 +39,33 @@ public interface Assignments {
      *
      * @throws DevicesTaken      naming the devices another assignment or a reset holds already, or that await
      *                           another tenant's scrub (the race was lost)
+     * @param recorded         the audit event of the reservation
      * @throws AssignmentRefused QUOTA, when the tenant would hold more devices than {@code policy} allows
      */
-    Assignment reserve(Assignment requested, TenantPolicy policy);
+    Assignment reserve(Assignment requested, TenantPolicy policy, AuditEvent recorded);
 
     Optional<Assignment> find(String id);
 
     /** The assignment, locked until the end of the transaction so that its state moves one way at a time. */
     Optional<Assignment> lock(String id);
 
-    /** Stores a changed assignment, {@linkplain #lock locked} by the caller; a terminal state lets go of its devices. */
-    Assignment update(Assignment changed);
+    /**
+     * Stores a changed assignment, {@linkplain #lock locked} by the caller, with the audit event that
+     * records the change; a terminal state lets go of its devices.
+     */
+    Assignment update(Assignment changed, AuditEvent recorded);
 
     /**
-     * Stores {@code changed} only if the assignment is still in state {@code expected}, taking its row:
-     * empty, and nothing stored, when another step moved it on first.
+     * Stores {@code changed}, with its audit event, only if the assignment is still in state
+     * {@code expected}, taking its row: empty, and nothing stored, when another step moved it on first.
      */
-    default Optional<Assignment> update(AssignmentState expected, Assignment changed) {
-        return update(expected, changed, AssignmentChange.Scrubs.NONE);
+    default Optional<Assignment> update(AssignmentState expected, Assignment changed, AuditEvent recorded) {
+        return update(expected, changed, AssignmentChange.Scrubs.NONE, recorded);
     }
 
     /** The same, with what the change did to the scrub bookkeeping of the node (a release). */
-    Optional<Assignment> update(AssignmentState expected, Assignment changed, AssignmentChange.Scrubs scrubs);
+    Optional<Assignment> update(AssignmentState expected, Assignment changed, AssignmentChange.Scrubs scrubs,
+            AuditEvent recorded);
 
     Page<Assignment> list(Filter filter, Paging paging);
 

@@ -15,6 +15,12 @@ package io.vfleet.assignment.application.port;
  */
 public interface FencingEpochs {
 
+    /** What fences one agent call: a fresh epoch, and the node's controller term as it stands. */
+    record Fence(long epoch, long term) {}
+
+    /** A fresh {@link #next epoch} and the node's {@link #term}, in one trip to the store. */
+    Fence fence(String node);
+
     /** A value newer than any handed out before; {@code node} is where the call it fences goes. */
     long next(String node);
 

@@ -34,6 +34,7 @@ import io.vfleet.assignment.domain.AgentAnswer;
 import io.vfleet.assignment.domain.AssignedDevice;
 import io.vfleet.assignment.domain.Assignment;
 import io.vfleet.assignment.domain.AssignmentState;
+import io.vfleet.assignment.domain.AuditEvent;
 import io.vfleet.assignment.domain.Preparation;
 import io.vfleet.assignment.domain.TenantPolicy;
 import io.vfleet.assignment.domain.TopologyDevice;
@@ -110,7 +111,7 @@ class RealAgentTest extends ServiceTestBase {
                 audit, Telemetry.NONE);
         release = new ReleaseAssignment(transactions, ports);
         assign = new AssignDevices(transactions, new AssignDevices.Ports(assignments, tenants, idempotencyKeys,
-                epochs, agent, audit, Telemetry.NONE), follow, release, Runnable::run);
+                epochs, agent, Telemetry.NONE), follow, release, Runnable::run);
         reset = new ResetAssignment(transactions, ports);
         reconcile = new ReconcileNode(transactions, ports, tenants, release, locks);
     }
@@ -234,10 +235,11 @@ class RealAgentTest extends ServiceTestBase {
     void aPrepareADeadReplicaNeverSentIsFencedOutAndFailedByTheReplicaThatTakesTheNodeOver() {
         long dead = transactions.execute(status -> epochs.takeControl(NODE));
         Assignment seenByTheAgent = assignOneGpu();
-        Assignment unsent = transactions.execute(status -> assignments.reserve(Assignment.requested(
-                "unsent", "acme", NODE, List.of(new AssignedDevice("0000:9a:00.0", "/dev/vfio/devices/vfio40", 40, "slot:9a",
-                        TopologyDevice.Kind.PHYSICAL, null, null, null)), false).to(AssignmentState.PREPARING),
-                TenantPolicy.defaults("acme")));
+        Assignment requested = Assignment.requested("unsent", "acme", NODE, List.of(new AssignedDevice("0000:9a:00.0",
+                "/dev/vfio/devices/vfio40", 40, "slot:9a", TopologyDevice.Kind.PHYSICAL, null, null, null)), false)
+                .to(AssignmentState.PREPARING);
+        Assignment unsent = transactions.execute(status -> assignments.reserve(requested, TenantPolicy.defaults("acme"),
+                AuditEvent.of("operator:test", AuditEvent.Kind.ASSIGNMENT_STATE, requested, requested.state().name())));
         FencingEpochs successor = AnotherReplica.fencing(beans);
         ReconcileNode takingOver = new ReconcileNode(transactions, new ReleaseAssignment.Ports(assignments, topologies,
                 follow.view(), successor, agent, audit, Telemetry.NONE), tenants, release, locks);

@@ -7,6 +7,7 @@ import io.vfleet.assignment.application.port.Assignments;
 import io.vfleet.assignment.domain.AssignedDevice;
 import io.vfleet.assignment.domain.Assignment;
 import io.vfleet.assignment.domain.AssignmentState;
+import io.vfleet.assignment.domain.AuditEvent;
 import io.vfleet.assignment.domain.Hold;
 import io.vfleet.assignment.domain.TenantPolicy;
 import io.vfleet.assignment.domain.TopologyDevice;
@@ -47,10 +48,10 @@ class IncarnationTest extends ServiceTestBase {
 
     private void preparing(String id) {
         transactions.executeWithoutResult(status -> {
-            Assignment reserved = assignments.reserve(Assignment.requested(id, "acme", "n1",
+            Assignment requested = Assignment.requested(id, "acme", "n1",
                     List.of(new AssignedDevice("0000:01:00.0", "/dev/vfio/devices/vfio10", 10, "slot:01",
-                            TopologyDevice.Kind.PHYSICAL, null, null, null)), false).to(AssignmentState.PREPARING),
-                    TenantPolicy.defaults("acme"));
+                            TopologyDevice.Kind.PHYSICAL, null, null, null)), false).to(AssignmentState.PREPARING);
+            Assignment reserved = assignments.reserve(requested, TenantPolicy.defaults("acme"), AuditEvent.of("operator:test", AuditEvent.Kind.ASSIGNMENT_STATE, requested, requested.state().name()));
             assertThat(reserved.state()).isEqualTo(AssignmentState.PREPARING);
         });
     }
@@ -116,9 +117,10 @@ class IncarnationTest extends ServiceTestBase {
     @Test
     void theFencesOfAResetWhoseRunIsGoneAreLiftedAtOnce() {
         transactions.executeWithoutResult(status -> {
-            Assignment reserved = assignments.reserve(Assignment.requested("resetting", "acme", "n1",
+            Assignment requested = Assignment.requested("resetting", "acme", "n1",
                     List.of(new AssignedDevice("0000:03:00.0", "/dev/vfio/devices/vfio12", 12, "bus:03",
-                            TopologyDevice.Kind.PHYSICAL, null, null, null)), false), TenantPolicy.defaults("acme"));
+                            TopologyDevice.Kind.PHYSICAL, null, null, null)), false);
+            Assignment reserved = assignments.reserve(requested, TenantPolicy.defaults("acme"), AuditEvent.of("operator:test", AuditEvent.Kind.ASSIGNMENT_STATE, requested, requested.state().name()));
             assertThat(assignments.fence(reserved, List.of("0000:03:00.1"))).isTrue();
         });
         List<String> whileItsRunLives = transactions.execute(status -> assignments.unfenceAbandoned("n1", LONG_AGO));

@@ -1,9 +1,8 @@
 package io.vfleet.assignment.adapter.persistence;
 
 import io.vfleet.assignment.application.port.IdempotencyKeys;
-import jakarta.persistence.EntityManager;
-import jakarta.persistence.PersistenceContext;
 import java.util.Optional;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 
 /**
@@ -12,20 +11,19 @@ import org.springframework.stereotype.Repository;
  * the first's assignment; a key past its lifetime is taken over by the claim, in the same statement.
  */
 @Repository
-class JpaIdempotencyKeys implements IdempotencyKeys {
+class JdbcIdempotencyKeys implements IdempotencyKeys {
 
-    @PersistenceContext
-    private EntityManager entities;
-
+    private final JdbcClient jdbc;
     private final String lifetime;
 
-    JpaIdempotencyKeys(IdempotencyProperties properties) {
+    JdbcIdempotencyKeys(JdbcClient jdbc, IdempotencyProperties properties) {
+        this.jdbc = jdbc;
         this.lifetime = properties.keyLifetime().toMillis() + " milliseconds";
     }
 
     @Override
     public Optional<Earlier> claim(String caller, String key, String fingerprint, String assignmentId) {
-        int claimed = entities.createNativeQuery("""
+        int claimed = jdbc.sql("""
                         insert into idempotency_keys (caller, key, fingerprint, assignment_id)
                         values (:caller, :key, :fingerprint, :assignment)
                         on conflict (caller, key) do update
@@ -33,29 +31,29 @@ class JpaIdempotencyKeys implements IdempotencyKeys {
                                 created_at = now()
                             where idempotency_keys.created_at < now() - cast(:lifetime as interval)
                         """)
-                .setParameter("caller", caller)
-                .setParameter("key", key)
-                .setParameter("fingerprint", fingerprint)
-                .setParameter("assignment", assignmentId)
-                .setParameter("lifetime", lifetime)
-                .executeUpdate();
+                .param("caller", caller)
+                .param("key", key)
+                .param("fingerprint", fingerprint)
+                .param("assignment", assignmentId)
+                .param("lifetime", lifetime)
+                .update();
         if (claimed == 1) {
             return Optional.empty();
         }
-        Object[] earlier = (Object[]) entities.createNativeQuery(
-                        "select fingerprint, assignment_id from idempotency_keys where caller = :caller and key = :key")
-                .setParameter("caller", caller).setParameter("key", key).getSingleResult();
-        return Optional.of(new Earlier((String) earlier[0], (String) earlier[1]));
+        return Optional.of(jdbc.sql("select fingerprint, assignment_id from idempotency_keys where caller = :caller and key = :key")
+                .param("caller", caller).param("key", key)
+                .query((row, number) -> new Earlier(row.getString("fingerprint"), row.getString("assignment_id")))
+                .single());
     }
 
     @Override
     public int forgetExpired(int atMost) {
-        return entities.createNativeQuery("""
+        return jdbc.sql("""
                         delete from idempotency_keys where ctid in (
                             select ctid from idempotency_keys
                             where created_at < now() - cast(:lifetime as interval)
                             limit :atMost)
                         """)
-                .setParameter("lifetime", lifetime).setParameter("atMost", atMost).executeUpdate();
+                .param("lifetime", lifetime).param("atMost", atMost).update();
     }
 }
