@@ -67,12 +67,17 @@ import org.springframework.context.support.GenericApplicationContext;
  *   <li>the baseline again, so that drift shows.
  * </ol>
  *
- * <p>For each run: PostgreSQL's commit count per cycle, and where an assign's and a release's time goes
- * (the service's own timers: each step's transaction, each agent call; the rest is the gRPC edge and
- * the client). The JVM records a flight recording as well (see the pom) for a profile.
+ * <p>For each run: PostgreSQL's commit count per cycle; the CPU a cycle costs in the measured window, the
+ * service's JVM (with its clients) apart from PostgreSQL's processes; where PostgreSQL's time goes
+ * (pg_stat_statements: planning and executing, the costliest statements with their calls per cycle);
+ * and where an assign's and a release's time goes (the service's own timers: each step's transaction,
+ * each agent call; the rest is the gRPC edge and the client). The JVM records a flight recording as
+ * well (see the pom) for a profile. The warm-up is long because the JIT compiles the service's whole
+ * path (Spring, gRPC, Netty, the JDBC driver) for most of the first ten seconds on two cores.
  *
- * <p>Options (system properties): {@code warmup} and {@code measure} in seconds (5, 20); {@code clients}
- * (16; 1, 2, 4, 8 or 16); {@code fleet} (500), the hosts of the large fleet.
+ * <p>Options (system properties): {@code warmup} and {@code measure} in seconds (15, 20); {@code clients}
+ * (16; 1, 2, 4, 8 or 16); {@code fleet} (500), the hosts of the large fleet; {@code runs}, which runs
+ * to make ({@code named}, {@code memory}, {@code placed}, comma-separated; all by default).
  */
 public final class AssignmentBenchmark {
 
@@ -166,7 +171,7 @@ public final class AssignmentBenchmark {
     }
 
     private static void measure() throws Exception {
-        Duration warmup = Duration.ofSeconds(Long.getLong("warmup", 5));
+        Duration warmup = Duration.ofSeconds(Long.getLong("warmup", 15));
         Duration measure = Duration.ofSeconds(Long.getLong("measure", 20));
         String jdbcUrl = durableDatabase();
         System.out.printf(Locale.ROOT, "embedded PostgreSQL %s; %d clients; warm-up %ds, measured %ds; %d CPUs%n", jdbcUrl,
