@@ -422,7 +422,7 @@ public final class AssignmentBenchmark {
         List<String> lines = new ArrayList<>();
         try (Connection connection = DriverManager.getConnection(jdbcUrl); Statement statement = connection.createStatement();
                 var result = statement.executeQuery("""
-                        select calls, total_exec_time + total_plan_time as total_exec_time,
+                        select calls, plans, total_exec_time + total_plan_time as total_exec_time,
                                sum(total_exec_time) over () as all_time, sum(total_plan_time) over () as all_plan_time,
                                regexp_replace(query, '\\s+', ' ', 'g') as query
                         from pg_stat_statements where calls > 0 order by total_exec_time desc limit 12
@@ -436,8 +436,9 @@ public final class AssignmentBenchmark {
                     first = false;
                 }
                 String query = result.getString("query");
-                lines.add(String.format(Locale.ROOT, "  %6.3f ms, %5.2f calls per cycle: %s",
+                lines.add(String.format(Locale.ROOT, "  %6.3f ms, %5.2f calls per cycle, %4.2f plans per call: %s",
                         result.getDouble("total_exec_time") / Math.max(1, cycles), result.getLong("calls") / (double) Math.max(1, cycles),
+                        result.getLong("plans") / (double) result.getLong("calls"),
                         query.length() > 110 ? query.substring(0, 110) + "..." : query));
             }
         }

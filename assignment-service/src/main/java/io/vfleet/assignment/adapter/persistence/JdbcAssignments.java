@@ -20,6 +20,7 @@ import io.vfleet.assignment.domain.TenantUsage;
 import io.vfleet.assignment.domain.TopologyDevice;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Types;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -55,6 +56,11 @@ import tools.jackson.databind.json.JsonMapper;
  * <p>Once a transaction that logged a change commits, the change goes to this replica's
  * {@link FleetView} at once; the other replicas read it from the log. A transaction that changes one
  * assignment twice logs it once, as it stands at the commit: nobody outside saw the state in between.
+ *
+ * <p>A value that may be null is bound with its SQL type, so that null or not, a statement's parameters
+ * keep their types: the driver then keeps the statement prepared on the server, planned once, instead
+ * of preparing it again whenever a parameter's type changes (and asking the server for the types of
+ * null ones).
  *
  * <p>Every state stored and every fence is stamped with this run's {@link Incarnation}, so that
  * reconciliation can tell a step whose run died (taken over at once) from one a live run is still
@@ -216,7 +222,7 @@ class JdbcAssignments implements Assignments {
                 .param("node", stored.node())
                 .param("state", stored.state().name())
                 .param("withKvm", stored.withKvm())
-                .param("failureReason", stored.failureReason())
+                .param("failureReason", stored.failureReason(), Types.VARCHAR)
                 .param("now", timestamp(now))
                 .param("driver", incarnation.id())
                 .param("bdfs", bdfs.toArray(String[]::new))
@@ -291,10 +297,10 @@ class JdbcAssignments implements Assignments {
                 .param("tenant", changed.tenant())
                 .param("node", changed.node())
                 .param("state", changed.state().name())
-                .param("expected", expected == null ? null : expected.name())
-                .param("ioasId", changed.ioasId())
+                .param("expected", expected == null ? null : expected.name(), Types.VARCHAR)
+                .param("ioasId", changed.ioasId(), Types.BIGINT)
                 .param("hwptIds", String.join(",", changed.hwptIds().stream().map(String::valueOf).toList()))
-                .param("failureReason", changed.failureReason())
+                .param("failureReason", changed.failureReason(), Types.VARCHAR)
                 .param("now", timestamp(now))
                 .param("driver", incarnation.id())
                 .param("prepared", prepared)
@@ -320,10 +326,10 @@ class JdbcAssignments implements Assignments {
                 .param("auditAt", JdbcAuditLog.utc(event.at()))
                 .param("auditPrincipal", event.principal())
                 .param("auditKind", event.kind().name())
-                .param("auditTenant", event.tenant())
-                .param("auditNode", event.node())
+                .param("auditTenant", event.tenant(), Types.VARCHAR)
+                .param("auditNode", event.node(), Types.VARCHAR)
                 .param("auditDevices", event.devices().toArray(String[]::new))
-                .param("auditAssignment", event.assignmentId())
+                .param("auditAssignment", event.assignmentId(), Types.VARCHAR)
                 .param("auditDetail", event.detail());
     }
 
