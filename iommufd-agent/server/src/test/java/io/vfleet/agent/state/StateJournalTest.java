@@ -99,6 +99,21 @@ class StateJournalTest {
     }
 
     @Test
+    void aSegmentRenamedIntoPlaceWithNoFrameYetHoldsNothing() throws IOException {
+        threeDurableSpawns();
+        byte[] spare = new byte[4096];
+        System.arraycopy(JournalRecovery.SEGMENT_KIND.header(), 0, spare, 0, Frames.FILE_HEADER_BYTES);
+        Files.write(state.resolve(JournalRecovery.segmentName(4)), spare);
+
+        assertThat(JournalRecovery.read(state).tornTails()).isEmpty();
+        AgentHost after = start();
+
+        assertThat(pids(after)).containsExactly(100, 101, 102);
+        assertThat(after.call(new Syscall.Spawn(QEMU))).isEqualTo(103);
+        agent.journal().awaitDurable();
+    }
+
+    @Test
     void aTailOfZerosAfterTheFileEndIsTheEndToo() throws IOException {
         Path segment = threeDurableSpawns();
         Files.write(segment, new byte[4096], StandardOpenOption.APPEND);
