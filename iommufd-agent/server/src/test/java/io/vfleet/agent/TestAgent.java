@@ -30,8 +30,18 @@ public record TestAgent(StateJournal journal, AgentHost host, Preparations prepa
         return open(topology, stateDirectory, COMPACT_AFTER_CHANGES, checkpoints);
     }
 
+    /** With journal segments of {@code segmentBytes} instead of the application's. */
+    public static TestAgent open(HostTopology topology, Path stateDirectory, long compactAfterChanges, long segmentBytes) {
+        return open(topology, stateDirectory, compactAfterChanges, segmentBytes, Checkpoints.NONE);
+    }
+
     private static TestAgent open(HostTopology topology, Path stateDirectory, long compactAfterChanges, Checkpoints checkpoints) {
-        StateJournal journal = StateJournal.open(stateDirectory, compactAfterChanges);
+        return open(topology, stateDirectory, compactAfterChanges, StateJournal.SEGMENT_BYTES, checkpoints);
+    }
+
+    private static TestAgent open(HostTopology topology, Path stateDirectory, long compactAfterChanges, long segmentBytes,
+            Checkpoints checkpoints) {
+        StateJournal journal = StateJournal.open(stateDirectory, compactAfterChanges, segmentBytes);
         AgentHost host = AgentHost.start(topology, journal);
         Preparations preparations = new Preparations(host, journal, checkpoints);
         preparations.reconcile();

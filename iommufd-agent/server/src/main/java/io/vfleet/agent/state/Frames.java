@@ -54,8 +54,11 @@ final class Frames {
         }
     }
 
-    /** A file read back: its whole frames in order, and the damage that ended them, or null. */
-    record Read(List<Frame> frames, Damage damage) {
+    /**
+     * A file read back: its whole frames in order, the damage that ended them, or null, and where the
+     * bytes it holds end (before a tail of zeros, in a preallocated file).
+     */
+    record Read(List<Frame> frames, Damage damage, long end) {
     }
 
     private Frames() {
@@ -95,13 +98,24 @@ final class Frames {
 
     /** The frames after the file header of {@code bytes}, up to the first that is not whole. */
     static Read read(byte[] bytes) {
+        return read(bytes, false);
+    }
+
+    /**
+     * {@link #read(byte[])} of a file written into preallocated zeros (a journal segment): nothing but
+     * zeros after the last whole frame is where the frames end, not damage. The zeros cannot hide a
+     * whole frame (one starts with its magic), so a damaged frame followed by a whole one before them
+     * is still damage in the middle.
+     */
+    static Read read(byte[] bytes, boolean zeroTail) {
+        int end = zeroTail ? endOfData(bytes) : bytes.length;
         List<Frame> frames = new ArrayList<>();
         int offset = FILE_HEADER_BYTES;
-        while (offset < bytes.length) {
+        while (offset < end) {
             int number = frames.size() + 1;
             String damage = damage(bytes, offset);
             if (damage != null) {
-                return new Read(frames, new Damage(number, offset, damage, nextWholeFrame(bytes, offset + 1)));
+                return new Read(frames, new Damage(number, offset, damage, nextWholeFrame(bytes, offset + 1, end)), end);
             }
             int length = ByteBuffer.wrap(bytes, offset + 4, 4).getInt();
             byte[] payload = new byte[length];
@@ -109,7 +123,16 @@ final class Frames {
             frames.add(new Frame(number, offset, payload));
             offset += FRAME_HEADER_BYTES + length;
         }
-        return new Read(frames, null);
+        return new Read(frames, null, Math.max(offset, end));
+    }
+
+    /** Where the bytes end that are not a tail of zeros (at least the file header's end). */
+    private static int endOfData(byte[] bytes) {
+        int end = bytes.length;
+        while (end > FILE_HEADER_BYTES && bytes[end - 1] == 0) {
+            end--;
+        }
+        return end;
     }
 
     /** Why the frame at {@code offset} is not whole, or null when it is. */
@@ -137,9 +160,9 @@ final class Frames {
         return null;
     }
 
-    /** Where the first whole frame at or after {@code from} starts, or -1. */
-    private static long nextWholeFrame(byte[] bytes, int from) {
-        for (int offset = from; offset + FRAME_HEADER_BYTES <= bytes.length; offset++) {
+    /** Where the first whole frame at or after {@code from} and starting before {@code end} starts, or -1. */
+    private static long nextWholeFrame(byte[] bytes, int from, int end) {
+        for (int offset = from; offset < end && offset + FRAME_HEADER_BYTES <= bytes.length; offset++) {
             if (ByteBuffer.wrap(bytes, offset, 4).getInt() == FRAME_MAGIC && damage(bytes, offset) == null) {
                 return offset;
             }

@@ -24,8 +24,10 @@ import java.util.stream.Stream;
  * Reads a state directory back: the base, then every change the journal's segments hold after it, in
  * sequence order. What it refuses and what it forgives:
  * <ul>
- *   <li>A frame that is not whole at the end of a segment, with no whole frame after it, is the write
- *   a crash interrupted. Its flush never finished, so no caller was answered for it: it is dropped,
+ *   <li>A segment is written into preallocated zeros ({@link SegmentSpares}): the zeros after its last
+ *   whole frame are where it ends, and say nothing of a crash.
+ *   <li>A frame that is not whole at the end of a segment (before its zeros), with no whole frame after
+ *   it, is the write a crash interrupted. Its flush never finished, so no caller was answered for it: it is dropped,
  *   with a warning that says how many bytes. (A segment that later segments follow can end so when
  *   the agent restarted after the crash; the next segment then starts right after its last whole
  *   change, which the sequence check below confirms.)
@@ -160,7 +162,7 @@ final class JournalRecovery {
             return;
         }
         Frames.checkHeader(file, bytes, SEGMENT_KIND);
-        Frames.Read read = Frames.read(bytes);
+        Frames.Read read = Frames.read(bytes, true);
         long expected = first;
         for (Frames.Frame frame : read.frames()) {
             String where = file + ": frame " + frame.number() + " at byte " + frame.offset();
@@ -189,7 +191,7 @@ final class JournalRecovery {
             throw new StateException(what + ", and a whole frame follows at byte " + damage.nextWholeFrame()
                     + ": the journal is damaged in the middle, not torn by a crash, and answered changes may follow");
         }
-        tornTails.add(what + "; dropped " + (bytes.length - damage.offset()) + " bytes torn by a crash (never answered)");
+        tornTails.add(what + "; dropped " + (read.end() - damage.offset()) + " bytes torn by a crash (never answered)");
     }
 
     private void apply(Change change, String frame) {

@@ -3,42 +3,54 @@ package io.vfleet.agent.state;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /**
- * The journal segment being appended to: frames written at its end, forced to disk by the flush
- * that wrote them. A new segment's header and directory entry are on disk before it takes a frame,
- * so a frame that was forced can always be found again. Used under the journal's flush lock.
+ * The journal segment being written: frames written one after another into a file that was
+ * preallocated, zero-filled and synced ({@link SegmentSpares}), each forced to disk with fdatasync by
+ * the flush that wrote it. A new segment's header and directory entry are on disk before it takes a
+ * frame, so a frame that was forced can always be found again; the zeros after the last frame are
+ * where recovery sees the segment end. A frame larger than a whole segment is written past its end,
+ * which grows the file. Used under the journal's flush lock.
  */
 final class Segment implements AutoCloseable {
     private final Path path;
     private final FileChannel channel;
     private final long firstSequence;
     private long lastSequence;
+    private final long capacity;
     private long size;
 
-    private Segment(Path path, FileChannel channel, long firstSequence) {
+    private Segment(Path path, FileChannel channel, long firstSequence, long capacity) {
         this.path = path;
         this.channel = channel;
         this.firstSequence = firstSequence;
+        this.capacity = capacity;
         this.lastSequence = firstSequence - 1;
         this.size = Frames.FILE_HEADER_BYTES;
     }
 
-    /** A new, empty segment whose first change will be {@code firstSequence}. */
-    static Segment create(Path directory, long firstSequence) throws IOException {
-        Path path = directory.resolve(JournalRecovery.segmentName(firstSequence));
-        FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-        try {
-            writeFully(channel, JournalRecovery.SEGMENT_KIND.header(), 0);
-            channel.force(true);
-            syncDirectory(directory);
-        } catch (IOException | RuntimeException failed) {
-            channel.close();
-            throw failed;
+    /** A new, empty segment whose first change will be {@code firstSequence}: the next of {@code spares}. */
+    static Segment create(Path directory, long firstSequence, SegmentSpares spares) throws IOException {
+        if (Files.exists(directory.resolve(JournalRecovery.segmentName(firstSequence)), LinkOption.NOFOLLOW_LINKS)) {
+            throw new FileAlreadyExistsException(directory.resolve(JournalRecovery.segmentName(firstSequence)).toString());
         }
-        return new Segment(path, channel, firstSequence);
+        Path path = spares.take(directory.resolve(JournalRecovery.segmentName(firstSequence)));
+        return new Segment(path, FileChannel.open(path, StandardOpenOption.WRITE), firstSequence, spares.segmentBytes());
+    }
+
+    /** Whether {@code bytes} more fit in the space preallocated. */
+    boolean fits(int bytes) {
+        return size + bytes <= capacity;
+    }
+
+    /** Whether more than half the space preallocated is written. */
+    boolean halfFull() {
+        return size > capacity / 2;
     }
 
     /** Writes {@code frame}, which holds the changes up to {@code lastSequence}; {@link #force} makes it durable. */

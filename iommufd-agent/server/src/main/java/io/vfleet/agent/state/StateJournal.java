@@ -32,10 +32,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The agent's state on disk, in its state directory: a base that holds the whole state as of one
- * change ({@code agent.base}), and a journal of every change made since, appended to segment files
- * ({@code journal-<first change>.log}). The changes are the simulated host's system calls, with what
- * they answered, and the agent's assignment table ({@link AssignmentTable}); both go in one journal
- * so that one sync covers both and a crash leaves them agreeing. File layout: {@link Frames};
+ * change ({@code agent.base}), and a journal of every change made since, written to segment files
+ * ({@code journal-<first change>.log}) that were preallocated and synced ahead of need
+ * ({@link SegmentSpares}), so that a flush's fdatasync writes its frame and no file system metadata.
+ * The changes are the simulated host's system calls, with what they answered, and the agent's
+ * assignment table ({@link AssignmentTable}); both go in one journal so that one sync covers both and
+ * a crash leaves them agreeing. File layout: {@link Frames};
  * messages: {@code state.proto}; what a restart forgives and refuses: {@link JournalRecovery}.
  *
  * <p><b>Group commit.</b> A change is appended in memory ({@link #recordKernelChange}, {@link #put})
@@ -65,6 +67,8 @@ import org.slf4j.LoggerFactory;
 public final class StateJournal implements AssignmentTable, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(StateJournal.class);
     private static final String BASE_TEMPORARY = JournalRecovery.BASE + ".tmp";
+    /** How much space each segment has preallocated: hundreds of changes per frame, thousands of frames. */
+    public static final long SEGMENT_BYTES = 8L << 20;
 
     /** The simulated host's side of a base: its snapshot, taken with no system call in flight. */
     public interface KernelSnapshots {
@@ -123,8 +127,9 @@ public final class StateJournal implements AssignmentTable, AutoCloseable {
 
     /** Package-private so that a test can hold flushes back and line callers up behind it. */
     final ReentrantLock flushLock = new ReentrantLock();
-    /** Guarded by flushLock. */
+    /** Guarded by flushLock, as is {@link #spares}. */
     private Segment current;
+    private final SegmentSpares spares;
     private final List<SegmentFile> closed = new ArrayList<>();
     private volatile boolean rotate;
     private volatile Throwable failure;
@@ -141,9 +146,10 @@ public final class StateJournal implements AssignmentTable, AutoCloseable {
     private final AtomicLong syncNanos = new AtomicLong();
     private final AtomicLong compactions = new AtomicLong();
 
-    private StateJournal(Path directory, long compactEvery, JournalRecovery.Recovered recovered) {
+    private StateJournal(Path directory, long compactEvery, SegmentSpares spares, JournalRecovery.Recovered recovered) {
         this.directory = directory;
         this.compactEvery = compactEvery;
+        this.spares = spares;
         this.assignments = new LinkedHashMap<>(recovered.assignments());
         this.tenantUids = new TreeMap<>(recovered.tenantUids());
         this.nodeTerm = recovered.nodeTerm();
@@ -162,6 +168,11 @@ public final class StateJournal implements AssignmentTable, AutoCloseable {
      * may hold beyond the base before a compaction starts.
      */
     public static StateJournal open(Path directory, long compactEvery) {
+        return open(directory, compactEvery, SEGMENT_BYTES);
+    }
+
+    /** {@link #open(Path, long)} with segments of {@code segmentBytes} preallocated. */
+    public static StateJournal open(Path directory, long compactEvery, long segmentBytes) {
         if (compactEvery < 1) {
             throw new IllegalArgumentException("compactEvery must be at least 1, was " + compactEvery);
         }
@@ -175,7 +186,13 @@ public final class StateJournal implements AssignmentTable, AutoCloseable {
         recovered.tornTails().forEach(torn -> log.warn("{}", torn));
         log.info("Read the state in {}: base at change {}, {} changes after it", directory, recovered.baseSequence(),
                 recovered.lastSequence() - recovered.baseSequence());
-        return new StateJournal(directory, compactEvery, recovered);
+        SegmentSpares spares;
+        try {
+            spares = new SegmentSpares(directory, segmentBytes);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot prepare journal segments in " + directory, e);
+        }
+        return new StateJournal(directory, compactEvery, spares, recovered);
     }
 
     // ---- the simulated host ----
@@ -334,8 +351,11 @@ public final class StateJournal implements AssignmentTable, AutoCloseable {
             }
             byte[] bytes = Frames.frame(frame.build().toByteArray());
             long last = batch.getLast().sequence();
-            Segment segment = segmentStartingAt(batch.getFirst().sequence());
+            Segment segment = segmentStartingAt(batch.getFirst().sequence(), bytes.length);
             segment.write(bytes, last);
+            if (segment.halfFull()) {
+                spares.prepareNext();
+            }
             Failpoint.JOURNAL_WRITTEN.reach(directory.toString());
             long started = System.nanoTime();
             segment.force();
@@ -346,20 +366,22 @@ public final class StateJournal implements AssignmentTable, AutoCloseable {
             bytesWritten.addAndGet(bytes.length);
         } catch (IOException | RuntimeException failed) {
             failure = failed;
+            spares.close();
             log.error("The journal in {} failed; the agent answers nothing more and must restart from what is on disk",
                     directory, failed);
             throw new JournalFailure(failed);
         }
     }
 
-    private Segment segmentStartingAt(long firstSequence) throws IOException {
-        if (current != null && rotate && !current.isEmpty()) {
+    /** The segment the next frame goes to: a new one after a base was cut, or when the frame does not fit. */
+    private Segment segmentStartingAt(long firstSequence, int frameBytes) throws IOException {
+        if (current != null && (rotate || !current.fits(frameBytes)) && !current.isEmpty()) {
             current.close();
             closed.add(current.file());
             current = null;
         }
         if (current == null) {
-            current = Segment.create(directory, firstSequence);
+            current = Segment.create(directory, firstSequence, spares);
         }
         rotate = false;
         return current;
@@ -427,6 +449,7 @@ public final class StateJournal implements AssignmentTable, AutoCloseable {
     private void compact() {
         KernelSnapshots snapshots = kernel;
         Cut cut = snapshots == null ? cut(null) : snapshots.whileQuiet(this::cut);
+        spares.prepareNext();
         Base.Builder base = Base.newBuilder().setSequence(cut.sequence()).setNodeTerm(cut.nodeTerm());
         if (cut.kernel() != null) {
             base.setKernel(StateRecords.encode(cut.kernel()));
@@ -507,6 +530,7 @@ public final class StateJournal implements AssignmentTable, AutoCloseable {
             }
             flushLock.lock();
             try {
+                spares.close();
                 if (current != null) {
                     current.close();
                 }

@@ -20,6 +20,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,8 +64,23 @@ import org.slf4j.LoggerFactory;
  * the calls of a Prepare without its entry leave a process the table does not know (exited at the next
  * start), the exit of a Release without its entry leaves an entry whose process is gone (marked
  * released), and a crash inside a set reset leaves fenced members open in the VMM process;
- * {@link #reconcile()} converges all three. Operations are serialised by this object's monitor, which
- * is never held while waiting for the disk.
+ * {@link #reconcile()} converges all three.
+ *
+ * <p>Concurrency: operations on independent devices run at the same time; what the kernel and the
+ * table need serialised is serialised by locks, none held while waiting for the disk:
+ * <ul>
+ *   <li>an assignment's operations, one at a time (its lock, by id), so that its epoch check and what
+ *   the operation then does and records are one step;
+ *   <li>operations that touch the same IOMMU group or the same reset set, one at a time: each holds
+ *   the locks of every group and set of the devices it opens, releases, resets or binds for a reset
+ *   (its own and the fenced members), taken after the assignment's and in one order;
+ *   <li>the table in memory (assignments, tenants' uids, the node's term) under {@link #state}, for
+ *   the moment of a check or an update, so that a term raised or a uid handed out is one step;
+ *   <li>{@link #reconcile()} alone, with no operation running.
+ * </ul>
+ * Locks are striped (a fixed array, chosen by hash): two keys may share a lock, which serialises more
+ * than needed and never less. Order: operations before reconcile's exclusion, the assignment's lock,
+ * the group and set locks by stripe number, the host's (per system call), {@link #state}.
  */
 public final class Preparations {
     private static final Logger log = LoggerFactory.getLogger(Preparations.class);
@@ -78,7 +97,12 @@ public final class Preparations {
     private final Map<String, Assignment> assignments = new LinkedHashMap<>();
     /** What each prepared assignment's credential reaches, by the credential's digest; rebuilt from the table on start. */
     private final Map<String, SyscallScope> byCredential = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Guarded by {@link #state}, as are {@link #assignments} and {@link #tenantUids}. */
     private long nodeTerm;
+    private final Object state = new Object();
+    private final ReentrantReadWriteLock operations = new ReentrantReadWriteLock();
+    private final ReentrantLock[] assignmentLocks = stripes(64);
+    private final ReentrantLock[] resourceLocks = stripes(256);
 
     public Preparations(HostKernel host, AssignmentTable table) {
         this(host, table, Checkpoints.NONE);
@@ -90,20 +114,26 @@ public final class Preparations {
         this.table = table;
         this.setReset = new SetReset(host, checkpoints);
         AssignmentTable.Content content = table.load();
-        tenantUids.putAll(content.tenantUids());
-        nodeTerm = content.nodeTerm();
-        content.assignments().forEach(assignment -> {
-            assignments.put(assignment.id(), assignment);
-            indexCredential(assignment);
-        });
+        synchronized (state) {
+            tenantUids.putAll(content.tenantUids());
+            nodeTerm = content.nodeTerm();
+            content.assignments().forEach(assignment -> {
+                assignments.put(assignment.id(), assignment);
+                indexCredential(assignment);
+            });
+        }
     }
 
-    public synchronized Prepared prepare(PrepareOrder order) {
+    public Prepared prepare(PrepareOrder order) {
         requireId(order.assignmentId());
         if (order.tenant().isBlank()) {
             throw new AssignmentRefused(Reason.INVALID_ORDER, "", "tenant: must not be empty");
         }
         List<String> devices = canonicalDevices("devices", order.devices(), true);
+        return serialised(order.assignmentId(), () -> devices, () -> prepareLocked(order, devices));
+    }
+
+    private Prepared prepareLocked(PrepareOrder order, List<String> devices) {
         Assignment seen = checkFencing(order.assignmentId(), order.term(), order.epoch());
         if (seen != null && seen.holdsDevices()) {
             if (!seen.tenant().equals(order.tenant()) || !seen.devices().equals(devices) || seen.withKvm() != order.withKvm()) {
@@ -126,9 +156,14 @@ public final class Preparations {
         return prepared;
     }
 
-    public synchronized Released release(ReleaseOrder order) {
+    public Released release(ReleaseOrder order) {
         requireId(order.assignmentId());
         List<String> fenced = canonicalDevices("fenced", order.fenced(), false);
+        return serialised(order.assignmentId(), () -> withDevicesOf(order.assignmentId(), fenced),
+                () -> releaseLocked(order, fenced));
+    }
+
+    private Released releaseLocked(ReleaseOrder order, List<String> fenced) {
         Assignment seen = checkFencing(order.assignmentId(), order.term(), order.epoch());
         if (seen == null || !seen.holdsDevices()) {
             remember(seen == null ? new Assignment(order.assignmentId(), "", List.of(), false, order.epoch(), null)
@@ -162,9 +197,13 @@ public final class Preparations {
      * Hot reset of {@code device}'s reset set through the assignment's files, with the fenced free
      * members of the set bound to its iommufd for the length of the reset; returns the functions reset.
      */
-    public synchronized List<String> hotReset(HotResetOrder order) {
+    public List<String> hotReset(HotResetOrder order) {
         requireId(order.assignmentId());
         List<String> fenced = canonicalDevices("fenced", order.fenced(), false);
+        return serialised(order.assignmentId(), () -> withDevicesOf(order.assignmentId(), fenced), () -> hotResetLocked(order, fenced));
+    }
+
+    private List<String> hotResetLocked(HotResetOrder order, List<String> fenced) {
         Assignment seen = checkFencing(order.assignmentId(), order.term(), order.epoch());
         if (seen != null) {
             remember(seen.withEpoch(order.epoch()));
@@ -191,8 +230,10 @@ public final class Preparations {
     }
 
     /** The prepared assignments, in the order they were first seen. */
-    public synchronized List<Assignment> prepared() {
-        return assignments.values().stream().filter(Assignment::holdsDevices).toList();
+    public List<Assignment> prepared() {
+        synchronized (state) {
+            return assignments.values().stream().filter(Assignment::holdsDevices).toList();
+        }
     }
 
     /**
@@ -201,10 +242,23 @@ public final class Preparations {
      * VMM process holds beyond its assignment's devices (a fenced member of a set reset that was cut
      * short) is closed, which gives the member back.
      */
-    public synchronized void reconcile() {
+    public void reconcile() {
+        operations.writeLock().lock();
+        try {
+            reconcileAlone();
+        } finally {
+            operations.writeLock().unlock();
+        }
+    }
+
+    private void reconcileAlone() {
         Set<Integer> owned = new HashSet<>();
         Map<Integer, String> vmmProcesses = vmmProcesses(host.processes());
-        for (Assignment assignment : List.copyOf(assignments.values())) {
+        List<Assignment> known;
+        synchronized (state) {
+            known = List.copyOf(assignments.values());
+        }
+        for (Assignment assignment : known) {
             if (!assignment.holdsDevices()) {
                 continue;
             }
@@ -225,11 +279,14 @@ public final class Preparations {
     }
 
     private Prepared startVmm(PrepareOrder order, List<String> devices, Map<String, DeviceNode> nodes) {
-        Integer known = tenantUids.get(order.tenant());
-        int uid = known != null ? known : FIRST_TENANT_UID + tenantUids.size();
-        if (known == null) {
-            tenantUids.put(order.tenant(), uid);
-            table.putTenantUid(order.tenant(), uid);
+        int uid;
+        synchronized (state) {
+            Integer known = tenantUids.get(order.tenant());
+            uid = known != null ? known : FIRST_TENANT_UID + tenantUids.size();
+            if (known == null) {
+                tenantUids.put(order.tenant(), uid);
+                table.putTenantUid(order.tenant(), uid);
+            }
         }
         boolean noiommu = nodes.values().stream().anyMatch(DeviceNode::noiommu);
         int pid = host.call(new Syscall.Spawn(new ProcessSpec(PROCESS_PREFIX + order.assignmentId(), uid,
@@ -327,9 +384,11 @@ public final class Preparations {
     /** Every device the agent's prepared assignments hold, with the assignment's id. */
     private Map<String, String> openedBy() {
         Map<String, String> opened = new TreeMap<>();
-        for (Assignment assignment : assignments.values()) {
-            if (assignment.holdsDevices()) {
-                assignment.prepared().devices().forEach(device -> opened.put(device.bdf(), assignment.id()));
+        synchronized (state) {
+            for (Assignment assignment : assignments.values()) {
+                if (assignment.holdsDevices()) {
+                    assignment.prepared().devices().forEach(device -> opened.put(device.bdf(), assignment.id()));
+                }
             }
         }
         return opened;
@@ -362,13 +421,15 @@ public final class Preparations {
      * node's term. Both refusals are STALE_EPOCH, and change nothing.
      */
     private Assignment checkFencing(String id, long term, long epoch) {
-        if (Long.compareUnsigned(term, nodeTerm) < 0) {
-            throw new AssignmentRefused(Reason.STALE_EPOCH, "", "term " + Long.toUnsignedString(term) + " is older than "
-                    + Long.toUnsignedString(nodeTerm) + ", the newest controller term this node has seen");
+        synchronized (state) {
+            if (Long.compareUnsigned(term, nodeTerm) < 0) {
+                throw new AssignmentRefused(Reason.STALE_EPOCH, "", "term " + Long.toUnsignedString(term) + " is older than "
+                        + Long.toUnsignedString(nodeTerm) + ", the newest controller term this node has seen");
+            }
+            Assignment seen = checkEpoch(id, epoch);
+            raiseNodeTerm(term);
+            return seen;
         }
-        Assignment seen = checkEpoch(id, epoch);
-        raiseNodeTerm(term);
-        return seen;
     }
 
     private void raiseNodeTerm(long term) {
@@ -394,14 +455,82 @@ public final class Preparations {
     }
 
     private void remember(Assignment assignment) {
-        Assignment before = assignments.put(assignment.id(), assignment);
-        if (before != null && before.holdsDevices() && !assignment.holdsDevices()) {
-            byCredential.remove(SyscallScope.digest(before.prepared().syscallsCredential()));
+        synchronized (state) {
+            Assignment before = assignments.put(assignment.id(), assignment);
+            if (before != null && before.holdsDevices() && !assignment.holdsDevices()) {
+                byCredential.remove(SyscallScope.digest(before.prepared().syscallsCredential()));
+            }
+            indexCredential(assignment);
+            if (!assignment.equals(before)) {
+                table.put(assignment);
+            }
         }
-        indexCredential(assignment);
-        if (!assignment.equals(before)) {
-            table.put(assignment);
+    }
+
+    /**
+     * Runs {@code operation} as assignment {@code id}'s one operation, holding the locks of the IOMMU
+     * groups and reset sets of {@code devices} (read once the assignment's lock is held); see the class
+     * comment for the order.
+     */
+    private <T> T serialised(String id, Supplier<List<String>> devices, Supplier<T> operation) {
+        operations.readLock().lock();
+        ReentrantLock assignment = assignmentLocks[Math.floorMod(id.hashCode(), assignmentLocks.length)];
+        assignment.lock();
+        try {
+            TreeSet<Integer> stripes = new TreeSet<>();
+            for (String key : groupsAndSets(devices.get())) {
+                stripes.add(Math.floorMod(key.hashCode(), resourceLocks.length));
+            }
+            List<ReentrantLock> held = new ArrayList<>();
+            try {
+                for (int stripe : stripes) {
+                    resourceLocks[stripe].lock();
+                    held.add(resourceLocks[stripe]);
+                }
+                return operation.get();
+            } finally {
+                held.reversed().forEach(ReentrantLock::unlock);
+            }
+        } finally {
+            assignment.unlock();
+            operations.readLock().unlock();
         }
+    }
+
+    /** The devices assignment {@code id} holds, and {@code others}. */
+    private List<String> withDevicesOf(String id, List<String> others) {
+        List<String> devices = new ArrayList<>(others);
+        synchronized (state) {
+            Assignment seen = assignments.get(id);
+            if (seen != null && seen.holdsDevices()) {
+                devices.addAll(seen.devices());
+            }
+        }
+        return devices;
+    }
+
+    /** The IOMMU groups and reset sets of {@code devices}; a device the host does not have stands for itself. */
+    private Set<String> groupsAndSets(List<String> devices) {
+        List<RegisteredDevice> registered = host.vfioDevices();
+        Set<String> keys = new HashSet<>();
+        for (String bdf : devices) {
+            RegisteredDevice device = registered(registered, bdf);
+            if (device == null) {
+                keys.add("device " + bdf);
+                continue;
+            }
+            keys.add("set " + device.deviceSetKey());
+            keys.add(device.groupPath().isEmpty() ? "device " + bdf : "group " + device.groupPath());
+        }
+        return keys;
+    }
+
+    private static ReentrantLock[] stripes(int count) {
+        ReentrantLock[] locks = new ReentrantLock[count];
+        for (int i = 0; i < count; i++) {
+            locks[i] = new ReentrantLock();
+        }
+        return locks;
     }
 
     /** Where a device is opened, and whether it is a noiommu device. */

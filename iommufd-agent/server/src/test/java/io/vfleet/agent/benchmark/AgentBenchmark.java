@@ -63,11 +63,13 @@ import java.util.function.IntFunction;
  *   its node's certificate, two more agents side by side in the same run.
  * </ul>
  * System properties: {@code agent.jvm} (the child's JVM options, space-separated; default
- * {@code -Xmx128m}), {@code rounds} (default 5), {@code seconds} per round (default 2), and
+ * {@value #AGENT_JVM}, the agent image's), {@code rounds} (default 5), {@code seconds} per round (default 2), and
  * {@code loads}, names (or parts of names) of the loads to run, comma-separated (default all; the
  * one-caller no-op always runs). The command is in the README.
  */
 public final class AgentBenchmark {
+    /** The JVM options of the agent's image (its pom's jib {@code jvmFlags}). */
+    static final String AGENT_JVM = "-XX:+UseSerialGC -Xms32m -Xmx128m -Xss512k -XX:TrimNativeHeapInterval=2000";
     private static final int GPUS = 24;
     private static final int KEPT_PREPARED = 8;
     private static final int CALLERS = 16;
@@ -107,7 +109,7 @@ public final class AgentBenchmark {
     public static void main(String[] args) throws Exception {
         int rounds = Integer.getInteger("rounds", 5);
         int seconds = Integer.getInteger("seconds", 2);
-        String jvm = System.getProperty("agent.jvm", "-Xmx128m");
+        String jvm = System.getProperty("agent.jvm", AGENT_JVM);
         Path directory = Files.createTempDirectory("agent-benchmark");
         Path topology = Files.writeString(directory.resolve("gpu-host-24x.yaml"), topology());
         List<String> jvmOptions = Arrays.asList(jvm.trim().split("\\s+"));

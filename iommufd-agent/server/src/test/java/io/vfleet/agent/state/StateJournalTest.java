@@ -60,12 +60,27 @@ class StateJournalTest {
     // ---- what a crash leaves, forgiven ----
 
     @Test
-    void aFrameTornByACrashAtTheEndIsDroppedAndTheRestRestored() throws IOException {
+    void aSegmentIsPreallocatedAndEndsWhereItsZerosStart() throws IOException {
         Path segment = threeDurableSpawns();
+
+        assertThat(Files.size(segment)).as("written in place, never grown").isEqualTo(StateJournal.SEGMENT_BYTES);
+        JournalRecovery.Recovered read = JournalRecovery.read(state);
+        assertThat(read.tornTails()).as("the zeros are the end, not a crash").isEmpty();
+        assertThat(read.lastSequence()).isEqualTo(3);
+        assertThat(pids(start())).containsExactly(100, 101, 102);
+    }
+
+    @Test
+    void aFrameTornByACrashInThePreallocatedSpaceIsDroppedAndTheRestRestored() throws IOException {
+        Path segment = threeDurableSpawns();
+        long end = Frames.read(Files.readAllBytes(segment), true).end();
         byte[] unfinished = Frames.frame(Frame.newBuilder().addChanges(Change.newBuilder().setSequence(4)
                 .setKernel(KernelCalls.encode(new io.vfleet.engine.JournalEntry.Exit(100)))).build().toByteArray());
-        Files.write(segment, java.util.Arrays.copyOf(unfinished, unfinished.length - 3), StandardOpenOption.APPEND);
+        writeAt(segment, end, java.util.Arrays.copyOf(unfinished, unfinished.length - 3));
 
+        assertThat(JournalRecovery.read(state).tornTails()).singleElement().asString()
+                .startsWith(segment + ": frame 4 at byte " + end + ": checksum mismatch")
+                .endsWith("; dropped " + (unfinished.length - 3) + " bytes torn by a crash (never answered)");
         AgentHost after = start();
 
         assertThat(pids(after)).containsExactly(100, 101, 102);
@@ -73,11 +88,55 @@ class StateJournalTest {
     }
 
     @Test
-    void aTailOfZerosLeftByACrashIsDropped() throws IOException {
+    void aFrameWhoseLaterBlocksReachedTheDiskBeforeItsHeaderIsTornNotDamage() throws IOException {
+        Path segment = threeDurableSpawns();
+        long end = Frames.read(Files.readAllBytes(segment), true).end();
+        writeAt(segment, end + 600, new byte[] {0x13, 0x37, 0x42});
+
+        assertThat(JournalRecovery.read(state).tornTails()).singleElement().asString()
+                .contains("frame 4 at byte " + end + ": the frame header is damaged (no frame magic)");
+        assertThat(pids(start())).containsExactly(100, 101, 102);
+    }
+
+    @Test
+    void aSegmentRenamedIntoPlaceWithNoFrameYetHoldsNothing() throws IOException {
+        threeDurableSpawns();
+        byte[] spare = new byte[4096];
+        System.arraycopy(JournalRecovery.SEGMENT_KIND.header(), 0, spare, 0, Frames.FILE_HEADER_BYTES);
+        Files.write(state.resolve(JournalRecovery.segmentName(4)), spare);
+
+        assertThat(JournalRecovery.read(state).tornTails()).isEmpty();
+        AgentHost after = start();
+
+        assertThat(pids(after)).containsExactly(100, 101, 102);
+        assertThat(after.call(new Syscall.Spawn(QEMU))).isEqualTo(103);
+        agent.journal().awaitDurable();
+    }
+
+    @Test
+    void aTailOfZerosAfterTheFileEndIsTheEndToo() throws IOException {
         Path segment = threeDurableSpawns();
         Files.write(segment, new byte[4096], StandardOpenOption.APPEND);
 
         assertThat(pids(start())).containsExactly(100, 101, 102);
+    }
+
+    @Test
+    void framesThatOutgrowASegmentGoOnInTheNextAndAllComeBack() throws IOException {
+        agent = TestAgent.open(AgentHosts.shipped("gpu-server-8x"), state, TestAgent.COMPACT_AFTER_CHANGES, 256);
+        for (int i = 0; i < 12; i++) {
+            agent.host().call(new Syscall.Spawn(QEMU));
+            agent.journal().awaitDurable();
+        }
+        agent.close();
+        List<Path> segments;
+        try (var files = Files.list(state)) {
+            segments = files.filter(file -> file.getFileName().toString().startsWith("journal-")).sorted().toList();
+        }
+        assertThat(segments).as("each a few frames of 256 bytes").hasSizeGreaterThan(2);
+        assertThat(JournalRecovery.read(state).tornTails()).isEmpty();
+
+        assertThat(pids(start())).hasSize(12);
     }
 
     @Test
@@ -103,6 +162,19 @@ class StateJournalTest {
         StateException refused = catchThrowableOfType(StateException.class, this::start);
 
         assertThat(refused).hasMessageStartingWith(segment + ": frame 2 at byte " + second + ": checksum mismatch: ")
+                .hasMessageEndingWith(", and a whole frame follows at byte " + frames.get(2).offset()
+                        + ": the journal is damaged in the middle, not torn by a crash, and answered changes may follow");
+    }
+
+    @Test
+    void aFrameLostInTheMiddleWithWholeFramesAfterItIsRefused() throws IOException {
+        Path segment = threeDurableSpawns();
+        List<Frames.Frame> frames = Frames.read(Files.readAllBytes(segment), true).frames();
+        long second = frames.get(1).offset();
+        writeAt(segment, second, new byte[(int) (frames.get(2).offset() - second)]);
+
+        assertThatThrownBy(this::start).isInstanceOf(StateException.class)
+                .hasMessageStartingWith(segment + ": frame 2 at byte " + second + ": the frame header is damaged (no frame magic)")
                 .hasMessageEndingWith(", and a whole frame follows at byte " + frames.get(2).offset()
                         + ": the journal is damaged in the middle, not torn by a crash, and answered changes may follow");
     }
@@ -266,6 +338,15 @@ class StateJournalTest {
         assertThat(failed).hasMessageStartingWith("the agent's journal cannot make changes durable: ");
         assertThat(agent.journal().failure()).isNotNull();
         assertThatThrownBy(agent.journal()::awaitDurable).as("even with nothing new pending").isInstanceOf(JournalFailure.class);
+    }
+
+    private static void writeAt(Path file, long position, byte[] bytes) throws IOException {
+        try (var channel = java.nio.channels.FileChannel.open(file, StandardOpenOption.WRITE)) {
+            ByteBuffer buffer = ByteBuffer.wrap(bytes);
+            while (buffer.hasRemaining()) {
+                position += channel.write(buffer, position);
+            }
+        }
     }
 
     private Path segment() throws IOException {

@@ -18,6 +18,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,6 +35,9 @@ class SetResetTest {
     private static final String PORT_0 = "0000:04:00.0";
     private static final String PORT_1 = "0000:04:00.1";
     private static final String PORT_1_CDEV = "/dev/vfio/devices/vfio6";
+    /** Bus 03: one IOMMU group, one reset set, neither shared with bus 04. */
+    private static final String OTHER_BUS_0 = "0000:03:00.0";
+    private static final String OTHER_BUS_1 = "0000:03:00.1";
 
     @TempDir
     Path state;
@@ -242,5 +250,59 @@ class SetResetTest {
         start(Checkpoints.NONE);
         assertThat(device(PORT_1).openCount()).as("on disk too: the start's base holds the close").isZero();
         assertThat(preparations.hotReset(new HotResetOrder("a-1", PORT_0, 1, List.of(PORT_1)))).contains(PORT_1);
+    }
+
+    // ---- concurrency: independent devices at once, the same reset set one at a time ----
+
+    @Test
+    void whileAResetHoldsItsSetAPrepareElsewhereCompletesAndOneInTheSameSetWaitsForIt() throws Exception {
+        CountDownLatch held = new CountDownLatch(1);
+        CountDownLatch resume = new CountDownLatch(1);
+        start((point, assignmentId) -> {
+            held.countDown();
+            await(resume);
+        });
+        preparations.prepare(new PrepareOrder("a-1", "acme", List.of(PORT_0), false, 1));
+        try (ExecutorService callers = Executors.newFixedThreadPool(3)) {
+            Future<List<String>> reset = callers.submit(() -> preparations.hotReset(new HotResetOrder("a-1", PORT_0, 1, List.of(PORT_1))));
+            assertThat(held.await(30, TimeUnit.SECONDS)).as("the reset reached its window").isTrue();
+
+            Prepared elsewhere = callers.submit(() -> preparations.prepare(new PrepareOrder("a-2", "globex",
+                    List.of(OTHER_BUS_0, OTHER_BUS_1), false, 1))).get(30, TimeUnit.SECONDS);
+            assertThat(elsewhere.devices()).as("another group and another set: not held up by the reset")
+                    .extracting(Prepared.Device::bdf).containsExactly(OTHER_BUS_0, OTHER_BUS_1);
+
+            Thread[] sameSetCaller = new Thread[1];
+            Future<Prepared> sameSet = callers.submit(() -> {
+                sameSetCaller[0] = Thread.currentThread();
+                return preparations.prepare(new PrepareOrder("a-3", "globex", List.of(PORT_1), false, 1));
+            });
+            awaitParked(sameSetCaller);
+            assertThat(sameSet).as("the fenced member's set is the reset's until it ends").isNotDone();
+            assertThat(device(PORT_1).iommufd()).as("still bound for the reset").isNotNull();
+
+            resume.countDown();
+            assertThat(reset.get(30, TimeUnit.SECONDS)).containsExactly(PORT_0, PORT_1);
+            assertThat(sameSet.get(30, TimeUnit.SECONDS).devices()).singleElement()
+                    .satisfies(device -> assertThat(device.bdf()).isEqualTo(PORT_1));
+        }
+        assertThat(preparations.prepared()).extracting(Assignment::id).containsExactlyInAnyOrder("a-1", "a-2", "a-3");
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            assertThat(latch.await(30, TimeUnit.SECONDS)).isTrue();
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** Waits until {@code thread[0]} has started and parks (waiting for a lock). */
+    private static void awaitParked(Thread[] thread) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (thread[0] == null || thread[0].getState() != Thread.State.WAITING) {
+            assertThat(System.nanoTime()).as("the caller waits for the set's lock").isLessThan(deadline);
+            Thread.sleep(1);
+        }
     }
 }
