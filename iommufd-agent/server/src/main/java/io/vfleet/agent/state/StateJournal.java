@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -42,10 +43,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Group commit.</b> A change is appended in memory ({@link #recordKernelChange}, {@link #put})
  * and numbered; {@link #awaitDurable(long)} returns once every change up to a number is on disk. The
- * first caller to find its changes not on disk takes the flush lock, writes every pending change as
- * one frame and forces it; callers that arrive meanwhile wait for the lock, find their changes
- * covered, and return; those whose changes came too late for that frame write the next one, with
- * everything appended during the previous sync. So concurrent callers share fsyncs, and one caller
+ * first caller to find its changes not on disk flushes for everyone: it writes every pending change
+ * as one frame and forces it; callers that arrive meanwhile wait for that flush to end, all woken at
+ * once, find their changes covered, and return; the first of those whose changes came too late for
+ * that frame writes the next one, with everything appended during the previous sync. So concurrent callers share fsyncs, and one caller
  * alone pays one per answer. A caller waits for the last change it made itself
  * ({@link #takeAppendedByThisThread()}), not for changes other callers made after it.
  *
@@ -62,7 +63,8 @@ import org.slf4j.LoggerFactory;
  * {@link JournalFailure}, so nothing more is answered, and the agent must restart from what is on disk.
  *
  * <p>Locks: the host's lock (kernel changes are recorded under it) before {@link #appendLock};
- * {@link #flushLock} before {@link #appendLock}. The flush lock is never taken under the host's lock.
+ * {@link #progressLock} is never held while taking another; {@link #flushLock} before {@link #appendLock}.
+ * The flush lock is never taken under the host's lock.
  */
 public final class StateJournal implements AssignmentTable, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(StateJournal.class);
@@ -127,6 +129,15 @@ public final class StateJournal implements AssignmentTable, AutoCloseable {
 
     /** Package-private so that a test can hold flushes back and line callers up behind it. */
     final ReentrantLock flushLock = new ReentrantLock();
+    /**
+     * Whether a caller is flushing for the others ({@link #flushing}), and its end ({@link #flushed}):
+     * the callers it leaves waiting all wake at once when it is done, instead of taking the flush
+     * lock one after the other only to find their changes on disk.
+     */
+    private final ReentrantLock progressLock = new ReentrantLock();
+    private final Condition flushed = progressLock.newCondition();
+    /** Guarded by progressLock. */
+    private boolean flushing;
     /** Guarded by flushLock, as is {@link #spares}. */
     private Segment current;
     private final SegmentSpares spares;
@@ -314,19 +325,48 @@ public final class StateJournal implements AssignmentTable, AutoCloseable {
         if (durable >= target) {
             return;
         }
-        flushLock.lock();
+        progressLock.lock();
         try {
-            if (failure != null) {
-                throw new JournalFailure(failure);
-            }
-            if (durable < target) {
-                flush();
+            while (durable < target && failure == null) {
+                if (flushing) {
+                    flushed.awaitUninterruptibly();
+                    continue;
+                }
+                flushing = true;
+                progressLock.unlock();
+                try {
+                    flushLock.lock();
+                    try {
+                        if (durable < target && failure == null) {
+                            flush();
+                        }
+                    } finally {
+                        flushLock.unlock();
+                    }
+                } finally {
+                    progressLock.lock();
+                    flushing = false;
+                    flushed.signalAll();
+                }
             }
         } finally {
-            flushLock.unlock();
+            progressLock.unlock();
+        }
+        if (durable < target) {
+            throw new JournalFailure(failure);
         }
         if (durable - baseSequence >= compactEvery && compacting.compareAndSet(false, true)) {
             compaction = Thread.ofPlatform().daemon().name("journal-compaction").start(this::compactInBackground);
+        }
+    }
+
+    /** How many callers wait for a flush another caller is making; for tests that line callers up. */
+    int waitingForAFlush() {
+        progressLock.lock();
+        try {
+            return progressLock.getWaitQueueLength(flushed);
+        } finally {
+            progressLock.unlock();
         }
     }
 

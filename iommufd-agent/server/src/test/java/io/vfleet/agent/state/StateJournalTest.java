@@ -287,7 +287,8 @@ class StateJournalTest {
                 }));
             }
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (journal.flushLock.getQueueLength() < 3) {
+            // One waits for the flush lock to flush for all, the other two for that flush to end.
+            while (journal.flushLock.getQueueLength() + journal.waitingForAFlush() < 3) {
                 assertThat(System.nanoTime()).as("the three callers line up behind the flush").isLessThan(deadline);
                 Thread.sleep(1);
             }
