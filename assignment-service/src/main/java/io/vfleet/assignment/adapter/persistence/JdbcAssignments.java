@@ -102,10 +102,7 @@ class JdbcAssignments implements Assignments {
                 values (:id, :tenant, :node, :state, :assignment)
                 returning revision
             ), audited as (
-                insert into audit_events (at, principal, kind, tenant, node, devices, assignment_id, detail)
-                select :auditAt, :auditPrincipal, :auditKind, :auditTenant, :auditNode, cast(:auditDevices as text[]),
-                       :auditAssignment, :auditDetail
-                where exists (select 1 from logged)
+            """ + JdbcAuditLog.insertEvent("exists (select 1 from logged)") + """
             )
             select (select devices from usage) as devices,
                    (select revision from logged) as revision,
@@ -159,10 +156,7 @@ class JdbcAssignments implements Assignments {
                         scrubbed = assignment_changes.scrubbed || excluded.scrubbed
                 returning revision
             ), audited as (
-                insert into audit_events (at, principal, kind, tenant, node, devices, assignment_id, detail)
-                select :auditAt, :auditPrincipal, :auditKind, :auditTenant, :auditNode, cast(:auditDevices as text[]),
-                       :auditAssignment, :auditDetail
-                where exists (select 1 from updated)
+            """ + JdbcAuditLog.insertEvent("exists (select 1 from updated)") + """
             )
             select revision from logged
             """;
@@ -234,7 +228,7 @@ class JdbcAssignments implements Assignments {
         if (held.size() != bdfs.size()) {
             throw new DevicesTaken(bdfs.stream().filter(bdf -> !held.contains(bdf)).toList());
         }
-        Counted counted = audited(jdbc.sql(COUNT_AND_LOG), recorded)
+        Counted counted = JdbcAuditLog.withEvent(jdbc.sql(COUNT_AND_LOG), recorded)
                 .param("id", stored.id())
                 .param("tenant", stored.tenant())
                 .param("node", stored.node())
@@ -292,7 +286,7 @@ class JdbcAssignments implements Assignments {
         // Devices get their ids with ACTIVE, which never lets them go: one statement never updates a
         // hold twice (once for its ids, once to let it go).
         boolean prepared = changed.state() == AssignmentState.ACTIVE;
-        List<Long> revision = audited(jdbc.sql(UPDATE), recorded)
+        List<Long> revision = JdbcAuditLog.withEvent(jdbc.sql(UPDATE), recorded)
                 .param("id", changed.id())
                 .param("tenant", changed.tenant())
                 .param("node", changed.node())
@@ -318,19 +312,6 @@ class JdbcAssignments implements Assignments {
         }
         report(new AssignmentChange(revision.getFirst(), changed, scrubs.pending(), scrubs.scrubbed()));
         return Optional.of(changed);
-    }
-
-    /** The statement, with the audit event's columns as its {@code audit*} parameters. */
-    private static JdbcClient.StatementSpec audited(JdbcClient.StatementSpec statement, AuditEvent event) {
-        return statement
-                .param("auditAt", JdbcAuditLog.utc(event.at()))
-                .param("auditPrincipal", event.principal())
-                .param("auditKind", event.kind().name())
-                .param("auditTenant", event.tenant(), Types.VARCHAR)
-                .param("auditNode", event.node(), Types.VARCHAR)
-                .param("auditDevices", event.devices().toArray(String[]::new))
-                .param("auditAssignment", event.assignmentId(), Types.VARCHAR)
-                .param("auditDetail", event.detail());
     }
 
     /** Hands the change to this replica's fleet view once the transaction has committed, and wakes the audit sequencer. */

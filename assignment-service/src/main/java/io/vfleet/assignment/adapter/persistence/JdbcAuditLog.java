@@ -10,6 +10,7 @@ import io.vfleet.tlog.MerkleTree;
 import java.sql.Array;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -21,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
@@ -46,11 +48,42 @@ final class JdbcAuditLog implements AuditLog {
             """;
 
     private final NamedParameterJdbcTemplate jdbc;
+    private final JdbcClient client;
     private final AuditSequencer sequencer;
 
     JdbcAuditLog(NamedParameterJdbcTemplate jdbc, AuditSequencer sequencer) {
         this.jdbc = jdbc;
+        this.client = JdbcClient.create(jdbc);
         this.sequencer = sequencer;
+    }
+
+    /**
+     * The insert of one audit event from a statement's {@code audit*} parameters ({@link #withEvent}),
+     * if {@code condition} holds: alone, or as a CTE of the statement that stores the change it records.
+     */
+    static String insertEvent(String condition) {
+        return """
+                insert into assignment.audit_events (at, principal, kind, tenant, node, devices, assignment_id, detail)
+                select :auditAt, :auditPrincipal, :auditKind, :auditTenant, :auditNode, cast(:auditDevices as text[]),
+                       :auditAssignment, :auditDetail
+                where %s
+                """.formatted(condition);
+    }
+
+    /**
+     * The statement with the event's columns as its {@code audit*} parameters, each with its SQL type, so
+     * that a null one keeps the statement prepared as it was.
+     */
+    static JdbcClient.StatementSpec withEvent(JdbcClient.StatementSpec statement, AuditEvent event) {
+        return statement
+                .param("auditAt", utc(event.at()))
+                .param("auditPrincipal", event.principal())
+                .param("auditKind", event.kind().name())
+                .param("auditTenant", event.tenant(), Types.VARCHAR)
+                .param("auditNode", event.node(), Types.VARCHAR)
+                .param("auditDevices", event.devices().toArray(String[]::new))
+                .param("auditAssignment", event.assignmentId(), Types.VARCHAR)
+                .param("auditDetail", event.detail());
     }
 
     @Override
@@ -58,18 +91,7 @@ final class JdbcAuditLog implements AuditLog {
         if (!TransactionSynchronizationManager.isActualTransactionActive()) {
             throw new IllegalStateException("an audit event is appended in the transaction of the change it records");
         }
-        jdbc.update("""
-                insert into assignment.audit_events (at, principal, kind, tenant, node, devices, assignment_id, detail)
-                values (:at, :principal, :kind, :tenant, :node, :devices, :assignmentId, :detail)
-                """, new MapSqlParameterSource()
-                .addValue("at", utc(event.at()))
-                .addValue("principal", event.principal())
-                .addValue("kind", event.kind().name())
-                .addValue("tenant", event.tenant())
-                .addValue("node", event.node())
-                .addValue("devices", event.devices().toArray(String[]::new), java.sql.Types.ARRAY)
-                .addValue("assignmentId", event.assignmentId())
-                .addValue("detail", event.detail()));
+        withEvent(client.sql(insertEvent("true")), event).update();
         sequencer.wakeAfterCommit();
     }
 
