@@ -69,13 +69,17 @@ import org.springframework.context.support.GenericApplicationContext;
  *
  * <p>For each run: PostgreSQL's commit count per cycle; the CPU a cycle costs in the measured window, the
  * service's JVM (with its clients) apart from PostgreSQL's processes; where PostgreSQL's time goes
- * (pg_stat_statements: planning and executing, the costliest statements with their calls per cycle);
- * and where an assign's and a release's time goes (the service's own timers: each step's transaction,
- * each agent call; the rest is the gRPC edge and the client). The JVM records a flight recording as
- * well (see the pom) for a profile. The warm-up is long because the JIT compiles the service's whole
- * path (Spring, gRPC, Netty, the JDBC driver) for most of the first ten seconds on two cores.
+ * (pg_stat_statements over the measured window: planning and executing, the costliest statements
+ * with their calls per cycle); and where an assign's and a release's time goes (the service's own
+ * timers: each step's transaction, each agent call; the rest is the gRPC edge and the client). The JVM
+ * records a flight recording as well (see the pom) for a profile.
  *
- * <p>Options (system properties): {@code warmup} and {@code measure} in seconds (15, 20); {@code clients}
+ * <p>The warm-up is long because on two cores the JIT compiles the service's whole path (Spring, gRPC,
+ * Netty, the JDBC driver) for about the first 45 seconds: after 15, it still took a quarter of the JVM's
+ * CPU. Halfway through it the benchmark analyzes the tables, as autovacuum would have in a service that
+ * has run for a while, so that the window measures plans made for the tables as they are.
+ *
+ * <p>Options (system properties): {@code warmup} and {@code measure} in seconds (45, 20); {@code clients}
  * (16; 1, 2, 4, 8 or 16); {@code fleet} (500), the hosts of the large fleet; {@code runs}, which runs
  * to make ({@code named}, {@code memory}, {@code placed}, comma-separated; all by default).
  */
@@ -155,6 +159,19 @@ public final class AssignmentBenchmark {
         long run(int iteration) throws Exception;
     }
 
+    /**
+     * What the benchmark does while the clients run: halfway through the warm-up, and as the measured
+     * window opens.
+     */
+    private record Milestones(SqlAction midWarmup, SqlAction windowOpens) {
+        static final Milestones NONE = new Milestones(() -> {}, () -> {});
+    }
+
+    @FunctionalInterface
+    private interface SqlAction {
+        void run() throws SQLException;
+    }
+
     /** How clients ask: for named devices of a node, or for any GPU anywhere. */
     private enum Workload { NAMED, PLACED }
 
@@ -171,7 +188,7 @@ public final class AssignmentBenchmark {
     }
 
     private static void measure() throws Exception {
-        Duration warmup = Duration.ofSeconds(Long.getLong("warmup", 15));
+        Duration warmup = Duration.ofSeconds(Long.getLong("warmup", 45));
         Duration measure = Duration.ofSeconds(Long.getLong("measure", 20));
         String jdbcUrl = durableDatabase();
         System.out.printf(Locale.ROOT, "embedded PostgreSQL %s; %d clients; warm-up %ds, measured %ds; %d CPUs%n", jdbcUrl,
@@ -286,7 +303,7 @@ public final class AssignmentBenchmark {
             });
         }
         try {
-            return run(steps, warmup, measure);
+            return run(steps, warmup, measure, Milestones.NONE);
         } finally {
             for (Connection connection : connections) {
                 connection.close();
@@ -387,12 +404,11 @@ public final class AssignmentBenchmark {
         }
         try {
             long commitsBefore = commits(jdbcUrl);
-            resetStatements(jdbcUrl);
-            Rate rate = run(steps, warmup, measure);
+            Rate rate = run(steps, warmup, measure, new Milestones(() -> analyze(jdbcUrl), () -> resetStatements(jdbcUrl)));
             double commitsPerCycle = (commits(jdbcUrl) - commitsBefore) / (double) rate.allOperations();
             List<String> breakdown = new ArrayList<>(List.of(rate.cpu()));
             breakdown.addAll(breakdown(service.getBean(MeterRegistry.class)));
-            breakdown.addAll(statements(jdbcUrl, rate.allOperations()));
+            breakdown.addAll(statements(jdbcUrl, rate.operations()));
             // The audit log's share: one sequencer round links what committed since the last.
             AuditSequencer sequencer = service.getBean(AuditSequencer.class);
             breakdown.add(String.format(Locale.ROOT, "audit sequencer (warm-up included): %d events linked in %d rounds,"
@@ -408,6 +424,18 @@ public final class AssignmentBenchmark {
         }
     }
 
+    /**
+     * Brings the planner's statistics up to the tables as they are now, as autovacuum does in a service
+     * that has run for a while. Every run starts from emptied tables that grow by thousands of rows a
+     * second; autovacuum looks only once a minute, so without this the planner would keep planning for
+     * the empty tables all run long (whole-table scans of the audit log that grow with the run).
+     */
+    private static void analyze(String jdbcUrl) throws SQLException {
+        try (Connection connection = DriverManager.getConnection(jdbcUrl); Statement statement = connection.createStatement()) {
+            statement.execute("analyze");
+        }
+    }
+
     private static void resetStatements(String jdbcUrl) throws SQLException {
         try (Connection connection = DriverManager.getConnection(jdbcUrl); Statement statement = connection.createStatement()) {
             statement.execute("select pg_stat_statements_reset()");
@@ -415,8 +443,8 @@ public final class AssignmentBenchmark {
     }
 
     /**
-     * Where PostgreSQL's time went, by pg_stat_statements: the statements that took the most of it
-     * (warm-up included), with their calls and milliseconds per cycle.
+     * Where PostgreSQL's time went in the measured window, by pg_stat_statements: the statements that
+     * took the most of it, with their calls and milliseconds per cycle.
      */
     private static List<String> statements(String jdbcUrl, long cycles) throws SQLException {
         List<String> lines = new ArrayList<>();
@@ -431,7 +459,7 @@ public final class AssignmentBenchmark {
             while (result.next()) {
                 if (first) {
                     lines.add(String.format(Locale.ROOT, "PostgreSQL, all statements: executing %.3f ms, planning %.3f ms"
-                            + " per cycle (warm-up included); the costliest, planning and executing:",
+                            + " per cycle; the costliest, planning and executing:",
                             result.getDouble("all_time") / Math.max(1, cycles), result.getDouble("all_plan_time") / Math.max(1, cycles)));
                     first = false;
                 }
@@ -494,8 +522,11 @@ public final class AssignmentBenchmark {
         }
     }
 
-    /** Runs every step in a loop on a thread of its own: {@code warmup} unrecorded, then {@code measure} recorded. */
-    private static Rate run(List<Step> steps, Duration warmup, Duration measure) throws Exception {
+    /**
+     * Runs every step in a loop on a thread of its own: {@code warmup} unrecorded, then {@code measure}
+     * recorded, with the {@code milestones} in between.
+     */
+    private static Rate run(List<Step> steps, Duration warmup, Duration measure, Milestones milestones) throws Exception {
         long measureFrom = System.nanoTime() + warmup.toNanos();
         long measureUntil = measureFrom + measure.toNanos();
         ExecutorService threads = Executors.newFixedThreadPool(steps.size());
@@ -537,8 +568,11 @@ public final class AssignmentBenchmark {
                 }
             }));
         }
+        Thread.sleep(Math.max(0, (measureFrom - warmup.toNanos() / 2 - System.nanoTime()) / 1_000_000));
+        milestones.midWarmup().run();
         // The CPU of the measured window alone: warm-up (and the JIT's work in it) left out.
         Thread.sleep(Math.max(0, (measureFrom - System.nanoTime()) / 1_000_000));
+        milestones.windowOpens().run();
         CpuTime windowStart = CpuTime.now();
         Thread.sleep(Math.max(0, (measureUntil - System.nanoTime()) / 1_000_000));
         CpuTime windowEnd = CpuTime.now();
