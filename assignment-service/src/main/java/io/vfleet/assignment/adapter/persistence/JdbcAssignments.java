@@ -32,6 +32,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 import org.springframework.transaction.support.TransactionSynchronization;
@@ -110,43 +111,40 @@ class JdbcAssignments implements Assignments {
                          where node = :node and bdf = any(cast(:bdfs as text[])) and tenant <> :tenant) as awaiting_scrub
             """;
 
-    /**
-     * One change of state: the row (only from {@code expected}, when given), the devices' ids once
-     * prepared, the holds (its own and the fences of its resets) and the quota count when it ends, the
-     * scrubs of a release, and the log entry; nothing but the row's lock when the row was not in the
-     * expected state.
-     */
-    private static final String UPDATE = """
-            with updated as (
-                update assignments
-                set state = :state, ioas_id = :ioasId, hwpt_ids = :hwptIds, failure_reason = :failureReason,
-                    updated_at = :now, revision = pg_current_xact_id()::text::bigint, driver = :driver
-                where id = :id and (cast(:expected as text) is null or state = cast(:expected as text))
-                returning id
-            ), prepared as (
+    // The parts of a change of state after its row, in the order its statement has them (see UpdateShape).
+    private static final String PREPARED = """
+            , prepared as (
                 update assignment_devices held
                 set devid = device.devid, hwpt_id = device.hwpt_id, function_reset = device.function_reset
                 from unnest(cast(:bdfs as text[]), cast(:devids as bigint[]), cast(:hwptIdsOfDevices as bigint[]),
                             cast(:functionResets as boolean[]))
                      as device(bdf, devid, hwpt_id, function_reset)
-                where :prepared and held.assignment_id = :id and held.role = 'OWNER' and held.bdf = device.bdf
+                where held.assignment_id = :id and held.role = 'OWNER' and held.bdf = device.bdf
                   and exists (select 1 from updated)
-            ), released as (
+            )""";
+    private static final String RELEASED = """
+            , released as (
                 update assignment_devices set held = false
-                where :terminal and assignment_id = :id and held and exists (select 1 from updated)
+                where assignment_id = :id and held and exists (select 1 from updated)
                 returning role
             ), usage as (
                 update tenant_usage set devices = devices - (select count(*) from released where role = 'OWNER')
-                where :terminal and tenant = :tenant and exists (select 1 from released where role = 'OWNER')
-            ), pending as (
+                where tenant = :tenant and exists (select 1 from released where role = 'OWNER')
+            )""";
+    private static final String PENDING = """
+            , pending as (
                 insert into scrub_pending (node, bdf, tenant)
                 select :node, bdf, :tenant from unnest(cast(:scrubPending as text[])) as bdf
                 where exists (select 1 from updated)
                 on conflict (node, bdf) do update set tenant = excluded.tenant, since = now()
-            ), scrubbed as (
+            )""";
+    private static final String SCRUBBED = """
+            , scrubbed as (
                 delete from scrub_pending
                 where node = :node and bdf = any(cast(:scrubbed as text[])) and exists (select 1 from updated)
-            ), logged as (
+            )""";
+    private static final String LOGGED = """
+            , logged as (
                 insert into assignment_changes (assignment_id, tenant, node, state, assignment, scrub_pending, scrubbed)
                 select :id, :tenant, :node, :state, :assignment, cast(:scrubPending as text[]), cast(:scrubbed as text[])
                 where exists (select 1 from updated)
@@ -160,6 +158,35 @@ class JdbcAssignments implements Assignments {
             )
             select revision from logged
             """;
+
+    /**
+     * One change of state: the row (only from {@code expected}, when given), the devices' ids once
+     * prepared, the holds (its own and the fences of its resets) and the quota count when it ends, the
+     * scrubs of a release, and the log entry; nothing but the row's lock when the row was not in the
+     * expected state.
+     *
+     * <p>Its statement has only the parts its change needs, one text for each shape, rather than one text
+     * whose parts a parameter switches off: PostgreSQL then finds a generic plan as good as a custom one
+     * and plans each text once per connection. With the switches, a custom plan (which drops the parts
+     * switched off) always looked cheaper, so nearly every call was planned again.
+     */
+    private record UpdateShape(boolean expected, boolean prepared, boolean terminal, boolean pending, boolean scrubbed) {
+
+        private static final Map<UpdateShape, String> STATEMENTS = new ConcurrentHashMap<>();
+
+        String statement() {
+            return STATEMENTS.computeIfAbsent(this, shape -> """
+                    with updated as (
+                        update assignments
+                        set state = :state, ioas_id = :ioasId, hwpt_ids = :hwptIds, failure_reason = :failureReason,
+                            updated_at = :now, revision = pg_current_xact_id()::text::bigint, driver = :driver
+                        where id = :id%s
+                        returning id
+                    )""".formatted(shape.expected ? " and state = cast(:expected as text)" : "")
+                    + (shape.prepared ? PREPARED : "") + (shape.terminal ? RELEASED : "")
+                    + (shape.pending ? PENDING : "") + (shape.scrubbed ? SCRUBBED : "") + LOGGED);
+        }
+    }
 
     private static final String SELECT_ASSIGNMENT = """
             select a.id, a.tenant, a.node, a.state, a.with_kvm, a.ioas_id, a.hwpt_ids, a.failure_reason, a.created_at,
@@ -285,8 +312,9 @@ class JdbcAssignments implements Assignments {
         Instant now = now();
         // Devices get their ids with ACTIVE, which never lets them go: one statement never updates a
         // hold twice (once for its ids, once to let it go).
-        boolean prepared = changed.state() == AssignmentState.ACTIVE;
-        List<Long> revision = JdbcAuditLog.withEvent(jdbc.sql(UPDATE), recorded)
+        UpdateShape shape = new UpdateShape(expected != null, changed.state() == AssignmentState.ACTIVE,
+                changed.state().isTerminal(), !scrubs.pending().isEmpty(), !scrubs.scrubbed().isEmpty());
+        List<Long> revision = JdbcAuditLog.withEvent(jdbc.sql(shape.statement()), recorded)
                 .param("id", changed.id())
                 .param("tenant", changed.tenant())
                 .param("node", changed.node())
@@ -297,12 +325,10 @@ class JdbcAssignments implements Assignments {
                 .param("failureReason", changed.failureReason(), Types.VARCHAR)
                 .param("now", timestamp(now))
                 .param("driver", incarnation.id())
-                .param("prepared", prepared)
                 .param("bdfs", changed.bdfs().toArray(String[]::new))
                 .param("devids", changed.devices().stream().map(AssignedDevice::devid).toArray(Long[]::new))
                 .param("hwptIdsOfDevices", changed.devices().stream().map(AssignedDevice::hwptId).toArray(Long[]::new))
                 .param("functionResets", changed.devices().stream().map(AssignedDevice::functionReset).toArray(Boolean[]::new))
-                .param("terminal", changed.state().isTerminal())
                 .param("scrubPending", scrubs.pending().stream().sorted().toArray(String[]::new))
                 .param("scrubbed", scrubs.scrubbed().stream().sorted().toArray(String[]::new))
                 .param("assignment", StoredAssignment.of(changed, now).toJson(json))
