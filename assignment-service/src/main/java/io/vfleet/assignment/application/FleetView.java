@@ -69,12 +69,21 @@ public final class FleetView {
     /** One node: its topology and the inventory revision of it, each device's holders (assignment id → hold), scrubs pending. */
     private static final class NodeEntry {
         NodeTopology topology;
+        /** The topology's assignable devices in viable groups: those that are free unless held. */
+        List<TopologyDevice> assignable;
         long revision;
         final Map<String, Map<String, Hold>> holders = new HashMap<>();
         final Map<String, String> scrubPending = new HashMap<>();
 
         NodeEntry(NodeTopology topology) {
+            use(topology);
+        }
+
+        void use(NodeTopology topology) {
             this.topology = topology;
+            Map<Integer, Boolean> viable = new HashMap<>();
+            this.assignable = topology.devices().stream().filter(device -> device.assignable()
+                    && viable.computeIfAbsent(device.iommuGroup(), group -> GroupIsolation.isViable(group, topology))).toList();
         }
     }
 
@@ -119,7 +128,7 @@ public final class FleetView {
         } else if (revision < entry.revision) {
             return;
         }
-        entry.topology = topology;
+        entry.use(topology);
         entry.revision = revision;
         reindex(topology.node());
     }
@@ -418,13 +427,10 @@ public final class FleetView {
             return;
         }
         Map<TopologyDevice.PciId, Integer> free = new HashMap<>();
-        Map<Integer, Boolean> viable = new HashMap<>();
-        for (TopologyDevice device : entry.topology.devices()) {
-            if (!device.assignable() || entry.holders.containsKey(device.bdf())
-                    || !viable.computeIfAbsent(device.iommuGroup(), group -> GroupIsolation.isViable(group, entry.topology))) {
-                continue;
+        for (TopologyDevice device : entry.assignable) {
+            if (!entry.holders.containsKey(device.bdf())) {
+                free.merge(device.id(), 1, Integer::sum);
             }
-            free.merge(device.id(), 1, Integer::sum);
         }
         index.put(node, free);
     }
