@@ -75,11 +75,12 @@ import org.springframework.context.support.GenericApplicationContext;
  * records a flight recording as well (see the pom) for a profile.
  *
  * <p>The warm-up is long because on two cores the JIT compiles the service's whole path (Spring, gRPC,
- * Netty, the JDBC driver) for about the first 45 seconds: after 15, it still took a quarter of the JVM's
- * CPU. Halfway through it the benchmark analyzes the tables, as autovacuum would have in a service that
- * has run for a while, so that the window measures plans made for the tables as they are.
+ * Netty, the JDBC driver) for about the first 80 seconds: after 15, it still took a quarter of the JVM's
+ * CPU, and after 45 a fifth. Halfway through it the benchmark analyzes the tables, as autovacuum would
+ * have in a service that has run for a while, so that the window measures plans made for the tables as
+ * they are.
  *
- * <p>Options (system properties): {@code warmup} and {@code measure} in seconds (45, 20); {@code clients}
+ * <p>Options (system properties): {@code warmup} and {@code measure} in seconds (90, 20); {@code clients}
  * (16; 1, 2, 4, 8 or 16); {@code fleet} (500), the hosts of the large fleet; {@code runs}, which runs
  * to make ({@code named}, {@code memory}, {@code placed}, comma-separated; all by default).
  */
@@ -188,7 +189,7 @@ public final class AssignmentBenchmark {
     }
 
     private static void measure() throws Exception {
-        Duration warmup = Duration.ofSeconds(Long.getLong("warmup", 45));
+        Duration warmup = Duration.ofSeconds(Long.getLong("warmup", 90));
         Duration measure = Duration.ofSeconds(Long.getLong("measure", 20));
         String jdbcUrl = durableDatabase();
         System.out.printf(Locale.ROOT, "embedded PostgreSQL %s; %d clients; warm-up %ds, measured %ds; %d CPUs%n", jdbcUrl,
