@@ -12,6 +12,7 @@ import io.vfleet.assignment.domain.Placement;
 import io.vfleet.assignment.domain.TopologyDevice;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -61,6 +62,8 @@ public final class FleetView {
 
     private final Map<String, NodeEntry> nodes = new HashMap<>();
     private final Map<String, Known> assignments = new HashMap<>();
+    /** The terminal assignments' tombstones in the order they were laid, so the oldest first. */
+    private final ArrayDeque<Tombstone> tombstones = new ArrayDeque<>();
     private final Map<String, Integer> devicesByTenant = new HashMap<>();
     private final FreeDeviceIndex index = new FreeDeviceIndex();
     /** Nodes whose holds here look inconsistent (a scrub pending in a closed reset set): read them again. */
@@ -99,12 +102,15 @@ public final class FleetView {
         }
     }
 
+    private record Tombstone(String assignmentId, Instant since) {}
+
     // ---- the topology ------------------------------------------------------------------------------
 
     /** Replaces everything: topologies, holds (as read from the database at one instant) and scrubs. */
     public synchronized void load(Collection<NodeTopology> topologies, Collection<NodeState> states) {
         nodes.clear();
         assignments.clear();
+        tombstones.clear();
         devicesByTenant.clear();
         index.clear();
         suspect.clear();
@@ -300,8 +306,12 @@ public final class FleetView {
         }
         boolean holds = assignment.state().holdsDevices();
         List<String> devices = assignment.devices().stream().map(AssignedDevice::bdf).toList();
+        Instant terminalSince = holds ? null : Instant.now();
         assignments.put(assignment.id(), new Known(change.revision(), assignment.node(), assignment.tenant(),
-                holds ? devices : List.of(), holds, holds ? null : Instant.now()));
+                holds ? devices : List.of(), holds, terminalSince));
+        if (terminalSince != null) {
+            tombstones.addLast(new Tombstone(assignment.id(), terminalSince));
+        }
         NodeEntry entry = nodes.get(assignment.node());
         if (entry == null) {
             return;
@@ -326,10 +336,16 @@ public final class FleetView {
         }
     }
 
-    /** Drops tombstones older than {@link #TOMBSTONE}, which no late change can need any more. */
+    /**
+     * Drops tombstones older than {@link #TOMBSTONE}, which no late change can need any more: only those,
+     * oldest first, not a walk over every assignment the view knows.
+     */
     public synchronized void forgetTombstones(Instant now) {
-        assignments.values().removeIf(known -> known.terminalSince() != null
-                && Duration.between(known.terminalSince(), now).compareTo(TOMBSTONE) > 0);
+        while (!tombstones.isEmpty() && Duration.between(tombstones.peekFirst().since(), now).compareTo(TOMBSTONE) > 0) {
+            Tombstone old = tombstones.removeFirst();
+            // The same terminal change applied again laid a younger tombstone, which keeps the entry.
+            assignments.computeIfPresent(old.assignmentId(), (id, known) -> old.since().equals(known.terminalSince()) ? null : known);
+        }
     }
 
     /**

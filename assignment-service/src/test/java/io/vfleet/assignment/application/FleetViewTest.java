@@ -110,6 +110,26 @@ class FleetViewTest {
     }
 
     @Test
+    void aTombstoneTurnsLateChangesAwayForTwoMinutesAndIsThenForgotten() {
+        FleetView view = fleet(host("a", 2, H100));
+        view.apply(change(20, "x", "acme", "a", AssignmentState.RELEASED, "0000:20:00.0"));
+        view.apply(change(21, "y", "acme", "a", AssignmentState.ACTIVE, "0000:21:00.0"));
+
+        view.forgetTombstones(Instant.now().plusSeconds(60));
+        view.apply(change(10, "x", "acme", "a", AssignmentState.PREPARING, "0000:20:00.0"));
+        assertThat(view.nodeState("a").orElseThrow().isFree("0000:20:00.0")).isTrue();
+
+        view.forgetTombstones(Instant.now().plusSeconds(180));
+        // Nothing remembers x now: a change as late as this one is no longer expected, and is taken.
+        view.apply(change(10, "x", "acme", "a", AssignmentState.PREPARING, "0000:20:00.0"));
+        assertThat(view.nodeState("a").orElseThrow().isFree("0000:20:00.0")).isFalse();
+        // An assignment that still holds its devices has no tombstone, however old.
+        view.apply(change(5, "y", "acme", "a", AssignmentState.FAILED, "0000:21:00.0"));
+        assertThat(view.nodeState("a").orElseThrow().hold("0000:21:00.0")).map(Hold::assignmentId).contains("y");
+        assertThat(view.devicesOf("acme")).isEqualTo(2);
+    }
+
+    @Test
     void holdsOfTwoAssignmentsOnOneDeviceSettleWhicheverOrderTheirChangesCome() {
         // y took the device after x let it go, but y's change has the lower revision: it may come first.
         FleetView view = fleet(host("a", 1, H100));
