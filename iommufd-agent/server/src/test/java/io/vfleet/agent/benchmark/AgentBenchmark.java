@@ -30,6 +30,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -113,15 +114,28 @@ public final class AgentBenchmark {
         Path directory = Files.createTempDirectory("agent-benchmark");
         Path topology = Files.writeString(directory.resolve("gpu-host-24x.yaml"), topology());
         List<String> jvmOptions = Arrays.asList(jvm.trim().split("\\s+"));
-        try (ChildAgent agent = ChildAgent.start(topology, directory.resolve("state"), jvmOptions, List.of())) {
-            ManagedChannel channel = agent.channel();
-            try {
-                new AgentBenchmark(channel, agent).run(rounds, seconds, jvm);
-            } finally {
-                channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        try {
+            try (ChildAgent agent = ChildAgent.start(topology, directory.resolve("state"), jvmOptions, List.of())) {
+                ManagedChannel channel = agent.channel();
+                try {
+                    new AgentBenchmark(channel, agent).run(rounds, seconds, jvm);
+                } finally {
+                    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+                }
+            }
+            tlsCost(directory, topology, jvmOptions, rounds, seconds);
+        } finally {
+            deleteTree(directory);
+        }
+    }
+
+    /** Removes what the agents kept: their journals, whose spare segments are 8 MiB each, and the certificates. */
+    private static void deleteTree(Path directory) throws IOException {
+        try (var paths = Files.walk(directory)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(path);
             }
         }
-        tlsCost(directory, topology, jvmOptions, rounds, seconds);
     }
 
     /**
