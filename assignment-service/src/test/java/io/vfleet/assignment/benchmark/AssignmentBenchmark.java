@@ -41,6 +41,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.postgresql.ds.PGSimpleDataSource;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -149,6 +150,32 @@ public final class AssignmentBenchmark {
                     + " (%.2f and %.2f cores busy of %d)", (jvmNanos - before.jvmNanos) / 1e6 / cycles,
                     (postgresNanos - before.postgresNanos) / 1e6 / cycles, (jvmNanos - before.jvmNanos) / 1e9 / wall,
                     (postgresNanos - before.postgresNanos) / 1e9 / wall, Runtime.getRuntime().availableProcessors());
+        }
+    }
+
+    /**
+     * What PostgreSQL did so far besides serving statements: checkpoints done (and the milliseconds they
+     * spent writing and syncing), and autovacuum's runs over the tables. A window that had one measures it too.
+     */
+    private record Housekeeping(long checkpoints, double checkpointMillis, long autovacuums, long autoanalyzes) {
+
+        static Housekeeping now(String jdbcUrl) throws SQLException {
+            try (Connection connection = DriverManager.getConnection(jdbcUrl); Statement statement = connection.createStatement();
+                    var result = statement.executeQuery("""
+                            select c.num_done, c.write_time + c.sync_time as millis,
+                                   (select coalesce(sum(autovacuum_count), 0) from pg_stat_all_tables) as autovacuums,
+                                   (select coalesce(sum(autoanalyze_count), 0) from pg_stat_all_tables) as autoanalyzes
+                            from pg_stat_checkpointer c
+                            """)) {
+                result.next();
+                return new Housekeeping(result.getLong(1), result.getDouble(2), result.getLong(3), result.getLong(4));
+            }
+        }
+
+        String since(Housekeeping before) {
+            return String.format(Locale.ROOT, "PostgreSQL's housekeeping in the window: %d checkpoint(s), %.0f ms writing and"
+                    + " syncing; %d autovacuum(s) and %d autoanalyze(s) of tables", checkpoints - before.checkpoints,
+                    checkpointMillis - before.checkpointMillis, autovacuums - before.autovacuums, autoanalyzes - before.autoanalyzes);
         }
     }
 
@@ -406,11 +433,17 @@ public final class AssignmentBenchmark {
         }
         try {
             long commitsBefore = commits(jdbcUrl);
-            Rate rate = run(steps, warmup, measure, new Milestones(() -> analyze(jdbcUrl), () -> resetStatements(jdbcUrl)));
+            var housekeeping = new AtomicReference<Housekeeping>();
+            Rate rate = run(steps, warmup, measure, new Milestones(() -> analyze(jdbcUrl), () -> {
+                resetStatements(jdbcUrl);
+                housekeeping.set(Housekeeping.now(jdbcUrl));
+            }));
+            String housekept = Housekeeping.now(jdbcUrl).since(housekeeping.get());
             double commitsPerCycle = (commits(jdbcUrl) - commitsBefore) / (double) rate.allOperations();
             List<String> breakdown = new ArrayList<>(List.of(rate.cpu()));
             breakdown.addAll(breakdown(service.getBean(MeterRegistry.class)));
             breakdown.addAll(statements(jdbcUrl, rate.operations()));
+            breakdown.add(housekept);
             // The audit log's share: one sequencer round links what committed since the last.
             AuditSequencer sequencer = service.getBean(AuditSequencer.class);
             breakdown.add(String.format(Locale.ROOT, "audit sequencer (warm-up included): %d events linked in %d rounds,"
