@@ -34,8 +34,11 @@ class PortPlanTest {
     @Test
     void aTakenPortIsNamedWithItsUse() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            int base = taken.getLocalPort() - 2;
-            PortPlan plan = new PortPlan(base, base + 1, taken.getLocalPort(), base + 3, List.of(), List.of(), base + 20);
+            // The ports checked before it are free ones, as the plan itself chooses them: the ports next to
+            // the taken one may belong to anything else on the machine.
+            PortPlan free = PortPlan.from(0, 0);
+            PortPlan plan = new PortPlan(free.assignmentHttp(), free.assignmentGrpc(), taken.getLocalPort(), free.inventoryGrpc(),
+                    List.of(), List.of(), free.database());
 
             assertThatThrownBy(() -> plan.requireFree(false))
                     .isInstanceOf(StackException.class)
