@@ -77,17 +77,19 @@ import org.springframework.util.FileSystemUtils;
  * Netty, the JDBC driver) for about the first 80 seconds: after 15, it still took a quarter of the JVM's
  * CPU, and after 45 a fifth. Halfway through it the benchmark analyzes the tables, as autovacuum would
  * have in a service that has run for a while, so that the window measures plans made for the tables as
- * they are.
+ * they are ({@code -Danalyze=false} leaves the statistics a freshly created database has instead).
  *
  * <p>Options (system properties): {@code warmup} and {@code measure} in seconds (90, 20); {@code clients}
  * (16; 1, 2, 4, 8 or 16); {@code fleet} (500), the hosts of the large fleet; {@code runs}, which runs
- * to make ({@code named}, {@code memory}, {@code placed}, comma-separated; all by default).
+ * to make ({@code named}, {@code memory}, {@code placed}, comma-separated; all by default); {@code analyze}
+ * (true), whether to analyze the tables halfway through the warm-up.
  */
 public final class AssignmentBenchmark {
 
     private static final int GPUS_PER_HOST = 16;
     private static final int CLIENTS = Integer.getInteger("clients", 16);
     private static final int LARGE_FLEET = Integer.getInteger("fleet", 500);
+    private static final boolean ANALYZE = Boolean.parseBoolean(System.getProperty("analyze", "true"));
     private static final String TOKEN = "benchmark-operator";
     /** The runs to make ({@code named}, {@code memory}, {@code placed}, comma-separated); all when empty. */
     private static final List<String> ONLY = Arrays.stream(System.getProperty("runs", "").split(","))
@@ -362,7 +364,11 @@ public final class AssignmentBenchmark {
         try {
             long commitsBefore = BenchmarkDatabase.commits(jdbcUrl);
             var housekeeping = new AtomicReference<BenchmarkDatabase.Housekeeping>();
-            Rate rate = run(steps, warmup, measure, new Milestones(() -> BenchmarkDatabase.analyze(jdbcUrl), () -> {
+            Rate rate = run(steps, warmup, measure, new Milestones(() -> {
+                if (ANALYZE) {
+                    BenchmarkDatabase.analyze(jdbcUrl);
+                }
+            }, () -> {
                 BenchmarkDatabase.resetStatements(jdbcUrl);
                 housekeeping.set(BenchmarkDatabase.Housekeeping.now(jdbcUrl));
             }));

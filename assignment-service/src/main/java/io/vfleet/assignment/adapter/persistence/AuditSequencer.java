@@ -40,11 +40,20 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
  * it sees exactly the transactions that committed before its snapshot. An event that committed
  * before another is therefore linked in the same round or an earlier one, never later; within a
  * round events are ordered by their writers' commit timestamps ({@code track_commit_timestamp},
- * which the sequencer requires), then transaction id, then the order they were written. Writers
- * older than the snapshot's {@code xmin} had all ended when it was taken, so the next round need
- * only look at events of writers from that horizon on; a writer still running is looked at again
- * every round until it ends, so its events are linked as soon as they are visible, or never if it
- * aborted. The horizon is stored with each link, so a new leader resumes where the last one stopped.
+ * which the sequencer requires), then transaction id, then the order they were written.
+ *
+ * <p><b>What a round reads.</b> A snapshot names the writers it cannot see yet: those still running
+ * when it was taken ({@code xip}) and those that began after ({@code xid >= xmax}). Every other
+ * writer had ended, so its events, if it committed, were linked in that round. The next round
+ * therefore reads only the events of those writers ({@link Unseen}): an index lookup per running
+ * writer and one index range, whatever the statistics say about the tables and however long a
+ * transaction that wrote something (a migration, a session left open) stays the oldest running
+ * one. A writer still running is
+ * looked at again every round until it ends, so its events are linked as soon as they are visible,
+ * or never if it aborted. The oldest running writer ({@code xmin}) is stored with each link as the
+ * horizon: a new leader, which knows no earlier snapshot, reads once every event of a writer from
+ * that horizon on that is not linked yet ({@link Unlinked}), and from then on only what its own
+ * snapshots did not see.
  *
  * <p><b>Lag.</b> Events written by this replica wake the leader when their transaction commits (if
  * this replica leads), which then waits {@code linger} for more to join the round; otherwise the
@@ -95,6 +104,8 @@ public final class AuditSequencer implements SmartLifecycle {
     private Connection connection;
     private Frontier frontier;
     private long horizon;
+    /** The last round's snapshot, or null when this leader has not completed a round yet. */
+    private Snapshot lastSeen;
 
     public AuditSequencer(DataSource dataSource, Timing timing, Hook hook) {
         this.dataSource = dataSource;
@@ -246,6 +257,7 @@ public final class AuditSequencer implements SmartLifecycle {
             candidate.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
             connection = candidate;
             frontier = null;
+            lastSeen = null;
             leading = true;
             log.info("this replica links the audit log now, from the horizon {}", horizon);
             return true;
@@ -258,6 +270,7 @@ public final class AuditSequencer implements SmartLifecycle {
     private void stepDown() {
         leading = false;
         frontier = null;
+        lastSeen = null;
         if (connection != null) {
             try {
                 // Closing the session releases its advisory lock; a pooled connection is reset first.
@@ -281,25 +294,23 @@ public final class AuditSequencer implements SmartLifecycle {
     /** One round: everything committed before this round's snapshot and not linked yet, in commit order. */
     private void linkCommitted() throws SQLException, InterruptedException {
         try {
-            long snapshotHorizon;
-            try (Statement statement = connection.createStatement();
-                 ResultSet snapshot = statement.executeQuery("select pg_snapshot_xmin(pg_current_snapshot())::text")) {
-                snapshot.next();
-                snapshotHorizon = Long.parseUnsignedLong(snapshot.getString(1));
-            }
+            Snapshot snapshot = snapshot();
             long size = storedSize();
             if (frontier == null || frontier.size() != size) {
                 frontier = Frontier.of(size, new JdbcAuditLog.StoredTree(new NamedParameterJdbcTemplate(
                         new SingleConnectionDataSource(connection, true))));
             }
+            Candidates candidates = lastSeen == null ? new Unlinked(horizon) : new Unseen(lastSeen, snapshot);
             // In batches, all in this round's snapshot: the horizon moves only once it is all linked.
             List<Committed> committed;
+            OrderKey after = OrderKey.FIRST;
             boolean linkedAny = false;
             do {
-                committed = committedSince(horizon);
+                committed = committed(candidates, after);
                 if (!committed.isEmpty()) {
                     hook.beforeLink(committed.stream().map(Committed::id).toList());
-                    link(committed, snapshotHorizon);
+                    link(committed, snapshot.xmin());
+                    after = committed.getLast().key();
                 }
                 linkedAny |= !committed.isEmpty();
             } while (committed.size() == ROUND_LIMIT);
@@ -310,12 +321,116 @@ public final class AuditSequencer implements SmartLifecycle {
             } else {
                 connection.rollback();
             }
-            horizon = Math.max(horizon, snapshotHorizon);
+            horizon = Math.max(horizon, snapshot.xmin());
+            lastSeen = snapshot;
         } catch (SQLException | RuntimeException | InterruptedException failed) {
             frontier = null;
+            lastSeen = null;
             throw failed;
         }
     }
+
+    /**
+     * A round's snapshot: the oldest writer still running ({@code xmin}), the first not begun
+     * ({@code xmax}), and those in between still running ({@code running}), as PostgreSQL's
+     * {@code pg_snapshot} gives them. Transaction ids are unsigned 64-bit values.
+     */
+    record Snapshot(long xmin, long xmax, String running) {}
+
+    private Snapshot snapshot() throws SQLException {
+        try (Statement statement = connection.createStatement();
+             ResultSet snapshot = statement.executeQuery("""
+                     select pg_snapshot_xmin(s)::text, pg_snapshot_xmax(s)::text,
+                            array(select pg_snapshot_xip(s))::text
+                     from pg_current_snapshot() s
+                     """)) {
+            snapshot.next();
+            return new Snapshot(Long.parseUnsignedLong(snapshot.getString(1)), Long.parseUnsignedLong(snapshot.getString(2)),
+                    snapshot.getString(3));
+        }
+    }
+
+    /** Which events a round reads: its read statement, and the values of its condition. */
+    private sealed interface Candidates {
+        String read();
+
+        int bind(PreparedStatement query, int first) throws SQLException;
+    }
+
+    /**
+     * A batch of a round: the events that {@code condition} picks, in commit order, from just after
+     * an {@link OrderKey} on.
+     */
+    private static String readStatement(String condition) {
+        return """
+                select e.id, 0 as sequence, e.at, e.principal, e.kind, e.tenant, e.node, e.devices, e.assignment_id, e.detail,
+                       k.committed_at::text as committed_at, e.writer::text as writer_text
+                from assignment.audit_events e
+                cross join lateral (select coalesce(pg_xact_commit_timestamp(e.writer::xid), '-infinity'::timestamptz)
+                                    as committed_at) k
+                where %s
+                  and (k.committed_at, e.writer, e.id) > (cast(? as timestamptz), cast(? as xid8), ?)
+                order by k.committed_at, e.writer, e.id
+                limit ?
+                """.formatted(condition);
+    }
+
+    /**
+     * Every event of a writer from the horizon on that is not linked yet: what a new leader, which
+     * knows no earlier snapshot, must read once.
+     */
+    private record Unlinked(long horizon) implements Candidates {
+        private static final String READ = readStatement("""
+                e.writer >= cast(? as xid8)
+                  and not exists (select 1 from assignment.audit_log l where l.event_id = e.id)""");
+
+        @Override
+        public String read() {
+            return READ;
+        }
+
+        @Override
+        public int bind(PreparedStatement query, int first) throws SQLException {
+            query.setString(first, Long.toUnsignedString(horizon));
+            return first + 1;
+        }
+    }
+
+    /**
+     * The events of the writers that the last round's snapshot could not see: those running then,
+     * and those begun since, up to what this round's snapshot can see. The upper bound changes
+     * nothing in what is read; it makes the range a bounded one, which the planner estimates as
+     * narrow and reads from the index even when the table has no statistics.
+     */
+    private record Unseen(Snapshot last, Snapshot now) implements Candidates {
+        private static final String READ = readStatement("""
+                (e.writer = any(cast(? as xid8[]))
+                  or (e.writer >= cast(? as xid8) and e.writer < cast(? as xid8)))""");
+
+        @Override
+        public String read() {
+            return READ;
+        }
+
+        @Override
+        public int bind(PreparedStatement query, int first) throws SQLException {
+            query.setString(first, last.running());
+            query.setString(first + 1, Long.toUnsignedString(last.xmax()));
+            query.setString(first + 2, Long.toUnsignedString(now.xmax()));
+            return first + 3;
+        }
+    }
+
+    /**
+     * Where an event stands in commit order: its writer's commit time (the infinite past if none was
+     * recorded), its writer and its id. Kept as PostgreSQL's text of each, so that the next batch of a
+     * round starts exactly after it.
+     */
+    private record OrderKey(String committedAt, String writer, long id) {
+        static final OrderKey FIRST = new OrderKey("-infinity", "0", 0);
+    }
+
+    private record Committed(long id, AuditEvent event, OrderKey key) {}
 
     private long storedSize() throws SQLException {
         try (Statement statement = connection.createStatement();
@@ -325,23 +440,19 @@ public final class AuditSequencer implements SmartLifecycle {
         }
     }
 
-    private record Committed(long id, AuditEvent event) {}
-
-    private List<Committed> committedSince(long since) throws SQLException {
+    private List<Committed> committed(Candidates candidates, OrderKey after) throws SQLException {
         List<Committed> committed = new ArrayList<>();
-        try (PreparedStatement query = connection.prepareStatement("""
-                select e.id, 0 as sequence, e.at, e.principal, e.kind, e.tenant, e.node, e.devices, e.assignment_id, e.detail
-                from assignment.audit_events e
-                where e.writer >= cast(? as xid8)
-                  and not exists (select 1 from assignment.audit_log l where l.event_id = e.id)
-                order by pg_xact_commit_timestamp(e.writer::xid) nulls first, e.writer, e.id
-                limit ?
-                """)) {
-            query.setString(1, Long.toUnsignedString(since));
-            query.setInt(2, ROUND_LIMIT);
+        try (PreparedStatement query = connection.prepareStatement(candidates.read())) {
+            int next = candidates.bind(query, 1);
+            query.setString(next, after.committedAt());
+            query.setString(next + 1, after.writer());
+            query.setLong(next + 2, after.id());
+            query.setInt(next + 3, ROUND_LIMIT);
             try (ResultSet rows = query.executeQuery()) {
                 while (rows.next()) {
-                    committed.add(new Committed(rows.getLong("id"), JdbcAuditLog.event(rows)));
+                    long id = rows.getLong("id");
+                    committed.add(new Committed(id, JdbcAuditLog.event(rows),
+                            new OrderKey(rows.getString("committed_at"), rows.getString("writer_text"), id)));
                 }
             }
         }

@@ -273,6 +273,85 @@ class AuditSequencerTest {
     }
 
     @Test
+    void transactionsOpenAcrossRoundsAreLinkedWhenTheyCommitWithEveryEventTheyWrote() throws Exception {
+        AuditSequencer sequencer = sequencer(AuditSequencer.Hook.NONE);
+        writeAndCommit("first");
+        await().atMost(Duration.ofSeconds(10)).until(() -> linked().size() == 1);
+        try (Connection longRunning = transaction(); Connection later = transaction()) {
+            // Running through the rounds below: the oldest running writer, which holds the horizon back.
+            write(longRunning, "long-running, before the rounds");
+            waitForRounds(sequencer, 2);
+            // Begun after a round's snapshot was taken, and still running at the next.
+            write(later, "later, before the rounds");
+            waitForRounds(sequencer, 2);
+            writeAndCommit("committed meanwhile");
+            await().atMost(Duration.ofSeconds(10)).until(() -> linked().size() == 2);
+            write(longRunning, "long-running, after the rounds");
+            write(later, "later, after the rounds");
+            waitForRounds(sequencer, 2);
+            later.commit();
+            await().atMost(Duration.ofSeconds(10)).until(() -> linked().size() == 4);
+            longRunning.commit();
+        }
+        writeAndCommit("last");
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> linked().size() == 7);
+        assertThat(linked()).containsExactly("first", "committed meanwhile",
+                "later, before the rounds", "later, after the rounds",
+                "long-running, before the rounds", "long-running, after the rounds", "last");
+        assertTheLogIsWhole(7);
+    }
+
+    @Test
+    void aBurstLargerThanARoundsBatchIsLinkedWholeInCommitOrderByANewLeaderAndAfterwards() throws Exception {
+        // Committed before any sequencer runs, so that a new leader's first round finds them.
+        List<Long> burst = new ArrayList<>(writeManyAndCommit("before the leader", 12_000));
+        AuditSequencer sequencer = sequencer(AuditSequencer.Hook.NONE);
+        await().atMost(Duration.ofSeconds(60)).until(() -> linked().size() == 12_000);
+        waitForRounds(sequencer, 1);
+        // Written once the leader reads only what its snapshots did not see.
+        try (Connection concurrent = transaction()) {
+            long first = write(concurrent, "begun before the second burst, committed after it");
+            burst.addAll(writeManyAndCommit("after the leader", 12_000));
+            concurrent.commit();
+            burst.add(first);
+        }
+
+        await().atMost(Duration.ofSeconds(60)).until(() -> linked().size() == 24_001);
+        assertThat(new JdbcTemplate(service).queryForList(
+                "select event_id from assignment.audit_log order by sequence", Long.class)).isEqualTo(burst);
+        assertTheLogIsWhole(24_001);
+    }
+
+    /** Writes {@code count} events in one transaction; answers their ids in the order they were written. */
+    private static List<Long> writeManyAndCommit(String detail, int count) throws SQLException {
+        try (Connection connection = transaction();
+             PreparedStatement insert = connection.prepareStatement("""
+                     insert into assignment.audit_events (at, principal, kind, devices, detail)
+                     select now(), 'test:sequencer', 'TENANT_POLICY', '{}', ? || ' ' || n from generate_series(1, ?) n
+                     order by n
+                     returning id
+                     """)) {
+            insert.setString(1, detail);
+            insert.setInt(2, count);
+            List<Long> ids = new ArrayList<>();
+            try (var result = insert.executeQuery()) {
+                while (result.next()) {
+                    ids.add(result.getLong(1));
+                }
+            }
+            connection.commit();
+            ids.sort(null);
+            return ids;
+        }
+    }
+
+    private static void waitForRounds(AuditSequencer sequencer, int rounds) {
+        long target = sequencer.rounds() + rounds;
+        await().atMost(Duration.ofSeconds(10)).until(() -> sequencer.rounds() >= target);
+    }
+
+    @Test
     void anEventIsOnlyAppendedInsideATransaction() {
         JdbcAuditLog log = new JdbcAuditLog(new NamedParameterJdbcTemplate(service),
                 new AuditSequencer(service, new AuditSequencer.Timing(POLL, Duration.ZERO, POLL), AuditSequencer.Hook.NONE));
