@@ -459,28 +459,48 @@ public final class AuditSequencer implements SmartLifecycle {
         return committed;
     }
 
-    /** Numbers the events after the stored log, and stores their links and the subtree hashes they complete. */
+    /**
+     * Numbers the events after the stored log, and stores their links and the subtree hashes they
+     * complete: one statement for each, however many events the batch has.
+     */
     private void link(List<Committed> committed, long snapshotHorizon) throws SQLException {
-        try (PreparedStatement logged = connection.prepareStatement(
-                     "insert into assignment.audit_log (sequence, event_id, horizon) values (?, ?, cast(? as xid8))");
-             PreparedStatement hashed = connection.prepareStatement(
-                     "insert into assignment.audit_tree (level, index, hash) values (?, ?, ?)")) {
-            for (Committed event : committed) {
-                long sequence = frontier.size() + 1;
-                Hash leaf = MerkleTree.leafHash(event.event().numbered(sequence).canonical());
-                logged.setLong(1, sequence);
-                logged.setLong(2, event.id());
-                logged.setString(3, Long.toUnsignedString(snapshotHorizon));
-                logged.addBatch();
-                for (Frontier.StoredHash stored : frontier.append(leaf)) {
-                    hashed.setShort(1, (short) stored.subtree().level());
-                    hashed.setLong(2, stored.subtree().index());
-                    hashed.setBytes(3, stored.hash().bytes());
-                    hashed.addBatch();
-                }
-            }
-            logged.executeBatch();
-            hashed.executeBatch();
+        Long[] sequences = new Long[committed.size()];
+        Long[] events = new Long[committed.size()];
+        List<Frontier.StoredHash> completed = new ArrayList<>();
+        for (int position = 0; position < committed.size(); position++) {
+            Committed event = committed.get(position);
+            long sequence = frontier.size() + 1;
+            sequences[position] = sequence;
+            events[position] = event.id();
+            completed.addAll(frontier.append(MerkleTree.leafHash(event.event().numbered(sequence).canonical())));
+        }
+        Short[] levels = new Short[completed.size()];
+        Long[] indexes = new Long[completed.size()];
+        byte[][] hashes = new byte[completed.size()][];
+        for (int position = 0; position < completed.size(); position++) {
+            Frontier.StoredHash stored = completed.get(position);
+            levels[position] = (short) stored.subtree().level();
+            indexes[position] = stored.subtree().index();
+            hashes[position] = stored.hash().bytes();
+        }
+        try (PreparedStatement logged = connection.prepareStatement("""
+                     insert into assignment.audit_log (sequence, event_id, horizon)
+                     select link.sequence, link.event_id, cast(? as xid8)
+                     from unnest(cast(? as bigint[]), cast(? as bigint[])) as link (sequence, event_id)
+                     """);
+             PreparedStatement hashed = connection.prepareStatement("""
+                     insert into assignment.audit_tree (level, index, hash)
+                     select subtree.level, subtree.index, subtree.hash
+                     from unnest(cast(? as smallint[]), cast(? as bigint[]), cast(? as bytea[])) as subtree (level, index, hash)
+                     """)) {
+            logged.setString(1, Long.toUnsignedString(snapshotHorizon));
+            logged.setArray(2, connection.createArrayOf("bigint", sequences));
+            logged.setArray(3, connection.createArrayOf("bigint", events));
+            logged.executeUpdate();
+            hashed.setArray(1, connection.createArrayOf("smallint", levels));
+            hashed.setArray(2, connection.createArrayOf("bigint", indexes));
+            hashed.setArray(3, connection.createArrayOf("bytea", hashes));
+            hashed.executeUpdate();
         }
     }
 
