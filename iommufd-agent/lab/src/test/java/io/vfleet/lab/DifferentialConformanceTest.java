@@ -37,6 +37,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -55,7 +56,7 @@ class DifferentialConformanceTest {
 
     @ParameterizedTest
     @EnumSource(Lab.Kernel.class)
-    void theEngineAnswersAsTheLabsKernel(Lab.Kernel kernel) throws Exception {
+    void theEngineAnswersAsTheLabsKernel(Lab.Kernel kernel, @TempDir Path scratch) throws Exception {
         String endpoint = System.getProperty("lab.endpoint", "");
         String kernels = System.getProperty("lab.kernels", "stock,iommufd");
         skipUnless(List.of(kernels.split(",")).contains(kernel.option), kernel, "-Dlab.kernels=" + kernels + " leaves it out");
@@ -73,7 +74,7 @@ class DifferentialConformanceTest {
                 assumeTrue(endpoint.isBlank() || iommufd == (kernel == Lab.Kernel.IOMMUFD),
                         "the lab at " + endpoint + " runs the other kernel");
                 Report report = run(kernel, topology,
-                        SyscallsGrpc.newBlockingStub(labChannel).withInterceptors(lab.as(Lab.Token.OPERATOR)), iommufd);
+                        SyscallsGrpc.newBlockingStub(labChannel).withInterceptors(lab.as(Lab.Token.OPERATOR)), iommufd, scratch);
                 report.write(lab.startup);
                 System.out.println(report.summary());
                 assertThat(report.undocumented()).as("differences neither fixed nor documented (see %s)", report.file()).isEmpty();
@@ -105,7 +106,7 @@ class DifferentialConformanceTest {
     };
 
     private static Report run(Lab.Kernel kernel, GetTopologyResponse topology, SyscallsGrpc.SyscallsBlockingStub lab,
-            boolean iommufd) throws Exception {
+            boolean iommufd, Path scratch) throws Exception {
         HostTopology hostTopology = RemoteTopology.of(topology);
         LabDevices devices = LabDevices.of(topology);
         Report report = new Report(kernel);
@@ -113,7 +114,7 @@ class DifferentialConformanceTest {
             if (scenario.paths() == Paths.IOMMUFD && !iommufd) {
                 continue;
             }
-            Path state = Files.createTempDirectory("differential-engine");
+            Path state = Files.createTempDirectory(scratch, "engine");
             try (EngineAgent engine = new EngineAgent(hostTopology, state)) {
                 Caller onEngine = new Caller(engine.syscalls);
                 Caller onLab = new Caller(lab.withInterceptors(EACH_CALL_WITHIN));

@@ -23,6 +23,7 @@ import io.vfleet.api.agent.v1.VfioGroupGetDeviceFd;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.SpringApplication;
@@ -34,13 +35,13 @@ import org.springframework.core.env.Environment;
  * port, then stopped and started again on the same state directory.
  */
 class AgentApplicationTest {
-    private static Path state;
+    @TempDir
+    static Path state;
     private static ConfigurableApplicationContext context;
     private static ManagedChannel channel;
 
     @BeforeAll
     static void start() throws Exception {
-        state = Files.createTempDirectory("agent-state");
         context = run();
         channel = channel(context);
     }

@@ -33,6 +33,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -58,6 +59,8 @@ class AgentAuthorizationTest {
 
     enum Entry { SPRING, LEAN }
 
+    @TempDir
+    static Path scratch;
     private static ConfigurableApplicationContext context;
     private static LeanAgent lean;
     private static final Map<Entry, ManagedChannel> channels = new EnumMap<>(Entry.class);
@@ -66,16 +69,16 @@ class AgentAuthorizationTest {
     static void start() throws IOException {
         Path topology = AgentApplicationTest.AgentHostsPath.shipped("gpu-server-8x");
         List<String> springArguments = new ArrayList<>(List.of("--topology=" + topology,
-                "--state-dir=" + Files.createTempDirectory("agent-state"), "--grpc-port=0", "--http-port=0",
+                "--state-dir=" + Files.createDirectory(scratch.resolve("agent-state")), "--grpc-port=0", "--http-port=0",
                 "--spring.grpc.server.address=127.0.0.1"));
         SETTINGS.forEach(setting -> springArguments.add("--" + setting));
         context = SpringApplication.run(AgentApplication.class, springArguments.toArray(String[]::new));
         channels.put(Entry.SPRING, channel(context.getBean(Environment.class).getRequiredProperty("local.grpc.server.port", Integer.class)));
 
-        Path config = Files.createTempFile("lean-agent", ".properties");
+        Path config = scratch.resolve("lean-agent.properties");
         Files.write(config, SETTINGS);
         lean = LeanAgent.start(new String[] {"--backend=engine", "--topology=" + topology,
-                "--state-dir=" + Files.createTempDirectory("lean-agent-state"), "--grpc-port=0", "--config=" + config});
+                "--state-dir=" + Files.createDirectory(scratch.resolve("lean-agent-state")), "--grpc-port=0", "--config=" + config});
         channels.put(Entry.LEAN, channel(lean.port()));
     }
 

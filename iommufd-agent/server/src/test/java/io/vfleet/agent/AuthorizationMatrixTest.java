@@ -8,11 +8,11 @@ import io.vfleet.testsupport.access.AccessMatrix;
 import io.vfleet.testsupport.access.AccessMatrix.Principal;
 import io.vfleet.testsupport.access.GrpcDoor;
 import io.vfleet.testsupport.committed.CommittedFile;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.SpringApplication;
@@ -41,13 +41,15 @@ class AuthorizationMatrixTest {
             new Principal("agent of n1", Role.AGENT, "agent-n1-token"),
             new Principal("controller", Role.CONTROLLER, "controller-token"));
 
+    @TempDir
+    static Path state;
     private static ConfigurableApplicationContext agent;
     private static ManagedChannel channel;
 
     @BeforeAll
     static void start() throws Exception {
         List<String> arguments = new ArrayList<>(List.of("--topology=" + AgentApplicationTest.AgentHostsPath.shipped("gpu-server-8x"),
-                "--state-dir=" + Files.createTempDirectory("agent-state"), "--grpc-port=0", "--http-port=0",
+                "--state-dir=" + state, "--grpc-port=0", "--http-port=0",
                 "--spring.grpc.server.address=127.0.0.1", "--spring.profiles.active=local"));
         int index = 0;
         for (Principal caller : CALLERS) {

@@ -43,6 +43,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLSession;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.SpringApplication;
@@ -57,14 +58,14 @@ import org.springframework.core.env.Environment;
 class AgentMutualTlsTest {
     private static final String NODE = "gpu-server-01";
     private static final TestPki PKI = TestPki.create();
-    private static Path directory;
+    @TempDir
+    static Path directory;
     private static ConfigurableApplicationContext agent;
     private static String target;
     private static TlsIdentity controller;
 
     @BeforeAll
     static void start() throws Exception {
-        directory = Files.createTempDirectory("agent-tls");
         agent = SpringApplication.run(AgentApplication.class, arguments(PKI.issue(directory.resolve("agent"), CertificateIdentity.nodeUri(NODE))));
         target = "127.0.0.1:" + agent.getBean(Environment.class).getRequiredProperty("local.grpc.server.port", Integer.class);
         controller = TlsIdentity.load(TlsFiles.in(PKI.issue(directory.resolve("controller"), CertificateIdentity.controllerUri())));
