@@ -48,12 +48,11 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
  * therefore reads only the events of those writers ({@link Unseen}): an index lookup per running
  * writer and one index range, whatever the statistics say about the tables and however long a
  * transaction that wrote something (a migration, a session left open) stays the oldest running
- * one. A writer still running is
- * looked at again every round until it ends, so its events are linked as soon as they are visible,
- * or never if it aborted. The oldest running writer ({@code xmin}) is stored with each link as the
- * horizon: a new leader, which knows no earlier snapshot, reads once every event of a writer from
- * that horizon on that is not linked yet ({@link Unlinked}), and from then on only what its own
- * snapshots did not see.
+ * one. A writer still running is looked at again every round until it ends, so its events are
+ * linked as soon as they are visible, or never if it aborted. The oldest running writer
+ * ({@code xmin}) is stored with each link as the horizon: a new leader, which knows no earlier
+ * snapshot, reads once every event of a writer from that horizon on that is not linked yet
+ * ({@link Unlinked}), and from then on only what its own snapshots did not see.
  *
  * <p><b>Lag.</b> Events written by this replica wake the leader when their transaction commits (if
  * this replica leads), which then waits {@code linger} for more to join the round; otherwise the
@@ -335,7 +334,7 @@ public final class AuditSequencer implements SmartLifecycle {
      * ({@code xmax}), and those in between still running ({@code running}), as PostgreSQL's
      * {@code pg_snapshot} gives them. Transaction ids are unsigned 64-bit values.
      */
-    record Snapshot(long xmin, long xmax, String running) {}
+    private record Snapshot(long xmin, long xmax, String running) {}
 
     private Snapshot snapshot() throws SQLException {
         try (Statement statement = connection.createStatement();
